@@ -1,0 +1,122 @@
+/**
+ * Configuration from the environment. Every setting is read and checked here, once, so that a bad
+ * value stops the program with one line naming the setting instead of a stack trace later.
+ */
+import path from 'node:path';
+
+export class ConfigError extends Error {
+  constructor(
+    /** The environment variable at fault, e.g. `DATABASE_URL`. */
+    readonly setting: string,
+    message: string,
+  ) {
+    super(`${setting}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export type DatabaseTarget =
+  | { engine: 'pglite'; dataDir: string | null /* null: in memory */ }
+  | { engine: 'postgres'; url: string }
+  | { engine: 'oracle'; url: string; user: string; password: string; connectString: string };
+
+export interface AppConfig {
+  /** Where the database lives; from `DATABASE_URL`, embedded PGlite when unset. */
+  database: DatabaseTarget;
+  /** `REDIS_URL`, e.g. `redis://127.0.0.1:6379`; unset means jobs run in-process. */
+  redisUrl: string | null;
+  /** `ORACLE_URL`, e.g. `oracle://hub:secret@db.example:1521/FREEPDB1`; only the Oracle live suite reads it. */
+  oracleUrl: string | null;
+  /** `HOST`, default `127.0.0.1`. */
+  host: string;
+  /** `PORT`, default `3000`. */
+  port: number;
+  /** `ECSPERT_DATA_DIR`, default `./data`: the embedded database, the message store's spool, outputs. */
+  dataDir: string;
+  /** `ECSPERT_SECRETS_DIR`, default `<data>/secrets`: keys and credentials referred to by adapters. */
+  secretsDir: string;
+  /** `LOG_LEVEL`: fatal, error, warn, info, debug, trace or silent; default `info`. */
+  logLevel: string;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function parsePort(setting: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 65535) {
+    throw new ConfigError(setting, `'${raw}' is not a port number (1-65535)`);
+  }
+  return Number(raw);
+}
+
+/** Masks the password of a connection URL for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+}
+
+export function parseDatabaseUrl(raw: string | undefined, dataDir: string): DatabaseTarget {
+  if (raw === undefined || raw === '') return { engine: 'pglite', dataDir: path.join(dataDir, 'db') };
+  if (raw === 'pglite:memory' || raw === 'memory://') return { engine: 'pglite', dataDir: null };
+  if (raw.startsWith('pglite:')) {
+    const dir = raw.slice('pglite:'.length).replace(/^\/\//, '');
+    if (!dir) throw new ConfigError('DATABASE_URL', `'${raw}' names no folder: use pglite:<folder> or pglite:memory`);
+    return { engine: 'pglite', dataDir: path.resolve(dir) };
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('DATABASE_URL', `'${redactUrl(raw)}' is not a URL`);
+  }
+  if (url.protocol === 'postgres:' || url.protocol === 'postgresql:') return { engine: 'postgres', url: raw };
+  if (url.protocol === 'oracle:') return parseOracleUrl('DATABASE_URL', raw);
+  throw new ConfigError(
+    'DATABASE_URL',
+    `unknown scheme '${url.protocol}' in '${redactUrl(raw)}': use postgres://…, oracle://…, pglite:<folder>, or leave it unset for the embedded database`,
+  );
+}
+
+export function parseOracleUrl(setting: string, raw: string): DatabaseTarget & { engine: 'oracle' } {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(setting, `'${redactUrl(raw)}' is not a URL`);
+  }
+  if (url.protocol !== 'oracle:') throw new ConfigError(setting, `expected oracle://user:password@host:port/service`);
+  const service = url.pathname.replace(/^\//, '');
+  if (!url.username || !url.hostname || !service) {
+    throw new ConfigError(setting, `'${redactUrl(raw)}' must look like oracle://user:password@host:port/service`);
+  }
+  return {
+    engine: 'oracle',
+    url: raw,
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    connectString: `${url.hostname}:${url.port || '1521'}/${service}`,
+  };
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const dataDir = path.resolve(env.ECSPERT_DATA_DIR || 'data');
+  const redisUrl = env.REDIS_URL || null;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new ConfigError('REDIS_URL', `'${redactUrl(redisUrl)}' must start with redis:// or rediss://`);
+  }
+  const oracleUrl = env.ORACLE_URL || null;
+  if (oracleUrl) parseOracleUrl('ORACLE_URL', oracleUrl);
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `'${logLevel}' is not one of ${LOG_LEVELS.join(', ')}`);
+  }
+  return {
+    database: parseDatabaseUrl(env.DATABASE_URL, dataDir),
+    redisUrl,
+    oracleUrl,
+    host: env.HOST || '127.0.0.1',
+    port: parsePort('PORT', env.PORT, 3000),
+    dataDir,
+    secretsDir: path.resolve(env.ECSPERT_SECRETS_DIR || path.join(dataDir, 'secrets')),
+    logLevel,
+  };
+}

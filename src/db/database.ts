@@ -1,0 +1,161 @@
+/**
+ * Opens the one database behind the product: embedded PGlite, PostgreSQL or Oracle, chosen by
+ * `DATABASE_URL`. Callers get a typed Kysely instance and the dialect helpers, nothing engine-specific.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { ConfigError, type DatabaseTarget, redactUrl } from '../config';
+import { PgliteDialect } from './dialects/pglite-dialect';
+import type { DB } from './schema';
+import { SqlDialect } from './sql-dialect';
+
+export interface Database {
+  db: Kysely<DB>;
+  dialect: SqlDialect;
+  /** A short description for logs and /health, without secrets. */
+  describe: string;
+  /** Answers quickly whether the database responds. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** The environment variable the target came from, named in errors. */
+  setting?: string;
+  /** PostgreSQL only: the schema to work in (tests use one schema each). */
+  searchPath?: string;
+  /** PostgreSQL only: pool size. */
+  poolSize?: number;
+}
+
+/** int8 as a JS number, NUMERIC as its exact decimal text, DATE as yyyy-mm-dd text. */
+const pgTypes = {
+  getTypeParser(oid: number, format?: any) {
+    if (oid === 20) return (v: string) => Number(v);
+    if (oid === 1700 || oid === 1082) return (v: string) => v;
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+function describeError(error: unknown): string {
+  const e = error as { code?: string; message?: string; errors?: { code?: string }[] };
+  if (e?.errors?.length) return e.errors.map((x) => x.code).join(', ');
+  return e?.code ? `${e.code}${e.message ? ` ${e.message}` : ''}` : String(e?.message ?? error);
+}
+
+async function openPglite(dataDir: string | null, setting: string): Promise<Database> {
+  if (dataDir) {
+    try {
+      fs.mkdirSync(dataDir, { recursive: true });
+      const probe = path.join(dataDir, `.write-probe-${process.pid}`);
+      fs.writeFileSync(probe, '');
+      fs.rmSync(probe);
+    } catch (error) {
+      throw new ConfigError(setting, `the database folder ${dataDir} is not writable (${describeError(error)})`);
+    }
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  const identity = (v: string) => v;
+  const pglite = new PGlite({
+    dataDir: dataDir ?? undefined,
+    parsers: { 20: (v: string) => Number(v), 1700: identity, 1082: identity },
+  });
+  try {
+    await pglite.waitReady;
+  } catch (error) {
+    throw new ConfigError(setting, `the embedded database in ${dataDir ?? 'memory'} cannot start (${describeError(error)})`);
+  }
+  const db = new Kysely<DB>({ dialect: new PgliteDialect(pglite) });
+  return {
+    db,
+    dialect: new SqlDialect('pglite'),
+    describe: `pglite:${dataDir ?? 'memory'}`,
+    ping: async () => !pglite.closed && (await pglite.query('select 1')).rows.length === 1,
+    close: () => db.destroy(),
+  };
+}
+
+async function openPostgres(url: string, setting: string, options: OpenOptions): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: 5000,
+    types: pgTypes,
+    options: options.searchPath ? `-c search_path=${options.searchPath}` : undefined,
+  });
+  pool.on('error', () => undefined); // an idle client's error surfaces on the next query instead
+  try {
+    const client = await pool.connect();
+    client.release();
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw new ConfigError(setting, `cannot connect to ${redactUrl(url)} (${describeError(error)})`);
+  }
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    dialect: new SqlDialect('postgres'),
+    describe: redactUrl(url),
+    ping: async () => (await sql`select 1 as one`.execute(db)).rows.length === 1,
+    close: () => db.destroy(),
+  };
+}
+
+async function openOracle(target: DatabaseTarget & { engine: 'oracle' }, setting: string): Promise<Database> {
+  const oracledb = (await import('oracledb')).default;
+  const { OracleDialect } = await import('kysely-oracledb');
+  oracledb.fetchAsString = [oracledb.CLOB];
+  oracledb.fetchAsBuffer = [oracledb.BLOB];
+  // Same shapes as PostgreSQL: DATE as yyyy-mm-dd text, NUMBER with decimals as exact text.
+  oracledb.fetchTypeHandler = (meta: any) => {
+    if (meta.dbType === oracledb.DB_TYPE_DATE) {
+      return { converter: (d: Date | null) => (d ? d.toISOString().slice(0, 10) : d) };
+    }
+    if (meta.dbType === oracledb.DB_TYPE_NUMBER && (meta.scale ?? 0) > 0) return { type: oracledb.STRING };
+    return undefined;
+  };
+  let pool;
+  try {
+    pool = await oracledb.createPool({
+      user: target.user,
+      password: target.password,
+      connectString: target.connectString,
+      poolMin: 0,
+      poolMax: 10,
+      sessionCallback: (connection: any, _tag: string, done: (e?: Error) => void) => {
+        connection
+          .execute(
+            `alter session set nls_date_format = 'YYYY-MM-DD' nls_timestamp_tz_format = 'YYYY-MM-DD"T"HH24:MI:SS.FF3TZH:TZM' time_zone = 'UTC'`,
+          )
+          .then(() => done(), done);
+      },
+    });
+    const connection = await pool.getConnection();
+    await connection.close();
+  } catch (error) {
+    await pool?.close(0).catch(() => undefined);
+    throw new ConfigError(setting, `cannot connect to ${redactUrl(target.url)} (${describeError(error)})`);
+  }
+  const db = new Kysely<DB>({ dialect: new OracleDialect({ pool }) });
+  return {
+    db,
+    dialect: new SqlDialect('oracle'),
+    describe: redactUrl(target.url),
+    ping: async () => (await sql`select 1 as "one" from dual`.execute(db)).rows.length === 1,
+    close: () => db.destroy(),
+  };
+}
+
+export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<Database> {
+  const setting = options.setting ?? (target.engine === 'pglite' ? 'ECSPERT_DATA_DIR' : 'DATABASE_URL');
+  switch (target.engine) {
+    case 'pglite':
+      return openPglite(target.dataDir, setting);
+    case 'postgres':
+      return openPostgres(target.url, setting, options);
+    case 'oracle':
+      return openOracle(target, setting);
+  }
+}

@@ -1,0 +1,434 @@
+/**
+ * The typed shape of the core tables (see migrations/0001_core.ts for what each column means).
+ * Money columns are exact decimal text ('1234.50') at this edge; code converts them to kopiyky with
+ * `money.ts`. Dates are 'yyyy-mm-dd' text; moments are Date.
+ */
+import type { Generated } from 'kysely';
+
+type Id = Generated<number>;
+/** Exact decimal text from NUMERIC(18,2), e.g. '2450.50'. */
+export type Decimal = string;
+/** A calendar date as yyyy-mm-dd. */
+export type IsoDate = string;
+/** A JSON column: an object when read from PostgreSQL, text when read from Oracle; text to write. */
+type Json = unknown;
+
+interface Bitemporal {
+  valid_from: IsoDate;
+  valid_to: IsoDate;
+  recorded_at: Date;
+  superseded_at: Date;
+  recorded_by: string | null;
+  reason: string | null;
+}
+
+export interface InsurerTable {
+  id: Id;
+  code: string;
+  name: string;
+  company_code: string | null;
+  created_at: Date;
+}
+
+export interface ProductTable {
+  id: Id;
+  insurer_id: number;
+  code: string;
+  name: string;
+  product_group: string;
+  term_years: number | null;
+  first_year_rate_pct: Decimal | null;
+  renewal_rate_pct: Decimal | null;
+}
+
+export interface UnitTable {
+  id: Id;
+  code: string;
+  name: string;
+  city: string | null;
+  created_at: Date;
+}
+
+export interface ConsultantTable {
+  id: Id;
+  code: string;
+  full_name: string;
+  tax_number: string | null;
+  legal_form: 'individual' | 'sole_proprietor';
+  email: string | null;
+  phone: string | null;
+  hired_on: IsoDate;
+  terminated_on: IsoDate | null;
+  created_at: Date;
+}
+
+export interface UnitStructureTable extends Bitemporal {
+  id: Id;
+  unit_id: number;
+  parent_unit_id: number | null;
+  manager_consultant_id: number | null;
+}
+
+export interface ConsultantSponsorTable extends Bitemporal {
+  id: Id;
+  consultant_id: number;
+  sponsor_id: number | null;
+}
+
+export interface ConsultantUnitTable extends Bitemporal {
+  id: Id;
+  consultant_id: number;
+  unit_id: number;
+}
+
+export interface CareerLevelTable {
+  id: Id;
+  code: string;
+  name: string;
+  rank_order: number;
+}
+
+export type CareerSource = 'calculation' | 'manual' | 'import' | 'initial';
+
+export interface ConsultantCareerTable extends Bitemporal {
+  id: Id;
+  consultant_id: number;
+  level_code: string;
+  source: CareerSource;
+  approved_by: string | null;
+  approved_at: Date | null;
+}
+
+export type ActivityStatus = 'active' | 'inactive' | 'suspended' | 'terminated';
+
+export interface ConsultantActivityStatusTable extends Bitemporal {
+  id: Id;
+  consultant_id: number;
+  status: ActivityStatus;
+  source: 'derived' | 'manual' | 'initial';
+}
+
+export interface PersonTable {
+  id: Id;
+  person_kind: 'individual' | 'company';
+  full_name: string;
+  tax_number: string | null;
+  company_code: string | null;
+  birth_date: IsoDate | null;
+  created_at: Date;
+}
+
+export type ApplicationStatus = 'pending' | 'sent' | 'accepted' | 'rejected' | 'issued' | 'withdrawn';
+
+export interface ApplicationTable {
+  id: Id;
+  number: string;
+  insurer_id: number;
+  product_id: number;
+  consultant_id: number;
+  policyholder_id: number;
+  insured_person_id: number | null;
+  signed_on: IsoDate;
+  sum_insured: Decimal;
+  premium: Decimal;
+  payment_frequency: number;
+  status: ApplicationStatus;
+  status_reason: string | null;
+  policy_id: number | null;
+  details: Json | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface ApplicationRegisterTable {
+  id: Id;
+  insurer_id: number;
+  register_no: string;
+  register_date: IsoDate;
+  sequence_no: number;
+  status: 'built' | 'sent' | 'acknowledged' | 'rejected' | 'failed';
+  item_count: number;
+  premium_total: Decimal;
+  external_id: string | null;
+  outbound_message_id: number | null;
+  created_at: Date;
+  sent_at: Date | null;
+}
+
+export interface ApplicationRegisterItemTable {
+  id: Id;
+  register_id: number;
+  application_id: number;
+  row_no: number;
+  status: 'sent' | 'accepted' | 'rejected' | 'issued';
+  reason: string | null;
+  policy_number: string | null;
+  answered_at: Date | null;
+}
+
+export interface PolicyTable {
+  id: Id;
+  insurer_id: number;
+  number: string;
+  product_id: number;
+  application_id: number | null;
+  created_at: Date;
+}
+
+export type PolicyStatus = 'in_force' | 'terminated' | 'expired' | 'suspended' | 'cancelled';
+
+export interface PolicyVersionTable {
+  id: Id;
+  policy_id: number;
+  version_no: number;
+  valid_from: IsoDate;
+  valid_to: IsoDate;
+  recorded_at: Date;
+  consultant_id: number | null;
+  agent_code: string;
+  policyholder_id: number;
+  insured_person_id: number | null;
+  issued_on: IsoDate;
+  cover_start: IsoDate;
+  cover_end: IsoDate;
+  sum_insured: Decimal;
+  annual_premium: Decimal;
+  payment_frequency: number;
+  status: PolicyStatus;
+  status_date: IsoDate;
+  amendment_id: number | null;
+  source_message_id: number | null;
+}
+
+export type AmendmentKind =
+  | 'sum_change'
+  | 'premium_change'
+  | 'frequency_change'
+  | 'agent_change'
+  | 'termination'
+  | 'cancellation'
+  | 'reinstatement';
+
+export interface AmendmentTable {
+  id: Id;
+  policy_id: number;
+  amendment_no: string;
+  signed_on: IsoDate;
+  effective_on: IsoDate;
+  change_kind: AmendmentKind;
+  new_value: string | null;
+  details: Json | null;
+  source_message_id: number | null;
+  recorded_at: Date;
+}
+
+export interface PaymentScheduleTable {
+  id: Id;
+  policy_id: number;
+  installment_no: number;
+  due_on: IsoDate;
+  amount: Decimal;
+  policy_year: number;
+}
+
+export interface PremiumPaymentTable {
+  id: Id;
+  policy_id: number;
+  paid_on: IsoDate;
+  amount: Decimal;
+  cover_from: IsoDate | null;
+  cover_to: IsoDate | null;
+  policy_year: number;
+  external_key: string;
+  source_message_id: number | null;
+  source_row: number | null;
+  recorded_at: Date;
+}
+
+export interface CommissionStatementLineTable {
+  id: Id;
+  insurer_id: number;
+  statement_month: string;
+  policy_number: string;
+  policy_id: number | null;
+  paid_on: IsoDate | null;
+  premium: Decimal;
+  rate_pct: Decimal;
+  commission: Decimal;
+  external_key: string;
+  source_message_id: number | null;
+  source_row: number | null;
+  recorded_at: Date;
+}
+
+export interface CorrespondenceMessageTable {
+  id: Id;
+  insurer_id: number | null;
+  direction: 'inbound' | 'outbound';
+  subject: string;
+  sender: string;
+  recipients: string;
+  sent_at: Date;
+  body_text: string | null;
+  policy_id: number | null;
+  application_id: number | null;
+  thread_key: string | null;
+  external_id: string | null;
+  status: 'new' | 'awaiting_reply' | 'answered' | 'closed';
+  exchange_message_id: number | null;
+  created_at: Date;
+}
+
+export interface CorrespondenceAttachmentTable {
+  id: Id;
+  correspondence_id: number;
+  file_name: string;
+  content_type: string;
+  size_bytes: number;
+  sha256: string;
+  content: Uint8Array;
+}
+
+export type PeriodStatus = 'open' | 'calculated' | 'closed';
+
+export interface ProductionPeriodTable {
+  id: Id;
+  code: string;
+  starts_on: IsoDate;
+  ends_on: IsoDate;
+  status: PeriodStatus;
+  calculated_at: Date | null;
+  closed_at: Date | null;
+  closed_by: string | null;
+}
+
+export interface AppRoleTable {
+  code: string;
+  name: string;
+}
+
+export interface AppUserTable {
+  id: Id;
+  login: string;
+  full_name: string;
+  email: string | null;
+  password_hash: string | null;
+  consultant_id: number | null;
+  status: 'active' | 'blocked';
+  created_at: Date;
+}
+
+export interface AppUserRoleTable {
+  user_id: number;
+  role_code: string;
+}
+
+export interface AuditLogTable {
+  id: Id;
+  occurred_at: Date;
+  actor: string;
+  action: string;
+  entity_kind: string;
+  entity_id: string;
+  before_state: Json | null;
+  after_state: Json | null;
+  reason: string | null;
+}
+
+export type ExchangeMessageStatus =
+  | 'received'
+  | 'parsed'
+  | 'mapped'
+  | 'applied'
+  | 'quarantined'
+  | 'failed'
+  | 'sent'
+  | 'built';
+
+export interface ExchangeMessageTable {
+  id: Id;
+  insurer_id: number | null;
+  channel: 'sftp' | 'rest' | 'email' | 'manual';
+  direction: 'inbound' | 'outbound';
+  message_type: string;
+  external_name: string | null;
+  external_id: string | null;
+  idempotency_key: string;
+  sha256: string;
+  size_bytes: number;
+  content_type: string | null;
+  payload: Uint8Array;
+  status: ExchangeMessageStatus;
+  status_reason: Json | null;
+  replay_of_id: number | null;
+  attempts: number;
+  received_at: Date;
+  processed_at: Date | null;
+}
+
+export type MismatchKind =
+  | 'unknown_policy'
+  | 'premium_differs'
+  | 'status_differs'
+  | 'consultant_code_unknown'
+  | 'commission_differs'
+  | 'application_rejected_but_issued'
+  | 'other';
+
+export interface MismatchTable {
+  id: Id;
+  insurer_id: number;
+  kind: MismatchKind;
+  policy_number: string | null;
+  policy_id: number | null;
+  field: string | null;
+  insurer_value: string | null;
+  our_value: string | null;
+  details: string | null;
+  source_message_id: number | null;
+  source_row: number | null;
+  dedupe_key: string;
+  status: 'open' | 'resolved' | 'dismissed';
+  resolution: string | null;
+  resolved_by: string | null;
+  resolved_at: Date | null;
+  created_at: Date;
+}
+
+export interface SchemaMigrationTable {
+  id: string;
+  applied_at: Date;
+}
+
+export interface DB {
+  insurer: InsurerTable;
+  product: ProductTable;
+  unit: UnitTable;
+  consultant: ConsultantTable;
+  unit_structure: UnitStructureTable;
+  consultant_sponsor: ConsultantSponsorTable;
+  consultant_unit: ConsultantUnitTable;
+  career_level: CareerLevelTable;
+  consultant_career: ConsultantCareerTable;
+  consultant_activity_status: ConsultantActivityStatusTable;
+  person: PersonTable;
+  application: ApplicationTable;
+  application_register: ApplicationRegisterTable;
+  application_register_item: ApplicationRegisterItemTable;
+  policy: PolicyTable;
+  policy_version: PolicyVersionTable;
+  amendment: AmendmentTable;
+  payment_schedule: PaymentScheduleTable;
+  premium_payment: PremiumPaymentTable;
+  commission_statement_line: CommissionStatementLineTable;
+  correspondence_message: CorrespondenceMessageTable;
+  correspondence_attachment: CorrespondenceAttachmentTable;
+  production_period: ProductionPeriodTable;
+  app_role: AppRoleTable;
+  app_user: AppUserTable;
+  app_user_role: AppUserRoleTable;
+  audit_log: AuditLogTable;
+  exchange_message: ExchangeMessageTable;
+  mismatch: MismatchTable;
+  schema_migration: SchemaMigrationTable;
+}

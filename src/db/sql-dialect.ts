@@ -1,0 +1,160 @@
+/**
+ * Every difference between PGlite, PostgreSQL and Oracle that the product's SQL meets lives here:
+ * column types, recursive queries, inserts that need the new key, JSON, and error codes.
+ * Queries elsewhere use Kysely's portable builder plus these helpers, never engine checks of their own.
+ */
+import { type ColumnDataType, type Expression, type Kysely, sql, type RawBuilder } from 'kysely';
+
+export type EngineName = 'pglite' | 'postgres' | 'oracle';
+
+type DataType = ColumnDataType | Expression<unknown>;
+
+/** Column types by meaning; migrations use these, never engine type names. */
+export interface ColumnTypes {
+  /** Surrogate key type (identity columns are added with `identity`). */
+  id: DataType;
+  /** A reference to another table's surrogate key. */
+  ref: DataType;
+  /** Short text with a length limit. */
+  text(length: number): DataType;
+  /** Text without a practical limit (letters, explanations). */
+  longText: DataType;
+  /** Money: NUMERIC(18,2) / NUMBER(18,2); integer kopiyky in code. */
+  money: DataType;
+  /** A rate or percentage with up to 6 decimals, e.g. 25.000000 for 25 %. */
+  rate: DataType;
+  /** A whole number. */
+  int: DataType;
+  /** A large whole number (counts, sizes). */
+  bigint: DataType;
+  /** A calendar date, no time (valid from/to, payment dates). */
+  date: DataType;
+  /** A moment (recorded at, received at). */
+  timestamp: DataType;
+  /** A JSON document. */
+  json: DataType;
+  /** Raw bytes (stored messages, attachments). */
+  bytes: DataType;
+}
+
+const postgresTypes: ColumnTypes = {
+  id: 'bigint',
+  ref: 'bigint',
+  text: (n) => sql`varchar(${sql.raw(String(n))})`,
+  longText: 'text',
+  money: sql`numeric(18,2)`,
+  rate: sql`numeric(12,6)`,
+  int: 'integer',
+  bigint: 'bigint',
+  date: 'date',
+  timestamp: 'timestamptz',
+  json: 'jsonb',
+  bytes: 'bytea',
+};
+
+const oracleTypes: ColumnTypes = {
+  id: sql`number(19)`,
+  ref: sql`number(19)`,
+  text: (n) => sql`varchar2(${sql.raw(String(n))} char)`,
+  longText: sql`clob`,
+  money: sql`number(18,2)`,
+  rate: sql`number(12,6)`,
+  int: sql`number(10)`,
+  bigint: sql`number(19)`,
+  date: 'date',
+  timestamp: sql`timestamp with time zone`,
+  json: sql`clob`,
+  bytes: sql`blob`,
+};
+
+export class SqlDialect {
+  readonly types: ColumnTypes;
+
+  constructor(readonly engine: EngineName) {
+    this.types = engine === 'oracle' ? oracleTypes : postgresTypes;
+  }
+
+  get isOracle(): boolean {
+    return this.engine === 'oracle';
+  }
+
+  /**
+   * A recursive common table expression. Oracle rejects `with recursive` and needs the column list
+   * spelled out, so the name is always given as `tree(col1, col2, …)`.
+   */
+  withRecursive<DB>(db: Kysely<DB>): Kysely<DB>['withRecursive'] {
+    return (this.isOracle ? db.with.bind(db) : db.withRecursive.bind(db)) as Kysely<DB>['withRecursive'];
+  }
+
+  /**
+   * Inserts one row and answers its new surrogate key. PostgreSQL returns it directly; Oracle's
+   * driver cannot, so the row is found again by its natural key.
+   */
+  async insertReturningId(
+    db: Kysely<any>,
+    table: string,
+    values: Record<string, unknown>,
+    naturalKey: Record<string, unknown>,
+  ): Promise<number> {
+    if (!this.isOracle) {
+      const row = await db.insertInto(table).values(values).returning('id').executeTakeFirstOrThrow();
+      return Number(row.id);
+    }
+    await db.insertInto(table).values(values).execute();
+    let query = db.selectFrom(table).select('id');
+    for (const [column, value] of Object.entries(naturalKey)) query = query.where(column, '=', value);
+    const row = await query.executeTakeFirstOrThrow();
+    return Number(row.id);
+  }
+
+  /** A JSON value ready to bind (jsonb takes text; Oracle keeps it in a CLOB). */
+  json(value: unknown): RawBuilder<unknown> | string | null {
+    if (value === undefined || value === null) return null;
+    return JSON.stringify(value);
+  }
+
+  /** Reads a JSON column: PostgreSQL parses jsonb itself, Oracle hands back text. */
+  readJson<T>(value: unknown): T | null {
+    if (value === null || value === undefined) return null;
+    return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+  }
+
+  /** PostgreSQL rolls DDL back with the transaction; Oracle commits each DDL statement at once. */
+  get supportsTransactionalDdl(): boolean {
+    return !this.isOracle;
+  }
+
+  async tableExists(db: Kysely<any>, table: string): Promise<boolean> {
+    const result = this.isOracle
+      ? await sql<{ n: number }>`select count(*) as "n" from user_tables where table_name = ${table}`.execute(db)
+      : await sql<{
+          n: number;
+        }>`select count(*)::int as "n" from information_schema.tables where table_schema = current_schema() and table_name = ${table}`.execute(
+          db,
+        );
+    return Number(result.rows[0]?.n ?? 0) > 0;
+  }
+
+  /**
+   * Runs the migrations under a lock so that two processes starting at once do not both apply them.
+   * PostgreSQL takes a session advisory lock on one pinned connection; PGlite has a single session
+   * already; Oracle serialises on the ledger table's DDL.
+   */
+  async withMigrationLock<T>(db: Kysely<any>, work: (db: Kysely<any>) => Promise<T>): Promise<T> {
+    if (this.engine !== 'postgres') return work(db);
+    return db.connection().execute(async (pinned) => {
+      await sql`select pg_advisory_lock(7321001)`.execute(pinned);
+      try {
+        return await work(pinned);
+      } finally {
+        await sql`select pg_advisory_unlock(7321001)`.execute(pinned);
+      }
+    });
+  }
+
+  /** True when the error is a unique constraint violation (a duplicate). */
+  isUniqueViolation(error: unknown): boolean {
+    const e = error as { code?: string; errorNum?: number; message?: string };
+    return e?.code === '23505' || e?.errorNum === 1 || /ORA-00001/.test(e?.message ?? '');
+  }
+}
