@@ -65,7 +65,7 @@ export async function up({ db, types: t }: MigrationContext): Promise<void> {
     .addColumn('full_name', t.text(300), notNull)
     .addColumn('tax_number', t.text(10)) // РНОКПП
     .addColumn('legal_form', t.text(20), (c) =>
-      c.notNull().check(sql`legal_form in ('individual', 'sole_proprietor')`),
+      c.notNull().check(sql`${sql.ref('legal_form')} in ('individual', 'sole_proprietor')`),
     )
     .addColumn('email', t.text(200))
     .addColumn('phone', t.text(40))
@@ -117,7 +117,7 @@ export async function up({ db, types: t }: MigrationContext): Promise<void> {
       .addColumn('consultant_id', t.ref, (c) => c.notNull().references('consultant.id'))
       .addColumn('level_code', t.text(40), notNull)
       .addColumn('source', t.text(20), (c) =>
-        c.notNull().check(sql`source in ('calculation', 'manual', 'import', 'initial')`),
+        c.notNull().check(sql`${sql.ref('source')} in ('calculation', 'manual', 'import', 'initial')`),
       )
       .addColumn('approved_by', t.text(100))
       .addColumn('approved_at', t.timestamp),
@@ -129,12 +129,19 @@ export async function up({ db, types: t }: MigrationContext): Promise<void> {
       .addColumn('id', t.id, identity)
       .addColumn('consultant_id', t.ref, (c) => c.notNull().references('consultant.id'))
       .addColumn('status', t.text(20), (c) =>
-        c.notNull().check(sql`status in ('active', 'inactive', 'suspended', 'terminated')`),
+        c.notNull().check(sql`${sql.ref('status')} in ('active', 'inactive', 'suspended', 'terminated')`),
       )
-      .addColumn('source', t.text(20), (c) => c.notNull().check(sql`source in ('derived', 'manual', 'initial')`)),
+      .addColumn('source', t.text(20), (c) =>
+        c.notNull().check(sql`${sql.ref('source')} in ('derived', 'manual', 'initial')`),
+      ),
   ).execute();
 
-  for (const table of ['consultant_sponsor', 'consultant_unit', 'consultant_career', 'consultant_activity_status']) {
+  for (const table of [
+    'consultant_sponsor',
+    'consultant_unit',
+    'consultant_career',
+    'consultant_activity_status',
+  ]) {
     await schema
       .createIndex(`${table}_asof_ix`)
       .on(table)
@@ -146,13 +153,19 @@ export async function up({ db, types: t }: MigrationContext): Promise<void> {
     .on('consultant_sponsor')
     .columns(['sponsor_id', 'superseded_at', 'valid_from'])
     .execute();
-  await schema.createIndex('unit_structure_asof_ix').on('unit_structure').columns(['unit_id', 'superseded_at']).execute();
+  await schema
+    .createIndex('unit_structure_asof_ix')
+    .on('unit_structure')
+    .columns(['unit_id', 'superseded_at'])
+    .execute();
 
   // Policyholders and insured persons.
   await schema
     .createTable('person')
     .addColumn('id', t.id, identity)
-    .addColumn('person_kind', t.text(20), (c) => c.notNull().check(sql`person_kind in ('individual', 'company')`))
+    .addColumn('person_kind', t.text(20), (c) =>
+      c.notNull().check(sql`${sql.ref('person_kind')} in ('individual', 'company')`),
+    )
     .addColumn('full_name', t.text(300), notNull)
     .addColumn('tax_number', t.text(10)) // РНОКПП of an individual
     .addColumn('company_code', t.text(10)) // ЄДРПОУ of a company
@@ -173,9 +186,15 @@ export async function up({ db, types: t }: MigrationContext): Promise<void> {
     .addColumn('signed_on', t.date, notNull)
     .addColumn('sum_insured', t.money, notNull)
     .addColumn('premium', t.money, notNull) // per payment
-    .addColumn('payment_frequency', t.int, (c) => c.notNull().check(sql`payment_frequency in (1, 2, 4, 12)`))
+    .addColumn('payment_frequency', t.int, (c) =>
+      c.notNull().check(sql`${sql.ref('payment_frequency')} in (1, 2, 4, 12)`),
+    )
     .addColumn('status', t.text(20), (c) =>
-      c.notNull().check(sql`status in ('pending', 'sent', 'accepted', 'rejected', 'issued', 'withdrawn')`),
+      c
+        .notNull()
+        .check(
+          sql`${sql.ref('status')} in ('pending', 'sent', 'accepted', 'rejected', 'issued', 'withdrawn')`,
+        ),
     )
     .addColumn('status_reason', t.text(1000)) // the insurer's reason for a rejection
     .addColumn('policy_id', t.ref) // set when the insurer issues the policy
@@ -183,7 +202,11 @@ export async function up({ db, types: t }: MigrationContext): Promise<void> {
     .addColumn('created_at', t.timestamp, notNull)
     .addColumn('updated_at', t.timestamp, notNull)
     .execute();
-  await schema.createIndex('application_status_ix').on('application').columns(['insurer_id', 'status']).execute();
+  await schema
+    .createIndex('application_status_ix')
+    .on('application')
+    .columns(['insurer_id', 'status'])
+    .execute();
 
   await schema
     .createTable('application_register')
@@ -193,7 +216,7 @@ export async function up({ db, types: t }: MigrationContext): Promise<void> {
     .addColumn('register_date', t.date, notNull)
     .addColumn('sequence_no', t.int, notNull) // the daily or running sequence the insurer asks for
     .addColumn('status', t.text(20), (c) =>
-      c.notNull().check(sql`status in ('built', 'sent', 'acknowledged', 'rejected', 'failed')`),
+      c.notNull().check(sql`${sql.ref('status')} in ('built', 'sent', 'acknowledged', 'rejected', 'failed')`),
     )
     .addColumn('item_count', t.int, notNull)
     .addColumn('premium_total', t.money, notNull)
@@ -211,7 +234,7 @@ export async function up({ db, types: t }: MigrationContext): Promise<void> {
     .addColumn('application_id', t.ref, (c) => c.notNull().references('application.id'))
     .addColumn('row_no', t.int, notNull)
     .addColumn('status', t.text(20), (c) =>
-      c.notNull().check(sql`status in ('sent', 'accepted', 'rejected', 'issued')`),
+      c.notNull().check(sql`${sql.ref('status')} in ('sent', 'accepted', 'rejected', 'issued')`),
     )
     .addColumn('reason', t.text(1000))
     .addColumn('policy_number', t.text(60))
@@ -248,16 +271,24 @@ export async function up({ db, types: t }: MigrationContext): Promise<void> {
     .addColumn('cover_end', t.date, notNull)
     .addColumn('sum_insured', t.money, notNull)
     .addColumn('annual_premium', t.money, notNull)
-    .addColumn('payment_frequency', t.int, (c) => c.notNull().check(sql`payment_frequency in (1, 2, 4, 12)`))
+    .addColumn('payment_frequency', t.int, (c) =>
+      c.notNull().check(sql`${sql.ref('payment_frequency')} in (1, 2, 4, 12)`),
+    )
     .addColumn('status', t.text(20), (c) =>
-      c.notNull().check(sql`status in ('in_force', 'terminated', 'expired', 'suspended', 'cancelled')`),
+      c
+        .notNull()
+        .check(sql`${sql.ref('status')} in ('in_force', 'terminated', 'expired', 'suspended', 'cancelled')`),
     )
     .addColumn('status_date', t.date, notNull)
     .addColumn('amendment_id', t.ref) // the amendment that made this version, if any
     .addColumn('source_message_id', t.ref)
     .addUniqueConstraint('policy_version_uq', ['policy_id', 'version_no'])
     .execute();
-  await schema.createIndex('policy_version_consultant_ix').on('policy_version').column('consultant_id').execute();
+  await schema
+    .createIndex('policy_version_consultant_ix')
+    .on('policy_version')
+    .column('consultant_id')
+    .execute();
 
   await schema
     .createTable('amendment')
@@ -270,7 +301,7 @@ export async function up({ db, types: t }: MigrationContext): Promise<void> {
       c
         .notNull()
         .check(
-          sql`change_kind in ('sum_change', 'premium_change', 'frequency_change', 'agent_change', 'termination', 'cancellation', 'reinstatement')`,
+          sql`${sql.ref('change_kind')} in ('sum_change', 'premium_change', 'frequency_change', 'agent_change', 'termination', 'cancellation', 'reinstatement')`,
         ),
     )
     .addColumn('new_value', t.text(200))
@@ -305,7 +336,11 @@ export async function up({ db, types: t }: MigrationContext): Promise<void> {
     .addColumn('source_row', t.int)
     .addColumn('recorded_at', t.timestamp, notNull)
     .execute();
-  await schema.createIndex('premium_payment_paid_on_ix').on('premium_payment').columns(['paid_on', 'policy_id']).execute();
+  await schema
+    .createIndex('premium_payment_paid_on_ix')
+    .on('premium_payment')
+    .columns(['paid_on', 'policy_id'])
+    .execute();
 
   await schema
     .createTable('commission_statement_line')
@@ -328,7 +363,9 @@ export async function up({ db, types: t }: MigrationContext): Promise<void> {
     .createTable('correspondence_message')
     .addColumn('id', t.id, identity)
     .addColumn('insurer_id', t.ref, (c) => c.references('insurer.id'))
-    .addColumn('direction', t.text(10), (c) => c.notNull().check(sql`direction in ('inbound', 'outbound')`))
+    .addColumn('direction', t.text(10), (c) =>
+      c.notNull().check(sql`${sql.ref('direction')} in ('inbound', 'outbound')`),
+    )
     .addColumn('subject', t.text(1000), notNull)
     .addColumn('sender', t.text(300), notNull)
     .addColumn('recipients', t.text(1000), notNull)
@@ -339,7 +376,7 @@ export async function up({ db, types: t }: MigrationContext): Promise<void> {
     .addColumn('thread_key', t.text(300)) // Message-ID of the first message of the thread
     .addColumn('external_id', t.text(300)) // Message-ID
     .addColumn('status', t.text(20), (c) =>
-      c.notNull().check(sql`status in ('new', 'awaiting_reply', 'answered', 'closed')`),
+      c.notNull().check(sql`${sql.ref('status')} in ('new', 'awaiting_reply', 'answered', 'closed')`),
     )
     .addColumn('exchange_message_id', t.ref)
     .addColumn('created_at', t.timestamp, notNull)
@@ -362,7 +399,9 @@ export async function up({ db, types: t }: MigrationContext): Promise<void> {
     .addColumn('code', t.text(7), (c) => c.notNull().unique()) // yyyy-mm
     .addColumn('starts_on', t.date, notNull)
     .addColumn('ends_on', t.date, notNull) // inclusive last day
-    .addColumn('status', t.text(20), (c) => c.notNull().check(sql`status in ('open', 'calculated', 'closed')`))
+    .addColumn('status', t.text(20), (c) =>
+      c.notNull().check(sql`${sql.ref('status')} in ('open', 'calculated', 'closed')`),
+    )
     .addColumn('calculated_at', t.timestamp)
     .addColumn('closed_at', t.timestamp)
     .addColumn('closed_by', t.text(100))
@@ -382,7 +421,9 @@ export async function up({ db, types: t }: MigrationContext): Promise<void> {
     .addColumn('email', t.text(200))
     .addColumn('password_hash', t.text(300))
     .addColumn('consultant_id', t.ref, (c) => c.references('consultant.id')) // a consultant's own login
-    .addColumn('status', t.text(20), (c) => c.notNull().check(sql`status in ('active', 'blocked')`))
+    .addColumn('status', t.text(20), (c) =>
+      c.notNull().check(sql`${sql.ref('status')} in ('active', 'blocked')`),
+    )
     .addColumn('created_at', t.timestamp, notNull)
     .execute();
 
@@ -405,15 +446,23 @@ export async function up({ db, types: t }: MigrationContext): Promise<void> {
     .addColumn('after_state', t.json)
     .addColumn('reason', t.text(1000))
     .execute();
-  await schema.createIndex('audit_log_entity_ix').on('audit_log').columns(['entity_kind', 'entity_id']).execute();
+  await schema
+    .createIndex('audit_log_entity_ix')
+    .on('audit_log')
+    .columns(['entity_kind', 'entity_id'])
+    .execute();
 
   // Every payload in or out, stored raw before anything else happens to it.
   await schema
     .createTable('exchange_message')
     .addColumn('id', t.id, identity)
     .addColumn('insurer_id', t.ref, (c) => c.references('insurer.id'))
-    .addColumn('channel', t.text(20), (c) => c.notNull().check(sql`channel in ('sftp', 'rest', 'email', 'manual')`))
-    .addColumn('direction', t.text(10), (c) => c.notNull().check(sql`direction in ('inbound', 'outbound')`))
+    .addColumn('channel', t.text(20), (c) =>
+      c.notNull().check(sql`${sql.ref('channel')} in ('sftp', 'rest', 'email', 'manual')`),
+    )
+    .addColumn('direction', t.text(10), (c) =>
+      c.notNull().check(sql`${sql.ref('direction')} in ('inbound', 'outbound')`),
+    )
     .addColumn('message_type', t.text(60), notNull) // contracts, payments, register, ack …
     .addColumn('external_name', t.text(500)) // file name or e-mail subject
     .addColumn('external_id', t.text(500)) // the insurer's id: path, Message-ID, batch id
@@ -425,7 +474,9 @@ export async function up({ db, types: t }: MigrationContext): Promise<void> {
     .addColumn('status', t.text(20), (c) =>
       c
         .notNull()
-        .check(sql`status in ('received', 'parsed', 'mapped', 'applied', 'quarantined', 'failed', 'sent', 'built')`),
+        .check(
+          sql`${sql.ref('status')} in ('received', 'parsed', 'mapped', 'applied', 'quarantined', 'failed', 'sent', 'built')`,
+        ),
     )
     .addColumn('status_reason', t.json) // errors, each naming file, row and field
     .addColumn('replay_of_id', t.ref) // the message this one replays
@@ -433,7 +484,11 @@ export async function up({ db, types: t }: MigrationContext): Promise<void> {
     .addColumn('received_at', t.timestamp, notNull)
     .addColumn('processed_at', t.timestamp)
     .execute();
-  await schema.createIndex('exchange_message_status_ix').on('exchange_message').columns(['status', 'insurer_id']).execute();
+  await schema
+    .createIndex('exchange_message_status_ix')
+    .on('exchange_message')
+    .columns(['status', 'insurer_id'])
+    .execute();
 
   await schema
     .createTable('mismatch')
@@ -443,7 +498,7 @@ export async function up({ db, types: t }: MigrationContext): Promise<void> {
       c
         .notNull()
         .check(
-          sql`kind in ('unknown_policy', 'premium_differs', 'status_differs', 'consultant_code_unknown', 'commission_differs', 'application_rejected_but_issued', 'other')`,
+          sql`${sql.ref('kind')} in ('unknown_policy', 'premium_differs', 'status_differs', 'consultant_code_unknown', 'commission_differs', 'application_rejected_but_issued', 'other')`,
         ),
     )
     .addColumn('policy_number', t.text(60))
@@ -455,7 +510,9 @@ export async function up({ db, types: t }: MigrationContext): Promise<void> {
     .addColumn('source_message_id', t.ref)
     .addColumn('source_row', t.int)
     .addColumn('dedupe_key', t.text(300), (c) => c.notNull().unique())
-    .addColumn('status', t.text(20), (c) => c.notNull().check(sql`status in ('open', 'resolved', 'dismissed')`))
+    .addColumn('status', t.text(20), (c) =>
+      c.notNull().check(sql`${sql.ref('status')} in ('open', 'resolved', 'dismissed')`),
+    )
     .addColumn('resolution', t.text(2000))
     .addColumn('resolved_by', t.text(100))
     .addColumn('resolved_at', t.timestamp)

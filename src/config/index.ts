@@ -59,7 +59,8 @@ export function parseDatabaseUrl(raw: string | undefined, dataDir: string): Data
   if (raw === 'pglite:memory' || raw === 'memory://') return { engine: 'pglite', dataDir: null };
   if (raw.startsWith('pglite:')) {
     const dir = raw.slice('pglite:'.length).replace(/^\/\//, '');
-    if (!dir) throw new ConfigError('DATABASE_URL', `'${raw}' names no folder: use pglite:<folder> or pglite:memory`);
+    if (!dir)
+      throw new ConfigError('DATABASE_URL', `'${raw}' names no folder: use pglite:<folder> or pglite:memory`);
     return { engine: 'pglite', dataDir: path.resolve(dir) };
   }
   let url: URL;
@@ -83,10 +84,14 @@ export function parseOracleUrl(setting: string, raw: string): DatabaseTarget & {
   } catch {
     throw new ConfigError(setting, `'${redactUrl(raw)}' is not a URL`);
   }
-  if (url.protocol !== 'oracle:') throw new ConfigError(setting, `expected oracle://user:password@host:port/service`);
+  if (url.protocol !== 'oracle:')
+    throw new ConfigError(setting, `expected oracle://user:password@host:port/service`);
   const service = url.pathname.replace(/^\//, '');
   if (!url.username || !url.hostname || !service) {
-    throw new ConfigError(setting, `'${redactUrl(raw)}' must look like oracle://user:password@host:port/service`);
+    throw new ConfigError(
+      setting,
+      `'${redactUrl(raw)}' must look like oracle://user:password@host:port/service`,
+    );
   }
   return {
     engine: 'oracle',

@@ -44,7 +44,8 @@ export async function recordBitemporal(
 ): Promise<Record<string, unknown>[]> {
   const db = trx as unknown as Kysely<any>;
   const validTo = change.validTo ?? OPEN_END;
-  if (validTo <= change.validFrom) throw new RangeError(`valid from ${change.validFrom} must be before ${validTo}`);
+  if (validTo <= change.validFrom)
+    throw new RangeError(`valid from ${change.validFrom} must be before ${validTo}`);
   const overlapping: Record<string, unknown>[] = await db
     .selectFrom(table)
     .selectAll()
@@ -58,10 +59,16 @@ export async function recordBitemporal(
     await db.updateTable(table).set({ superseded_at: change.recordedAt }).where('id', '=', row.id).execute();
     const { id: _id, ...facts } = row;
     if ((row.valid_from as string) < change.validFrom) {
-      await db.insertInto(table).values({ ...facts, ...now, valid_to: change.validFrom }).execute();
+      await db
+        .insertInto(table)
+        .values({ ...facts, ...now, valid_to: change.validFrom })
+        .execute();
     }
     if ((row.valid_to as string) > validTo) {
-      await db.insertInto(table).values({ ...facts, ...now, valid_from: validTo }).execute();
+      await db
+        .insertInto(table)
+        .values({ ...facts, ...now, valid_from: validTo })
+        .execute();
     }
   }
   await db

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
+import { OracleDialect } from 'kysely-oracledb';
 import pg from 'pg';
 import { ConfigError, type DatabaseTarget, redactUrl } from '../config';
 import { PgliteDialect } from './dialects/pglite-dialect';
@@ -53,7 +54,10 @@ async function openPglite(dataDir: string | null, setting: string): Promise<Data
       fs.writeFileSync(probe, '');
       fs.rmSync(probe);
     } catch (error) {
-      throw new ConfigError(setting, `the database folder ${dataDir} is not writable (${describeError(error)})`);
+      throw new ConfigError(
+        setting,
+        `the database folder ${dataDir} is not writable (${describeError(error)})`,
+      );
     }
   }
   const { PGlite } = await import('@electric-sql/pglite');
@@ -65,7 +69,10 @@ async function openPglite(dataDir: string | null, setting: string): Promise<Data
   try {
     await pglite.waitReady;
   } catch (error) {
-    throw new ConfigError(setting, `the embedded database in ${dataDir ?? 'memory'} cannot start (${describeError(error)})`);
+    throw new ConfigError(
+      setting,
+      `the embedded database in ${dataDir ?? 'memory'} cannot start (${describeError(error)})`,
+    );
   }
   const db = new Kysely<DB>({ dialect: new PgliteDialect(pglite) });
   return {
@@ -105,17 +112,16 @@ async function openPostgres(url: string, setting: string, options: OpenOptions):
 
 async function openOracle(target: DatabaseTarget & { engine: 'oracle' }, setting: string): Promise<Database> {
   const oracledb = (await import('oracledb')).default;
-  const { OracleDialect } = await import('kysely-oracledb');
   oracledb.fetchAsString = [oracledb.CLOB];
   oracledb.fetchAsBuffer = [oracledb.BLOB];
   // Same shapes as PostgreSQL: DATE as yyyy-mm-dd text, NUMBER with decimals as exact text.
-  oracledb.fetchTypeHandler = (meta: any) => {
+  oracledb.fetchTypeHandler = ((meta: any) => {
     if (meta.dbType === oracledb.DB_TYPE_DATE) {
       return { converter: (d: Date | null) => (d ? d.toISOString().slice(0, 10) : d) };
     }
     if (meta.dbType === oracledb.DB_TYPE_NUMBER && (meta.scale ?? 0) > 0) return { type: oracledb.STRING };
     return undefined;
-  };
+  }) as any;
   let pool;
   try {
     pool = await oracledb.createPool({
@@ -138,7 +144,7 @@ async function openOracle(target: DatabaseTarget & { engine: 'oracle' }, setting
     await pool?.close(0).catch(() => undefined);
     throw new ConfigError(setting, `cannot connect to ${redactUrl(target.url)} (${describeError(error)})`);
   }
-  const db = new Kysely<DB>({ dialect: new OracleDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new OracleDialect({ pool: pool as any }) });
   return {
     db,
     dialect: new SqlDialect('oracle'),

@@ -1,6 +1,12 @@
 /** Database access: one typed query layer over PGlite, PostgreSQL and Oracle. */
 export { openDatabase, type Database, type OpenOptions } from './database';
-export { migrate, appliedMigrations, loadMigrations, type Migration, type MigrationContext } from './migrator';
+export {
+  migrate,
+  appliedMigrations,
+  loadMigrations,
+  type Migration,
+  type MigrationContext,
+} from './migrator';
 export { SqlDialect, type EngineName, type ColumnTypes } from './sql-dialect';
 export { OracleCompileDialect, SqlRecorder } from './dialects/oracle-compile-dialect';
 export { recordBitemporal, asOf, OPEN_END, STILL_KNOWN, type BitemporalChange } from './bitemporal';

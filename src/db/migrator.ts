@@ -67,7 +67,10 @@ export async function migrate(
       }
       const apply = async (trx: Kysely<any>) => {
         await migration.up({ db: trx, types: dialect.types, dialect });
-        await trx.insertInto('schema_migration').values({ id: migration.id, applied_at: new Date() }).execute();
+        await trx
+          .insertInto('schema_migration')
+          .values({ id: migration.id, applied_at: new Date() })
+          .execute();
       };
       // PostgreSQL runs DDL in a transaction, so a failed migration leaves nothing behind.
       if (dialect.supportsTransactionalDdl) await locked.transaction().execute(apply);

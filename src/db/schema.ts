@@ -336,14 +336,7 @@ export interface AuditLogTable {
 }
 
 export type ExchangeMessageStatus =
-  | 'received'
-  | 'parsed'
-  | 'mapped'
-  | 'applied'
-  | 'quarantined'
-  | 'failed'
-  | 'sent'
-  | 'built';
+  'received' | 'parsed' | 'mapped' | 'applied' | 'quarantined' | 'failed' | 'sent' | 'built';
 
 export interface ExchangeMessageTable {
   id: Id;

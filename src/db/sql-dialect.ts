@@ -126,7 +126,9 @@ export class SqlDialect {
 
   async tableExists(db: Kysely<any>, table: string): Promise<boolean> {
     const result = this.isOracle
-      ? await sql<{ n: number }>`select count(*) as "n" from user_tables where table_name = ${table}`.execute(db)
+      ? await sql<{ n: number }>`select count(*) as "n" from user_tables where table_name = ${table}`.execute(
+          db,
+        )
       : await sql<{
           n: number;
         }>`select count(*)::int as "n" from information_schema.tables where table_schema = current_schema() and table_name = ${table}`.execute(

@@ -20,7 +20,9 @@ export function availableEngines(): TestEngine[] {
   const engines: TestEngine[] = ['pglite'];
   if (postgresUrl()) engines.push('postgres');
   else if (process.env.CI === 'true') {
-    throw new Error('CI=true but DATABASE_URL does not point at PostgreSQL: the PostgreSQL suites cannot be skipped in CI');
+    throw new Error(
+      'CI=true but DATABASE_URL does not point at PostgreSQL: the PostgreSQL suites cannot be skipped in CI',
+    );
   } else if (!skipNoted) {
     skipNoted = true;
     console.log('PostgreSQL suites skipped: set DATABASE_URL=postgres://… to run them');
@@ -35,7 +37,9 @@ export interface TestDatabase extends Database {
 }
 
 /** Opens a fresh, migrated database on the engine; `drop()` removes it again. */
-export async function openTestDatabase(engine: TestEngine): Promise<TestDatabase & { drop(): Promise<void> }> {
+export async function openTestDatabase(
+  engine: TestEngine,
+): Promise<TestDatabase & { drop(): Promise<void> }> {
   if (engine === 'pglite') {
     const database = await openDatabase({ engine: 'pglite', dataDir: null });
     await migrate(database.db, database.dialect);

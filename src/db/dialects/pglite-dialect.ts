@@ -2,7 +2,6 @@
  * Kysely dialect for embedded PGlite: PostgreSQL's adapter, compiler and introspector over one
  * PGlite instance. PGlite has a single session, so connections are handed out one at a time.
  */
-import type { PGlite } from '@electric-sql/pglite';
 import {
   CompiledQuery,
   type DatabaseConnection,
@@ -15,8 +14,16 @@ import {
   type QueryResult,
 } from 'kysely';
 
+/** The part of a PGlite instance the dialect uses. */
+export interface PgliteSession {
+  readonly waitReady: Promise<void>;
+  readonly closed: boolean;
+  query<R>(sql: string, params?: unknown[]): Promise<{ rows: R[]; affectedRows?: number }>;
+  close(): Promise<void>;
+}
+
 class PgliteConnection implements DatabaseConnection {
-  constructor(private readonly pglite: PGlite) {}
+  constructor(private readonly pglite: PgliteSession) {}
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     const result = await this.pglite.query<R>(compiledQuery.sql, compiledQuery.parameters as unknown[]);
@@ -51,7 +58,7 @@ class PgliteDriver implements Driver {
   private readonly lock = new SessionLock();
   private readonly releases = new WeakMap<DatabaseConnection, () => void>();
 
-  constructor(private readonly pglite: PGlite) {}
+  constructor(private readonly pglite: PgliteSession) {}
 
   async init(): Promise<void> {
     await this.pglite.waitReady;
@@ -87,7 +94,7 @@ class PgliteDriver implements Driver {
 }
 
 export class PgliteDialect implements Dialect {
-  constructor(private readonly pglite: PGlite) {}
+  constructor(private readonly pglite: PgliteSession) {}
   createAdapter() {
     return new PostgresAdapter();
   }

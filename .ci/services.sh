@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Starts the services the test suites talk to, when they are not running, and checks that each
+# answers. Used by .ci/run; a developer can run it too. Fails loudly when a service cannot be had.
+set -euo pipefail
+
+fail() { echo "services: $*" >&2; exit 1; }
+
+# PostgreSQL (the machine's own cluster; trust auth on 127.0.0.1).
+if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
+  echo "starting PostgreSQL"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
+  for _ in $(seq 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
+fi
+psql "${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}" -Atc 'select 1' >/dev/null 2>&1 \
+  || fail "PostgreSQL at 127.0.0.1:5432 does not answer"
+echo "PostgreSQL answers"
+
+# Redis (keeps nothing on disk).
+if ! redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; then
+  echo "starting Redis"
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+  for _ in $(seq 30); do redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG && break; sleep 0.5; done
+fi
+redis-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG || fail "Redis at 127.0.0.1:6379 does not answer"
+echo "Redis answers"

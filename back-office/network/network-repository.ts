@@ -1,0 +1,280 @@
+/**
+ * The agent network as of a date: the sponsor tree, a consultant's upline and downline, and changes
+ * of sponsor or unit. Every read takes the business date and, optionally, the moment of knowledge,
+ * so "as it was on D, as known at K" is a plain call.
+ */
+import { type Kysely, sql } from 'kysely';
+import {
+  asOf,
+  type BitemporalChange,
+  type Database,
+  type DB,
+  type IsoDate,
+  recordBitemporal,
+} from '../../src/db';
+import { recordAudit } from './audit';
+
+export interface NetworkNode {
+  consultantId: number;
+  code: string;
+  fullName: string;
+  sponsorId: number | null;
+  /** 0 for the top of the network, 1 for those they recruited, and so on. */
+  depth: number;
+}
+
+export interface RelativeNode {
+  consultantId: number;
+  code: string;
+  fullName: string;
+  sponsorId: number | null;
+  /** Steps from the consultant asked about: 1 is the sponsor (upline) or a direct recruit (downline). */
+  generation: number;
+}
+
+/** When the caller does not say, "as known now". */
+const now = () => new Date();
+
+/** The whole sponsor tree on `date` as known at `knownAt`, tops first, then by depth and code. */
+export async function sponsorTreeAsOf(
+  database: Database,
+  date: IsoDate,
+  knownAt: Date = now(),
+): Promise<NetworkNode[]> {
+  const { db, dialect } = database;
+  const rows = await dialect
+    .withRecursive(db)('tree(consultant_id, sponsor_id, depth)', (qb) =>
+      asOf(
+        qb
+          .selectFrom('consultant_sponsor as s')
+          .select(['s.consultant_id', 's.sponsor_id', sql<number>`0`.as('depth')])
+          .where('s.sponsor_id', 'is', null),
+        's',
+        date,
+        knownAt,
+      ).unionAll((union) =>
+        asOf(
+          union
+            .selectFrom('consultant_sponsor as s')
+            .innerJoin('tree as t', 't.consultant_id', 's.sponsor_id')
+            .select(['s.consultant_id', 's.sponsor_id', sql<number>`t.depth + 1`.as('depth')]),
+          's',
+          date,
+          knownAt,
+        ),
+      ),
+    )
+    .selectFrom('tree')
+    .innerJoin('consultant as c', 'c.id', 'tree.consultant_id')
+    .select(['tree.consultant_id', 'c.code', 'c.full_name', 'tree.sponsor_id', 'tree.depth'])
+    .orderBy('tree.depth')
+    .orderBy('c.code')
+    .execute();
+  return rows.map((r) => ({
+    consultantId: Number(r.consultant_id),
+    code: r.code,
+    fullName: r.full_name,
+    sponsorId: r.sponsor_id === null ? null : Number(r.sponsor_id),
+    depth: Number(r.depth),
+  }));
+}
+
+/** The consultant's sponsors up to the top, nearest first. */
+export async function uplineAsOf(
+  database: Database,
+  consultantId: number,
+  date: IsoDate,
+  knownAt: Date = now(),
+): Promise<RelativeNode[]> {
+  const { db, dialect } = database;
+  const rows = await dialect
+    .withRecursive(db)('up(consultant_id, generation)', (qb) =>
+      asOf(
+        qb
+          .selectFrom('consultant_sponsor as s')
+          .select(['s.sponsor_id as consultant_id', sql<number>`1`.as('generation')])
+          .where('s.consultant_id', '=', consultantId)
+          .where('s.sponsor_id', 'is not', null),
+        's',
+        date,
+        knownAt,
+      ).unionAll((union) =>
+        asOf(
+          union
+            .selectFrom('consultant_sponsor as s')
+            .innerJoin('up as u', 'u.consultant_id', 's.consultant_id')
+            .select(['s.sponsor_id as consultant_id', sql<number>`u.generation + 1`.as('generation')])
+            .where('s.sponsor_id', 'is not', null)
+            .where('u.generation', '<', 1000),
+          's',
+          date,
+          knownAt,
+        ),
+      ),
+    )
+    .selectFrom('up')
+    .innerJoin('consultant as c', 'c.id', 'up.consultant_id')
+    .select(['up.consultant_id', 'c.code', 'c.full_name', 'up.generation'])
+    .orderBy('up.generation')
+    .execute();
+  // The recursion walks from the consultant upwards; each row's own sponsor is the next row.
+  return rows.map((r, i) => ({
+    consultantId: Number(r.consultant_id),
+    code: r.code,
+    fullName: r.full_name,
+    sponsorId: i + 1 < rows.length ? Number(rows[i + 1].consultant_id) : null,
+    generation: Number(r.generation),
+  }));
+}
+
+/** Everyone recruited by the consultant, directly or further down, on `date`; by generation, then code. */
+export async function downlineAsOf(
+  database: Database,
+  consultantId: number,
+  date: IsoDate,
+  knownAt: Date = now(),
+): Promise<RelativeNode[]> {
+  const { db, dialect } = database;
+  const rows = await dialect
+    .withRecursive(db)('down(consultant_id, sponsor_id, generation)', (qb) =>
+      asOf(
+        qb
+          .selectFrom('consultant_sponsor as s')
+          .select(['s.consultant_id', 's.sponsor_id', sql<number>`1`.as('generation')])
+          .where('s.sponsor_id', '=', consultantId),
+        's',
+        date,
+        knownAt,
+      ).unionAll((union) =>
+        asOf(
+          union
+            .selectFrom('consultant_sponsor as s')
+            .innerJoin('down as d', 'd.consultant_id', 's.sponsor_id')
+            .select(['s.consultant_id', 's.sponsor_id', sql<number>`d.generation + 1`.as('generation')])
+            .where('d.generation', '<', 1000),
+          's',
+          date,
+          knownAt,
+        ),
+      ),
+    )
+    .selectFrom('down')
+    .innerJoin('consultant as c', 'c.id', 'down.consultant_id')
+    .select(['down.consultant_id', 'c.code', 'c.full_name', 'down.sponsor_id', 'down.generation'])
+    .orderBy('down.generation')
+    .orderBy('c.code')
+    .execute();
+  return rows.map((r) => ({
+    consultantId: Number(r.consultant_id),
+    code: r.code,
+    fullName: r.full_name,
+    sponsorId: r.sponsor_id === null ? null : Number(r.sponsor_id),
+    generation: Number(r.generation),
+  }));
+}
+
+export class NetworkRuleError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NetworkRuleError';
+  }
+}
+
+/**
+ * Moves a consultant under a new sponsor from `validFrom`. Refused when the new sponsor is the
+ * consultant or one of their own downline on that date (the tree would become a loop).
+ */
+export async function changeSponsor(
+  database: Database,
+  consultantId: number,
+  sponsorId: number | null,
+  change: BitemporalChange,
+): Promise<void> {
+  if (sponsorId === consultantId) throw new NetworkRuleError('a consultant cannot sponsor themselves');
+  if (sponsorId !== null) {
+    const downline = await downlineAsOf(database, consultantId, change.validFrom, change.recordedAt);
+    if (downline.some((d) => d.consultantId === sponsorId)) {
+      throw new NetworkRuleError(
+        `consultant ${sponsorId} is in the downline of ${consultantId} on ${change.validFrom}: the network would loop`,
+      );
+    }
+  }
+  await database.db.transaction().execute(async (trx) => {
+    const superseded = await recordBitemporal(
+      trx,
+      'consultant_sponsor',
+      'consultant_id',
+      consultantId,
+      { sponsor_id: sponsorId },
+      change,
+    );
+    await recordAudit(trx, database, {
+      actor: change.recordedBy,
+      action: 'consultant.sponsor_changed',
+      entityKind: 'consultant',
+      entityId: String(consultantId),
+      before: superseded.map((r) => ({
+        sponsorId: r.sponsor_id,
+        validFrom: r.valid_from,
+        validTo: r.valid_to,
+      })),
+      after: { sponsorId, validFrom: change.validFrom, validTo: change.validTo ?? null },
+      reason: change.reason ?? null,
+      at: change.recordedAt,
+    });
+  });
+}
+
+/** Moves a consultant to another unit from `validFrom`. */
+export async function changeUnit(
+  database: Database,
+  consultantId: number,
+  unitId: number,
+  change: BitemporalChange,
+): Promise<void> {
+  await database.db.transaction().execute(async (trx) => {
+    const superseded = await recordBitemporal(
+      trx,
+      'consultant_unit',
+      'consultant_id',
+      consultantId,
+      { unit_id: unitId },
+      change,
+    );
+    await recordAudit(trx, database, {
+      actor: change.recordedBy,
+      action: 'consultant.unit_changed',
+      entityKind: 'consultant',
+      entityId: String(consultantId),
+      before: superseded.map((r) => ({ unitId: r.unit_id, validFrom: r.valid_from, validTo: r.valid_to })),
+      after: { unitId, validFrom: change.validFrom, validTo: change.validTo ?? null },
+      reason: change.reason ?? null,
+      at: change.recordedAt,
+    });
+  });
+}
+
+/** The unit a consultant belongs to on `date` as known at `knownAt`, or null. */
+export async function unitOfConsultantAsOf(
+  database: Database,
+  consultantId: number,
+  date: IsoDate,
+  knownAt: Date = now(),
+): Promise<{ unitId: number; code: string; name: string } | null> {
+  const row = await asOf(
+    (database.db as Kysely<DB>)
+      .selectFrom('consultant_unit as cu')
+      .innerJoin('unit as u', 'u.id', 'cu.unit_id')
+      .select(['u.id', 'u.code', 'u.name'])
+      .where('cu.consultant_id', '=', consultantId),
+    'cu',
+    date,
+    knownAt,
+  ).executeTakeFirst();
+  return row ? { unitId: Number(row.id), code: row.code, name: row.name } : null;
+}
+
+/** Finds a consultant by the intermediary's code (e.g. K-00012). */
+export async function findConsultantByCode(database: Database, code: string) {
+  return database.db.selectFrom('consultant').selectAll().where('code', '=', code).executeTakeFirst();
+}

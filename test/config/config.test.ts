@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../src/config';
+import { openDatabase } from '../../src/db';
+
+describe('configuration from the environment', () => {
+  it('defaults to the embedded database in ./data', () => {
+    const config = loadConfig({});
+    expect(config.database).toEqual({ engine: 'pglite', dataDir: path.resolve('data', 'db') });
+    expect(config.port).toBe(3000);
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.redisUrl).toBeNull();
+  });
+
+  it('reads PostgreSQL, Oracle and a PGlite folder from DATABASE_URL', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/hub' }).database.engine).toBe('postgres');
+    expect(
+      loadConfig({ DATABASE_URL: 'oracle://hub:s3cret@ora.example:1521/FREEPDB1' }).database,
+    ).toMatchObject({
+      engine: 'oracle',
+      user: 'hub',
+      password: 's3cret',
+      connectString: 'ora.example:1521/FREEPDB1',
+    });
+    expect(loadConfig({ DATABASE_URL: 'pglite:/srv/hub/db' }).database).toEqual({
+      engine: 'pglite',
+      dataDir: '/srv/hub/db',
+    });
+    expect(loadConfig({ ECSPERT_DATA_DIR: '/srv/hub' }).database).toEqual({
+      engine: 'pglite',
+      dataDir: '/srv/hub/db',
+    });
+  });
+
+  it.each([
+    [{ DATABASE_URL: 'mysql://root@localhost/hub' }, /^DATABASE_URL: unknown scheme 'mysql:'/],
+    [
+      { DATABASE_URL: 'oracle://localhost' },
+      /^DATABASE_URL: .*must look like oracle:\/\/user:password@host:port\/service/,
+    ],
+    [{ PORT: 'eighty' }, /^PORT: 'eighty' is not a port number/],
+    [{ PORT: '70000' }, /^PORT: '70000' is not a port number/],
+    [{ REDIS_URL: 'localhost:6379' }, /^REDIS_URL: 'localhost:6379' must start with redis:\/\//],
+    [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL: 'loud' is not one of/],
+  ])('refuses %j with one line naming the setting', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('never prints a password', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'mssql://sa:TopSecret@db/hub' })).toThrow(
+      /mssql:\/\/sa:\*\*\*@db\/hub/,
+    );
+  });
+});
+
+describe('opening a database that cannot be had', () => {
+  it('names DATABASE_URL when PostgreSQL does not answer', async () => {
+    const failure = openDatabase(
+      { engine: 'postgres', url: 'postgres://hub:secret@127.0.0.1:1/hub' },
+      { setting: 'DATABASE_URL' },
+    );
+    await expect(failure).rejects.toThrow(ConfigError);
+    await expect(failure).rejects.toThrow(
+      /^DATABASE_URL: cannot connect to postgres:\/\/hub:\*\*\*@127\.0\.0\.1:1\/hub \(ECONNREFUSED/,
+    );
+  });
+
+  it('names the data folder when it cannot be written', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ecspert-')), 'not-a-folder');
+    fs.writeFileSync(file, 'a file where the data folder should be');
+    const failure = openDatabase(
+      { engine: 'pglite', dataDir: path.join(file, 'db') },
+      { setting: 'ECSPERT_DATA_DIR' },
+    );
+    await expect(failure).rejects.toThrow(
+      /^ECSPERT_DATA_DIR: the database folder .*not-a-folder\/db is not writable \(ENOTDIR/,
+    );
+  });
+});
