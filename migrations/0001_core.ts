@@ -253,14 +253,16 @@ export async function up({ db, types: t }: MigrationContext): Promise<void> {
     .addUniqueConstraint('policy_insurer_number_uq', ['insurer_id', 'number'])
     .execute();
 
-  // One row per state of the policy; valid_from is when that state takes effect.
+  // One row per known state of the policy, never changed once written. valid_from is the day that
+  // state takes effect; the policy on day D is the row with the latest valid_from <= D, and among
+  // rows with the same valid_from the highest version_no (a backdated amendment adds corrected rows
+  // instead of editing the later ones).
   await schema
     .createTable('policy_version')
     .addColumn('id', t.id, identity)
     .addColumn('policy_id', t.ref, (c) => c.notNull().references('policy.id'))
     .addColumn('version_no', t.int, notNull)
     .addColumn('valid_from', t.date, notNull)
-    .addColumn('valid_to', t.date, notNull)
     .addColumn('recorded_at', t.timestamp, notNull)
     .addColumn('consultant_id', t.ref, (c) => c.references('consultant.id')) // null while the agent code is unknown
     .addColumn('agent_code', t.text(40), notNull) // the consultant code as the insurer sent it

@@ -181,8 +181,8 @@ export interface PolicyVersionTable {
   id: Id;
   policy_id: number;
   version_no: number;
+  /** The day this state takes effect; see migrations/0001_core.ts for how versions are read. */
   valid_from: IsoDate;
-  valid_to: IsoDate;
   recorded_at: Date;
   consultant_id: number | null;
   agent_code: string;
@@ -388,6 +388,41 @@ export interface MismatchTable {
   created_at: Date;
 }
 
+export interface ExchangeMessageEventTable {
+  id: Id;
+  message_id: number;
+  occurred_at: Date;
+  status: string;
+  detail: string | null;
+}
+
+export type RowIssueKind = 'parse' | 'mapping' | 'validation' | 'reference';
+
+export interface ExchangeRowIssueTable {
+  id: Id;
+  message_id: number;
+  row_no: number | null;
+  field: string | null;
+  kind: RowIssueKind;
+  message: string;
+  raw: Json | null;
+  status: 'open' | 'resolved' | 'dismissed';
+  created_at: Date;
+}
+
+export interface RecalculationRequestTable {
+  id: Id;
+  period_code: string;
+  effective_on: IsoDate;
+  cause_kind: string;
+  cause_ref: string;
+  description: string;
+  dedupe_key: string;
+  status: 'pending' | 'done' | 'dismissed';
+  created_at: Date;
+  processed_at: Date | null;
+}
+
 export interface SchemaMigrationTable {
   id: string;
   applied_at: Date;
@@ -423,5 +458,8 @@ export interface DB {
   audit_log: AuditLogTable;
   exchange_message: ExchangeMessageTable;
   mismatch: MismatchTable;
+  exchange_message_event: ExchangeMessageEventTable;
+  exchange_row_issue: ExchangeRowIssueTable;
+  recalculation_request: RecalculationRequestTable;
   schema_migration: SchemaMigrationTable;
 }

@@ -1,0 +1,183 @@
+/** Bulk look-ups of what mapped records refer to: products, consultants, policies, persons. */
+import type { CanonicalPerson } from '../canonical';
+import type { PolicyVersionTable } from '../../db';
+import { type ApplyContext, chunks } from './context';
+
+export interface ProductRef {
+  id: number;
+  firstYearRatePct: string | null;
+  renewalRatePct: string | null;
+}
+
+const productCache = new WeakMap<ApplyContext, Map<string, ProductRef>>();
+
+/** The insurer's products by code, read once per apply. */
+export async function productsOf(ctx: ApplyContext): Promise<Map<string, ProductRef>> {
+  let products = productCache.get(ctx);
+  if (!products) {
+    const rows = await ctx.trx
+      .selectFrom('product')
+      .select(['id', 'code', 'first_year_rate_pct', 'renewal_rate_pct'])
+      .where('insurer_id', '=', ctx.insurerId)
+      .execute();
+    products = new Map(
+      rows.map((r) => [
+        r.code,
+        { id: Number(r.id), firstYearRatePct: r.first_year_rate_pct, renewalRatePct: r.renewal_rate_pct },
+      ]),
+    );
+    productCache.set(ctx, products);
+  }
+  return products;
+}
+
+export async function consultantsByCode(
+  ctx: ApplyContext,
+  codes: Iterable<string>,
+): Promise<Map<string, number>> {
+  const found = new Map<string, number>();
+  for (const part of chunks([...new Set(codes)], 1000)) {
+    if (!part.length) continue;
+    const rows = await ctx.trx
+      .selectFrom('consultant')
+      .select(['id', 'code'])
+      .where('code', 'in', part)
+      .execute();
+    for (const r of rows) found.set(r.code, Number(r.id));
+  }
+  return found;
+}
+
+export async function policiesByNumber(
+  ctx: ApplyContext,
+  numbers: Iterable<string>,
+): Promise<Map<string, { id: number; productId: number }>> {
+  const found = new Map<string, { id: number; productId: number }>();
+  for (const part of chunks([...new Set(numbers)], 1000)) {
+    if (!part.length) continue;
+    const rows = await ctx.trx
+      .selectFrom('policy')
+      .select(['id', 'number', 'product_id'])
+      .where('insurer_id', '=', ctx.insurerId)
+      .where('number', 'in', part)
+      .execute();
+    for (const r of rows) found.set(r.number, { id: Number(r.id), productId: Number(r.product_id) });
+  }
+  return found;
+}
+
+export type VersionRow = Omit<PolicyVersionTable, 'id'> & { id: number };
+
+/** Every version of the given policies, by policy, in the order they were recorded. */
+export async function versionsOf(ctx: ApplyContext, policyIds: number[]): Promise<Map<number, VersionRow[]>> {
+  const byPolicy = new Map<number, VersionRow[]>();
+  for (const part of chunks(policyIds, 1000)) {
+    if (!part.length) continue;
+    const rows = await ctx.trx
+      .selectFrom('policy_version')
+      .selectAll()
+      .where('policy_id', 'in', part)
+      .orderBy('version_no')
+      .execute();
+    for (const r of rows) {
+      const policyId = Number(r.policy_id);
+      if (!byPolicy.has(policyId)) byPolicy.set(policyId, []);
+      byPolicy.get(policyId)!.push({ ...r, id: Number(r.id), policy_id: policyId } as VersionRow);
+    }
+  }
+  return byPolicy;
+}
+
+/** The version in force on `date`: latest valid_from on or before it, then the highest version_no. */
+export function versionInForce(versions: VersionRow[], date: string): VersionRow | null {
+  let best: VersionRow | null = null;
+  for (const v of versions) {
+    if (v.valid_from > date) continue;
+    if (
+      !best ||
+      v.valid_from > best.valid_from ||
+      (v.valid_from === best.valid_from && v.version_no > best.version_no)
+    )
+      best = v;
+  }
+  return best;
+}
+
+function personKey(p: CanonicalPerson): string {
+  return p.taxNumber ? `tax:${p.taxNumber}` : `name:${p.fullName}|${p.birthDate ?? ''}`;
+}
+
+/** Finds each person by tax number (or name and birth date when there is none), creating the missing. */
+export async function ensurePersons(
+  ctx: ApplyContext,
+  persons: CanonicalPerson[],
+): Promise<Map<string, number>> {
+  const unique = new Map(persons.map((p) => [personKey(p), p]));
+  const ids = new Map<string, number>();
+  const withTax = [...unique.values()].filter((p) => p.taxNumber);
+  for (const part of chunks(
+    withTax.map((p) => p.taxNumber!),
+    1000,
+  )) {
+    const rows = await ctx.trx
+      .selectFrom('person')
+      .select(['id', 'tax_number'])
+      .where('tax_number', 'in', part)
+      .orderBy('id')
+      .execute();
+    for (const r of rows) if (!ids.has(`tax:${r.tax_number}`)) ids.set(`tax:${r.tax_number}`, Number(r.id));
+  }
+  for (const p of unique.values()) {
+    if (p.taxNumber) continue;
+    let query = ctx.trx
+      .selectFrom('person')
+      .select('id')
+      .where('full_name', '=', p.fullName)
+      .where('tax_number', 'is', null);
+    query = p.birthDate ? query.where('birth_date', '=', p.birthDate) : query.where('birth_date', 'is', null);
+    const row = await query.executeTakeFirst();
+    if (row) ids.set(personKey(p), Number(row.id));
+  }
+  const missing = [...unique].filter(([key]) => !ids.has(key));
+  for (const part of chunks(missing, 1000)) {
+    await ctx.trx
+      .insertInto('person')
+      .values(
+        part.map(([, p]) => ({
+          person_kind: p.kind,
+          full_name: p.fullName,
+          tax_number: p.taxNumber,
+          company_code: null,
+          birth_date: p.birthDate,
+          created_at: ctx.recordedAt,
+        })),
+      )
+      .execute();
+    const taxNumbers = part.map(([, p]) => p.taxNumber).filter((t): t is string => !!t);
+    if (taxNumbers.length) {
+      const rows = await ctx.trx
+        .selectFrom('person')
+        .select(['id', 'tax_number'])
+        .where('tax_number', 'in', taxNumbers)
+        .orderBy('id')
+        .execute();
+      for (const r of rows) if (!ids.has(`tax:${r.tax_number}`)) ids.set(`tax:${r.tax_number}`, Number(r.id));
+    }
+    for (const [key, p] of part) {
+      if (ids.has(key)) continue;
+      let query = ctx.trx
+        .selectFrom('person')
+        .select('id')
+        .where('full_name', '=', p.fullName)
+        .where('tax_number', 'is', null);
+      query = p.birthDate
+        ? query.where('birth_date', '=', p.birthDate)
+        : query.where('birth_date', 'is', null);
+      const row = await query.orderBy('id', 'desc').executeTakeFirstOrThrow();
+      ids.set(key, Number(row.id));
+    }
+  }
+  return ids;
+}
+
+export { personKey };

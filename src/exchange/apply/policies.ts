@@ -1,0 +1,252 @@
+/**
+ * Contracts (policies) in their latest state as the insurer reports them. A new policy gets its
+ * first version; a known one gets a new version only when a fact changed, so a re-delivered file
+ * changes nothing. Unknown agent codes and policies issued on rejected applications are mismatches
+ * for review; the policy itself is still kept.
+ */
+import { decimalFromKopiyky } from '../../db';
+import type { CanonicalPolicy } from '../canonical';
+import { applyAmendments } from './amendments';
+import {
+  type ApplyContext,
+  type ApplyOutcome,
+  chunks,
+  emptyOutcome,
+  type Located,
+  mergeOutcomes,
+} from './context';
+import {
+  consultantsByCode,
+  ensurePersons,
+  personKey,
+  policiesByNumber,
+  productsOf,
+  versionInForce,
+  versionsOf,
+} from './lookups';
+import { changedFacts, factsOf, insertVersions, type NewVersion, type VersionFacts } from './policy-versions';
+import { type MismatchInput, raiseMismatches, requestRecalculation } from './reconciliation';
+
+const CHUNK = 1000;
+
+function isoDay(at: Date): string {
+  return at.toISOString().slice(0, 10);
+}
+
+export async function applyPolicies(
+  ctx: ApplyContext,
+  items: Located<CanonicalPolicy>[],
+): Promise<ApplyOutcome> {
+  let outcome = emptyOutcome();
+  for (const part of chunks(items, CHUNK)) outcome = mergeOutcomes(outcome, await applyChunk(ctx, part));
+  return outcome;
+}
+
+async function applyChunk(ctx: ApplyContext, items: Located<CanonicalPolicy>[]): Promise<ApplyOutcome> {
+  const outcome = emptyOutcome();
+  const mismatches: MismatchInput[] = [];
+  const products = await productsOf(ctx);
+  const usable = items.filter(({ rowNo, record }) => {
+    if (products.has(record.productCode)) return true;
+    outcome.problems.push({
+      rowNo,
+      field: 'productCode',
+      kind: 'reference',
+      message: `policy ${record.policyNumber}: product ${record.productCode} is not among ${ctx.insurerCode}'s products`,
+    });
+    return false;
+  });
+  const consultants = await consultantsByCode(
+    ctx,
+    usable.map((i) => i.record.agentCode),
+  );
+  const persons = await ensurePersons(
+    ctx,
+    usable.flatMap((i) =>
+      i.record.insured ? [i.record.policyholder, i.record.insured] : [i.record.policyholder],
+    ),
+  );
+  const applicationNumbers = usable.map((i) => i.record.applicationNumber).filter((n): n is string => !!n);
+  const applications = new Map<string, { id: number; status: string; policy_id: number | null }>();
+  for (const part of chunks([...new Set(applicationNumbers)], 1000)) {
+    const rows = await ctx.trx
+      .selectFrom('application')
+      .select(['id', 'number', 'status', 'policy_id'])
+      .where('insurer_id', '=', ctx.insurerId)
+      .where('number', 'in', part)
+      .execute();
+    for (const r of rows)
+      applications.set(r.number, { id: Number(r.id), status: r.status, policy_id: r.policy_id });
+  }
+
+  // New policies first, in one insert, then their ids by number.
+  const known = await policiesByNumber(
+    ctx,
+    usable.map((i) => i.record.policyNumber),
+  );
+  const newOnes = new Map<string, Located<CanonicalPolicy>>();
+  for (const item of usable)
+    if (!known.has(item.record.policyNumber)) newOnes.set(item.record.policyNumber, item);
+  if (newOnes.size) {
+    await ctx.trx
+      .insertInto('policy')
+      .values(
+        [...newOnes.values()].map(({ record }) => ({
+          insurer_id: ctx.insurerId,
+          number: record.policyNumber,
+          product_id: products.get(record.productCode)!.id,
+          application_id: record.applicationNumber
+            ? (applications.get(record.applicationNumber)?.id ?? null)
+            : null,
+          created_at: ctx.recordedAt,
+        })),
+      )
+      .execute();
+  }
+  const policies = newOnes.size
+    ? await policiesByNumber(
+        ctx,
+        usable.map((i) => i.record.policyNumber),
+      )
+    : known;
+  const versions = await versionsOf(
+    ctx,
+    [...known.values()].map((p) => p.id),
+  );
+  const highest = new Map<number, number>();
+  for (const [policyId, list] of versions) highest.set(policyId, Math.max(...list.map((v) => v.version_no)));
+
+  const fresh: NewVersion[] = [];
+  const embedded: Located<CanonicalPolicy>[] = [];
+  const statusChecks: { item: Located<CanonicalPolicy>; policyId: number }[] = [];
+  for (const item of usable) {
+    const { rowNo, record } = item;
+    const policyId = policies.get(record.policyNumber)!.id;
+    const consultantId = consultants.get(record.agentCode) ?? null;
+    if (consultantId === null) {
+      mismatches.push({
+        kind: 'consultant_code_unknown',
+        policyNumber: record.policyNumber,
+        policyId,
+        field: 'agent_code',
+        insurerValue: record.agentCode,
+        ourValue: null,
+        details: `policy ${record.policyNumber} names consultant code ${record.agentCode}, which the hub does not know; the policy is kept without a consultant until someone decides`,
+        rowNo,
+        identity: `${record.policyNumber}:${record.agentCode}`,
+      });
+    }
+    const hasEndorsements = record.amendments.length > 0;
+    const facts: VersionFacts = {
+      consultant_id: consultantId,
+      agent_code: record.agentCode,
+      policyholder_id: persons.get(personKey(record.policyholder))!,
+      insured_person_id: record.insured ? persons.get(personKey(record.insured))! : null,
+      issued_on: record.issuedOn,
+      cover_start: record.coverStart,
+      cover_end: record.coverEnd,
+      sum_insured: decimalFromKopiyky(record.sumInsuredKop),
+      annual_premium: decimalFromKopiyky(record.annualPremiumKop),
+      payment_frequency: record.paymentFrequency,
+      // With endorsements sent inside the policy, the first version is the policy as issued and the
+      // endorsements bring it to its present status.
+      status: hasEndorsements ? 'in_force' : record.status,
+      status_date: hasEndorsements ? record.coverStart : record.statusDate,
+    };
+    const existing = versions.get(policyId);
+    if (!existing?.length) {
+      const validFrom = record.issuedOn < record.coverStart ? record.issuedOn : record.coverStart;
+      fresh.push({ policyId, validFrom, facts, amendmentId: null });
+      outcome.applied++;
+    } else if (hasEndorsements) {
+      outcome.unchanged++;
+    } else {
+      const latest = versionInForce(existing, '9999-12-31')!;
+      const changed = changedFacts(factsOf(latest), facts);
+      if (!changed.length) {
+        outcome.unchanged++;
+      } else {
+        const statusChanged = changed.includes('status');
+        let validFrom = statusChanged ? record.statusDate : isoDay(ctx.recordedAt);
+        if (validFrom < latest.valid_from) validFrom = latest.valid_from;
+        fresh.push({ policyId, validFrom, facts, amendmentId: null });
+        outcome.applied++;
+        if (statusChanged && (record.status === 'terminated' || record.status === 'cancelled')) {
+          outcome.recalculationsRequested += await requestRecalculation(ctx, {
+            effectiveOn: record.statusDate,
+            causeKind: 'policy_status',
+            causeRef: `policy:${policyId}:status:${record.status}:${record.statusDate}`,
+            description: `${ctx.insurerCode} reports policy ${record.policyNumber} ${record.status} from ${record.statusDate}`,
+          });
+        }
+      }
+    }
+    if (hasEndorsements) {
+      embedded.push(item);
+      statusChecks.push({ item, policyId });
+    }
+    if (record.applicationNumber) {
+      const application = applications.get(record.applicationNumber);
+      if (application?.status === 'rejected') {
+        mismatches.push({
+          kind: 'application_rejected_but_issued',
+          policyNumber: record.policyNumber,
+          policyId,
+          field: 'application',
+          insurerValue: `issued as ${record.policyNumber}`,
+          ourValue: `application ${record.applicationNumber} rejected`,
+          details: `policy ${record.policyNumber} cites application ${record.applicationNumber}, which ${ctx.insurerCode} rejected earlier: check whether the consultant's client accepted the changed terms`,
+          rowNo,
+          identity: `${record.policyNumber}:${record.applicationNumber}`,
+        });
+      } else if (application && application.policy_id === null) {
+        await ctx.trx
+          .updateTable('application')
+          .set({ status: 'issued', policy_id: policyId, updated_at: ctx.recordedAt })
+          .where('id', '=', application.id)
+          .execute();
+        await ctx.trx
+          .updateTable('application_register_item')
+          .set({ status: 'issued', policy_number: record.policyNumber, answered_at: ctx.recordedAt })
+          .where('application_id', '=', application.id)
+          .where('status', 'in', ['sent', 'accepted'])
+          .execute();
+        application.policy_id = policyId;
+      }
+    }
+  }
+  await insertVersions(ctx, fresh, highest);
+
+  // Endorsements inside policies (Karpaty) are amendments like any other.
+  let result = outcome;
+  if (embedded.length) {
+    const endorsementOutcome = await applyAmendments(
+      ctx,
+      embedded.flatMap(({ rowNo, record }) => record.amendments.map((a) => ({ rowNo, record: a }))),
+    );
+    result = mergeOutcomes(result, { ...endorsementOutcome, applied: 0, unchanged: 0 });
+    // After its endorsements the policy must stand where the insurer says it stands.
+    const after = await versionsOf(
+      ctx,
+      statusChecks.map((s) => s.policyId),
+    );
+    const corrections: NewVersion[] = [];
+    const top = new Map<number, number>();
+    for (const { item, policyId } of statusChecks) {
+      const list = after.get(policyId) ?? [];
+      top.set(policyId, Math.max(...list.map((v) => v.version_no)));
+      const latest = versionInForce(list, '9999-12-31')!;
+      if (latest.status !== item.record.status) {
+        corrections.push({
+          policyId,
+          validFrom: item.record.statusDate > latest.valid_from ? item.record.statusDate : latest.valid_from,
+          facts: { ...factsOf(latest), status: item.record.status, status_date: item.record.statusDate },
+          amendmentId: null,
+        });
+      }
+    }
+    await insertVersions(ctx, corrections, top);
+  }
+  result.mismatchesRaised += await raiseMismatches(ctx, mismatches);
+  return result;
+}
