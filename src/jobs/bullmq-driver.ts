@@ -1,0 +1,173 @@
+/**
+ * Queue mode: jobs on BullMQ over Redis. Retries with exponential backoff, de-duplication by key
+ * (the job id), cron schedules with upsertJobScheduler, and stalled-job recovery: a job whose worker
+ * died is taken up by another worker once its lock runs out.
+ */
+import { type Job, Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import {
+  type EnqueueOptions,
+  type JobCounts,
+  type JobDefinition,
+  type JobQueue,
+  UnknownJobError,
+} from './job-queue';
+
+export interface BullmqOptions {
+  redisUrl: string;
+  /** One queue per deployment; tests use their own name. */
+  queueName?: string;
+  /** How long a worker's lock on a job lasts without renewal (ms); a dead worker's job waits this long. */
+  lockDurationMs?: number;
+  /** How often workers look for stalled jobs (ms). */
+  stalledIntervalMs?: number;
+  logger?: Logger;
+}
+
+/** BullMQ job ids may not contain ':' and must not be plain integers. */
+function jobIdFor(key: string): string {
+  return `k-${key.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
+}
+
+export class BullmqJobQueue implements JobQueue {
+  readonly mode = 'redis' as const;
+  private readonly definitions = new Map<string, JobDefinition<any>>();
+  private readonly connections: Redis[] = [];
+  private readonly queue: Queue;
+  private worker: Worker | null = null;
+  readonly queueName: string;
+
+  constructor(private readonly options: BullmqOptions) {
+    this.queueName = options.queueName ?? 'ecspert';
+    this.queue = new Queue(this.queueName, { connection: this.connect() });
+  }
+
+  private connect(): Redis {
+    // Workers need maxRetriesPerRequest: null (BullMQ blocks on Redis commands).
+    const connection = new Redis(this.options.redisUrl, {
+      maxRetriesPerRequest: null,
+      enableReadyCheck: true,
+    });
+    connection.on('error', (error) => this.options.logger?.warn({ err: error }, 'Redis connection error'));
+    this.connections.push(connection);
+    return connection;
+  }
+
+  register<Data>(definition: JobDefinition<Data>): void {
+    this.definitions.set(definition.name, definition);
+  }
+
+  private jobOptions(name: string) {
+    const definition = this.definitions.get(name);
+    if (!definition) throw new UnknownJobError(name);
+    return {
+      attempts: definition.attempts ?? 3,
+      backoff: { type: 'exponential' as const, delay: definition.backoffMs ?? 1000 },
+      removeOnComplete: { age: 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    };
+  }
+
+  async enqueue<Data>(name: string, data: Data, options: EnqueueOptions = {}) {
+    const jobOptions = this.jobOptions(name);
+    if (options.key) {
+      const jobId = jobIdFor(options.key);
+      const existing = await this.queue.getJob(jobId);
+      if (existing) {
+        const state = await existing.getState();
+        if (
+          state === 'waiting' ||
+          state === 'active' ||
+          state === 'delayed' ||
+          state === 'prioritized' ||
+          state === 'waiting-children'
+        ) {
+          return { id: jobId, duplicate: true };
+        }
+        await existing.remove().catch(() => undefined);
+      }
+      const job = await this.queue.add(name, data, { ...jobOptions, jobId, delay: options.delayMs });
+      return { id: String(job.id), duplicate: false };
+    }
+    const job = await this.queue.add(name, data, { ...jobOptions, delay: options.delayMs });
+    return { id: String(job.id), duplicate: false };
+  }
+
+  async schedule<Data>(scheduleId: string, cron: string, name: string, data: Data, timezone = 'Europe/Kyiv') {
+    await this.queue.upsertJobScheduler(
+      scheduleId,
+      { pattern: cron, tz: timezone },
+      { name, data, opts: this.jobOptions(name) },
+    );
+  }
+
+  async unschedule(scheduleId: string) {
+    await this.queue.removeJobScheduler(scheduleId);
+  }
+
+  async start(options: { concurrency?: number } = {}) {
+    if (this.worker) return;
+    this.worker = new Worker(
+      this.queueName,
+      async (job: Job) => {
+        const definition = this.definitions.get(job.name);
+        if (!definition) throw new UnknownJobError(job.name);
+        return definition.handler(job.data, { id: String(job.id), attempt: job.attemptsMade + 1 });
+      },
+      {
+        connection: this.connect(),
+        concurrency: options.concurrency ?? 1,
+        lockDuration: this.options.lockDurationMs ?? 30_000,
+        stalledInterval: this.options.stalledIntervalMs ?? 30_000,
+        maxStalledCount: 2,
+      },
+    );
+    this.worker.on('failed', (job, error) =>
+      this.options.logger?.warn(
+        { job: job?.name, id: job?.id, attempt: job?.attemptsMade, err: error },
+        'job failed',
+      ),
+    );
+    await this.worker.waitUntilReady();
+  }
+
+  async counts(): Promise<JobCounts> {
+    const c = await this.queue.getJobCounts(
+      'waiting',
+      'active',
+      'completed',
+      'failed',
+      'delayed',
+      'prioritized',
+    );
+    return {
+      waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
+      active: c.active ?? 0,
+      completed: c.completed ?? 0,
+      failed: c.failed ?? 0,
+      delayed: c.delayed ?? 0,
+    };
+  }
+
+  async drain(timeoutMs = 60_000) {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const c = await this.counts();
+      if (c.waiting + c.active + c.delayed === 0) return;
+      if (Date.now() > until) throw new Error(`jobs still running after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Removes every job and schedule of this queue (tests). */
+  async obliterate() {
+    await this.queue.obliterate({ force: true });
+  }
+
+  async close() {
+    await this.worker?.close();
+    await this.queue.close();
+    for (const connection of this.connections) connection.disconnect();
+  }
+}

@@ -1,0 +1,17 @@
+/** Background jobs, in-process or on BullMQ, chosen by REDIS_URL. */
+import type { Logger } from 'pino';
+import { BullmqJobQueue, type BullmqOptions } from './bullmq-driver';
+import { InProcessJobQueue } from './in-process-driver';
+import type { JobQueue } from './job-queue';
+
+export type { JobQueue, JobDefinition, JobRun, EnqueueOptions, JobCounts } from './job-queue';
+export { UnknownJobError } from './job-queue';
+export { InProcessJobQueue, BullmqJobQueue, type BullmqOptions };
+
+export function createJobQueue(
+  redisUrl: string | null,
+  logger?: Logger,
+  options: Partial<BullmqOptions> = {},
+): JobQueue {
+  return redisUrl ? new BullmqJobQueue({ ...options, redisUrl, logger }) : new InProcessJobQueue(logger);
+}
