@@ -9,7 +9,8 @@ import { parseOracleUrl } from '../../src/config';
 import { type Database, loadMigrations, migrate, OPEN_END, openDatabase, STILL_KNOWN } from '../../src/db';
 
 const oracleUrl = process.env.ORACLE_URL;
-if (!oracleUrl) console.log('Oracle live suite skipped: set ORACLE_URL=oracle://user:password@host:1521/service to run it');
+if (!oracleUrl)
+  console.log('Oracle live suite skipped: set ORACLE_URL=oracle://user:password@host:1521/service to run it');
 
 (oracleUrl ? describe : describe.skip)('Oracle live suite', () => {
   let database: Database;
@@ -20,9 +21,13 @@ if (!oracleUrl) console.log('Oracle live suite skipped: set ORACLE_URL=oracle://
 
   afterAll(async () => {
     if (!database) return;
-    const tables = await sql<{ table_name: string }>`select table_name as "table_name" from user_tables`.execute(database.db);
+    const tables = await sql<{
+      table_name: string;
+    }>`select table_name as "table_name" from user_tables`.execute(database.db);
     for (const { table_name } of tables.rows) {
-      await sql`drop table ${sql.id(table_name)} cascade constraints purge`.execute(database.db).catch(() => undefined);
+      await sql`drop table ${sql.id(table_name)} cascade constraints purge`
+        .execute(database.db)
+        .catch(() => undefined);
     }
     await database.close();
   });
@@ -40,16 +45,58 @@ if (!oracleUrl) console.log('Oracle live suite skipped: set ORACLE_URL=oracle://
     for (const code of ['OA', 'OB', 'OC']) {
       await db
         .insertInto('consultant')
-        .values({ code, full_name: code, tax_number: null, legal_form: 'individual', email: null, phone: null, hired_on: '2026-01-01', terminated_on: null, created_at: at })
+        .values({
+          code,
+          full_name: code,
+          tax_number: null,
+          legal_form: 'individual',
+          email: null,
+          phone: null,
+          hired_on: '2026-01-01',
+          terminated_on: null,
+          created_at: at,
+        })
         .execute();
     }
-    const ids = Object.fromEntries((await db.selectFrom('consultant').select(['id', 'code']).execute()).map((r) => [r.code, Number(r.id)]));
-    const base = { valid_from: '2026-01-01', valid_to: OPEN_END, recorded_at: at, superseded_at: STILL_KNOWN, recorded_by: 'test', reason: null };
-    await db.insertInto('consultant_sponsor').values({ ...base, consultant_id: ids.OA, sponsor_id: null }).execute();
-    await db.insertInto('consultant_sponsor').values({ ...base, consultant_id: ids.OB, sponsor_id: ids.OA }).execute();
-    await db.insertInto('consultant_sponsor').values({ ...base, consultant_id: ids.OC, sponsor_id: ids.OB }).execute();
-    await db.insertInto('consultant_career').values({ ...base, consultant_id: ids.OC, level_code: 'CONSULTANT', source: 'initial', approved_by: null, approved_at: null }).execute();
-    await changeSponsor(database, ids.OC, ids.OA, { validFrom: '2026-10-15', recordedAt: new Date('2026-10-20T00:00:00Z'), recordedBy: 'test' });
+    const ids = Object.fromEntries(
+      (await db.selectFrom('consultant').select(['id', 'code']).execute()).map((r) => [r.code, Number(r.id)]),
+    );
+    const base = {
+      valid_from: '2026-01-01',
+      valid_to: OPEN_END,
+      recorded_at: at,
+      superseded_at: STILL_KNOWN,
+      recorded_by: 'test',
+      reason: null,
+    };
+    await db
+      .insertInto('consultant_sponsor')
+      .values({ ...base, consultant_id: ids.OA, sponsor_id: null })
+      .execute();
+    await db
+      .insertInto('consultant_sponsor')
+      .values({ ...base, consultant_id: ids.OB, sponsor_id: ids.OA })
+      .execute();
+    await db
+      .insertInto('consultant_sponsor')
+      .values({ ...base, consultant_id: ids.OC, sponsor_id: ids.OB })
+      .execute();
+    await db
+      .insertInto('consultant_career')
+      .values({
+        ...base,
+        consultant_id: ids.OC,
+        level_code: 'CONSULTANT',
+        source: 'initial',
+        approved_by: null,
+        approved_at: null,
+      })
+      .execute();
+    await changeSponsor(database, ids.OC, ids.OA, {
+      validFrom: '2026-10-15',
+      recordedAt: new Date('2026-10-20T00:00:00Z'),
+      recordedBy: 'test',
+    });
     const before = await sponsorTreeAsOf(database, '2026-10-14');
     expect(before.find((n) => n.code === 'OC')?.sponsorId).toBe(ids.OB);
     const after = await sponsorTreeAsOf(database, '2026-10-15');

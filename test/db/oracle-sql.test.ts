@@ -121,3 +121,108 @@ describe('Oracle SQL of the network repository', () => {
     expect(recorder.sql).toContainEqual(expect.stringMatching(/^insert into "consultant_career"/));
   });
 });
+
+describe('Oracle SQL of the exchange: message store and applying records', () => {
+  it('stores a message and applies contracts, amendments, payments, commission and answers', async () => {
+    const { database, recorder } = oracleDatabase();
+    // Every look-up finds one row, so each applier walks its whole path.
+    recorder.respond = (statement) => {
+      if (/^select .*"id".* from "insurer"/.test(statement)) return [{ id: 1 }];
+      if (/^select count\(\*\)/.test(statement)) return [{ n: 0 }];
+      const stored = recorder.sql.some((s) => s.startsWith('insert into "exchange_message"'));
+      if (/^select "id" from "exchange_message" where "idempotency_key"/.test(statement)) return [{ id: 9 }];
+      if (/^select .* from "exchange_message" "m"/.test(statement) && !/count/.test(statement)) {
+        return stored
+          ? [
+              {
+                id: 9,
+                channel: 'sftp',
+                direction: 'inbound',
+                status: 'received',
+                size_bytes: 3,
+                attempts: 0,
+                received_at: new Date(),
+              },
+            ]
+          : [];
+      }
+      return undefined;
+    };
+    const { storeMessage, setMessageStatus, listMessages } = await import('../../src/exchange/message-store');
+    await storeMessage(database, {
+      insurerCode: 'DNIPRO_LIFE',
+      channel: 'sftp',
+      direction: 'inbound',
+      messageType: 'contracts',
+      payload: Buffer.from('abc'),
+    });
+    await setMessageStatus(database, 9, 'applied', [{ row: 2, field: 'x', message: 'y' }]);
+    await listMessages(database, { status: 'quarantined' }, { page: 2, pageSize: 50 });
+    expectOracleSql(recorder.sql);
+    expect(recorder.sql).toContainEqual(
+      expect.stringMatching(/offset :\d+ rows fetch (first|next) :\d+ rows only$/),
+    );
+
+    recorder.clear();
+    recorder.respond = (statement, parameters) => {
+      if (/^select "id", "tax_number" from "person"/.test(statement))
+        return parameters.map((tax, i) => ({ id: i + 1, tax_number: tax }));
+      if (/from "product"/.test(statement))
+        return [{ id: 1, code: 'DL-SAV10', first_year_rate_pct: '25', renewal_rate_pct: '8' }];
+      if (/from "consultant"/.test(statement)) return [{ id: 3, code: 'K-00012' }];
+      if (/from "policy" where/.test(statement))
+        return parameters.slice(1).map((number, i) => ({ id: i + 5, number, product_id: 1 }));
+      if (/from "policy_version"/.test(statement))
+        return [
+          {
+            id: 1,
+            policy_id: 5,
+            version_no: 1,
+            valid_from: '2026-10-01',
+            status: 'in_force',
+            sum_insured: '1.00',
+            annual_premium: '1.00',
+          },
+        ];
+      if (/from "production_period"/.test(statement))
+        return [{ code: '2026-10', starts_on: '2026-10-01', ends_on: '2026-10-31' }];
+      if (/from "application_register"/.test(statement)) return [{ id: 4 }];
+      if (/from "application_register_item"/.test(statement) && /count/.test(statement)) return [{ n: 0 }];
+      if (/from "application_register_item"/.test(statement))
+        return [{ id: 6, status: 'sent', application_id: 8, application_status: 'sent' }];
+      if (/^select "id" from "amendment"/.test(statement))
+        return recorder.statements.filter((s) => s.sql.startsWith('insert into "amendment"')).length
+          ? [{ id: 11 }]
+          : [];
+      return undefined;
+    };
+    const { applyRecords } = await import('../../src/exchange/apply');
+    const samples = await import('../exchange/apply/dnipro-life-samples');
+    await database.db.transaction().execute(async (trx) => {
+      const ctx = {
+        trx,
+        dialect: database.dialect,
+        insurerId: 1,
+        insurerCode: 'DNIPRO_LIFE',
+        messageId: 9,
+        recordedAt: new Date(),
+      };
+      await applyRecords(ctx, 'register-answer', samples.ack);
+      await applyRecords(ctx, 'contracts', samples.contracts);
+      await applyRecords(ctx, 'amendments', samples.amendments);
+      await applyRecords(ctx, 'payments', samples.payments);
+      await applyRecords(ctx, 'commission', samples.commission);
+    });
+    expectOracleSql(recorder.sql);
+    for (const table of [
+      'policy_version',
+      'amendment',
+      'premium_payment',
+      'commission_statement_line',
+      'mismatch',
+      'recalculation_request',
+    ]) {
+      expect(recorder.sql).toContainEqual(expect.stringMatching(new RegExp(`^insert into "${table}"`)));
+    }
+  });
+});

@@ -17,6 +17,8 @@ export class SqlRecorder {
   readonly statements: CompiledQuery[] = [];
   /** Rows the next queries answer with, in order; empty when exhausted. */
   readonly answers: unknown[][] = [];
+  /** Answers by the statement, for code paths that need a row back (checked before `answers`). */
+  respond: ((sql: string, parameters: readonly unknown[]) => unknown[] | undefined) | null = null;
   get sql(): string[] {
     return this.statements.map((s) => s.sql);
   }
@@ -29,7 +31,11 @@ class RecordingConnection implements DatabaseConnection {
   constructor(private readonly recorder: SqlRecorder) {}
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     this.recorder.statements.push(compiledQuery);
-    return { rows: (this.recorder.answers.shift() ?? []) as R[] };
+    const answer =
+      this.recorder.respond?.(compiledQuery.sql, compiledQuery.parameters) ??
+      this.recorder.answers.shift() ??
+      [];
+    return { rows: answer as R[] };
   }
   // eslint-disable-next-line require-yield
   async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
