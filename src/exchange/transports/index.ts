@@ -1,0 +1,33 @@
+/**
+ * Transports: how bytes move between the hub and an insurer (SFTP, REST), one small interface
+ * (transport.ts), with bounded retries and a registry of what was already taken in. They move raw
+ * bytes only; decoding, parsing and signatures belong to the stages after the message store.
+ */
+export type {
+  DeliveryReceipt,
+  FetchedItem,
+  InboundChannel,
+  InboundItem,
+  OutboundChannel,
+  OutboundItem,
+  Transport,
+} from './transport';
+export { pullNew } from './transport';
+export { TransportError, type TransportErrorReason } from './transport-error';
+export { assertSafeRemoteName } from './remote-name';
+export {
+  FileFetchedRegistry,
+  MemoryFetchedRegistry,
+  type FetchedEntry,
+  type FetchedRegistry,
+} from './fetched-registry';
+export { SftpTransport, type SftpTransportOptions } from './sftp-transport';
+export {
+  backoffDelayMs,
+  DEFAULT_RETRY_POLICY,
+  withRetry,
+  type RetryDecision,
+  type RetryPolicy,
+} from './retry';
+export { OAuthTokenCache, type IssuedToken, type OAuthTokenCacheOptions } from './oauth-token-cache';
+export { RestTransport, parseRetryAfter, type RestTransportOptions } from './rest-transport';

@@ -1,0 +1,249 @@
+/**
+ * SFTP channel as insurers run it (Dnipro Life spec v3.2 "Channel"): the insurer puts files in its
+ * pickup folder with an empty `<name>.done` marker when complete; we upload to its drop folder.
+ * We never delete or change the insurer's files, and never read a file before its marker exists.
+ */
+import { createHash } from 'node:crypto';
+import SftpClient from 'ssh2-sftp-client';
+import type { FetchedRegistry } from './fetched-registry';
+import { assertSafeRemoteName } from './remote-name';
+import type { DeliveryReceipt, FetchedItem, InboundItem, OutboundItem, Transport } from './transport';
+import { TransportError } from './transport-error';
+
+export interface SftpTransportOptions {
+  /** e.g. `sftp.dnipro-life.example` or `127.0.0.1`. */
+  host: string;
+  /** default 22 */
+  port?: number;
+  /** Account given at onboarding, e.g. `ag0042`. */
+  username: string;
+  /** OpenSSH or PEM private key; login is by key only. */
+  privateKey: string | Buffer;
+  passphrase?: string;
+  /**
+   * Expected host key fingerprint, `SHA256:<base64>` as `ssh-keygen -lf` prints it. Unset accepts any
+   * host key: only for the sandbox.
+   */
+  hostKeySha256?: string;
+  /** Where the insurer places files for us, default `/out`. */
+  pickupDir?: string;
+  /** Where we place files for the insurer, default `/in`. */
+  dropDir?: string;
+  /** Completion marker suffix, default `.done`. */
+  markerSuffix?: string;
+  /** Largest file we download, bytes; default 50 MiB. Checked with stat before the download. */
+  maxBytes?: number;
+  /** Connection and login, default 15 s. */
+  connectTimeoutMs?: number;
+  /** Any single SFTP operation (list, download, upload, rename), default 60 s. */
+  operationTimeoutMs?: number;
+  /** Remembers fetched files across restarts. */
+  registry: FetchedRegistry;
+  /** pino-compatible; names skipped for unsafe names are logged here. */
+  logger?: { warn(obj: object, msg: string): void };
+}
+
+const CHANNEL = 'sftp';
+
+export class SftpTransport implements Transport {
+  readonly channel = CHANNEL;
+  private client: SftpClient | null = null;
+  private connecting: Promise<SftpClient> | null = null;
+  private readonly pickupDir: string;
+  private readonly dropDir: string;
+  private readonly marker: string;
+  private readonly maxBytes: number;
+
+  constructor(private readonly options: SftpTransportOptions) {
+    this.pickupDir = (options.pickupDir ?? '/out').replace(/\/+$/, '');
+    this.dropDir = (options.dropDir ?? '/in').replace(/\/+$/, '');
+    this.marker = options.markerSuffix ?? '.done';
+    this.maxBytes = options.maxBytes ?? 50 * 1024 * 1024;
+  }
+
+  private get where(): string {
+    return `sftp://${this.options.username}@${this.options.host}:${this.options.port ?? 22}`;
+  }
+
+  private async connection(): Promise<SftpClient> {
+    if (this.client) return this.client;
+    if (this.connecting) return this.connecting;
+    this.connecting = (async () => {
+      const client = new SftpClient('ecspert-sftp');
+      const expected = this.options.hostKeySha256;
+      try {
+        await client.connect({
+          host: this.options.host,
+          port: this.options.port ?? 22,
+          username: this.options.username,
+          privateKey: this.options.privateKey,
+          passphrase: this.options.passphrase,
+          readyTimeout: this.options.connectTimeoutMs ?? 15_000,
+          retries: 0,
+          hostVerifier: expected
+            ? (key: Buffer) =>
+                'SHA256:' + createHash('sha256').update(key).digest('base64').replace(/=+$/, '') === expected
+            : undefined,
+        } as SftpClient.ConnectOptions);
+      } catch (cause) {
+        await client.end().catch(() => undefined);
+        throw new TransportError(CHANNEL, 'connect', `cannot log in to ${this.where}: ${errorText(cause)}`, {
+          target: this.where,
+          cause,
+        });
+      }
+      // A dropped connection is reopened by the next call instead of failing every later one.
+      client.on('close', () => {
+        if (this.client === client) this.client = null;
+      });
+      this.client = client;
+      return client;
+    })();
+    try {
+      return await this.connecting;
+    } finally {
+      this.connecting = null;
+    }
+  }
+
+  /** Runs one SFTP operation with the operation timeout; a hung connection is dropped. */
+  private async op<T>(what: string, target: string, run: (client: SftpClient) => Promise<T>): Promise<T> {
+    const client = await this.connection();
+    const ms = this.options.operationTimeoutMs ?? 60_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.drop(client);
+        reject(
+          new TransportError(
+            CHANNEL,
+            'timeout',
+            `${what} ${target} on ${this.where}: no answer in ${ms} ms`,
+            { target },
+          ),
+        );
+      }, ms);
+    });
+    try {
+      return await Promise.race([run(client), timeout]);
+    } catch (cause) {
+      if (cause instanceof TransportError) throw cause;
+      throw new TransportError(
+        CHANNEL,
+        'io',
+        `${what} ${target} on ${this.where} failed: ${errorText(cause)}`,
+        {
+          target,
+          cause,
+        },
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private drop(client: SftpClient): void {
+    if (this.client === client) this.client = null;
+    client.end().catch(() => undefined);
+  }
+
+  async listNew(): Promise<InboundItem[]> {
+    const entries = await this.op('list', this.pickupDir, (c) => c.list(this.pickupDir));
+    const names = new Set(entries.map((e) => e.name));
+    const items: InboundItem[] = [];
+    for (const entry of entries) {
+      if (entry.type !== '-' || entry.name.endsWith(this.marker)) continue;
+      if (!names.has(entry.name + this.marker)) continue; // still being written by the insurer
+      try {
+        assertSafeRemoteName(CHANNEL, entry.name);
+      } catch (err) {
+        this.options.logger?.warn({ file: entry.name, where: this.where }, (err as Error).message);
+        continue;
+      }
+      const externalId = `${this.pickupDir}/${entry.name}`;
+      const modifiedAt = new Date(entry.modifyTime);
+      const item: InboundItem = {
+        externalId,
+        name: entry.name,
+        size: entry.size,
+        modifiedAt,
+        versionKey: `${externalId}|${entry.size}|${Math.floor(entry.modifyTime / 1000)}`,
+      };
+      if (!(await this.options.registry.has(item.versionKey))) items.push(item);
+    }
+    return items.sort(
+      (a, b) => a.modifiedAt!.getTime() - b.modifiedAt!.getTime() || a.name.localeCompare(b.name),
+    );
+  }
+
+  async fetch(item: InboundItem): Promise<FetchedItem> {
+    assertSafeRemoteName(CHANNEL, item.name);
+    const remote = `${this.pickupDir}/${item.name}`;
+    const stat = await this.op('stat', remote, (c) => c.stat(remote));
+    if (stat.size > this.maxBytes) {
+      throw new TransportError(
+        CHANNEL,
+        'too-large',
+        `${remote} on ${this.where} is ${stat.size} bytes, over the ${this.maxBytes}-byte limit; not downloaded`,
+        { target: remote, retryable: false },
+      );
+    }
+    const bytes = await this.op('download', remote, async (c) => (await c.get(remote)) as Buffer);
+    if (bytes.length > this.maxBytes) {
+      throw new TransportError(
+        CHANNEL,
+        'too-large',
+        `${remote} grew past the ${this.maxBytes}-byte limit while downloading`,
+        {
+          target: remote,
+          retryable: false,
+        },
+      );
+    }
+    return { ...item, size: bytes.length, bytes };
+  }
+
+  async acknowledge(item: InboundItem): Promise<void> {
+    await this.options.registry.add({ key: item.versionKey, name: item.name, fetchedAt: new Date() });
+  }
+
+  /**
+   * Uploads as `<name>.part`, renames it into place, then writes the marker: the insurer's pickup
+   * never sees a half-written file under its real name.
+   */
+  async put(item: OutboundItem): Promise<DeliveryReceipt> {
+    assertSafeRemoteName(CHANNEL, item.name);
+    const target = `${this.dropDir}/${item.name}`;
+    const part = `${target}.part`;
+    const markerPath = `${target}${this.marker}`;
+    if (await this.op('check', markerPath, (c) => c.exists(markerPath))) {
+      throw new TransportError(
+        CHANNEL,
+        'conflict',
+        `${target} is already delivered to ${this.where} (its marker exists)`,
+        {
+          target,
+          retryable: false,
+        },
+      );
+    }
+    await this.op('upload', part, (c) => c.put(item.bytes, part));
+    // A target without marker is our own earlier upload cut off before the marker: replace it.
+    if (await this.op('check', target, (c) => c.exists(target))) {
+      await this.op('remove', target, (c) => c.delete(target));
+    }
+    await this.op('rename', part, (c) => c.rename(part, target));
+    await this.op('upload', markerPath, (c) => c.put(Buffer.alloc(0), markerPath));
+    return { externalId: target };
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = null;
+    if (client) await client.end().catch(() => undefined);
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,13 @@
+/**
+ * The sandbox insurer: real servers that behave like the insurers in their specs (Dnipro Life over
+ * SFTP, Karpaty over REST), for tests, demos and rehearsing an onboarding (`ecspert sandbox <insurer>`).
+ */
+export {
+  startSandboxSftpServer,
+  confinedPath,
+  type SandboxSftpServer,
+  type SandboxSftpServerOptions,
+} from './sftp-server';
+export * from './dnipro-life';
+export * from './karpaty';
+export { runSandbox, SANDBOX_INSURERS, type RunSandboxOptions, type RunningSandbox } from './run-sandbox';
