@@ -1,0 +1,297 @@
+/**
+ * Adapter configuration: loads and checks adapters/<insurer>/adapter.yaml, resolves credentials by
+ * reference (never stored in the repository), and finds the message type of an incoming file.
+ * `checkAdapter` backs `ecspert adapter check <insurer>`.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createPublicKey, createPrivateKey } from 'node:crypto';
+import path from 'node:path';
+import { Cron } from 'croner';
+import YAML from 'yaml';
+import type { CanonicalMessageType } from '../canonical';
+import { ExchangeError } from '../errors';
+import { describeSchemaErrors, projectRoot, schemaValidator } from '../mapping/json-schemas';
+import { loadMapping } from '../mapping/load';
+import type { AdapterConfig, AdapterFinding, LoadedAdapter, MessageTypeConfig } from './types';
+
+export type {
+  AdapterConfig,
+  AdapterFinding,
+  LoadedAdapter,
+  MessageTypeConfig,
+  RestChannel,
+  SftpChannel,
+  SecretRef,
+} from './types';
+
+export class AdapterConfigError extends Error {
+  constructor(
+    readonly file: string,
+    /** JSON path of the offending value, e.g. `/channels/sftp/port`. */
+    readonly jsonPath: string,
+    message: string,
+  ) {
+    super(`${file}${jsonPath ? ` at ${jsonPath}` : ''}: ${message}`);
+    this.name = 'AdapterConfigError';
+  }
+}
+
+export interface AdapterLocation {
+  /** Folder holding one folder per insurer; default <project>/adapters. */
+  adaptersDir?: string;
+}
+
+/** The adapter folder for an insurer code (`DNIPRO_LIFE`), a folder name (`dnipro-life`) or a path. */
+export function adapterFolder(insurer: string, options: AdapterLocation = {}): string {
+  const adaptersDir = options.adaptersDir ?? path.join(projectRoot(), 'adapters');
+  if (insurer.includes('/') && existsSync(path.join(insurer, 'adapter.yaml'))) return path.resolve(insurer);
+  const byFolder = path.join(adaptersDir, insurer);
+  if (/^[a-z0-9-]+$/.test(insurer) && existsSync(path.join(byFolder, 'adapter.yaml'))) return byFolder;
+  if (existsSync(adaptersDir)) {
+    for (const name of readdirSync(adaptersDir)) {
+      const file = path.join(adaptersDir, name, 'adapter.yaml');
+      if (!existsSync(file)) continue;
+      const doc = YAML.parse(readFileSync(file, 'utf8')) as { insurer?: { code?: string } } | null;
+      if (doc?.insurer?.code === insurer) return path.join(adaptersDir, name);
+    }
+  }
+  throw new AdapterConfigError(
+    path.join(adaptersDir, insurer),
+    '',
+    `no adapter for insurer '${insurer}' (looked for adapters/<folder>/adapter.yaml)`,
+  );
+}
+
+/** Loads and validates an adapter; throws AdapterConfigError naming the file and JSON path. */
+export function loadAdapter(insurer: string, options: AdapterLocation = {}): LoadedAdapter {
+  const folder = adapterFolder(insurer, options);
+  const file = path.join(folder, 'adapter.yaml');
+  let doc: unknown;
+  try {
+    doc = YAML.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new AdapterConfigError(file, '', `not readable YAML: ${(err as Error).message}`);
+  }
+  const validate = schemaValidator('adapter');
+  if (!validate(doc)) {
+    const problems = describeSchemaErrors(validate.errors);
+    throw new AdapterConfigError(
+      file,
+      problems[0]?.path ?? '',
+      problems.map((p) => `${p.path}: ${p.message}`).join('; '),
+    );
+  }
+  const config = doc as AdapterConfig;
+  for (const [name, schedule] of Object.entries(config.schedules ?? {})) {
+    try {
+      new Cron(schedule, { paused: true }).stop();
+    } catch (err) {
+      throw new AdapterConfigError(
+        file,
+        `/schedules/${name}`,
+        `'${schedule}' is not a cron pattern: ${(err as Error).message}`,
+      );
+    }
+  }
+  return { ...config, folder, file };
+}
+
+/** Canonical message type of a configured message. */
+export function canonicalTypeOf(name: string, message: MessageTypeConfig): CanonicalMessageType {
+  return message.record ?? (name as CanonicalMessageType);
+}
+
+/** The inbound message type whose file name pattern matches, or null. */
+export function messageTypeForFile(
+  adapter: AdapterConfig,
+  fileName: string,
+): { name: string; message: MessageTypeConfig } | null {
+  for (const [name, message] of Object.entries(adapter.messages)) {
+    if (
+      message.direction === 'in' &&
+      message.fileNamePattern &&
+      new RegExp(message.fileNamePattern).test(fileName)
+    )
+      return { name, message };
+  }
+  return null;
+}
+
+export interface SecretContext {
+  /** `config.secretsDir`. */
+  secretsDir: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * The value a reference stands for: `secret:<name>` reads <secretsDir>/<name>, `env:<VAR>` the
+ * environment, `file:<path>` a public file in the repository (certificates only).
+ */
+export function resolveSecret(ref: string, context: SecretContext): string {
+  const [scheme, ...rest] = ref.split(':');
+  const name = rest.join(':');
+  if (scheme === 'env') {
+    const value = (context.env ?? process.env)[name];
+    if (value === undefined || value === '')
+      throw new ExchangeError({
+        kind: 'transport',
+        message: `environment variable ${name} is not set (referenced as '${ref}')`,
+      });
+    return value;
+  }
+  if (scheme === 'secret' || scheme === 'file') {
+    if (
+      !name ||
+      name.includes('..') ||
+      (scheme === 'secret' && name.includes('/')) ||
+      path.isAbsolute(name)
+    ) {
+      throw new ExchangeError({ kind: 'transport', message: `'${ref}' is not a valid reference` });
+    }
+    const file = scheme === 'secret' ? path.join(context.secretsDir, name) : path.join(projectRoot(), name);
+    if (!existsSync(file)) {
+      throw new ExchangeError({
+        kind: 'transport',
+        file,
+        message: `'${ref}' not found${scheme === 'secret' ? ' in the secrets folder' : ''}`,
+      });
+    }
+    return readFileSync(file, 'utf8');
+  }
+  throw new ExchangeError({
+    kind: 'transport',
+    message: `'${ref}' is not a reference (use secret:<name>, env:<VAR> or file:<path>)`,
+  });
+}
+
+/** Every check `ecspert adapter check` runs; an empty list means the adapter is ready. */
+export function checkAdapter(insurer: string, context: SecretContext & AdapterLocation): AdapterFinding[] {
+  const findings: AdapterFinding[] = [];
+  let adapter: LoadedAdapter;
+  try {
+    adapter = loadAdapter(insurer, context);
+  } catch (err) {
+    const e = err as AdapterConfigError;
+    return [{ level: 'error', file: e.file ?? insurer, path: e.jsonPath ?? '', message: e.message }];
+  }
+  const { file } = adapter;
+  for (const [name, message] of Object.entries(adapter.messages)) {
+    const where = `/messages/${name}`;
+    try {
+      const mapping = loadMapping(message.mapping);
+      const expected = canonicalTypeOf(name, message);
+      if (mapping.message !== expected) {
+        findings.push({
+          level: 'error',
+          file,
+          path: `${where}/mapping`,
+          message: `${message.mapping} maps '${mapping.message}', the adapter expects '${expected}'`,
+        });
+      }
+      if (mapping.format !== message.format) {
+        findings.push({
+          level: 'error',
+          file,
+          path: `${where}/format`,
+          message: `the adapter says ${message.format}, ${message.mapping} reads ${mapping.format}`,
+        });
+      }
+      if (message.direction === 'out' && !mapping.outbound) {
+        findings.push({
+          level: 'error',
+          file,
+          path: `${where}/mapping`,
+          message: `${message.mapping} has no outbound section for an outgoing message`,
+        });
+      }
+      if (message.direction === 'in' && !mapping.fields) {
+        findings.push({
+          level: 'error',
+          file,
+          path: `${where}/mapping`,
+          message: `${message.mapping} has no inbound fields for an incoming message`,
+        });
+      }
+      const trailerSum = message.formatOptions?.trailer?.sumColumn;
+      if (trailerSum && !(mapping.columns ?? []).includes(trailerSum)) {
+        findings.push({
+          level: 'error',
+          file,
+          path: `${where}/formatOptions/trailer/sumColumn`,
+          message: `'${trailerSum}' is not a column of ${message.mapping}`,
+        });
+      }
+    } catch (err) {
+      const e = err as ExchangeError;
+      findings.push({
+        level: 'error',
+        file: e.file ?? message.mapping,
+        path: e.field ?? '',
+        message: e.message,
+      });
+    }
+    if (message.format === 'csv' && !message.formatOptions?.encoding) {
+      findings.push({
+        level: 'warning',
+        file,
+        path: `${where}/formatOptions/encoding`,
+        message: 'no encoding declared; UTF-8 is assumed',
+      });
+    }
+    if (message.signed && !adapter.signature) {
+      findings.push({
+        level: 'error',
+        file,
+        path: `${where}/signed`,
+        message: 'the message is signed but the adapter has no signature section',
+      });
+    }
+  }
+  const refs: { path: string; ref: string; kind: 'private' | 'public' | 'text' }[] = [];
+  if (adapter.channels.sftp) {
+    refs.push({ path: '/channels/sftp/privateKey', ref: adapter.channels.sftp.privateKey, kind: 'private' });
+    if (adapter.channels.sftp.passphrase)
+      refs.push({ path: '/channels/sftp/passphrase', ref: adapter.channels.sftp.passphrase, kind: 'text' });
+  }
+  if (adapter.channels.rest?.clientId)
+    refs.push({ path: '/channels/rest/clientId', ref: adapter.channels.rest.clientId, kind: 'text' });
+  if (adapter.channels.rest?.clientSecret)
+    refs.push({ path: '/channels/rest/clientSecret', ref: adapter.channels.rest.clientSecret, kind: 'text' });
+  if (adapter.signature?.verifyWith)
+    refs.push({ path: '/signature/verifyWith', ref: adapter.signature.verifyWith, kind: 'public' });
+  if (adapter.signature?.signWith)
+    refs.push({ path: '/signature/signWith', ref: adapter.signature.signWith, kind: 'private' });
+  if (adapter.signature?.signCertificate)
+    refs.push({ path: '/signature/signCertificate', ref: adapter.signature.signCertificate, kind: 'public' });
+  for (const { path: jsonPath, ref, kind } of refs) {
+    let value: string;
+    try {
+      value = resolveSecret(ref, context);
+    } catch (err) {
+      findings.push({ level: 'error', file, path: jsonPath, message: (err as Error).message });
+      continue;
+    }
+    try {
+      if (kind === 'private') createPrivateKey(value);
+      if (kind === 'public') createPublicKey(value);
+    } catch (err) {
+      findings.push({
+        level: 'error',
+        file,
+        path: jsonPath,
+        message: `'${ref}' is not a readable ${kind} key: ${(err as Error).message}`,
+      });
+    }
+    if (ref.startsWith('secret:') && kind === 'private') {
+      const mode = statSync(path.join(context.secretsDir, ref.slice('secret:'.length))).mode & 0o077;
+      if (mode)
+        findings.push({
+          level: 'warning',
+          file,
+          path: jsonPath,
+          message: `'${ref}' is readable by other users (chmod 600)`,
+        });
+    }
+  }
+  return findings;
+}

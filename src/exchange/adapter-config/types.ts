@@ -1,0 +1,85 @@
+/** Typed form of adapters/<insurer>/adapter.yaml (checked by schemas/adapter.schema.json). */
+import type { CanonicalMessageType } from '../canonical';
+import type { CsvTrailerRule, TextEncoding } from '../formats/csv';
+
+/** `secret:<file in the secrets folder>` or `env:<VARIABLE>`; public material may also be `file:<repo path>`. */
+export type SecretRef = string;
+
+export interface SftpChannel {
+  host: string;
+  /** Default 22. */
+  port?: number;
+  username: string;
+  /** e.g. `secret:dnipro-life-sftp.key`. */
+  privateKey: SecretRef;
+  passphrase?: SecretRef;
+  hostKeySha256?: string;
+  /** e.g. { in: '/in', out: '/out' }: `in` is where we upload, `out` where the insurer puts files. */
+  paths: { in: string; out: string };
+  /** e.g. `.done`: a file is complete only when its marker exists. */
+  doneMarkerSuffix?: string;
+}
+
+export interface RestChannel {
+  /** e.g. `https://sandbox.partner.karpaty.example/api/v2`. */
+  baseUrl: string;
+  /** OAuth client-credentials token path, e.g. `/oauth/token`. */
+  tokenPath?: string;
+  clientId?: SecretRef;
+  clientSecret?: SecretRef;
+  rateLimitPerSecond?: number;
+  timeoutMs?: number;
+  retries?: { max?: number; backoffMs?: number };
+}
+
+export interface MessageTypeConfig {
+  /** Canonical message type; the key of `messages` when absent. */
+  record?: CanonicalMessageType;
+  direction: 'in' | 'out';
+  /** e.g. `^CONTRACTS_(\d{8})\.csv$`. */
+  fileNamePattern?: string;
+  request?: { method: 'GET' | 'POST' | 'PUT'; path: string };
+  format: 'csv' | 'xml' | 'xlsx' | 'json';
+  formatOptions?: {
+    encoding?: TextEncoding;
+    delimiter?: string;
+    header?: boolean;
+    trailer?: CsvTrailerRule;
+    sheet?: string;
+    headerRow?: number;
+  };
+  /** e.g. `mappings/dnipro-life/contracts.yaml`. */
+  mapping: string;
+  /** `reject-file`: one bad row refuses the file; `quarantine-row`: bad rows go to review, the rest is applied. */
+  badRowPolicy?: 'reject-file' | 'quarantine-row';
+  maxSizeBytes?: number;
+  /** The document carries (in) or must get (out) an XML signature. */
+  signed?: boolean;
+}
+
+export interface AdapterConfig {
+  insurer: { code: string; name: string; companyCode: string };
+  owner: string;
+  specVersion: string;
+  channels: { sftp?: SftpChannel; rest?: RestChannel; email?: Record<string, unknown> };
+  /** Cron pattern per job, e.g. { 'fetch-out': '*\/15 * * * *' }. */
+  schedules?: Record<string, string>;
+  signature?: { verifyWith?: SecretRef; signWith?: SecretRef; signCertificate?: SecretRef };
+  messages: Record<string, MessageTypeConfig>;
+}
+
+export interface LoadedAdapter extends AdapterConfig {
+  /** Absolute folder, e.g. /…/adapters/dnipro-life. */
+  folder: string;
+  /** Absolute path of adapter.yaml. */
+  file: string;
+}
+
+export interface AdapterFinding {
+  level: 'error' | 'warning';
+  /** File the finding is about. */
+  file: string;
+  /** JSON path inside it, e.g. `/messages/contracts/mapping`. */
+  path: string;
+  message: string;
+}

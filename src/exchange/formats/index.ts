@@ -1,0 +1,24 @@
+/**
+ * File formats of the exchange: streaming CSV (Windows-1251/UTF-8), XML without DTDs, XLSX, JSON,
+ * field value conversions, and the name/size guards applied before parsing.
+ */
+export { readCsv, writeCsv, csvField, encodingProblem } from './csv';
+export type { CsvReadOptions, CsvRow, CsvSource, CsvTrailerRule, TextEncoding } from './csv';
+export { parseXml, selectXml, xmlNodeText, xmlText } from './xml';
+export type { XmlDocument, XmlElement, XmlNode } from './xml';
+export { readXlsx } from './xlsx';
+export type { XlsxReadOptions, XlsxRow } from './xlsx';
+export { parseJson } from './json';
+export { checkFileName, checkSize, checkFileSize } from './limits';
+export {
+  kopiykyFromDecimalComma,
+  kopiykyFromDecimalPoint,
+  formatDecimalComma,
+  formatDecimalPoint,
+  isoFromDottedDate,
+  isoFromIsoDate,
+  dottedFromIsoDate,
+  isCalendarDate,
+  percentText,
+  intFromText,
+} from './values';

@@ -1,0 +1,93 @@
+/**
+ * XLSX reading (bordereaux sent by e-mail): one sheet by name, a header row, then data rows. Cells
+ * come back as text so the mapping engine converts them the same way as CSV fields: real dates as
+ * yyyy-mm-dd, numbers in their shortest exact decimal form (never re-rounded here).
+ */
+import ExcelJS from 'exceljs';
+import { Readable } from 'node:stream';
+import { ExchangeError } from '../errors';
+
+export interface XlsxReadOptions {
+  file: string;
+  /** Sheet name; the first sheet when absent. */
+  sheet?: string | null;
+  /** 1-based row of the header; default 1. */
+  headerRow?: number;
+  expectedColumns?: readonly string[] | null;
+}
+
+export interface XlsxRow {
+  rowNo: number;
+  fields: Record<string, string>;
+}
+
+function cellText(value: ExcelJS.CellValue): string {
+  if (value === null || value === undefined) return '';
+  if (value instanceof Date) return value.toISOString().slice(0, 10);
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string') return value.trim();
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'object') {
+    if ('richText' in value)
+      return value.richText
+        .map((r) => r.text)
+        .join('')
+        .trim();
+    if ('result' in value) return cellText(value.result as ExcelJS.CellValue);
+    if ('text' in value) return String(value.text).trim();
+    if ('error' in value) return '';
+  }
+  return String(value);
+}
+
+export async function readXlsx(source: string | Buffer, options: XlsxReadOptions): Promise<XlsxRow[]> {
+  const workbook = new ExcelJS.Workbook();
+  try {
+    if (typeof source === 'string') await workbook.xlsx.readFile(source);
+    else await workbook.xlsx.read(Readable.from([source]));
+  } catch (err) {
+    throw new ExchangeError({
+      kind: 'parse',
+      file: options.file,
+      message: `not a readable XLSX workbook: ${(err as Error).message}`,
+      cause: err,
+    });
+  }
+  const sheet = options.sheet ? workbook.getWorksheet(options.sheet) : workbook.worksheets[0];
+  if (!sheet) {
+    throw new ExchangeError({
+      kind: 'parse',
+      file: options.file,
+      message: `sheet '${options.sheet}' not found (sheets: ${workbook.worksheets.map((w) => w.name).join(', ')})`,
+    });
+  }
+  const headerRowNo = options.headerRow ?? 1;
+  const header: string[] = [];
+  sheet
+    .getRow(headerRowNo)
+    .eachCell({ includeEmpty: true }, (cell, col) => (header[col - 1] = cellText(cell.value)));
+  while (header.length && header[header.length - 1] === '') header.pop();
+  if (options.expectedColumns) {
+    const missing = options.expectedColumns.filter((c) => !header.includes(c));
+    if (missing.length) {
+      throw new ExchangeError({
+        kind: 'parse',
+        file: options.file,
+        row: headerRowNo,
+        field: missing[0],
+        message: `header does not match the mapping: missing ${missing.map((m) => `'${m}'`).join(', ')}`,
+      });
+    }
+  }
+  const rows: XlsxRow[] = [];
+  sheet.eachRow({ includeEmpty: false }, (row, rowNo) => {
+    if (rowNo <= headerRowNo) return;
+    const fields: Record<string, string> = {};
+    header.forEach((name, i) => {
+      if (name) fields[name] = cellText(row.getCell(i + 1).value);
+    });
+    if (Object.values(fields).every((v) => v === '')) return;
+    rows.push({ rowNo, fields });
+  });
+  return rows;
+}

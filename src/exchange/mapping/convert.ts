@@ -1,0 +1,79 @@
+/** Conversion of one insurer value to its canonical form and back, per the field's declared type. */
+import {
+  dottedFromIsoDate,
+  formatDecimalComma,
+  formatDecimalPoint,
+  intFromText,
+  isoFromDottedDate,
+  isoFromIsoDate,
+  kopiykyFromDecimalComma,
+  kopiykyFromDecimalPoint,
+  percentText,
+} from '../formats/values';
+import type { DateStyle, DecimalStyle, MappingFile, ValueType } from './types';
+
+export interface ValueStyle {
+  type?: ValueType;
+  decimal?: DecimalStyle;
+  dateFormat?: DateStyle;
+}
+
+type Converted = { ok: true; value: unknown } | { ok: false; message: string };
+
+/** Insurer text -> canonical value. */
+export function toCanonical(text: string, style: ValueStyle, defaults: MappingFile['defaults']): Converted {
+  const type = style.type ?? 'text';
+  const decimal = style.decimal ?? defaults?.decimal ?? 'comma';
+  const dateFormat = style.dateFormat ?? defaults?.dateFormat ?? 'dd.mm.yyyy';
+  switch (type) {
+    case 'text':
+      return { ok: true, value: text };
+    case 'int': {
+      const n = intFromText(text);
+      return n === null ? { ok: false, message: `'${text}' is not a whole number` } : { ok: true, value: n };
+    }
+    case 'kopiyky':
+    case 'decimal': {
+      const kop = decimal === 'comma' ? kopiykyFromDecimalComma(text) : kopiykyFromDecimalPoint(text);
+      if (kop === null) {
+        const example = decimal === 'comma' ? '12 345,67' : '12345.67';
+        return { ok: false, message: `'${text}' is not an amount like ${example}` };
+      }
+      return { ok: true, value: type === 'kopiyky' ? kop : formatDecimalPoint(kop) };
+    }
+    case 'date': {
+      const iso = dateFormat === 'iso' ? isoFromIsoDate(text) : isoFromDottedDate(text);
+      return iso === null
+        ? { ok: false, message: `'${text}' is not a real date (${dateFormat})` }
+        : { ok: true, value: iso };
+    }
+    case 'percent': {
+      const pct = percentText(text);
+      return pct === null ? { ok: false, message: `'${text}' is not a percent` } : { ok: true, value: pct };
+    }
+  }
+}
+
+/** Canonical value -> insurer text. */
+export function toInsurer(value: unknown, style: ValueStyle, defaults: MappingFile['defaults']): string {
+  if (value === null || value === undefined) return '';
+  const type = style.type ?? 'text';
+  const decimal = style.decimal ?? defaults?.decimal ?? 'comma';
+  const dateFormat = style.dateFormat ?? defaults?.dateFormat ?? 'dd.mm.yyyy';
+  switch (type) {
+    case 'kopiyky':
+      return decimal === 'comma'
+        ? formatDecimalComma(Number(value), defaults?.thousands ?? ' ')
+        : formatDecimalPoint(Number(value));
+    case 'decimal': {
+      const text = String(value);
+      return decimal === 'comma' ? text.replace('.', ',') : text;
+    }
+    case 'date':
+      return dateFormat === 'iso' ? String(value) : dottedFromIsoDate(String(value));
+    case 'percent':
+      return decimal === 'comma' ? String(value).replace('.', ',') : String(value);
+    default:
+      return String(value);
+  }
+}

@@ -1,0 +1,446 @@
+/**
+ * Inbound mapping: insurer rows/elements -> canonical records, each validated against its canonical
+ * JSON Schema. Works as an async iterator so a long file never sits in memory (CSV); XML pages are
+ * small and parsed whole. Row problems come back per row; file problems (header, trailer, encoding,
+ * hostile XML) are thrown as one ExchangeError.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import type { CanonicalMessageType, CanonicalRecordByMessage } from '../canonical';
+import { ExchangeError } from '../errors';
+import { readCsv, type CsvTrailerRule, type TextEncoding } from '../formats/csv';
+import { parseJson } from '../formats/json';
+import { readXlsx } from '../formats/xlsx';
+import { parseXml, selectXml, xmlNodeText, type XmlElement } from '../formats/xml';
+import { toCanonical } from './convert';
+import { CANONICAL_SCHEMA, describeSchemaErrors, schemaValidator } from './json-schemas';
+import type { Condition, FieldSpec, FieldSpecOrAlternatives, LoadedMapping } from './types';
+
+/** The caller's answer for a lookup value: anything non-null (e.g. the consultant id) means known. */
+export type LookupFunction = (value: string) => unknown;
+
+/** Something a person should review although the record itself is valid (e.g. an unknown agent code). */
+export interface MappingFinding {
+  /** From the mapping's lookup declaration, e.g. `consultant-unknown`. */
+  kind: string;
+  file: string;
+  row: number;
+  /** Insurer field, e.g. `Код агента`. */
+  field: string;
+  value: string;
+  message: string;
+  /** Policy or application number of the record, to find it again. */
+  recordKey: string | null;
+}
+
+export interface MappedRow<T> {
+  rowNo: number;
+  /** The canonical record; null when the row has errors. */
+  record: T | null;
+  /** Lookup answers by canonical field, e.g. { agentCode: <consultant id> }. */
+  resolved: Record<string, unknown>;
+  findings: MappingFinding[];
+  errors: ExchangeError[];
+}
+
+export interface FormatOptions {
+  encoding?: TextEncoding;
+  delimiter?: string;
+  header?: boolean;
+  trailer?: CsvTrailerRule | null;
+  sheet?: string | null;
+  headerRow?: number;
+}
+
+export interface MapInboundOptions {
+  /** Name for errors and for `fromFileName` fields, e.g. `CONTRACTS_20261002.csv`. */
+  fileName: string;
+  format?: FormatOptions;
+  lookups?: Record<string, LookupFunction>;
+  onProgress?: (progress: { rows: number; bytes?: number; done: boolean }) => void;
+}
+
+/** How a field's source is read in one record, whatever the format. */
+interface SourceContext {
+  /** Text values a path selects (CSV: the column's value). */
+  select(path: string): string[];
+  /** Child contexts for `each`. */
+  children(path: string): SourceContext[];
+  /** CSV: the column is not empty; XML: the path selects something. */
+  exists(path: string): boolean;
+}
+
+class RowContext implements SourceContext {
+  constructor(private readonly fields: Record<string, string>) {}
+  select(path: string): string[] {
+    const value = this.fields[path];
+    if (value === undefined) throw new Error(`column '${path}' is not in the file`);
+    return [value];
+  }
+  children(): SourceContext[] {
+    return [this];
+  }
+  exists(path: string): boolean {
+    return (this.fields[path] ?? '').trim() !== '';
+  }
+}
+
+class XmlContext implements SourceContext {
+  constructor(
+    private readonly element: XmlElement,
+    private readonly root: XmlElement,
+    private readonly parent: XmlContext | null,
+  ) {}
+  private resolve(path: string): { ctx: XmlContext; rest: string } {
+    if (path.startsWith('/')) return { ctx: new XmlContext(this.root, this.root, null), rest: path.slice(1) };
+    if (!path.startsWith('../')) return { ctx: this, rest: path };
+    if (!this.parent) throw new Error(`'${path}' goes above the document`);
+    return this.parent.resolve(path.slice(3));
+  }
+  select(path: string): string[] {
+    const { ctx, rest } = this.resolve(path);
+    return selectXml(ctx.element, rest).map(xmlNodeText);
+  }
+  children(path: string): SourceContext[] {
+    const { ctx, rest } = this.resolve(path);
+    return selectXml(ctx.element, rest)
+      .filter((n): n is XmlElement => typeof n !== 'string')
+      .map((el) => new XmlContext(el, this.root, this));
+  }
+  exists(path: string): boolean {
+    const { ctx, rest } = this.resolve(path);
+    return selectXml(ctx.element, rest).length > 0;
+  }
+}
+
+class JsonContext implements SourceContext {
+  constructor(private readonly value: unknown) {}
+  private walk(path: string): unknown[] {
+    let current: unknown[] = [this.value];
+    for (const key of path.split('/').filter((s) => s && s !== '.')) {
+      current = current.flatMap((v) => {
+        const next = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
+        return next === undefined || next === null ? [] : Array.isArray(next) ? next : [next];
+      });
+    }
+    return current;
+  }
+  select(path: string): string[] {
+    return this.walk(path).map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v)));
+  }
+  children(path: string): SourceContext[] {
+    return this.walk(path).map((v) => new JsonContext(v));
+  }
+  exists(path: string): boolean {
+    return this.walk(path).length > 0;
+  }
+}
+
+interface RowState {
+  rowNo: number;
+  errors: ExchangeError[];
+  findings: MappingFinding[];
+  resolved: Record<string, unknown>;
+  /** Canonical path (without array indexes) -> insurer field, to name fields in schema errors. */
+  labels: Map<string, string>;
+}
+
+function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
+  const keys = dotted.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]] = value;
+}
+
+function firstLabel(from: string | string[] | undefined): string | null {
+  if (from === undefined) return null;
+  return Array.isArray(from) ? from[0] : from;
+}
+
+/** The mapping engine for one mapping; reusable across files. */
+export class InboundMapper<M extends CanonicalMessageType = CanonicalMessageType> {
+  private readonly validate;
+
+  constructor(readonly mapping: LoadedMapping) {
+    this.validate = schemaValidator(CANONICAL_SCHEMA[mapping.message]);
+  }
+
+  /** Maps every record of a file; yields one result per row/record element. */
+  async *map(
+    source: string | Buffer | Readable,
+    options: MapInboundOptions,
+  ): AsyncGenerator<MappedRow<CanonicalRecordByMessage[M]>> {
+    const { mapping } = this;
+    const file = options.fileName;
+    if (!mapping.fields)
+      throw new ExchangeError({
+        kind: 'mapping',
+        file: mapping.path,
+        message: 'this mapping has no inbound fields',
+      });
+    if (mapping.format === 'csv') {
+      let rows = 0;
+      for await (const row of readCsv(source, {
+        file,
+        encoding: options.format?.encoding ?? 'utf-8',
+        delimiter: options.format?.delimiter,
+        header: options.format?.header,
+        trailer: options.format?.trailer ?? null,
+        expectedColumns: mapping.columns ?? null,
+        onProgress: options.onProgress,
+      })) {
+        rows += 1;
+        if (row.error) {
+          yield { rowNo: row.rowNo, record: null, resolved: {}, findings: [], errors: [row.error] };
+          continue;
+        }
+        yield await this.mapOne(new RowContext(row.fields), row.rowNo, options);
+      }
+      options.onProgress?.({ rows, done: true });
+      return;
+    }
+    if (typeof source !== 'string' && !Buffer.isBuffer(source)) {
+      throw new ExchangeError({
+        kind: 'parse',
+        file,
+        message: `${mapping.format} is read from a file or bytes, not a stream`,
+      });
+    }
+    if (mapping.format === 'xlsx') {
+      const rows = await readXlsx(source, {
+        file,
+        sheet: options.format?.sheet ?? null,
+        headerRow: options.format?.headerRow,
+        expectedColumns: mapping.columns ?? null,
+      });
+      for (const row of rows) yield await this.mapOne(new RowContext(row.fields), row.rowNo, options);
+      options.onProgress?.({ rows: rows.length, done: true });
+      return;
+    }
+    const payload = typeof source === 'string' ? await readFile(source) : source;
+    let contexts: SourceContext[];
+    if (mapping.format === 'xml') {
+      const doc = parseXml(payload, file);
+      if (mapping.root && doc.rootName !== mapping.root) {
+        throw new ExchangeError({
+          kind: 'parse',
+          file,
+          message: `expected a <${mapping.root}> document, got <${doc.rootName}>`,
+        });
+      }
+      contexts = new XmlContext(doc.root, doc.root, null).children(mapping.records ?? '.');
+    } else {
+      contexts = new JsonContext(parseJson(payload, file)).children(mapping.records ?? '.');
+    }
+    for (let i = 0; i < contexts.length; i += 1) {
+      yield await this.mapOne(contexts[i], i + 1, options);
+      if ((i + 1) % 1000 === 0) options.onProgress?.({ rows: i + 1, done: false });
+    }
+    options.onProgress?.({ rows: contexts.length, done: true });
+  }
+
+  private async mapOne(
+    ctx: SourceContext,
+    rowNo: number,
+    options: MapInboundOptions,
+  ): Promise<MappedRow<CanonicalRecordByMessage[M]>> {
+    const state: RowState = { rowNo, errors: [], findings: [], resolved: {}, labels: new Map() };
+    const record = await this.buildObject(this.mapping.fields!, ctx, state, options, '');
+    const recordKey = (record.policyNumber ?? record.applicationNumber ?? null) as string | null;
+    for (const finding of state.findings) finding.recordKey = recordKey;
+    if (state.errors.length === 0 && !this.validate(record)) {
+      for (const problem of describeSchemaErrors(this.validate.errors)) {
+        const canonicalPath = problem.path
+          .split('/')
+          .filter((s) => s && !/^\d+$/.test(s))
+          .join('.');
+        const value = problem.path
+          .split('/')
+          .filter(Boolean)
+          .reduce<unknown>((v, k) => (v as Record<string, unknown> | null)?.[k], record);
+        state.errors.push(
+          new ExchangeError({
+            kind: 'validation',
+            file: options.fileName,
+            row: rowNo,
+            field: state.labels.get(canonicalPath) ?? canonicalPath,
+            message: `${canonicalPath || 'record'} ${value === undefined ? '' : `'${String(value)}' `}${problem.message}`,
+          }),
+        );
+      }
+    }
+    const ok = state.errors.length === 0;
+    return {
+      rowNo,
+      record: ok ? (record as unknown as CanonicalRecordByMessage[M]) : null,
+      resolved: state.resolved,
+      findings: state.findings,
+      errors: state.errors,
+    };
+  }
+
+  private async buildObject(
+    fields: Record<string, FieldSpecOrAlternatives>,
+    ctx: SourceContext,
+    state: RowState,
+    options: MapInboundOptions,
+    prefix: string,
+  ): Promise<Record<string, unknown>> {
+    const out: Record<string, unknown> = {};
+    for (const [name, specOrList] of Object.entries(fields)) {
+      const value = await this.fieldValue(specOrList, ctx, state, options, `${prefix}${name}`);
+      setPath(out, name, value);
+    }
+    return out;
+  }
+
+  private holds(condition: Condition | undefined, ctx: SourceContext): boolean {
+    if (!condition) return true;
+    if ('exists' in condition) return ctx.exists(condition.exists);
+    const value = (ctx.select(condition.from)[0] ?? '').trim();
+    return 'in' in condition ? condition.in.includes(value) : value === condition.equals;
+  }
+
+  private async fieldValue(
+    specOrList: FieldSpecOrAlternatives,
+    ctx: SourceContext,
+    state: RowState,
+    options: MapInboundOptions,
+    canonicalPath: string,
+  ): Promise<unknown> {
+    const spec = (Array.isArray(specOrList) ? specOrList : [specOrList]).find((s) => this.holds(s.when, ctx));
+    if (!spec) return null;
+    const label = firstLabel(spec.from) ?? (spec.each ? spec.each : null);
+    if (label && !state.labels.has(canonicalPath)) state.labels.set(canonicalPath, label);
+    if ('const' in spec) return spec.const;
+    if (spec.fromFileName) {
+      const m = new RegExp(spec.fromFileName.pattern).exec(options.fileName);
+      if (!m) {
+        state.errors.push(
+          new ExchangeError({
+            kind: 'mapping',
+            file: options.fileName,
+            row: state.rowNo,
+            field: 'file name',
+            message: `the file name does not match ${spec.fromFileName.pattern}`,
+          }),
+        );
+        return null;
+      }
+      return spec.fromFileName.template.replace(/\$(\d)/g, (_, i: string) => m[Number(i)] ?? '');
+    }
+    if (spec.fields && spec.each) {
+      const items: unknown[] = [];
+      for (const child of ctx.children(spec.each))
+        items.push(await this.buildObject(spec.fields, child, state, options, `${canonicalPath}.`));
+      return items;
+    }
+    if (spec.fields) return this.buildObject(spec.fields, ctx, state, options, `${canonicalPath}.`);
+    return this.convertSource(spec, ctx, state, options, canonicalPath);
+  }
+
+  private async convertSource(
+    spec: FieldSpec,
+    ctx: SourceContext,
+    state: RowState,
+    options: MapInboundOptions,
+    canonicalPath: string,
+  ): Promise<unknown> {
+    const paths = spec.from === undefined ? [] : Array.isArray(spec.from) ? spec.from : [spec.from];
+    let raw = '';
+    let field = paths[0] ?? canonicalPath;
+    for (const path of paths) {
+      const values = ctx.select(path).map((v) => v.trim());
+      const picked = spec.pick === 'last' ? values[values.length - 1] : values[0];
+      if (picked !== undefined && picked !== '') {
+        raw = picked;
+        field = path;
+        break;
+      }
+    }
+    if (raw === '') return spec.default ?? null;
+    const error = (message: string) =>
+      state.errors.push(
+        new ExchangeError({ kind: 'mapping', file: options.fileName, row: state.rowNo, field, message }),
+      );
+    let value: unknown;
+    if (spec.code) {
+      const table = this.mapping.codeTables![spec.code];
+      if (!Object.prototype.hasOwnProperty.call(table, raw)) {
+        error(`unknown code '${raw}' (expected one of ${Object.keys(table).join(', ')})`);
+        return null;
+      }
+      value = table[raw];
+      if (spec.type && typeof value === 'string') {
+        const converted = toCanonical(value, spec, this.mapping.defaults);
+        value = converted.ok ? converted.value : value;
+      }
+    } else {
+      const converted = toCanonical(raw, spec, this.mapping.defaults);
+      if (!converted.ok) {
+        error(converted.message);
+        return null;
+      }
+      value = converted.value;
+    }
+    if (spec.lookup) {
+      const declaration = this.mapping.lookups![spec.lookup];
+      const lookup = options.lookups?.[spec.lookup];
+      if (lookup) {
+        const answer = await lookup(String(value));
+        if (answer === null || answer === undefined || answer === false) {
+          const message = `${spec.lookup} '${raw}' is not known`;
+          if (declaration.onUnknown === 'error') error(message);
+          else
+            state.findings.push({
+              kind: declaration.finding ?? `${spec.lookup}-unknown`,
+              file: options.fileName,
+              row: state.rowNo,
+              field,
+              value: raw,
+              message,
+              recordKey: null,
+            });
+        } else {
+          state.resolved[canonicalPath] = answer;
+        }
+      }
+    }
+    return value;
+  }
+}
+
+export interface CollectedMapping<T> {
+  records: { rowNo: number; record: T; resolved: Record<string, unknown> }[];
+  findings: MappingFinding[];
+  /** Row errors and, at most one, a file error (row null) that stopped the file. */
+  errors: ExchangeError[];
+  /** Rows read (data rows or record elements). */
+  rows: number;
+  /** A file-level fault: the whole file is refused whatever the bad-row policy. */
+  fileError: ExchangeError | null;
+}
+
+/** Runs a mapper to the end and collects everything (dry runs, tests, small files). */
+export async function collectMapping<T>(rows: AsyncIterable<MappedRow<T>>): Promise<CollectedMapping<T>> {
+  const out: CollectedMapping<T> = { records: [], findings: [], errors: [], rows: 0, fileError: null };
+  try {
+    for await (const row of rows) {
+      out.rows += 1;
+      out.findings.push(...row.findings);
+      out.errors.push(...row.errors);
+      if (row.record) out.records.push({ rowNo: row.rowNo, record: row.record, resolved: row.resolved });
+    }
+  } catch (err) {
+    const error =
+      err instanceof ExchangeError
+        ? err
+        : new ExchangeError({ kind: 'parse', message: (err as Error).message, cause: err });
+    out.errors.push(error);
+    out.fileError = error;
+  }
+  return out;
+}

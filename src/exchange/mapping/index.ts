@@ -1,0 +1,187 @@
+/**
+ * The mapping engine: declarative mappings (mappings/<insurer>/<message>.yaml) between insurer files
+ * and canonical records, both directions, with canonical JSON Schema validation. `tryMapping` is the
+ * dry run behind `ecspert mapping try`.
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import type { CanonicalMessageType, CanonicalRecordByMessage } from '../canonical';
+import {
+  loadAdapter,
+  canonicalTypeOf,
+  type AdapterLocation,
+  type LoadedAdapter,
+  type MessageTypeConfig,
+} from '../adapter-config';
+import { ExchangeError } from '../errors';
+import { checkFileName, checkSize } from '../formats/limits';
+import {
+  InboundMapper,
+  collectMapping,
+  type CollectedMapping,
+  type LookupFunction,
+  type MappedRow,
+} from './inbound';
+import { CANONICAL_SCHEMA, describeSchemaErrors, schemaValidator } from './json-schemas';
+import { loadMapping } from './load';
+import { renderOutbound } from './outbound';
+import type { LoadedMapping } from './types';
+
+export { InboundMapper, collectMapping } from './inbound';
+export type {
+  CollectedMapping,
+  FormatOptions,
+  LookupFunction,
+  MapInboundOptions,
+  MappedRow,
+  MappingFinding,
+} from './inbound';
+export { loadMapping, mappingPathFor } from './load';
+export { renderOutbound, renderCsv, renderXml } from './outbound';
+export type { RenderOptions } from './outbound';
+export { schemaValidator, describeSchemaErrors, CANONICAL_SCHEMA, projectRoot } from './json-schemas';
+export type * from './types';
+
+/** A configured message type with its loaded mapping. */
+export interface ResolvedMessage {
+  adapter: LoadedAdapter;
+  name: string;
+  config: MessageTypeConfig;
+  recordType: CanonicalMessageType;
+  mapping: LoadedMapping;
+}
+
+/** Finds a message type by its key in adapter.yaml or by its canonical type, and loads its mapping. */
+export function resolveMessage(
+  insurer: string,
+  messageType: string,
+  options: AdapterLocation & { version?: number } = {},
+): ResolvedMessage {
+  const adapter = loadAdapter(insurer, options);
+  const entry =
+    Object.entries(adapter.messages).find(([name]) => name === messageType) ??
+    Object.entries(adapter.messages).find(([name, m]) => canonicalTypeOf(name, m) === messageType);
+  if (!entry) {
+    throw new ExchangeError({
+      kind: 'mapping',
+      file: adapter.file,
+      field: `/messages/${messageType}`,
+      message: `no message type '${messageType}' (configured: ${Object.keys(adapter.messages).join(', ')})`,
+    });
+  }
+  const [name, config] = entry;
+  return {
+    adapter,
+    name,
+    config,
+    recordType: canonicalTypeOf(name, config),
+    mapping: loadMapping(config.mapping, options.version),
+  };
+}
+
+export interface MapFileOptions {
+  /** Name for errors and file-name fields; the base name of the path by default. */
+  fileName?: string;
+  lookups?: Record<string, LookupFunction>;
+  onProgress?: (progress: { rows: number; bytes?: number; done: boolean }) => void;
+}
+
+/**
+ * Maps an incoming file of a configured message type, row by row (for the pipeline: memory stays flat).
+ * The name and size guards run first.
+ */
+export async function* mapMessage<M extends CanonicalMessageType>(
+  resolved: ResolvedMessage,
+  source: string | Buffer | Readable,
+  options: MapFileOptions = {},
+): AsyncGenerator<MappedRow<CanonicalRecordByMessage[M]>> {
+  const fileName = options.fileName ?? (typeof source === 'string' ? path.basename(source) : null);
+  if (!fileName) throw new ExchangeError({ kind: 'parse', message: 'a file name is needed to map a stream' });
+  checkFileName(fileName);
+  if (typeof source === 'string')
+    checkSize(fileName, (await stat(source)).size, resolved.config.maxSizeBytes);
+  else if (Buffer.isBuffer(source)) checkSize(fileName, source.length, resolved.config.maxSizeBytes);
+  const mapper = new InboundMapper<M>(resolved.mapping);
+  yield* mapper.map(source, {
+    fileName,
+    format: resolved.config.formatOptions,
+    lookups: options.lookups,
+    onProgress: options.onProgress,
+  });
+}
+
+export interface TryMappingResult<T> extends CollectedMapping<T> {
+  /** Whether the file would be applied under the adapter's bad-row policy. */
+  accepted: boolean;
+  badRowPolicy: 'reject-file' | 'quarantine-row';
+  mappingFile: string;
+}
+
+/** Dry run: maps a sample file with the insurer's adapter and mapping; nothing is stored. */
+export async function tryMapping<M extends CanonicalMessageType = CanonicalMessageType>(
+  insurer: string,
+  messageType: string,
+  filePath: string,
+  options: MapFileOptions & AdapterLocation & { version?: number } = {},
+): Promise<TryMappingResult<CanonicalRecordByMessage[M]>> {
+  const resolved = resolveMessage(insurer, messageType, options);
+  const collected = await collectMapping(mapMessage<M>(resolved, filePath, options));
+  const badRowPolicy = resolved.config.badRowPolicy ?? 'quarantine-row';
+  const accepted =
+    collected.fileError === null && (badRowPolicy === 'quarantine-row' || collected.errors.length === 0);
+  return { ...collected, accepted, badRowPolicy, mappingFile: resolved.mapping.path };
+}
+
+/** Checks canonical records against their schema before they go out; throws on the first bad one. */
+export function assertCanonical(
+  recordType: CanonicalMessageType,
+  records: readonly unknown[],
+  fileName: string,
+): void {
+  const validate = schemaValidator(CANONICAL_SCHEMA[recordType]);
+  records.forEach((record, i) => {
+    if (!validate(record)) {
+      const problems = describeSchemaErrors(validate.errors);
+      throw new ExchangeError({
+        kind: 'validation',
+        file: fileName,
+        row: i + 1,
+        field: problems[0]?.path ?? null,
+        message: `record ${i + 1} does not match schemas/${CANONICAL_SCHEMA[recordType]}.schema.json: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+      });
+    }
+  });
+}
+
+/**
+ * Renders an outgoing message (a register) in the insurer's format, after checking every record
+ * against its canonical schema and the result against the adapter's name pattern and size limit.
+ */
+export function renderMessage(
+  insurer: string,
+  messageType: string,
+  records: readonly unknown[],
+  options: { fileName: string; params?: Record<string, string> } & AdapterLocation,
+): Buffer {
+  const resolved = resolveMessage(insurer, messageType, options);
+  if (resolved.config.direction !== 'out') {
+    throw new ExchangeError({
+      kind: 'mapping',
+      file: resolved.adapter.file,
+      field: `/messages/${resolved.name}`,
+      message: 'this message type is not outgoing',
+    });
+  }
+  checkFileName(options.fileName, resolved.config.fileNamePattern);
+  assertCanonical(resolved.recordType, records, options.fileName);
+  const bytes = renderOutbound(resolved.mapping, records, {
+    fileName: options.fileName,
+    encoding: resolved.config.formatOptions?.encoding,
+    delimiter: resolved.config.formatOptions?.delimiter,
+    trailer: resolved.config.formatOptions?.trailer ?? null,
+    params: options.params,
+  });
+  checkSize(options.fileName, bytes.length, resolved.config.maxSizeBytes);
+  return bytes;
+}

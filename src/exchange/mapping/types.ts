@@ -1,0 +1,121 @@
+/**
+ * The shape of a mapping file (mappings/<insurer>/<message>.yaml), as checked by
+ * schemas/mapping.schema.json. A mapping says, per canonical field, where the value comes from in the
+ * insurer's message and how it converts; its `outbound` part says how canonical records are written
+ * in the insurer's format.
+ */
+import type { CanonicalMessageType } from '../canonical';
+
+export type ValueType = 'text' | 'int' | 'kopiyky' | 'decimal' | 'date' | 'percent';
+export type DecimalStyle = 'comma' | 'point';
+export type DateStyle = 'dd.mm.yyyy' | 'iso';
+
+export type Condition =
+  /** Holds when the source value is one of the listed insurer values. */
+  | { from: string; in: string[] }
+  | { from: string; equals: string }
+  /** Holds when the path selects something (XML) or the column is not empty (CSV). */
+  | { exists: string };
+
+export interface FieldSpec {
+  /** Insurer column (CSV) or XML path; a list means the first non-empty one. `/…` starts at the
+   * document element, `../` at the enclosing record. */
+  from?: string | string[];
+  /** A constant canonical value, e.g. the insurer code. */
+  const?: unknown;
+  /** Taken from the file name: a regex and a template with $1, $2… */
+  fromFileName?: { pattern: string; template: string };
+  type?: ValueType;
+  decimal?: DecimalStyle;
+  dateFormat?: DateStyle;
+  /** Name of a code table in `codeTables`: insurer code -> canonical value. */
+  code?: string;
+  /** Name of a lookup in `lookups`; the engine calls the caller's function of that name. */
+  lookup?: string;
+  /** Value when the source is empty. */
+  default?: unknown;
+  /** Only this alternative applies when the condition holds. */
+  when?: Condition;
+  /** With several matches in XML: which one (default first). */
+  pick?: 'first' | 'last';
+  /** Nested object (without `each`) or array of objects (with `each`, an XML path). */
+  fields?: Record<string, FieldSpecOrAlternatives>;
+  each?: string;
+}
+
+export type FieldSpecOrAlternatives = FieldSpec | FieldSpec[];
+
+export interface LookupSpec {
+  /** `finding`: the record stays valid and a finding goes to review; `error`: the row is refused. */
+  onUnknown: 'finding' | 'error';
+  /** Kind of the finding, e.g. `consultant-unknown`. */
+  finding?: string;
+  description?: string;
+}
+
+export interface OutboundColumn {
+  column: string;
+  /** Numbers the rows from 1 (`№ з/п`). */
+  rowNumber?: boolean;
+  from?: string | string[];
+  const?: string;
+  type?: ValueType;
+  decimal?: DecimalStyle;
+  dateFormat?: DateStyle;
+  code?: string;
+}
+
+/** Value of an attribute, text or leaf element in an outbound XML template. */
+export interface OutboundValue {
+  from?: string | string[];
+  const?: string;
+  /** A parameter of the render call, e.g. partnerCode, createdAt. */
+  param?: string;
+  type?: ValueType;
+  decimal?: DecimalStyle;
+  dateFormat?: DateStyle;
+  code?: string;
+}
+
+export type OutboundTemplate = { [key: string]: OutboundTemplate | OutboundValue | string | undefined };
+
+export interface OutboundSpec {
+  /** CSV: the columns in order. */
+  columns?: OutboundColumn[];
+  /** XML: the document element, its namespace and attributes, and one element per record. */
+  root?: string;
+  namespace?: string;
+  attributes?: Record<string, OutboundValue>;
+  record?: string;
+  template?: OutboundTemplate;
+}
+
+export interface MappingFile {
+  /** Format version of the insurer's message this mapping reads (contracts.v2.yaml has version 2). */
+  version: number;
+  /** A shared file this one extends (path relative to this file); its settings are the defaults. */
+  extends?: string;
+  description?: string;
+  insurer?: string;
+  message: CanonicalMessageType;
+  format: 'csv' | 'xml' | 'xlsx' | 'json';
+  /** CSV/XLSX: the header names, exactly and in order. */
+  columns?: string[];
+  /** XML: the document element expected. */
+  root?: string;
+  /** XML: path below the document element of the repeated record element. */
+  records?: string;
+  defaults?: { decimal?: DecimalStyle; dateFormat?: DateStyle; thousands?: string };
+  codeTables?: Record<string, Record<string, string | number | null>>;
+  lookups?: Record<string, LookupSpec>;
+  fields?: Record<string, FieldSpecOrAlternatives>;
+  outbound?: OutboundSpec;
+}
+
+/** A mapping file after `extends` is resolved and it has passed its schema. */
+export interface LoadedMapping extends MappingFile {
+  /** Absolute path of the file. */
+  path: string;
+  /** Files merged into it, most general first. */
+  chain: string[];
+}
