@@ -16,6 +16,9 @@ import {
   uplineAsOf,
 } from '../../back-office/network';
 import { type Database, type DB, migrate, OracleCompileDialect, SqlDialect, SqlRecorder } from '../../src/db';
+import { applyRecords } from '../../src/exchange/apply';
+import { listMessages, setMessageStatus, storeMessage } from '../../src/exchange/message-store';
+import * as samples from '../exchange/apply/dnipro-life-samples';
 
 /** What PostgreSQL accepts and Oracle does not. */
 const postgresOnly: [RegExp, string][] = [
@@ -148,7 +151,6 @@ describe('Oracle SQL of the exchange: message store and applying records', () =>
       }
       return undefined;
     };
-    const { storeMessage, setMessageStatus, listMessages } = await import('../../src/exchange/message-store');
     await storeMessage(database, {
       insurerCode: 'DNIPRO_LIFE',
       channel: 'sftp',
@@ -196,8 +198,6 @@ describe('Oracle SQL of the exchange: message store and applying records', () =>
           : [];
       return undefined;
     };
-    const { applyRecords } = await import('../../src/exchange/apply');
-    const samples = await import('../exchange/apply/dnipro-life-samples');
     await database.db.transaction().execute(async (trx) => {
       const ctx = {
         trx,

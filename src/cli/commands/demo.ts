@@ -1,6 +1,7 @@
 /** `ecspert demo …`: a believable intermediary to try the product on. */
 import type { Command } from 'commander';
 import { migrate } from '../../db';
+import { isDemoSeeded, seedDemo } from '../../demo';
 import { action, createContext, UserError, withDatabase } from '../context';
 import { createProgress } from '../progress';
 
@@ -20,7 +21,6 @@ export function registerDemoCommands(program: Command): void {
         const seed = Number(options.seed);
         if (!Number.isInteger(seed)) throw new UserError(`--seed: '${options.seed}' is not a whole number`);
         const context = createContext();
-        const { isDemoSeeded, seedDemo } = await import('../../demo');
         await withDatabase(context, async (database) => {
           await migrate(database.db, database.dialect);
           if (await isDemoSeeded(database)) {

@@ -1,15 +1,15 @@
 /** `ecspert serve` and `ecspert start`: the web application and API. */
 import type { Command } from 'commander';
+import { createQueueProbe, installShutdownHandlers, startServer } from '../../api';
 import { migrate } from '../../db';
+import { isDemoSeeded, seedDemo } from '../../demo';
 import { action, type CommandContext, createContext } from '../context';
 
 async function serve(context: CommandContext, options: { prepare: boolean }): Promise<void> {
   const started = Date.now();
-  const { createQueueProbe, installShutdownHandlers, startServer } = await import('../../api');
   const database = await context.openDatabase();
   try {
     if (options.prepare) {
-      const { isDemoSeeded, seedDemo } = await import('../../demo');
       const report = await migrate(database.db, database.dialect);
       if (report.applied.length) console.log(`database ready: ${report.applied.length} migration(s) applied`);
       if (!(await isDemoSeeded(database))) {
