@@ -80,7 +80,11 @@ async function openPglite(dataDir: string | null, setting: string): Promise<Data
     dialect: new SqlDialect('pglite'),
     describe: `pglite:${dataDir ?? 'memory'}`,
     ping: async () => !pglite.closed && (await pglite.query('select 1')).rows.length === 1,
-    close: () => db.destroy(),
+    // Kysely tears its driver down only once it has run a query; close PGlite whatever happened.
+    close: async () => {
+      await db.destroy();
+      if (!pglite.closed) await pglite.close();
+    },
   };
 }
 
@@ -106,7 +110,10 @@ async function openPostgres(url: string, setting: string, options: OpenOptions):
     dialect: new SqlDialect('postgres'),
     describe: redactUrl(url),
     ping: async () => (await sql`select 1 as one`.execute(db)).rows.length === 1,
-    close: () => db.destroy(),
+    close: async () => {
+      await db.destroy();
+      if (!pool.ended) await pool.end();
+    },
   };
 }
 
@@ -150,7 +157,10 @@ async function openOracle(target: DatabaseTarget & { engine: 'oracle' }, setting
     dialect: new SqlDialect('oracle'),
     describe: redactUrl(target.url),
     ping: async () => (await sql`select 1 as "one" from dual`.execute(db)).rows.length === 1,
-    close: () => db.destroy(),
+    close: async () => {
+      await db.destroy();
+      await pool.close(0).catch(() => undefined);
+    },
   };
 }
 

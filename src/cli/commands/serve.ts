@@ -24,7 +24,7 @@ async function serve(context: CommandContext, options: { prepare: boolean }): Pr
     await database.close();
     throw error;
   }
-  const queue = createQueueProbe(context.config.redisUrl);
+  const queue = createQueueProbe(context.config.redisUrl, { logger: context.logger });
   const server = await startServer({ config: context.config, logger: context.logger, database, queue });
   installShutdownHandlers(server.close, context.logger);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);

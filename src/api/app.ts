@@ -1,0 +1,81 @@
+/**
+ * Builds the HTTP API (not listening): plugins for the database and the queue probe, OpenAPI from the
+ * route schemas, one error shape, request ids, then the routes. Other modules add their routes as
+ * plugins through `routes`, so this file does not grow with every area.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config';
+import type { Database } from '../db';
+import { installErrorHandlers } from './errors';
+import { databasePlugin } from './plugins/database';
+import { openApiPlugin } from './plugins/openapi';
+import { queuePlugin } from './plugins/queue';
+import type { QueueProbe } from './queue-probe';
+import { insurerRoutes } from './routes/core/insurers';
+import { healthRoutes } from './routes/system/health';
+import { HUB_VERSION } from './version';
+
+export interface ApiDeps {
+  database: Database;
+  config: AppConfig;
+  logger: Logger;
+  queue: QueueProbe;
+}
+
+export interface ApiOptions {
+  /** Route plugins of other modules, registered after the built-in ones; each sees `app.database`. */
+  routes?: FastifyPluginAsync[];
+  /** Close the database when the app closes (the server owns it); default false. */
+  ownsDatabase?: boolean;
+  /** Close the queue probe when the app closes; default false. */
+  ownsQueue?: boolean;
+  /** The longest /health waits for the database; default 2000 ms. */
+  databaseTimeoutMs?: number;
+}
+
+/** Incoming ids are kept only when they look like an id, so a client cannot inject text into logs. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+
+export async function buildApi(deps: ApiDeps, options: ApiOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ module: 'api' }),
+    // A caller's or proxy's X-Request-Id follows the request through our logs and back in the answer;
+    // genReqId reads it itself (requestIdHeader would take any text unchecked).
+    requestIdHeader: false,
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    genReqId: (request) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    ajv: {
+      // Report every invalid field at once, not only the first.
+      customOptions: { allErrors: true },
+    },
+    // Wait for in-flight requests on close, drop idle keep-alive connections so close does not hang.
+    forceCloseConnections: 'idle',
+  }) as unknown as FastifyInstance;
+
+  // A keep-alive connection whose request was in flight when close() began would hold the close
+  // for the whole keep-alive timeout (72 s): its answer tells the client to hang up instead.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    if (closing) reply.header('connection', 'close');
+  });
+
+  installErrorHandlers(app);
+  await app.register(openApiPlugin, { version: HUB_VERSION });
+  await app.register(databasePlugin, { database: deps.database, ownsDatabase: options.ownsDatabase });
+  await app.register(queuePlugin, { queue: deps.queue, ownsQueue: options.ownsQueue });
+
+  await app.register(healthRoutes, { databaseTimeoutMs: options.databaseTimeoutMs });
+  await app.register(insurerRoutes);
+  for (const routes of options.routes ?? []) await app.register(routes);
+
+  return app;
+}

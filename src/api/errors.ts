@@ -1,0 +1,128 @@
+/**
+ * One error shape for every route: `{ error, message, details?, requestId? }`. Clients branch on `error`
+ * (a stable word), people read `message`, and a 500 hands out only the request id to quote to support,
+ * while the log under the same id holds the stack.
+ */
+import { STATUS_CODES } from 'node:http';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+/** `$ref: 'ApiError#'` in a route's response schema documents this shape in OpenAPI. */
+export const apiErrorSchema = {
+  $id: 'ApiError',
+  type: 'object',
+  description: 'An error answer; `error` is a stable word to branch on, `message` is for people.',
+  required: ['error'],
+  properties: {
+    error: { type: 'string', examples: ['bad_request', 'not_found', 'internal'] },
+    message: { type: 'string' },
+    details: {
+      type: 'array',
+      description: 'One entry per invalid input field',
+      items: {
+        type: 'object',
+        required: ['field', 'message'],
+        properties: {
+          field: { type: 'string', description: 'e.g. pageSize, or body.policy.number' },
+          message: { type: 'string' },
+        },
+      },
+    },
+    requestId: { type: 'string', description: 'Quote it to support: the log under this id holds the cause' },
+  },
+} as const;
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+export interface ApiErrorBody {
+  error: string;
+  message?: string;
+  details?: FieldProblem[];
+  requestId?: string;
+}
+
+interface AjvProblem {
+  instancePath?: string;
+  keyword?: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+/**
+ * `/pageSize` -> `pageSize`, `/items/0/code` -> `items[0].code`; in a body the field is prefixed
+ * `body.` so it cannot be confused with a query parameter of the same name.
+ */
+function fieldName(problem: AjvProblem, context: string | undefined): string {
+  const segments = (problem.instancePath ?? '').split('/').filter(Boolean);
+  const missing = problem.params?.missingProperty ?? problem.params?.additionalProperty;
+  if (
+    typeof missing === 'string' &&
+    (problem.keyword === 'required' || problem.keyword === 'additionalProperties')
+  ) {
+    segments.push(missing);
+  }
+  let path = '';
+  for (const raw of segments) {
+    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    path += /^\d+$/.test(segment) ? `[${segment}]` : path ? `.${segment}` : segment;
+  }
+  const prefix = context === 'body' ? 'body' : '';
+  if (!path) return context ?? 'request';
+  return prefix ? `${prefix}.${path}` : path;
+}
+
+export function validationDetails(error: FastifyError): FieldProblem[] {
+  const problems = (error.validation ?? []) as AjvProblem[];
+  return problems.map((problem) => ({
+    field: fieldName(problem, error.validationContext),
+    message: problem.message ?? 'is invalid',
+  }));
+}
+
+/** `Payload Too Large` -> `payload_too_large`. */
+function errorWord(statusCode: number): string {
+  return (STATUS_CODES[statusCode] ?? 'error')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '');
+}
+
+export function installErrorHandlers(app: FastifyInstance): void {
+  app.addSchema(apiErrorSchema);
+
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (error.validation) {
+      const details = validationDetails(error);
+      request.log.info({ details }, 'request rejected: invalid input');
+      const body: ApiErrorBody = {
+        error: 'bad_request',
+        message: details.map((d) => `${d.field}: ${d.message}`).join('; '),
+        details,
+      };
+      return reply.code(400).send(body);
+    }
+    const statusCode = error.statusCode ?? 500;
+    if (statusCode >= 400 && statusCode < 500) {
+      // Fastify's own client errors (malformed JSON, body too large, wrong content type) carry a safe message.
+      const body: ApiErrorBody = { error: errorWord(statusCode), message: error.message };
+      return reply.code(statusCode).send(body);
+    }
+    request.log.error({ err: error }, 'request failed');
+    const body: ApiErrorBody = {
+      error: 'internal',
+      message: 'the request failed on our side; quote the request id to support',
+      requestId: String(request.id),
+    };
+    return reply.code(500).send(body);
+  });
+
+  app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
+    const body: ApiErrorBody = {
+      error: 'not_found',
+      message: `no route ${request.method} ${request.url.split('?')[0]}`,
+    };
+    return reply.code(404).send(body);
+  });
+}

@@ -1,0 +1,154 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import net from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { buildApi, createQueueProbe, type QueueProbe } from '../../src/api';
+import { openTestDatabase, type TestDatabase } from '../support/engines';
+import { closedPort, memoryLogger, REDIS_URL, redisAvailable, testConfig } from './support/api-harness';
+
+let database: TestDatabase & { drop(): Promise<void> };
+beforeAll(async () => {
+  database = await openTestDatabase('pglite');
+});
+afterAll(async () => {
+  await database?.drop();
+});
+
+async function apiWith(queue: QueueProbe): Promise<FastifyInstance> {
+  return buildApi(
+    { database, config: testConfig(), logger: memoryLogger().logger, queue },
+    { ownsQueue: true },
+  );
+}
+
+describe('queue probe in embedded mode', () => {
+  it('is always reachable, having nothing to reach', async () => {
+    const probe = createQueueProbe(null);
+    expect(probe.mode).toBe('embedded');
+    expect(await probe.ping()).toBe(true);
+    await probe.close();
+  });
+});
+
+describe('queue probe against a Redis that is not there', () => {
+  it('answers false at once, and /health says 503 degraded naming the queue within 3 s', async () => {
+    const { logger, lines } = memoryLogger();
+    const probe = createQueueProbe(`redis://127.0.0.1:${await closedPort()}`, { logger });
+    const app = await apiWith(probe);
+    try {
+      const started = Date.now();
+      const response = await app.inject({ method: 'GET', url: '/health' });
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(response.statusCode).toBe(503);
+      expect(response.json()).toMatchObject({
+        status: 'degraded',
+        failing: ['queue'],
+        database: { engine: 'pglite', ok: true },
+        queue: { mode: 'redis', ok: false, problem: 'ECONNREFUSED' },
+      });
+      // Health checks every few seconds must not flood the log: one line when it goes away.
+      expect(await probe.ping()).toBe(false);
+      expect(await probe.ping()).toBe(false);
+      expect(lines.filter((line) => line.msg === 'queue (Redis) unreachable')).toHaveLength(1);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('gives up on a server that accepts the connection but never answers, within its timeout', async () => {
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    const probe = createQueueProbe(`redis://127.0.0.1:${port}`, { timeoutMs: 1000 });
+    const app = await apiWith(probe);
+    try {
+      const started = Date.now();
+      const response = await app.inject({ method: 'GET', url: '/health' });
+      const elapsed = Date.now() - started;
+      expect(response.statusCode).toBe(503);
+      expect(response.json().queue).toMatchObject({
+        mode: 'redis',
+        ok: false,
+        problem: 'no answer within 1000 ms',
+      });
+      expect(elapsed).toBeGreaterThanOrEqual(900);
+      expect(elapsed).toBeLessThan(3000);
+      expect(sockets.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      await app.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+});
+
+const describeWithRedis = redisAvailable() ? describe : describe.skip;
+
+describeWithRedis('queue probe against the real Redis', () => {
+  it('answers true and /health says ok with the queue in redis mode', async () => {
+    const probe = createQueueProbe(REDIS_URL);
+    const app = await apiWith(probe);
+    try {
+      expect(probe.mode).toBe('redis');
+      const response = await app.inject({ method: 'GET', url: '/health' });
+      expect(response.statusCode).toBe(200);
+      expect(response.json()).toMatchObject({
+        status: 'ok',
+        failing: [],
+        queue: { mode: 'redis', ok: true },
+      });
+      expect(probe.problem).toBeNull();
+    } finally {
+      await app.close();
+    }
+    // The app owned the probe: it is closed now and says so instead of reconnecting.
+    expect(await probe.ping()).toBe(false);
+  });
+
+  const redisServer = spawnSync('redis-server', ['--version']).status === 0;
+  (redisServer ? it : it.skip)(
+    'notices Redis going away and coming back, logging each change once',
+    async () => {
+      const port = await closedPort();
+      const start = async (): Promise<ChildProcess> => {
+        const child = spawn(
+          'redis-server',
+          ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+          {
+            stdio: ['ignore', 'pipe', 'inherit'],
+          },
+        );
+        await new Promise<void>((resolve, reject) => {
+          child.on('error', reject);
+          child.stdout!.on('data', (chunk) => {
+            if (/Ready to accept connections/.test(String(chunk))) resolve();
+          });
+        });
+        return child;
+      };
+      const stop = async (child: ChildProcess) => {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      };
+      const { logger, lines } = memoryLogger();
+      const probe = createQueueProbe(`redis://127.0.0.1:${port}`, { logger });
+      let redis = await start();
+      try {
+        expect(await probe.ping()).toBe(true);
+        await stop(redis);
+        expect(await probe.ping()).toBe(false);
+        expect(await probe.ping()).toBe(false);
+        redis = await start();
+        expect(await probe.ping()).toBe(true);
+        expect(lines.map((line) => line.msg)).toEqual([
+          'queue (Redis) unreachable',
+          'queue (Redis) reachable again',
+        ]);
+      } finally {
+        await probe.close();
+        if (redis.exitCode === null) await stop(redis);
+      }
+    },
+  );
+});
