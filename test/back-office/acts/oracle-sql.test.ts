@@ -1,0 +1,70 @@
+/** The acts' SQL compiles for Oracle: the year's sequence row locked with FOR UPDATE, paging with FETCH, no LIMIT/RETURNING. */
+import { Kysely } from 'kysely';
+import { allocateActNumber, loadPeriodLedger, loadPeriodRegister } from '../../../back-office/acts';
+import { up as actsMigration } from '../../../migrations/0300_acts';
+import { OracleCompileDialect, SqlDialect, SqlRecorder } from '../../../src/db';
+
+describe('acts SQL for Oracle', () => {
+  const recorder = new SqlRecorder();
+  const db = new Kysely<any>({ dialect: new OracleCompileDialect(recorder) });
+  const database = {
+    db,
+    dialect: new SqlDialect('oracle'),
+    describe: 'oracle-compile',
+    ping: async () => true,
+    close: async () => {},
+  };
+
+  afterAll(() => db.destroy());
+
+  beforeEach(() => {
+    recorder.clear();
+    recorder.respond = null;
+  });
+
+  it('takes a number under a row lock on the year', async () => {
+    recorder.respond = (sql) =>
+      /for update/i.test(sql)
+        ? [{ last_number: 41 }]
+        : sql.startsWith('select')
+          ? [{ act_year: 2026 }]
+          : undefined;
+    expect(await allocateActNumber(database as any, 2026)).toBe('2026/000042');
+    const lock = recorder.statements.find((s) => /for update/i.test(s.sql))!;
+    expect(lock.sql).toBe('select "last_number" from "act_number_sequence" where "act_year" = :1 for update');
+    expect(lock.parameters).toEqual([2026]);
+    const update = recorder.statements.find((s) => s.sql.startsWith('update'))!;
+    expect(update.sql).toMatch(
+      /^update "act_number_sequence" set "last_number" = :1, "updated_at" = :2 where "act_year" = :3$/,
+    );
+    expect(update.parameters[0]).toBe(42);
+  });
+
+  it('reads the ledger and the register with offset/fetch, never limit or returning', async () => {
+    await loadPeriodLedger(database as any, '2026-03');
+    await loadPeriodRegister(database as any, '2026-03');
+    for (const statement of recorder.sql) {
+      expect(statement).not.toMatch(/\blimit\b/i);
+      expect(statement).not.toMatch(/\breturning\b/i);
+    }
+    expect(recorder.sql[0]).toMatch(/inner join "calculation_run" "r"/);
+    expect(recorder.sql[0]).toMatch(/offset :\d+ rows fetch (first|next) :\d+ rows only/i);
+    expect(recorder.sql[1]).toMatch(/from "act" where "period_code" = :1 order by "act_number"/);
+  });
+
+  it('compiles the acts migration to Oracle DDL with quoted columns in checks', async () => {
+    const dialect = new SqlDialect('oracle');
+    await actsMigration({ db, types: dialect.types, dialect });
+    const ddl = recorder.sql;
+    expect(ddl.filter((s) => s.startsWith('create table')).length).toBe(4);
+    const act = ddl.find((s) => s.startsWith('create table "act" '))!;
+    expect(act).toContain('"gross" number(18,2) not null');
+    expect(act).toContain('"pdf" blob not null');
+    expect(act).toContain(`check ("legal_form" in ('individual', 'sole_proprietor'))`);
+    expect(act).toContain('constraint "act_year_seq_uq" unique ("act_year", "sequence_no")');
+    for (const statement of ddl) {
+      expect(statement).not.toMatch(/\b(boolean|bytea|jsonb|timestamptz|text)\b/);
+      expect(statement).not.toMatch(/check \((?!")/);
+    }
+  });
+});
