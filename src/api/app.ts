@@ -76,6 +76,8 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}): Promise
   await app.register(healthRoutes, { databaseTimeoutMs: options.databaseTimeoutMs });
   await app.register(insurerRoutes);
   for (const routes of options.routes ?? []) await app.register(routes);
+  // The front door leads to the API reference until the web client serves it.
+  app.get('/', { schema: { hide: true } }, (_request, reply) => reply.redirect('/docs'));
 
   return app;
 }

@@ -31,7 +31,6 @@ async function serve(context: CommandContext, options: { prepare: boolean }): Pr
   console.log(
     [
       `eCSpert hub is ready in ${seconds} s on ${database.describe}`,
-      `  web and API   ${server.url}/`,
       `  API reference ${server.url}/docs`,
       `  health        ${server.url}/health`,
       'Stop with Ctrl+C.',

@@ -1,0 +1,86 @@
+/**
+ * `npm start` as a new user meets it: on an empty data folder it migrates, seeds the demo, serves,
+ * and prints where to look; /health answers and the demo data is there; Ctrl+C stops it cleanly.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const bin = path.resolve(__dirname, '../../bin/ecspert.js');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+describe('ecspert start on an empty embedded database', () => {
+  let child: ChildProcess;
+  let output = '';
+  let port: number;
+
+  beforeAll(async () => {
+    port = await freePort();
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ecspert-start-'));
+    child = spawn(process.execPath, [bin, 'start'], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: os.tmpdir(),
+        ECSPERT_DATA_DIR: dataDir,
+        PORT: String(port),
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (chunk) => (output += chunk));
+    child.stderr!.on('data', (chunk) => (output += chunk));
+    const started = Date.now();
+    while (!/is ready in/.test(output)) {
+      if (child.exitCode !== null) throw new Error(`ecspert start exited early:\n${output}`);
+      if (Date.now() - started > 150_000) throw new Error(`not ready after 150 s:\n${output}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }, 160_000);
+
+  afterAll(() => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  it('prints where to look', () => {
+    expect(output).toMatch(new RegExp(`eCSpert hub is ready in [\\d.]+ s on pglite:`));
+    expect(output).toContain(`http://127.0.0.1:${port}/docs`);
+    expect(output).toContain(`http://127.0.0.1:${port}/health`);
+    expect(output).toMatch(/demo: 200 consultants, 2000 policies, \d+ premium payments/);
+  });
+
+  it('answers /health and serves the demo data', async () => {
+    const health = await fetch(`http://127.0.0.1:${port}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({
+      status: 'ok',
+      database: { engine: 'pglite', ok: true },
+      queue: { mode: 'embedded', ok: true },
+    });
+    const insurers = (await (await fetch(`http://127.0.0.1:${port}/api/insurers`)).json()) as {
+      total: number;
+      items: { code: string }[];
+    };
+    expect(insurers.total).toBe(3);
+    expect(insurers.items.map((i) => i.code)).toEqual(['DNIPRO_LIFE', 'KARPATY', 'POLISSIA']);
+    const front = await fetch(`http://127.0.0.1:${port}/`, { redirect: 'manual' });
+    expect(front.headers.get('location')).toBe('/docs');
+  });
+
+  it('stops cleanly on Ctrl+C', async () => {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+  }, 30_000);
+});
