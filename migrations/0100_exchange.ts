@@ -69,4 +69,15 @@ export async function up({ db, types: t }: MigrationContext): Promise<void> {
     .on('recalculation_request')
     .columns(['status', 'period_code'])
     .execute();
+
+  // Where each insurer's pulls left off (e.g. Karpaty's changedSince), so a restart resumes there.
+  await db.schema
+    .createTable('exchange_cursor')
+    .addColumn('id', t.id, identity)
+    .addColumn('insurer_id', t.ref, (c) => c.notNull().references('insurer.id'))
+    .addColumn('cursor_name', t.text(100), notNull)
+    .addColumn('cursor_value', t.text(500), notNull)
+    .addColumn('updated_at', t.timestamp, notNull)
+    .addUniqueConstraint('exchange_cursor_uq', ['insurer_id', 'cursor_name'])
+    .execute();
 }

@@ -423,6 +423,14 @@ export interface RecalculationRequestTable {
   processed_at: Date | null;
 }
 
+export interface ExchangeCursorTable {
+  id: Id;
+  insurer_id: number;
+  cursor_name: string;
+  cursor_value: string;
+  updated_at: Date;
+}
+
 export interface SchemaMigrationTable {
   id: string;
   applied_at: Date;
@@ -461,5 +469,6 @@ export interface DB {
   exchange_message_event: ExchangeMessageEventTable;
   exchange_row_issue: ExchangeRowIssueTable;
   recalculation_request: RecalculationRequestTable;
+  exchange_cursor: ExchangeCursorTable;
   schema_migration: SchemaMigrationTable;
 }

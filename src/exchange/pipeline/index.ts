@@ -1,0 +1,13 @@
+/**
+ * The inbound pipeline: receive (store raw) → verify → parse → map → validate → apply, with
+ * quarantine and replay.
+ */
+export { receive, processPending, type Delivery, type Received } from './receive';
+export {
+  processMessage,
+  replayMessage,
+  PROCESSING_ORDER,
+  type ProcessReport,
+  type ProcessOptions,
+} from './process-message';
+export type { ExchangeDeps } from './deps';

@@ -1,0 +1,310 @@
+/**
+ * Processing one stored inbound message: verify its signature when the adapter says it is signed,
+ * decode and parse it, map every row to its canonical record and validate it, and apply the records
+ * to the core in one transaction, so a message is applied whole or not at all. Rows that cannot be
+ * applied are kept as row issues (quarantine-row) or refuse the whole file (reject-file), each naming
+ * file, row and field. Processing again changes nothing that one clean run would not.
+ */
+import type { Kysely } from 'kysely';
+import type { DB, RowIssueKind } from '../../db';
+import { resolveSecret } from '../adapter-config';
+import { type ApplyContext, type ApplyOutcome, applyRecords, type Located, type RowProblem } from '../apply';
+import { emptyOutcome, mergeOutcomes } from '../apply/context';
+import type { CanonicalMessageType } from '../canonical';
+import { ExchangeError, isExchangeError } from '../errors';
+import { mapMessage, resolveMessage, type ResolvedMessage } from '../mapping';
+import {
+  countAttempt,
+  findMessage,
+  readPayload,
+  setMessageStatus,
+  storeMessage,
+  type StoredMessage,
+} from '../message-store';
+import { verifyXml } from '../signature';
+import type { ExchangeDeps } from './deps';
+
+export interface ProcessReport {
+  messageId: number;
+  file: string;
+  messageType: string;
+  status: 'applied' | 'quarantined' | 'failed' | 'skipped';
+  /** Rows read from the file. */
+  rows: number;
+  applied: number;
+  unchanged: number;
+  /** Rows that were not applied, kept for review. */
+  rowIssues: number;
+  mismatchesRaised: number;
+  recalculationsRequested: number;
+  /** What went wrong, first ones first, each naming file, row and field. */
+  errors: { kind: string; file: string | null; row: number | null; field: string | null; message: string }[];
+}
+
+export interface ProcessOptions {
+  /** Process even a message already applied or quarantined (a replay does this with a new record). */
+  again?: boolean;
+  /** Records applied per batch inside the message's transaction. */
+  chunkSize?: number;
+  onProgress?: (progress: { rows: number; bytes?: number; done: boolean }) => void;
+}
+
+/** Messages whose rows depend on others go after them: contracts before their payments. */
+export const PROCESSING_ORDER: Record<string, number> = {
+  'register-answer': 1,
+  contracts: 2,
+  amendments: 3,
+  payments: 4,
+  commission: 5,
+};
+
+class FileRefused extends Error {
+  constructor(readonly errors: ExchangeError[]) {
+    super(`${errors.length} row(s) cannot be read and the adapter rejects the whole file`);
+  }
+}
+
+const MAX_LISTED = 200;
+
+function summarise(errors: ExchangeError[]): ProcessReport['errors'] {
+  return errors
+    .slice(0, MAX_LISTED)
+    .map((e) => ({ kind: e.kind, file: e.file, row: e.row, field: e.field, message: e.message }));
+}
+
+function issueKind(error: ExchangeError): RowIssueKind {
+  return error.kind === 'validation' ? 'validation' : error.kind === 'parse' ? 'parse' : 'mapping';
+}
+
+async function recordRowIssues(
+  trx: Kysely<DB>,
+  messageId: number,
+  errors: ExchangeError[],
+  problems: RowProblem[],
+  at: Date,
+): Promise<void> {
+  const rows = [
+    ...errors.map((e) => ({ row_no: e.row, field: e.field, kind: issueKind(e), message: e.message })),
+    ...problems.map((p) => ({ row_no: p.rowNo, field: p.field, kind: p.kind, message: p.message })),
+  ].map((r) => ({
+    ...r,
+    message_id: messageId,
+    message: r.message.slice(0, 2000),
+    raw: null,
+    status: 'open' as const,
+    created_at: at,
+  }));
+  for (let i = 0; i < rows.length; i += 500)
+    await trx
+      .insertInto('exchange_row_issue')
+      .values(rows.slice(i, i + 500))
+      .execute();
+}
+
+function report(
+  message: StoredMessage,
+  status: ProcessReport['status'],
+  partial: Partial<ProcessReport> = {},
+): ProcessReport {
+  return {
+    messageId: message.id,
+    file: message.externalName ?? `message ${message.id}`,
+    messageType: message.messageType,
+    status,
+    rows: 0,
+    applied: 0,
+    unchanged: 0,
+    rowIssues: 0,
+    mismatchesRaised: 0,
+    recalculationsRequested: 0,
+    errors: [],
+    ...partial,
+  };
+}
+
+/** Quarantines a message as a whole: nothing of it was applied; the reasons say why. */
+async function quarantine(
+  deps: ExchangeDeps,
+  message: StoredMessage,
+  errors: ExchangeError[],
+  rows = 0,
+): Promise<ProcessReport> {
+  const listed = summarise(errors);
+  await deps.database.db.transaction().execute(async (trx) => {
+    await recordRowIssues(trx, message.id, errors.slice(0, MAX_LISTED * 5), [], new Date());
+    await setMessageStatus({ ...deps.database, db: trx }, message.id, 'quarantined', {
+      errors: listed,
+      total: errors.length,
+    });
+  });
+  deps.logger?.warn(
+    { messageId: message.id, file: message.externalName, errors: listed.slice(0, 5) },
+    'message quarantined',
+  );
+  return report(message, 'quarantined', { rows, errors: listed, rowIssues: errors.length });
+}
+
+function verifiedPayload(
+  deps: ExchangeDeps,
+  resolved: ResolvedMessage,
+  payload: Buffer,
+  file: string,
+): Buffer {
+  if (!resolved.config.signed) return payload;
+  const ref = resolved.adapter.signature?.verifyWith;
+  if (!ref) {
+    throw new ExchangeError({
+      kind: 'signature',
+      file: resolved.adapter.file,
+      field: '/signature/verifyWith',
+      message: `messages of type ${resolved.name} are signed, but the adapter registers no certificate to verify them with`,
+    });
+  }
+  const certificatePem = resolveSecret(ref, { secretsDir: deps.secretsDir, env: deps.env });
+  return Buffer.from(verifyXml(payload, { certificatePem, file }).signedXml, 'utf8');
+}
+
+async function consultantCodes(deps: ExchangeDeps): Promise<Set<string>> {
+  const rows = await deps.database.db.selectFrom('consultant').select('code').execute();
+  return new Set(rows.map((r) => r.code));
+}
+
+export async function processMessage(
+  deps: ExchangeDeps,
+  messageId: number,
+  options: ProcessOptions = {},
+): Promise<ProcessReport> {
+  const { database } = deps;
+  const message = await findMessage(database, messageId);
+  if (!message) throw new RangeError(`no stored message ${messageId}`);
+  if (message.direction !== 'inbound')
+    throw new RangeError(`message ${messageId} is outbound: only inbound messages are processed`);
+  if ((message.status === 'applied' || message.status === 'quarantined') && !options.again)
+    return report(message, 'skipped');
+  await countAttempt(database, messageId);
+  const file = message.externalName ?? `message-${messageId}`;
+
+  let resolved: ResolvedMessage;
+  let payload: Buffer;
+  try {
+    resolved = resolveMessage(message.insurerCode!, message.messageType, { adaptersDir: deps.adaptersDir });
+    if (resolved.config.direction !== 'in') {
+      throw new ExchangeError({
+        kind: 'mapping',
+        file,
+        message: `message type ${resolved.name} is not an inbound one`,
+      });
+    }
+    payload = verifiedPayload(deps, resolved, await readPayload(database, messageId), file);
+  } catch (error) {
+    if (isExchangeError(error)) return quarantine(deps, message, [error]);
+    throw error;
+  }
+
+  const codes = await consultantCodes(deps);
+  const chunkSize = options.chunkSize ?? 2000;
+  const policy = resolved.config.badRowPolicy ?? 'quarantine-row';
+  let rows = 0;
+  try {
+    const result = await database.db.transaction().execute(async (trx) => {
+      const at = new Date();
+      const ctx: ApplyContext = {
+        trx,
+        dialect: database.dialect,
+        insurerId: message.insurerId!,
+        insurerCode: message.insurerCode!,
+        messageId,
+        recordedAt: at,
+      };
+      const recordType = resolved.recordType as Exclude<CanonicalMessageType, 'register'>;
+      const rowErrors: ExchangeError[] = [];
+      let outcome: ApplyOutcome = emptyOutcome();
+      let batch: Located<any>[] = [];
+      for await (const row of mapMessage(resolved, payload, {
+        fileName: file,
+        lookups: { consultant: (code: string) => (codes.has(code) ? code : null) },
+        onProgress: options.onProgress,
+      })) {
+        rows++;
+        if (row.errors.length) {
+          rowErrors.push(...row.errors);
+          continue;
+        }
+        // Under reject-file, the first bad row means nothing is applied: read on only to list the errors.
+        if (row.record && !(policy === 'reject-file' && rowErrors.length)) {
+          batch.push({ rowNo: row.rowNo, record: row.record });
+          if (batch.length >= chunkSize) {
+            outcome = mergeOutcomes(outcome, await applyRecords(ctx, recordType, batch));
+            batch = [];
+          }
+        }
+      }
+      if (policy === 'reject-file' && rowErrors.length) throw new FileRefused(rowErrors);
+      if (batch.length) outcome = mergeOutcomes(outcome, await applyRecords(ctx, recordType, batch));
+      await recordRowIssues(trx, messageId, rowErrors, outcome.problems, at);
+      const store = { ...database, db: trx };
+      await setMessageStatus(store, messageId, 'mapped', { rows, valid: rows - rowErrors.length }, at);
+      const summary = {
+        rows,
+        applied: outcome.applied,
+        unchanged: outcome.unchanged,
+        rowIssues: rowErrors.length + outcome.problems.length,
+        mismatchesRaised: outcome.mismatchesRaised,
+        recalculationsRequested: outcome.recalculationsRequested,
+        errors: [
+          ...summarise(rowErrors),
+          ...outcome.problems
+            .slice(0, MAX_LISTED)
+            .map((p) => ({ kind: p.kind, file, row: p.rowNo, field: p.field, message: p.message })),
+        ],
+      };
+      await setMessageStatus(store, messageId, 'applied', summary, at);
+      return summary;
+    });
+    deps.logger?.info({ messageId, file, ...result, errors: undefined }, 'message applied');
+    return report(message, 'applied', result);
+  } catch (error) {
+    if (error instanceof FileRefused) return quarantine(deps, message, error.errors, rows);
+    if (isExchangeError(error)) return quarantine(deps, message, [error], rows);
+    const reason = (error as Error)?.message ?? String(error);
+    await setMessageStatus(database, messageId, 'failed', {
+      errors: [{ kind: 'internal', file, row: null, field: null, message: reason }],
+    });
+    deps.logger?.error({ messageId, file, err: error }, 'message processing failed');
+    throw error;
+  }
+}
+
+/**
+ * Replays a stored message: a new record of the same bytes, pointing at the original, processed
+ * from the start without asking the insurer again. Applying is idempotent, so the core ends as one
+ * clean run would leave it.
+ */
+export async function replayMessage(
+  deps: ExchangeDeps,
+  messageId: number,
+  options: ProcessOptions = {},
+): Promise<ProcessReport> {
+  const original = await findMessage(deps.database, messageId);
+  if (!original) throw new RangeError(`no stored message ${messageId}`);
+  if (original.direction !== 'inbound')
+    throw new RangeError(`message ${messageId} is outbound: it cannot be replayed into the core`);
+  const replays = await deps.database.db
+    .selectFrom('exchange_message')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('replay_of_id', '=', messageId)
+    .executeTakeFirstOrThrow();
+  const { message } = await storeMessage(deps.database, {
+    insurerCode: original.insurerCode!,
+    channel: original.channel,
+    direction: 'inbound',
+    messageType: original.messageType,
+    externalName: original.externalName,
+    externalId: original.externalId,
+    payload: await readPayload(deps.database, messageId),
+    contentType: original.contentType,
+    replayOfId: messageId,
+    idempotencyKey: `${original.idempotencyKey}:replay:${Number(replays.n) + 1}`,
+  });
+  return processMessage(deps, message.id, options);
+}
