@@ -234,7 +234,7 @@ export async function up({ db, types: t }: MigrationContext): Promise<void> {
     .addColumn('application_id', t.ref, (c) => c.notNull().references('application.id'))
     .addColumn('row_no', t.int, notNull)
     .addColumn('status', t.text(20), (c) =>
-      c.notNull().check(sql`${sql.ref('status')} in ('sent', 'accepted', 'rejected', 'issued')`),
+      c.notNull().check(sql`${sql.ref('status')} in ('queued', 'sent', 'accepted', 'rejected', 'issued')`),
     )
     .addColumn('reason', t.text(1000))
     .addColumn('policy_number', t.text(60))

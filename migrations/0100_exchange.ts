@@ -80,4 +80,15 @@ export async function up({ db, types: t }: MigrationContext): Promise<void> {
     .addColumn('updated_at', t.timestamp, notNull)
     .addUniqueConstraint('exchange_cursor_uq', ['insurer_id', 'cursor_name'])
     .execute();
+
+  // What a channel has fetched and stored, so a restart does not download it again.
+  await db.schema
+    .createTable('exchange_fetched_item')
+    .addColumn('id', t.id, identity)
+    .addColumn('insurer_id', t.ref, (c) => c.notNull().references('insurer.id'))
+    .addColumn('channel', t.text(20), notNull)
+    .addColumn('version_key', t.text(700), notNull) // path + size + modification time
+    .addColumn('fetched_at', t.timestamp, notNull)
+    .addUniqueConstraint('exchange_fetched_item_uq', ['insurer_id', 'channel', 'version_key'])
+    .execute();
 }

@@ -160,7 +160,8 @@ export interface ApplicationRegisterItemTable {
   register_id: number;
   application_id: number;
   row_no: number;
-  status: 'sent' | 'accepted' | 'rejected' | 'issued';
+  /** queued: in a register built but not yet delivered. */
+  status: 'queued' | 'sent' | 'accepted' | 'rejected' | 'issued';
   reason: string | null;
   policy_number: string | null;
   answered_at: Date | null;
@@ -431,6 +432,14 @@ export interface ExchangeCursorTable {
   updated_at: Date;
 }
 
+export interface ExchangeFetchedItemTable {
+  id: Id;
+  insurer_id: number;
+  channel: string;
+  version_key: string;
+  fetched_at: Date;
+}
+
 export interface SchemaMigrationTable {
   id: string;
   applied_at: Date;
@@ -470,5 +479,6 @@ export interface DB {
   exchange_row_issue: ExchangeRowIssueTable;
   recalculation_request: RecalculationRequestTable;
   exchange_cursor: ExchangeCursorTable;
+  exchange_fetched_item: ExchangeFetchedItemTable;
   schema_migration: SchemaMigrationTable;
 }

@@ -55,6 +55,10 @@ export interface MessageTypeConfig {
   maxSizeBytes?: number;
   /** The document carries (in) or must get (out) an XML signature. */
   signed?: boolean;
+  /** Outbound: how the message is named, e.g. `REG_AG0042_{yyyymmdd}_{nnn}.csv`. */
+  fileNameTemplate?: string;
+  /** Outbound: constants the mapping asks for, e.g. { partnerCode: AG-0042 }. */
+  params?: Record<string, string>;
 }
 
 export interface AdapterConfig {

@@ -6,7 +6,7 @@ import type { CanonicalRegisterAnswer } from '../canonical';
 import { type ApplyContext, type ApplyOutcome, emptyOutcome, type Located } from './context';
 import { policiesByNumber } from './lookups';
 
-const RANK = { sent: 0, accepted: 1, rejected: 1, issued: 2 } as const;
+const RANK = { queued: 0, sent: 0, accepted: 1, rejected: 1, issued: 2 } as const;
 
 export async function applyRegisterAnswers(
   ctx: ApplyContext,

@@ -1,0 +1,69 @@
+/**
+ * Opening an adapter's channels from its configuration: credentials resolved from the secrets
+ * folder or the environment, never from the repository. Overrides point a channel elsewhere (the
+ * sandbox insurer) without touching the adapter.
+ */
+import type { Database } from '../../db';
+import { type LoadedAdapter, resolveSecret } from '../adapter-config';
+import { RestTransport, SftpTransport } from '../transports';
+import type { ExchangeDeps } from '../pipeline';
+import { DatabaseFetchedRegistry } from './state';
+
+export interface ChannelOverrides {
+  sftp?: { host?: string; port?: number; privateKey?: string; hostKeySha256?: string; username?: string };
+  rest?: { baseUrl?: string; clientId?: string; clientSecret?: string };
+}
+
+export function openSftp(
+  deps: ExchangeDeps,
+  adapter: LoadedAdapter,
+  insurerId: number,
+  overrides: ChannelOverrides = {},
+): SftpTransport | null {
+  const config = adapter.channels.sftp;
+  if (!config) return null;
+  const secrets = { secretsDir: deps.secretsDir, env: deps.env };
+  const o = overrides.sftp ?? {};
+  return new SftpTransport({
+    host: o.host ?? config.host,
+    port: o.port ?? config.port ?? 22,
+    username: o.username ?? config.username,
+    privateKey: o.privateKey ?? resolveSecret(config.privateKey, secrets),
+    passphrase: config.passphrase ? resolveSecret(config.passphrase, secrets) : undefined,
+    hostKeySha256: o.hostKeySha256 ?? config.hostKeySha256,
+    pickupDir: config.paths.out,
+    dropDir: config.paths.in,
+    markerSuffix: config.doneMarkerSuffix ?? '.done',
+    maxBytes: Math.max(...Object.values(adapter.messages).map((m) => m.maxSizeBytes ?? 50 * 1024 * 1024)),
+    registry: new DatabaseFetchedRegistry(deps.database as Database, insurerId, 'sftp'),
+    logger: deps.logger,
+  });
+}
+
+export function openRest(
+  deps: ExchangeDeps,
+  adapter: LoadedAdapter,
+  overrides: ChannelOverrides = {},
+): RestTransport | null {
+  const config = adapter.channels.rest;
+  if (!config) return null;
+  const secrets = { secretsDir: deps.secretsDir, env: deps.env };
+  const o = overrides.rest ?? {};
+  const baseUrl = (o.baseUrl ?? config.baseUrl).replace(/\/+$/, '');
+  return new RestTransport({
+    baseUrl,
+    tokenUrl: `${baseUrl}${config.tokenPath ?? '/oauth/token'}`,
+    clientId: o.clientId ?? (config.clientId ? resolveSecret(config.clientId, secrets).trim() : ''),
+    clientSecret:
+      o.clientSecret ?? (config.clientSecret ? resolveSecret(config.clientSecret, secrets).trim() : ''),
+    requestTimeoutMs: config.timeoutMs,
+    retry: config.retries
+      ? {
+          attempts: config.retries.max ?? 4,
+          baseDelayMs: config.retries.backoffMs ?? 250,
+          maxDelayMs: 30_000,
+        }
+      : undefined,
+    logger: deps.logger,
+  });
+}

@@ -1,0 +1,59 @@
+/**
+ * Adapter hooks: the small pieces of an insurer's exchange that configuration cannot say, such as
+ * which REST calls bring its documents and how their pages and cursors work. They live in
+ * `adapters/<insurer>/exchange.ts`, so adding an insurer never edits src/.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { LoadedAdapter } from '../adapter-config';
+import type { Delivery, ExchangeDeps, Received } from '../pipeline';
+import type { RestTransport, SftpTransport } from '../transports';
+import type { ExchangeCursors } from './state';
+
+export interface ExchangeHookContext {
+  deps: ExchangeDeps;
+  adapter: LoadedAdapter;
+  insurerId: number;
+  rest: RestTransport | null;
+  sftp: SftpTransport | null;
+  /** Stores what came in (raw, before anything parses it). */
+  receive(delivery: Omit<Delivery, 'insurerCode' | 'channel'>): Promise<Received>;
+  cursors: ExchangeCursors;
+  /** The business day of the run, yyyy-mm-dd. */
+  today: string;
+  logger?: Logger;
+}
+
+export interface SentRegister {
+  registerNo: string;
+  /** The insurer's id for it (a batch id). */
+  externalId: string;
+}
+
+export interface ExchangeHooks {
+  /** Delivers a built register; answers the insurer's id for it. Without it the register goes by SFTP. */
+  sendRegister?(
+    context: ExchangeHookContext,
+    fileName: string,
+    payload: Buffer,
+  ): Promise<{ externalId: string }>;
+  /** Asks the insurer how the registers sent and not yet fully answered stand. */
+  pollRegisterAnswers?(context: ExchangeHookContext, registers: SentRegister[]): Promise<void>;
+  /** Fetches whatever the insurer has for us that is not pushed to a folder (REST adapters). */
+  pull?(context: ExchangeHookContext): Promise<void>;
+}
+
+/** The adapter's hooks, or none when its exchange is configuration only (a plain SFTP insurer). */
+export function loadHooks(adapter: LoadedAdapter): ExchangeHooks {
+  for (const file of ['exchange.ts', 'exchange.js']) {
+    const full = path.join(adapter.folder, file);
+    if (fs.existsSync(full)) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const mod = require(full) as { hooks?: ExchangeHooks };
+      if (!mod.hooks) throw new Error(`${full} exports no 'hooks'`);
+      return mod.hooks;
+    }
+  }
+  return {};
+}

@@ -1,0 +1,13 @@
+/** Exchange runs: registers out, documents in, answers tracked, everything processed. */
+export { runExchange, type RunOptions, type ExchangeRunReport } from './run-exchange';
+export {
+  buildRegister,
+  previewRegister,
+  deliverBuiltRegisters,
+  registerMessage,
+  type BuiltRegister,
+  type DeliveryOutcome,
+} from './register-builder';
+export { loadHooks, type ExchangeHooks, type ExchangeHookContext, type SentRegister } from './hooks';
+export { openRest, openSftp, type ChannelOverrides } from './channels';
+export { ExchangeCursors, DatabaseFetchedRegistry } from './state';

@@ -1,0 +1,358 @@
+/**
+ * Application registers: the pending applications of an insurer, gathered into a register in the
+ * insurer's format (numbered by the day's sequence, trailer, signature where required), stored as an
+ * outbound message, then delivered. Building and delivering are separate steps so that a register
+ * that could not be delivered is delivered later as it was built, not built again.
+ */
+import type { Kysely } from 'kysely';
+import { type Database, type DB, decimalFromKopiyky, kopiykyFromDecimal } from '../../db';
+import { type LoadedAdapter, type MessageTypeConfig, resolveSecret } from '../adapter-config';
+import type { CanonicalApplication, CanonicalPerson, PaymentFrequency } from '../canonical';
+import { renderMessage } from '../mapping';
+import { readPayload, setMessageStatus, storeMessage } from '../message-store';
+import type { ExchangeDeps } from '../pipeline';
+import { signXml } from '../signature';
+
+export interface RegisterPreview {
+  fileName: string;
+  applications: string[];
+  premiumTotalKop: number;
+  payload: Buffer;
+}
+
+export interface BuiltRegister extends RegisterPreview {
+  registerId: number;
+  messageId: number;
+}
+
+/** The adapter's outbound register message type. */
+export function registerMessage(adapter: LoadedAdapter): [string, MessageTypeConfig] | null {
+  return (
+    Object.entries(adapter.messages).find(
+      ([name, m]) => m.direction === 'out' && (m.record ?? name) === 'register',
+    ) ?? null
+  );
+}
+
+function fileNameFor(template: string, day: string, sequence: number): string {
+  const [yyyy, mm, dd] = day.split('-');
+  return template
+    .replace('{yyyymmdd}', `${yyyy}${mm}${dd}`)
+    .replace('{yyyy}', yyyy)
+    .replace('{mm}', mm)
+    .replace('{dd}', dd)
+    .replace('{nnn}', String(sequence).padStart(3, '0'));
+}
+
+async function person(db: Kysely<DB>, id: number | null): Promise<CanonicalPerson | null> {
+  if (id === null) return null;
+  const p = await db.selectFrom('person').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  return { kind: p.person_kind, fullName: p.full_name, taxNumber: p.tax_number, birthDate: p.birth_date };
+}
+
+async function pendingApplications(database: Database, insurerId: number, limit: number) {
+  return database.db
+    .selectFrom('application as a')
+    .innerJoin('product as p', 'p.id', 'a.product_id')
+    .innerJoin('consultant as c', 'c.id', 'a.consultant_id')
+    .select([
+      'a.id',
+      'a.number',
+      'a.signed_on',
+      'a.sum_insured',
+      'a.premium',
+      'a.payment_frequency',
+      'a.policyholder_id',
+      'a.insured_person_id',
+      'a.details',
+      'p.code as product_code',
+      'c.code as agent_code',
+    ])
+    .where('a.insurer_id', '=', insurerId)
+    .where('a.status', '=', 'pending')
+    .orderBy('a.number')
+    .offset(0)
+    .fetch(limit)
+    .execute();
+}
+
+async function canonicalApplications(
+  database: Database,
+  rows: Awaited<ReturnType<typeof pendingApplications>>,
+) {
+  const records: CanonicalApplication[] = [];
+  for (const r of rows) {
+    const holder = (await person(database.db, Number(r.policyholder_id)))!;
+    const insured =
+      r.insured_person_id === null ? null : await person(database.db, Number(r.insured_person_id));
+    records.push({
+      applicationNumber: r.number,
+      signedOn: r.signed_on,
+      productCode: r.product_code,
+      policyholder: holder,
+      insured: insured ?? holder,
+      sumInsuredKop: kopiykyFromDecimal(r.sum_insured),
+      premiumKop: kopiykyFromDecimal(r.premium),
+      paymentFrequency: Number(r.payment_frequency) as PaymentFrequency,
+      agentCode: r.agent_code,
+      details: database.dialect.readJson<Record<string, unknown>>(r.details),
+    });
+  }
+  return records;
+}
+
+async function nextSequence(database: Database, insurerId: number, day: string): Promise<number> {
+  const row = await database.db
+    .selectFrom('application_register')
+    .select((eb) => eb.fn.max('sequence_no').as('n'))
+    .where('insurer_id', '=', insurerId)
+    .where('register_date', '=', day)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0) + 1;
+}
+
+/** Renders (and signs, where the insurer wants it) a register of the pending applications. */
+export async function previewRegister(
+  deps: ExchangeDeps,
+  adapter: LoadedAdapter,
+  insurerId: number,
+  day: string,
+  options: { limit?: number; now?: Date } = {},
+): Promise<(RegisterPreview & { applicationIds: number[]; sequence: number }) | null> {
+  const message = registerMessage(adapter);
+  if (!message) return null;
+  const [name, config] = message;
+  const rows = await pendingApplications(deps.database, insurerId, options.limit ?? 1000);
+  if (!rows.length) return null;
+  const records = await canonicalApplications(deps.database, rows);
+  const sequence = await nextSequence(deps.database, insurerId, day);
+  const fileName = fileNameFor(
+    config.fileNameTemplate ?? `register-{yyyymmdd}-{nnn}.${config.format}`,
+    day,
+    sequence,
+  );
+  let payload = renderMessage(adapter.insurer.code, name, records, {
+    fileName,
+    adaptersDir: deps.adaptersDir,
+    params: {
+      ...config.params,
+      createdAt: (options.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    },
+  });
+  if (config.signed) {
+    const secrets = { secretsDir: deps.secretsDir, env: deps.env };
+    const signWith = adapter.signature?.signWith;
+    if (!signWith)
+      throw new Error(
+        `${adapter.file}: registers are signed, but the adapter names no key (signature.signWith)`,
+      );
+    payload = Buffer.from(
+      signXml(payload.toString('utf8'), {
+        privateKeyPem: resolveSecret(signWith, secrets),
+        certificatePem: adapter.signature?.signCertificate
+          ? resolveSecret(adapter.signature.signCertificate, secrets)
+          : undefined,
+      }),
+      'utf8',
+    );
+  }
+  return {
+    fileName,
+    sequence,
+    applications: records.map((r) => r.applicationNumber),
+    applicationIds: rows.map((r) => Number(r.id)),
+    premiumTotalKop: records.reduce((sum, r) => sum + r.premiumKop, 0),
+    payload,
+  };
+}
+
+/** Builds the register and stores it, in one transaction; its applications leave the pending list. */
+export async function buildRegister(
+  deps: ExchangeDeps,
+  adapter: LoadedAdapter,
+  insurerId: number,
+  day: string,
+  options: { limit?: number; now?: Date } = {},
+): Promise<BuiltRegister | null> {
+  const preview = await previewRegister(deps, adapter, insurerId, day, options);
+  if (!preview) return null;
+  const now = options.now ?? new Date();
+  return deps.database.db.transaction().execute(async (trx) => {
+    const scoped = { ...deps.database, db: trx };
+    const registerId = await deps.database.dialect.insertReturningId(
+      trx,
+      'application_register',
+      {
+        insurer_id: insurerId,
+        register_no: preview.fileName,
+        register_date: day,
+        sequence_no: preview.sequence,
+        status: 'built',
+        item_count: preview.applications.length,
+        premium_total: decimalFromKopiyky(preview.premiumTotalKop),
+        external_id: null,
+        outbound_message_id: null,
+        created_at: now,
+        sent_at: null,
+      },
+      { insurer_id: insurerId, register_no: preview.fileName },
+    );
+    await trx
+      .insertInto('application_register_item')
+      .values(
+        preview.applicationIds.map((applicationId, i) => ({
+          register_id: registerId,
+          application_id: applicationId,
+          row_no: i + 1,
+          status: 'queued' as const,
+          reason: null,
+          policy_number: null,
+          answered_at: null,
+        })),
+      )
+      .execute();
+    await trx
+      .updateTable('application')
+      .set({ status: 'sent', updated_at: now })
+      .where('id', 'in', preview.applicationIds)
+      .execute();
+    const [, config] = registerMessage(adapter)!;
+    const { message } = await storeMessage(scoped, {
+      insurerCode: adapter.insurer.code,
+      channel: adapter.channels.sftp ? 'sftp' : 'rest',
+      direction: 'outbound',
+      messageType: 'register',
+      externalName: preview.fileName,
+      payload: preview.payload,
+      contentType: config.format === 'xml' ? 'application/xml' : 'text/csv; charset=windows-1251',
+      idempotencyKey: `${adapter.insurer.code}:register:${preview.fileName}`,
+    });
+    await trx
+      .updateTable('application_register')
+      .set({ outbound_message_id: message.id })
+      .where('id', '=', registerId)
+      .execute();
+    return { ...preview, registerId, messageId: message.id };
+  });
+}
+
+export interface DeliveryOutcome {
+  registerNo: string;
+  applications: number;
+  status: 'sent' | 'failed' | 'waiting';
+  externalId: string | null;
+  error: string | null;
+}
+
+/**
+ * Delivers every built register of the insurer with `send`. A failure the channel may overcome
+ * (the server did not answer) leaves the register built for the next run; one it cannot (the
+ * insurer refused the document) fails the register and returns its applications to the pending
+ * list with the reason.
+ */
+export async function deliverBuiltRegisters(
+  deps: ExchangeDeps,
+  insurerId: number,
+  send: (fileName: string, payload: Buffer) => Promise<{ externalId: string }>,
+): Promise<DeliveryOutcome[]> {
+  const { db } = deps.database;
+  const built = await db
+    .selectFrom('application_register')
+    .select(['id', 'register_no', 'item_count', 'outbound_message_id'])
+    .where('insurer_id', '=', insurerId)
+    .where('status', '=', 'built')
+    .orderBy('id')
+    .execute();
+  const outcomes: DeliveryOutcome[] = [];
+  for (const register of built) {
+    const payload = await readPayload(deps.database, Number(register.outbound_message_id));
+    try {
+      const { externalId } = await send(register.register_no, payload);
+      await db.transaction().execute(async (trx) => {
+        const at = new Date();
+        await trx
+          .updateTable('application_register')
+          .set({ status: 'sent', sent_at: at, external_id: externalId })
+          .where('id', '=', register.id)
+          .execute();
+        await trx
+          .updateTable('application_register_item')
+          .set({ status: 'sent' })
+          .where('register_id', '=', register.id)
+          .where('status', '=', 'queued')
+          .execute();
+        await trx
+          .updateTable('exchange_message')
+          .set({ external_id: externalId })
+          .where('id', '=', Number(register.outbound_message_id))
+          .execute();
+        await setMessageStatus(
+          { ...deps.database, db: trx },
+          Number(register.outbound_message_id),
+          'sent',
+          { externalId },
+          at,
+        );
+      });
+      outcomes.push({
+        registerNo: register.register_no,
+        applications: Number(register.item_count),
+        status: 'sent',
+        externalId,
+        error: null,
+      });
+    } catch (error) {
+      const e = error as { retryable?: boolean; message?: string };
+      const reason = e?.message ?? String(error);
+      if (e?.retryable) {
+        outcomes.push({
+          registerNo: register.register_no,
+          applications: Number(register.item_count),
+          status: 'waiting',
+          externalId: null,
+          error: reason,
+        });
+        continue;
+      }
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('application_register')
+          .set({ status: 'failed' })
+          .where('id', '=', register.id)
+          .execute();
+        const items = await trx
+          .selectFrom('application_register_item')
+          .select('application_id')
+          .where('register_id', '=', register.id)
+          .execute();
+        await trx
+          .updateTable('application')
+          .set({
+            status: 'pending',
+            status_reason: `register ${register.register_no} was refused: ${reason}`.slice(0, 1000),
+            updated_at: new Date(),
+          })
+          .where(
+            'id',
+            'in',
+            items.map((i) => i.application_id),
+          )
+          .execute();
+        await setMessageStatus(
+          { ...deps.database, db: trx },
+          Number(register.outbound_message_id),
+          'failed',
+          { error: reason },
+        );
+      });
+      outcomes.push({
+        registerNo: register.register_no,
+        applications: Number(register.item_count),
+        status: 'failed',
+        externalId: null,
+        error: reason,
+      });
+    }
+  }
+  return outcomes;
+}
