@@ -1,0 +1,494 @@
+/**
+ * Period calculation against the database: pick the plan in force, read the inputs as known at a
+ * moment, calculate, and post the run (plan version, input fingerprint, lines, metrics, career
+ * decisions, contest standings) in one transaction, or only return the lines for a preview. Also
+ * the what-if: a draft plan over a posted period, compared per consultant and rule, posting nothing.
+ */
+import type { Kysely } from 'kysely';
+import { type Database, OPEN_END, STILL_KNOWN } from '../../src/db';
+import { decimalFromKopiyky } from '../../src/db/money';
+import { recordContestStandings } from '../contests/contests';
+import {
+  type AccrualKind,
+  calculate,
+  type CalculationResult,
+  type MissingInput,
+  type CareerDecision,
+} from './engine';
+import { loadPeriodInputs, periodRef } from './inputs';
+import { compensationDb, insertAccruals, insertMetrics, postedRun, postedTotals } from './ledger';
+import { type CompiledPlan, compilePlan, DEFAULT_PLAN_PATH, loadPlanFile, PlanRefusedError } from './plan';
+import { DEFAULT_CATALOG, type ProductCatalog } from './product-catalog';
+import type { CompensationDB } from './tables';
+
+export class CalculationRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CalculationRefusedError';
+  }
+}
+
+/** The products the database knows, with the built-in catalogue, for checking plans. */
+export async function productCatalog(database: Database): Promise<ProductCatalog> {
+  const rows = await database.db.selectFrom('product').select(['code', 'product_group']).execute();
+  const products: Record<string, string> = { ...DEFAULT_CATALOG.products };
+  for (const r of rows) products[r.code] = r.product_group;
+  return { products, groups: [...new Set([...DEFAULT_CATALOG.groups, ...rows.map((r) => r.product_group)])] };
+}
+
+export interface RegisteredPlan {
+  versionId: number;
+  plan: CompiledPlan;
+}
+
+/**
+ * Records a plan file as a plan version (active or draft). The same code and version with other
+ * content is refused: a changed plan needs a new version.
+ */
+export async function registerPlan(
+  database: Database,
+  file: string,
+  options: { status?: 'active' | 'draft'; loadedBy?: string } = {},
+): Promise<RegisteredPlan> {
+  const db = compensationDb(database);
+  const plan = loadPlanFile(file, await productCatalog(database));
+  const existing = await db
+    .selectFrom('plan_version')
+    .select(['id', 'sha256'])
+    .where('plan_code', '=', plan.code)
+    .where('version', '=', plan.version)
+    .executeTakeFirst();
+  if (existing) {
+    if (existing.sha256 !== plan.sha256) {
+      throw new PlanRefusedError([
+        {
+          file,
+          path: '/version',
+          reason: `plan ${plan.code} version ${plan.version} is already registered with other content; give the changed plan a new version`,
+        },
+      ]);
+    }
+    return { versionId: Number(existing.id), plan };
+  }
+  const versionId = await database.dialect.insertReturningId(
+    database.db,
+    'plan_version',
+    {
+      plan_code: plan.code,
+      version: plan.version,
+      effective_from: plan.effectiveFrom,
+      sha256: plan.sha256,
+      document: database.dialect.json(plan.document),
+      source_file: file,
+      status: options.status ?? 'active',
+      loaded_at: new Date(),
+      loaded_by: options.loadedBy ?? null,
+    },
+    { plan_code: plan.code, version: plan.version },
+  );
+  return { versionId, plan };
+}
+
+/** The active plan version in force for a period; the default plan is registered if there is none. */
+export async function planForPeriod(database: Database, periodCode: string): Promise<RegisteredPlan> {
+  const db = compensationDb(database);
+  const row = await db
+    .selectFrom('plan_version')
+    .select(['id', 'document', 'source_file'])
+    .where('status', '=', 'active')
+    .where('effective_from', '<=', periodCode)
+    .orderBy('effective_from', 'desc')
+    .orderBy('id', 'desc')
+    .offset(0)
+    .fetch(1)
+    .executeTakeFirst();
+  if (!row) {
+    const anyActive = await db
+      .selectFrom('plan_version')
+      .select('id')
+      .where('status', '=', 'active')
+      .offset(0)
+      .fetch(1)
+      .executeTakeFirst();
+    if (anyActive) throw new CalculationRefusedError(`no active plan is in force for ${periodCode}`);
+    return registerPlan(database, DEFAULT_PLAN_PATH, { loadedBy: 'system:default-plan' });
+  }
+  const document = database.dialect.readJson(row.document);
+  return {
+    versionId: Number(row.id),
+    plan: compilePlan(document, row.source_file ?? `plan_version ${row.id}`, await productCatalog(database)),
+  };
+}
+
+export interface CalculateOptions {
+  /** Return the lines without writing anything. */
+  preview?: boolean;
+  /** Read the inputs as known at this moment (default: now). */
+  knownAt?: Date;
+  /** Calculate with this plan file instead of the registered plan in force. */
+  planFile?: string;
+  createdBy?: string;
+  onProgress?: (stage: string, count: number) => void;
+}
+
+export interface PeriodCalculation {
+  runId: number | null;
+  preview: boolean;
+  periodCode: string;
+  planCode: string;
+  planVersion: string;
+  fingerprint: string;
+  knownAt: Date;
+  lineCount: number;
+  totalKop: number;
+  byKind: Partial<Record<AccrualKind, number>>;
+  missing: MissingInput[];
+  careerDecisions: CareerDecision[];
+  lines: CalculationResult['lines'];
+  metrics: CalculationResult['metrics'];
+  /** Milliseconds per stage: load, the engine's stages, write. */
+  timings: Record<string, number>;
+}
+
+/** `ecspert period calculate <yyyy-mm> [--preview]` */
+export async function calculatePeriod(
+  database: Database,
+  periodCode: string,
+  options: CalculateOptions = {},
+): Promise<PeriodCalculation> {
+  const db = compensationDb(database);
+  const knownAt = options.knownAt ?? new Date();
+  const period = await periodRef(db, periodCode);
+  const status = await db
+    .selectFrom('production_period')
+    .select('status')
+    .where('code', '=', periodCode)
+    .executeTakeFirst();
+  if (status?.status === 'closed' && !options.preview) {
+    throw new CalculationRefusedError(
+      `period ${periodCode} is closed; a change to it is posted as a recalculation in the open period`,
+    );
+  }
+  const registered = options.planFile
+    ? options.preview
+      ? { versionId: 0, plan: loadPlanFile(options.planFile, await productCatalog(database)) }
+      : await registerPlan(database, options.planFile, { loadedBy: options.createdBy })
+    : await planForPeriod(database, periodCode);
+  const { plan } = registered;
+
+  let t = performance.now();
+  const usesSaleDate = plan.personalNetwork === 'sale_date' || plan.structuralNetwork === 'sale_date';
+  const inputs = await loadPeriodInputs(db, period, {
+    knownAt,
+    networkFrom: usesSaleDate ? undefined : period.startsOn,
+    onProgress: options.onProgress,
+  });
+  const loadMs = Math.round(performance.now() - t);
+  const result = calculate(plan, inputs);
+  options.onProgress?.('calculated', result.lines.length);
+  const byKind: Partial<Record<AccrualKind, number>> = {};
+  for (const line of result.lines) byKind[line.kind] = (byKind[line.kind] ?? 0) + line.amountKop;
+  const outcome: PeriodCalculation = {
+    runId: null,
+    preview: !!options.preview,
+    periodCode,
+    planCode: plan.code,
+    planVersion: plan.version,
+    fingerprint: result.fingerprint,
+    knownAt,
+    lineCount: result.lines.length,
+    totalKop: result.totalKop,
+    byKind,
+    missing: result.missing,
+    careerDecisions: result.careerDecisions,
+    lines: result.lines,
+    metrics: result.metrics,
+    timings: { load: loadMs, ...result.timings },
+  };
+  if (options.preview) return outcome;
+
+  t = performance.now();
+  const now = new Date();
+  outcome.runId = await database.db.transaction().execute(async (trx) => {
+    const tdb = trx as unknown as Kysely<CompensationDB>;
+    const tx: Database = { ...database, db: trx };
+    await tdb
+      .updateTable('calculation_run')
+      .set({ status: 'superseded' })
+      .where('period_code', '=', periodCode)
+      .where('status', '=', 'posted')
+      .execute();
+    const runValues = {
+      period_code: periodCode,
+      plan_version_id: registered.versionId,
+      plan_code: plan.code,
+      plan_version: plan.version,
+      input_fingerprint: result.fingerprint,
+      known_at: knownAt,
+      status: 'running' as const,
+      line_count: result.lines.length,
+      total_amount: decimalFromKopiyky(result.totalKop),
+      missing_inputs: database.dialect.json(result.missing),
+      started_at: now,
+      finished_at: null,
+      created_by: options.createdBy ?? null,
+    };
+    const runId = await database.dialect.insertReturningId(trx, 'calculation_run', runValues, {
+      period_code: periodCode,
+      status: 'running',
+      started_at: now,
+    });
+    await insertAccruals(tdb, runId, result.lines, now);
+    options.onProgress?.('posted', result.lines.length);
+    await insertMetrics(tdb, runId, result);
+    await recordCareerDecisions(tdb, runId, result.careerDecisions, {
+      recordedAt: now,
+      recordedBy: options.createdBy ?? 'system:calculation',
+      why: `by plan ${plan.code} ${plan.version} in ${periodCode}`,
+    });
+    await recordContestStandings(tx, periodCode, runId, result.metrics, knownAt);
+    await tdb
+      .updateTable('calculation_run')
+      .set({ status: 'posted', finished_at: new Date() })
+      .where('id', '=', runId)
+      .execute();
+    const period = await tdb
+      .selectFrom('production_period')
+      .select('id')
+      .where('code', '=', periodCode)
+      .executeTakeFirst();
+    if (period) {
+      await tdb
+        .updateTable('production_period')
+        .set({ status: 'calculated', calculated_at: now })
+        .where('id', '=', period.id)
+        .execute();
+    } else {
+      const bounds = inputs.period;
+      await tdb
+        .insertInto('production_period')
+        .values({
+          code: periodCode,
+          starts_on: bounds.startsOn,
+          ends_on: bounds.endsOn,
+          status: 'calculated',
+          calculated_at: now,
+          closed_at: null,
+          closed_by: null,
+        })
+        .execute();
+    }
+    return runId;
+  });
+  outcome.timings.write = Math.round(performance.now() - t);
+  return outcome;
+}
+
+export interface WhatIfRow {
+  consultantId: number;
+  consultantCode: string;
+  rule: string;
+  postedKop: number;
+  draftKop: number;
+  differenceKop: number;
+}
+
+export interface WhatIfReport {
+  periodCode: string;
+  draft: { code: string; version: string; sha256: string };
+  posted: { runId: number; planCode: string; planVersion: string; fingerprint: string } | null;
+  /** Per consultant and rule, only where something would change. */
+  rows: WhatIfRow[];
+  byConsultant: {
+    consultantId: number;
+    consultantCode: string;
+    postedKop: number;
+    draftKop: number;
+    differenceKop: number;
+  }[];
+  postedTotalKop: number;
+  draftTotalKop: number;
+  missing: MissingInput[];
+}
+
+/** `ecspert plan what-if <file> <yyyy-mm>`: the draft plan over a posted period; nothing is written. */
+export async function whatIf(
+  database: Database,
+  planFile: string,
+  periodCode: string,
+  options: { knownAt?: Date } = {},
+): Promise<WhatIfReport> {
+  const db = compensationDb(database);
+  const draft = loadPlanFile(planFile, await productCatalog(database));
+  const posted = await postedRun(db, periodCode);
+  // Read the inputs as the posted run knew them, so the differences come from the plan alone.
+  const knownAt = options.knownAt ?? (posted ? new Date(posted.known_at) : new Date());
+  const inputs = await loadPeriodInputs(db, await periodRef(db, periodCode), {
+    knownAt,
+    networkFrom:
+      draft.personalNetwork === 'sale_date' || draft.structuralNetwork === 'sale_date'
+        ? undefined
+        : (await periodRef(db, periodCode)).startsOn,
+  });
+  const result = calculate(draft, inputs);
+  const key = (consultantId: number, rule: string) => `${consultantId}\u0000${rule}`;
+  const cells = new Map<
+    string,
+    { consultantId: number; rule: string; postedKop: number; draftKop: number }
+  >();
+  const cell = (consultantId: number, rule: string) => {
+    const k = key(consultantId, rule);
+    let c = cells.get(k);
+    if (!c) cells.set(k, (c = { consultantId, rule, postedKop: 0, draftKop: 0 }));
+    return c;
+  };
+  if (posted)
+    for (const p of await postedTotals(db, Number(posted.id)))
+      cell(p.consultantId, p.rule).postedKop += p.amountKop;
+  for (const line of result.lines) cell(line.consultantId, line.rule).draftKop += line.amountKop;
+  const codes = new Map(inputs.consultants.map((c) => [c.id, c.code]));
+  const rows = [...cells.values()]
+    .filter((c) => c.postedKop !== c.draftKop)
+    .map((c) => ({
+      ...c,
+      consultantCode: codes.get(c.consultantId) ?? String(c.consultantId),
+      differenceKop: c.draftKop - c.postedKop,
+    }))
+    .sort((a, b) =>
+      a.consultantCode < b.consultantCode
+        ? -1
+        : a.consultantCode > b.consultantCode
+          ? 1
+          : a.rule < b.rule
+            ? -1
+            : a.rule > b.rule
+              ? 1
+              : 0,
+    );
+  const perConsultant = new Map<number, { postedKop: number; draftKop: number }>();
+  for (const c of cells.values()) {
+    const p = perConsultant.get(c.consultantId) ?? { postedKop: 0, draftKop: 0 };
+    p.postedKop += c.postedKop;
+    p.draftKop += c.draftKop;
+    perConsultant.set(c.consultantId, p);
+  }
+  const byConsultant = [...perConsultant.entries()]
+    .filter(([, p]) => p.postedKop !== p.draftKop)
+    .map(([consultantId, p]) => ({
+      consultantId,
+      consultantCode: codes.get(consultantId) ?? String(consultantId),
+      ...p,
+      differenceKop: p.draftKop - p.postedKop,
+    }))
+    .sort((a, b) => (a.consultantCode < b.consultantCode ? -1 : 1));
+  let postedTotalKop = 0;
+  let draftTotalKop = 0;
+  for (const c of cells.values()) {
+    postedTotalKop += c.postedKop;
+    draftTotalKop += c.draftKop;
+  }
+  return {
+    periodCode,
+    draft: { code: draft.code, version: draft.version, sha256: draft.sha256 },
+    posted: posted
+      ? {
+          runId: Number(posted.id),
+          planCode: posted.plan_code,
+          planVersion: posted.plan_version,
+          fingerprint: posted.input_fingerprint,
+        }
+      : null,
+    rows,
+    byConsultant,
+    postedTotalKop,
+    draftTotalKop,
+    missing: result.missing,
+  };
+}
+
+/**
+ * Records the run's career decisions and makes each the consultant's career from its date on, in
+ * bulk (a period may promote thousands): the rows it contradicts are superseded, what still holds of
+ * them is recorded again up to the decision's date, as recordBitemporal does for one change.
+ */
+async function recordCareerDecisions(
+  db: Kysely<CompensationDB>,
+  runId: number,
+  decisions: CareerDecision[],
+  change: { recordedAt: Date; recordedBy: string; why: string },
+): Promise<void> {
+  const BATCH = 500;
+  for (let i = 0; i < decisions.length; i += BATCH) {
+    const chunk = decisions.slice(i, i + BATCH);
+    await db
+      .insertInto('career_decision')
+      .values(
+        chunk.map((d) => ({
+          run_id: runId,
+          consultant_id: d.consultantId,
+          kind: d.kind,
+          from_level: d.fromLevel,
+          to_level: d.toLevel,
+          effective_from: d.effectiveFrom,
+          reason: d.reason.slice(0, 1000),
+        })),
+      )
+      .execute();
+    const current = await db
+      .selectFrom('consultant_career')
+      .selectAll()
+      .where(
+        'consultant_id',
+        'in',
+        chunk.map((d) => d.consultantId),
+      )
+      .where('superseded_at', '=', STILL_KNOWN)
+      .execute();
+    const supersede: number[] = [];
+    const rows: Record<string, unknown>[] = [];
+    for (const d of chunk) {
+      const own = current.filter(
+        (r) => Number(r.consultant_id) === d.consultantId && r.valid_to > d.effectiveFrom,
+      );
+      const holding = own.find((r) => r.valid_from <= d.effectiveFrom);
+      if (holding?.level_code === d.toLevel && holding.valid_to === OPEN_END) continue; // it already says so
+      for (const r of own) {
+        supersede.push(Number(r.id));
+        if (r.valid_from < d.effectiveFrom) {
+          const { id: _id, ...facts } = r;
+          rows.push({
+            ...facts,
+            valid_to: d.effectiveFrom,
+            recorded_at: change.recordedAt,
+            superseded_at: STILL_KNOWN,
+          });
+        }
+      }
+      rows.push({
+        consultant_id: d.consultantId,
+        level_code: d.toLevel,
+        source: 'calculation',
+        approved_by: null,
+        approved_at: null,
+        valid_from: d.effectiveFrom,
+        valid_to: OPEN_END,
+        recorded_at: change.recordedAt,
+        superseded_at: STILL_KNOWN,
+        recorded_by: change.recordedBy,
+        reason: `${d.kind} ${change.why}: ${d.reason}`.slice(0, 1000),
+      });
+    }
+    if (supersede.length) {
+      await db
+        .updateTable('consultant_career')
+        .set({ superseded_at: change.recordedAt })
+        .where('id', 'in', supersede)
+        .execute();
+    }
+    if (rows.length)
+      await db
+        .insertInto('consultant_career')
+        .values(rows as any)
+        .execute();
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * The compensation engine: plans as data (schemas/plan.schema.json, back-office/plans/), the pure
+ * period calculation (metrics, careers, personal and structural commission, bonuses, chargebacks),
+ * the append-only accrual ledger, the what-if of a draft plan. CLI/API call these functions.
+ */
+export {
+  checkPlanFile,
+  loadPlanFile,
+  compilePlan,
+  PlanRefusedError,
+  DEFAULT_PLAN_PATH,
+  type CompiledPlan,
+  type PlanCheckResult,
+  type PlanProblem,
+} from './plan';
+export {
+  calculatePeriod,
+  whatIf,
+  registerPlan,
+  planForPeriod,
+  productCatalog,
+  CalculationRefusedError,
+  type PeriodCalculation,
+  type WhatIfReport,
+  type WhatIfRow,
+  type CalculateOptions,
+} from './calculate';
+export {
+  calculate,
+  fingerprintInputs,
+  type AccrualLine,
+  type CalculationResult,
+  type PeriodInputs,
+  type MissingInput,
+} from './engine';
+export { listAccruals, postedRun, type LedgerLine, type AccrualQuery } from './ledger';
+export { loadPeriodInputs, periodRef } from './inputs';
+export { compileExpression, ExpressionError } from './expression';
+export type { CompensationDB } from './tables';

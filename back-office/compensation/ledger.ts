@@ -1,0 +1,176 @@
+/**
+ * The accrual ledger and calculation runs in the database. Lines are only ever inserted; a later run
+ * of the same open period supersedes the earlier run (its status changes, its lines stay), and
+ * corrections of closed periods are new storno/additional lines, never edits.
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from '../../src/db';
+import { decimalFromKopiyky, kopiykyFromDecimal } from '../../src/db/money';
+import type { AccrualLine, CalculationResult } from './engine';
+import type { CompensationDB } from './tables';
+
+export const compensationDb = (database: Database) => database.db as unknown as Kysely<CompensationDB>;
+
+const INSERT_BATCH = 2000; // 18 columns x 2000 rows stays under PostgreSQL's 65535 parameters
+
+export async function insertAccruals(
+  db: Kysely<CompensationDB>,
+  runId: number,
+  lines: AccrualLine[],
+  createdAt: Date,
+): Promise<void> {
+  for (let i = 0; i < lines.length; i += INSERT_BATCH) {
+    await db
+      .insertInto('accrual')
+      .values(
+        lines.slice(i, i + INSERT_BATCH).map((l) => ({
+          run_id: runId,
+          line_no: l.lineNo,
+          period_code: l.periodCode,
+          consultant_id: l.consultantId,
+          kind: l.kind,
+          source_kind: l.sourceKind,
+          source_id: l.sourceId,
+          policy_id: l.policyId,
+          downline_consultant_id: l.downlineConsultantId,
+          rule: l.rule,
+          plan_version: l.planVersion,
+          base: decimalFromKopiyky(l.baseKop),
+          rate: l.rate,
+          amount: decimalFromKopiyky(l.amountKop),
+          explanation: l.explanation.length > 2000 ? `${l.explanation.slice(0, 1997)}...` : l.explanation,
+          corrects_period: null,
+          storno_of_accrual_id: null,
+          created_at: createdAt,
+        })),
+      )
+      .execute();
+  }
+}
+
+export async function insertMetrics(
+  db: Kysely<CompensationDB>,
+  runId: number,
+  result: CalculationResult,
+): Promise<void> {
+  const rows = result.metrics.map((m) => ({
+    run_id: runId,
+    period_code: result.period.code,
+    consultant_id: m.consultantId,
+    personal_volume_u: m.personalVolumeU,
+    group_volume_u: m.groupVolumeU,
+    personal_premium: decimalFromKopiyky(m.personalPremiumKop),
+    new_policies: m.newPolicies,
+    active_directs: m.activeDirects,
+    legs: m.legs,
+    is_active: m.active ? 1 : 0,
+    career_level: m.careerLevel,
+    paid_level: m.paidLevel,
+  }));
+  for (let i = 0; i < rows.length; i += 4000) {
+    await db
+      .insertInto('consultant_period_metric')
+      .values(rows.slice(i, i + 4000))
+      .execute();
+  }
+}
+
+/** The posted run of a period, if any (the latest). */
+export async function postedRun(db: Kysely<CompensationDB>, periodCode: string) {
+  return db
+    .selectFrom('calculation_run')
+    .selectAll()
+    .where('period_code', '=', periodCode)
+    .where('status', '=', 'posted')
+    .orderBy('id', 'desc')
+    .offset(0)
+    .fetch(1)
+    .executeTakeFirst();
+}
+
+export interface LedgerLine {
+  id: number;
+  runId: number;
+  lineNo: number;
+  periodCode: string;
+  consultantId: number;
+  consultantCode: string;
+  kind: string;
+  sourceKind: string;
+  sourceId: number;
+  policyId: number | null;
+  downlineConsultantId: number | null;
+  rule: string;
+  planVersion: string;
+  baseKop: number;
+  rate: string;
+  amountKop: number;
+  explanation: string;
+  correctsPeriod: string | null;
+  stornoOfAccrualId: number | null;
+}
+
+export interface AccrualQuery {
+  periodCode: string;
+  consultantId?: number;
+  /** Lines of superseded runs too (history); by default only the posted run's. */
+  includeSuperseded?: boolean;
+  offset?: number;
+  limit?: number;
+}
+
+/** Accrual lines of a period (the posted run), ordered by run and line; paged. */
+export async function listAccruals(database: Database, query: AccrualQuery): Promise<LedgerLine[]> {
+  const db = compensationDb(database);
+  let q = db
+    .selectFrom('accrual as a')
+    .innerJoin('calculation_run as r', 'r.id', 'a.run_id')
+    .innerJoin('consultant as c', 'c.id', 'a.consultant_id')
+    .selectAll('a')
+    .select('c.code as consultant_code')
+    .where('a.period_code', '=', query.periodCode);
+  if (!query.includeSuperseded) q = q.where('r.status', '=', 'posted');
+  if (query.consultantId !== undefined) q = q.where('a.consultant_id', '=', query.consultantId);
+  const rows = await q
+    .orderBy('a.run_id')
+    .orderBy('a.line_no')
+    .offset(query.offset ?? 0)
+    .fetch(query.limit ?? 1000)
+    .execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    runId: Number(r.run_id),
+    lineNo: r.line_no,
+    periodCode: r.period_code,
+    consultantId: Number(r.consultant_id),
+    consultantCode: r.consultant_code,
+    kind: r.kind,
+    sourceKind: r.source_kind,
+    sourceId: Number(r.source_id),
+    policyId: r.policy_id === null ? null : Number(r.policy_id),
+    downlineConsultantId: r.downline_consultant_id === null ? null : Number(r.downline_consultant_id),
+    rule: r.rule,
+    planVersion: r.plan_version,
+    baseKop: kopiykyFromDecimal(r.base),
+    rate: r.rate,
+    amountKop: kopiykyFromDecimal(r.amount),
+    explanation: r.explanation,
+    correctsPeriod: r.corrects_period,
+    stornoOfAccrualId: r.storno_of_accrual_id === null ? null : Number(r.storno_of_accrual_id),
+  }));
+}
+
+/** Posted totals per consultant and rule for a run (what-if compares against these). */
+export async function postedTotals(db: Kysely<CompensationDB>, runId: number) {
+  const rows = await db
+    .selectFrom('accrual')
+    .select(['consultant_id', 'rule', (eb) => eb.fn.sum<string>('amount').as('total')])
+    .where('run_id', '=', runId)
+    .groupBy(['consultant_id', 'rule'])
+    .execute();
+  return rows.map((r) => ({
+    consultantId: Number(r.consultant_id),
+    rule: r.rule,
+    amountKop: kopiykyFromDecimal(String(r.total)),
+  }));
+}

@@ -1,0 +1,116 @@
+/** Table types of migrations/0200_compensation.ts (the core's DB interface plus these). */
+import type { Generated } from 'kysely';
+import type { DB, Decimal, IsoDate } from '../../src/db/schema';
+
+export interface PlanVersionTable {
+  id: Generated<number>;
+  plan_code: string;
+  version: string;
+  effective_from: string;
+  sha256: string;
+  document: unknown;
+  source_file: string | null;
+  status: 'active' | 'draft' | 'retired';
+  loaded_at: Date;
+  loaded_by: string | null;
+}
+
+export type RunStatus = 'running' | 'posted' | 'superseded' | 'failed';
+
+export interface CalculationRunTable {
+  id: Generated<number>;
+  period_code: string;
+  plan_version_id: number;
+  plan_code: string;
+  plan_version: string;
+  input_fingerprint: string;
+  known_at: Date;
+  status: RunStatus;
+  line_count: number;
+  total_amount: Decimal;
+  missing_inputs: unknown;
+  started_at: Date;
+  finished_at: Date | null;
+  created_by: string | null;
+}
+
+export interface AccrualTable {
+  id: Generated<number>;
+  run_id: number;
+  line_no: number;
+  period_code: string;
+  consultant_id: number;
+  kind: string;
+  source_kind: string;
+  source_id: number;
+  policy_id: number | null;
+  downline_consultant_id: number | null;
+  rule: string;
+  plan_version: string;
+  base: Decimal;
+  rate: Decimal;
+  amount: Decimal;
+  explanation: string;
+  corrects_period: string | null;
+  storno_of_accrual_id: number | null;
+  created_at: Date;
+}
+
+export interface ConsultantPeriodMetricTable {
+  id: Generated<number>;
+  run_id: number;
+  period_code: string;
+  consultant_id: number;
+  personal_volume_u: number;
+  group_volume_u: number;
+  personal_premium: Decimal;
+  new_policies: number;
+  active_directs: number;
+  legs: number;
+  is_active: number;
+  career_level: string;
+  paid_level: string;
+}
+
+export interface CareerDecisionTable {
+  id: Generated<number>;
+  run_id: number;
+  consultant_id: number;
+  kind: 'promotion' | 'demotion';
+  from_level: string;
+  to_level: string;
+  effective_from: IsoDate;
+  reason: string;
+}
+
+export interface ContestTable {
+  id: Generated<number>;
+  code: string;
+  name: string;
+  first_period: string;
+  last_period: string;
+  definition: unknown;
+  created_at: Date;
+}
+
+export interface ContestStandingTable {
+  id: Generated<number>;
+  contest_id: number;
+  run_id: number | null;
+  through_period: string;
+  consultant_id: number;
+  place: number;
+  score: string;
+  prize: string | null;
+  computed_at: Date;
+}
+
+export interface CompensationDB extends DB {
+  plan_version: PlanVersionTable;
+  calculation_run: CalculationRunTable;
+  accrual: AccrualTable;
+  consultant_period_metric: ConsultantPeriodMetricTable;
+  career_decision: CareerDecisionTable;
+  contest: ContestTable;
+  contest_standing: ContestStandingTable;
+}

@@ -1,0 +1,380 @@
+/**
+ * Contests among consultants: a period range, a metric (the plan's own metrics summed over the
+ * range, or counts of new policies by product), eligibility by level and unit, ranking with a stated
+ * tie-break, and prizes. Standings can be read at any moment: posted periods come from the runs'
+ * stored metrics, a period not yet calculated is measured live (a preview, nothing written).
+ */
+import Ajv from 'ajv';
+import type { Kysely } from 'kysely';
+import { asOf, type Database } from '../../src/db';
+import { kopiykyFromDecimal } from '../../src/db/money';
+import type { IsoDate } from '../../src/db/schema';
+// A cycle (the calculation records contest standings), harmless: both are used only at call time.
+import { calculatePeriod } from '../compensation/calculate';
+import type { ConsultantMetrics } from '../compensation/engine';
+import type { CompensationDB } from '../compensation/tables';
+import {
+  rankEntries,
+  type ContestEntry,
+  type ContestPrizes,
+  type Standing,
+  type TieBreakKey,
+} from './ranking';
+
+export interface ContestDefinition {
+  code: string;
+  name: string;
+  firstPeriod: string;
+  lastPeriod: string;
+  metric:
+    | { kind: 'plan_metric'; name: 'personalVolume' | 'groupVolume' | 'personalPremium' | 'newPolicies' }
+    | { kind: 'new_policies'; products?: string[] };
+  eligibility?: { levels?: string[]; units?: string[] };
+  /** Stated tie-break, applied in order after the score. */
+  tieBreak: TieBreakKey[];
+  prizes?: ContestPrizes;
+}
+
+const period = { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$' };
+const contestSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['code', 'name', 'firstPeriod', 'lastPeriod', 'metric', 'tieBreak'],
+  properties: {
+    code: { type: 'string', pattern: '^[A-Z][A-Z0-9_-]{0,39}$' },
+    name: { type: 'string', minLength: 1 },
+    firstPeriod: period,
+    lastPeriod: period,
+    metric: {
+      type: 'object',
+      required: ['kind'],
+      properties: {
+        kind: { enum: ['plan_metric', 'new_policies'] },
+        name: { enum: ['personalVolume', 'groupVolume', 'personalPremium', 'newPolicies'] },
+        products: { type: 'array', items: { type: 'string' } },
+      },
+      additionalProperties: false,
+    },
+    eligibility: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        levels: { type: 'array', items: { type: 'string' } },
+        units: { type: 'array', items: { type: 'string' } },
+      },
+    },
+    tieBreak: {
+      type: 'array',
+      items: { enum: ['newPolicies', 'personalVolume', 'groupVolume', 'hiredOn', 'code'] },
+    },
+    prizes: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        top: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['place', 'prize'],
+            additionalProperties: false,
+            properties: { place: { type: 'integer', minimum: 1 }, prize: { type: 'string' } },
+          },
+        },
+        thresholds: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['min', 'prize'],
+            additionalProperties: false,
+            properties: { min: { type: 'string', pattern: '^\\d+(\\.\\d+)?$' }, prize: { type: 'string' } },
+          },
+        },
+      },
+    },
+  },
+};
+const validateContest = new Ajv({ allErrors: true }).compile(contestSchema);
+
+export class ContestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ContestError';
+  }
+}
+
+const cdb = (database: Database) => database.db as unknown as Kysely<CompensationDB>;
+const U = 1_000_000n;
+
+function periodBounds(code: string): { startsOn: IsoDate; endsOn: IsoDate } {
+  const [y, m] = code.split('-').map(Number);
+  return {
+    startsOn: `${code}-01`,
+    endsOn: `${code}-${String(new Date(Date.UTC(y, m, 0)).getUTCDate()).padStart(2, '0')}`,
+  };
+}
+function periodsBetween(first: string, last: string): string[] {
+  const out: string[] = [];
+  let [y, m] = first.split('-').map(Number);
+  for (;;) {
+    const code = `${y}-${String(m).padStart(2, '0')}`;
+    if (code > last) return out;
+    out.push(code);
+    if (++m > 12) [y, m] = [y + 1, 1];
+  }
+}
+
+export async function createContest(database: Database, definition: ContestDefinition): Promise<number> {
+  if (!validateContest(definition)) {
+    throw new ContestError(
+      `contest refused: ${(validateContest.errors ?? []).map((e) => `${e.instancePath || '/'}: ${e.message}`).join('; ')}`,
+    );
+  }
+  if (definition.lastPeriod < definition.firstPeriod)
+    throw new ContestError('contest refused: /lastPeriod: before firstPeriod');
+  if (definition.metric.kind === 'plan_metric' && !definition.metric.name)
+    throw new ContestError('contest refused: /metric/name: is required');
+  return database.dialect.insertReturningId(
+    database.db,
+    'contest',
+    {
+      code: definition.code,
+      name: definition.name,
+      first_period: definition.firstPeriod,
+      last_period: definition.lastPeriod,
+      definition: database.dialect.json(definition),
+      created_at: new Date(),
+    },
+    { code: definition.code },
+  );
+}
+
+export interface ContestStandings {
+  contest: ContestDefinition;
+  throughPeriod: string;
+  /** True while the contest still runs after throughPeriod. */
+  provisional: boolean;
+  standings: Standing[];
+}
+
+export interface StandingsOptions {
+  /** Count periods up to this one (default: the contest's last period). */
+  throughPeriod?: string;
+  knownAt?: Date;
+  /** Metrics of a period just calculated but not yet readable from the database. */
+  currentMetrics?: { periodCode: string; metrics: ConsultantMetrics[] };
+}
+
+/** Standings of a contest at any moment; nothing is written. */
+export async function contestStandings(
+  database: Database,
+  code: string,
+  options: StandingsOptions = {},
+): Promise<ContestStandings> {
+  const db = cdb(database);
+  const row = await db.selectFrom('contest').selectAll().where('code', '=', code).executeTakeFirst();
+  if (!row) throw new ContestError(`no contest ${code}`);
+  const contest = database.dialect.readJson<ContestDefinition>(row.definition)!;
+  const through =
+    options.throughPeriod && options.throughPeriod < contest.lastPeriod
+      ? options.throughPeriod
+      : contest.lastPeriod;
+  const periods = periodsBetween(contest.firstPeriod, through);
+  const knownAt = options.knownAt ?? new Date();
+  const asOfDate = periodBounds(through).endsOn;
+
+  const consultants = await db
+    .selectFrom('consultant')
+    .select(['id', 'code', 'hired_on'])
+    .orderBy('id')
+    .execute();
+  const totals = new Map<number, { scoreU: bigint; newPolicies: number; pvU: bigint; gvU: bigint }>();
+  const total = (id: number) => {
+    let t = totals.get(id);
+    if (!t) totals.set(id, (t = { scoreU: 0n, newPolicies: 0, pvU: 0n, gvU: 0n }));
+    return t;
+  };
+
+  // Plan metrics per period: posted run's stored metrics, or a live preview for a period not posted.
+  for (const periodCode of periods) {
+    let metrics: {
+      consultantId: number;
+      pvU: number;
+      gvU: number;
+      premiumKop: number;
+      newPolicies: number;
+    }[];
+    if (options.currentMetrics?.periodCode === periodCode) {
+      metrics = options.currentMetrics.metrics.map((m) => ({
+        consultantId: m.consultantId,
+        pvU: m.personalVolumeU,
+        gvU: m.groupVolumeU,
+        premiumKop: m.personalPremiumKop,
+        newPolicies: m.newPolicies,
+      }));
+    } else {
+      const stored = await db
+        .selectFrom('consultant_period_metric as m')
+        .innerJoin('calculation_run as r', 'r.id', 'm.run_id')
+        .select([
+          'm.consultant_id',
+          'm.personal_volume_u',
+          'm.group_volume_u',
+          'm.personal_premium',
+          'm.new_policies',
+        ])
+        .where('r.status', '=', 'posted')
+        .where('m.period_code', '=', periodCode)
+        .execute();
+      if (stored.length) {
+        metrics = stored.map((m) => ({
+          consultantId: Number(m.consultant_id),
+          pvU: Number(m.personal_volume_u),
+          gvU: Number(m.group_volume_u),
+          premiumKop: kopiykyFromDecimal(m.personal_premium),
+          newPolicies: m.new_policies,
+        }));
+      } else {
+        const preview = await calculatePeriod(database, periodCode, { preview: true, knownAt });
+        metrics = preview.metrics.map((m) => ({
+          consultantId: m.consultantId,
+          pvU: m.personalVolumeU,
+          gvU: m.groupVolumeU,
+          premiumKop: m.personalPremiumKop,
+          newPolicies: m.newPolicies,
+        }));
+      }
+    }
+    for (const m of metrics) {
+      const t = total(m.consultantId);
+      t.pvU += BigInt(m.pvU);
+      t.gvU += BigInt(m.gvU);
+      t.newPolicies += m.newPolicies;
+      if (contest.metric.kind === 'plan_metric') {
+        const name = contest.metric.name;
+        t.scoreU +=
+          name === 'personalVolume'
+            ? BigInt(m.pvU)
+            : name === 'groupVolume'
+              ? BigInt(m.gvU)
+              : name === 'personalPremium'
+                ? BigInt(m.premiumKop) * 10_000n
+                : BigInt(m.newPolicies) * U;
+      }
+    }
+  }
+
+  // New policies by product: issued in the contest's dates, counted by the selling consultant.
+  if (contest.metric.kind === 'new_policies') {
+    let q = db
+      .selectFrom('policy_version as pv')
+      .innerJoin('policy as p', 'p.id', 'pv.policy_id')
+      .innerJoin('product as pr', 'pr.id', 'p.product_id')
+      .select(['pv.consultant_id', (eb) => eb.fn.count<number>('pv.policy_id').distinct().as('n')])
+      .where('pv.version_no', '=', 1)
+      .where('pv.issued_on', '>=', periodBounds(contest.firstPeriod).startsOn)
+      .where('pv.issued_on', '<=', asOfDate)
+      .where('pv.recorded_at', '<=', knownAt)
+      .where('pv.consultant_id', 'is not', null);
+    if (contest.metric.products?.length) q = q.where('pr.code', 'in', contest.metric.products);
+    for (const r of await q.groupBy('pv.consultant_id').execute())
+      total(Number(r.consultant_id)).scoreU = BigInt(r.n) * U;
+  }
+
+  // Eligibility by level and unit, as of the last day counted.
+  let eligible: Set<number> | null = null;
+  const narrow = (ids: number[]) => {
+    const set = new Set(ids);
+    eligible = eligible === null ? set : new Set([...(eligible as Set<number>)].filter((id) => set.has(id)));
+  };
+  if (contest.eligibility?.levels?.length) {
+    const rows = await asOf(
+      db
+        .selectFrom('consultant_career as cc')
+        .select('cc.consultant_id')
+        .where('cc.level_code', 'in', contest.eligibility.levels),
+      'cc',
+      asOfDate,
+      knownAt,
+    ).execute();
+    narrow(rows.map((r) => Number(r.consultant_id)));
+  }
+  if (contest.eligibility?.units?.length) {
+    const rows = await asOf(
+      db
+        .selectFrom('consultant_unit as cu')
+        .innerJoin('unit as u', 'u.id', 'cu.unit_id')
+        .select('cu.consultant_id')
+        .where('u.code', 'in', contest.eligibility.units),
+      'cu',
+      asOfDate,
+      knownAt,
+    ).execute();
+    narrow(rows.map((r) => Number(r.consultant_id)));
+  }
+
+  const entries: ContestEntry[] = [];
+  for (const c of consultants) {
+    const id = Number(c.id);
+    const t = totals.get(id);
+    if (!t || t.scoreU <= 0n) continue;
+    if (eligible !== null && !(eligible as Set<number>).has(id)) continue;
+    entries.push({
+      consultantId: id,
+      code: c.code,
+      hiredOn: c.hired_on,
+      scoreU: t.scoreU,
+      newPolicies: t.newPolicies,
+      personalVolumeU: t.pvU,
+      groupVolumeU: t.gvU,
+    });
+  }
+  return {
+    contest,
+    throughPeriod: through,
+    provisional: through < contest.lastPeriod,
+    standings: rankEntries(entries, contest.tieBreak, contest.prizes),
+  };
+}
+
+/** The calculation's last step: record standings of every contest running in the period. */
+export async function recordContestStandings(
+  database: Database,
+  periodCode: string,
+  runId: number,
+  metrics: ConsultantMetrics[],
+  knownAt: Date,
+): Promise<number> {
+  const db = cdb(database);
+  const running = await db
+    .selectFrom('contest')
+    .select(['id', 'code'])
+    .where('first_period', '<=', periodCode)
+    .where('last_period', '>=', periodCode)
+    .orderBy('id')
+    .execute();
+  let written = 0;
+  for (const contest of running) {
+    const result = await contestStandings(database, contest.code, {
+      throughPeriod: periodCode,
+      knownAt,
+      currentMetrics: { periodCode, metrics },
+    });
+    const rows = result.standings.map((s) => ({
+      contest_id: Number(contest.id),
+      run_id: runId,
+      through_period: periodCode,
+      consultant_id: s.consultantId,
+      place: s.place,
+      score: s.score,
+      prize: s.prize,
+      computed_at: knownAt,
+    }));
+    for (let i = 0; i < rows.length; i += 2000)
+      await db
+        .insertInto('contest_standing')
+        .values(rows.slice(i, i + 2000))
+        .execute();
+    written += rows.length;
+  }
+  return written;
+}

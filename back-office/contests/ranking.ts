@@ -1,0 +1,98 @@
+/**
+ * Contest ranking, pure: order the eligible consultants by score, break ties by the contest's stated
+ * keys, give equal places to those still equal after every key (standard competition ranking:
+ * 1, 1, 3), then award prizes by place (top N) or by threshold.
+ */
+import { fromDecimal, rational, toPlainText } from '../compensation/exact';
+
+export type TieBreakKey = 'newPolicies' | 'personalVolume' | 'groupVolume' | 'hiredOn' | 'code';
+
+export interface ContestPrizes {
+  /** Prizes by place: everyone sharing the place gets it. */
+  top?: { place: number; prize: string }[];
+  /** Prizes by score reached (exact decimal text); the highest threshold reached wins. */
+  thresholds?: { min: string; prize: string }[];
+}
+
+export interface ContestEntry {
+  consultantId: number;
+  code: string;
+  hiredOn: string;
+  /** The score in millionths (points, hryvnias or counts x 1 000 000). */
+  scoreU: bigint;
+  newPolicies: number;
+  personalVolumeU: bigint;
+  groupVolumeU: bigint;
+}
+
+export interface Standing {
+  place: number;
+  consultantId: number;
+  code: string;
+  score: string;
+  prize: string | null;
+  /** Which stated key decided the order against the one above, for the reader. */
+  decidedBy: string | null;
+}
+
+const U = 1_000_000n;
+
+function compareKey(a: ContestEntry, b: ContestEntry, key: TieBreakKey): number {
+  switch (key) {
+    case 'newPolicies':
+      return b.newPolicies - a.newPolicies;
+    case 'personalVolume':
+      return a.personalVolumeU === b.personalVolumeU ? 0 : b.personalVolumeU > a.personalVolumeU ? 1 : -1;
+    case 'groupVolume':
+      return a.groupVolumeU === b.groupVolumeU ? 0 : b.groupVolumeU > a.groupVolumeU ? 1 : -1;
+    case 'hiredOn': // the longer-serving consultant first
+      return a.hiredOn < b.hiredOn ? -1 : a.hiredOn > b.hiredOn ? 1 : 0;
+    case 'code':
+      return a.code < b.code ? -1 : a.code > b.code ? 1 : 0;
+  }
+}
+
+export function rankEntries(
+  entries: ContestEntry[],
+  tieBreak: TieBreakKey[],
+  prizes: ContestPrizes = {},
+): Standing[] {
+  const cmpScore = (a: ContestEntry, b: ContestEntry) =>
+    a.scoreU === b.scoreU ? 0 : b.scoreU > a.scoreU ? 1 : -1;
+  const full = (a: ContestEntry, b: ContestEntry) => {
+    const s = cmpScore(a, b);
+    if (s) return s;
+    for (const key of tieBreak) {
+      const c = compareKey(a, b, key);
+      if (c) return c;
+    }
+    return 0;
+  };
+  const sorted = [...entries].sort((a, b) => full(a, b) || a.consultantId - b.consultantId);
+  const thresholds = [...(prizes.thresholds ?? [])]
+    .map((t) => ({ ...t, minU: (fromDecimal(t.min).n * U) / fromDecimal(t.min).d }))
+    .sort((a, b) => (a.minU > b.minU ? -1 : 1));
+  const standings: Standing[] = [];
+  sorted.forEach((entry, i) => {
+    const previous = sorted[i - 1];
+    const tied = previous && full(previous, entry) === 0;
+    const place = tied ? standings[i - 1].place : i + 1;
+    let decidedBy: string | null = null;
+    if (previous && !tied && cmpScore(previous, entry) === 0) {
+      decidedBy = tieBreak.find((k) => compareKey(previous, entry, k) !== 0) ?? null;
+    }
+    const prize =
+      prizes.top?.find((p) => p.place === place)?.prize ??
+      thresholds.find((t) => entry.scoreU >= t.minU)?.prize ??
+      null;
+    standings.push({
+      place,
+      consultantId: entry.consultantId,
+      code: entry.code,
+      score: toPlainText(rational(entry.scoreU, U)),
+      prize,
+      decidedBy: tied ? 'shared place' : decidedBy,
+    });
+  });
+  return standings;
+}

@@ -1,0 +1,45 @@
+/** The engine's repository queries compile to Oracle SQL that Oracle accepts (no LIMIT, no RETURNING). */
+import { Kysely } from 'kysely';
+import { loadPeriodInputs, periodRef } from '../../../back-office/compensation/inputs';
+import { listAccruals, postedRun, postedTotals } from '../../../back-office/compensation/ledger';
+import type { CompensationDB } from '../../../back-office/compensation/tables';
+import { OracleCompileDialect, SqlDialect, SqlRecorder } from '../../../src/db';
+
+describe('compensation SQL for Oracle', () => {
+  const recorder = new SqlRecorder();
+  const db = new Kysely<CompensationDB>({ dialect: new OracleCompileDialect(recorder) });
+  const database = {
+    db: db as any,
+    dialect: new SqlDialect('oracle'),
+    describe: 'oracle-compile',
+    ping: async () => true,
+    close: async () => {},
+  };
+
+  beforeEach(() => recorder.clear());
+
+  it('pages payments with offset/fetch and reads the network as known at a moment', async () => {
+    const period = await periodRef(db, '2026-03');
+    await loadPeriodInputs(db, period, { knownAt: new Date('2026-06-01T00:00:00Z') });
+    const all = recorder.sql.join('\n');
+    expect(all).not.toMatch(/\blimit\b/i);
+    expect(all).not.toMatch(/\breturning\b/i);
+    expect(all).not.toMatch(/with recursive/i);
+    const payments = recorder.sql.find((s) => s.includes('"premium_payment"'))!;
+    expect(payments).toMatch(/offset :\d+ rows fetch (first|next) :\d+ rows only/i);
+    expect(payments).toContain('left join "policy_version" "pv"');
+    expect(
+      recorder.sql.some((s) => s.includes('"consultant_sponsor"') && s.includes('"superseded_at" >')),
+    ).toBe(true);
+  });
+
+  it('reads the ledger and the posted run with fetch next, never limit', async () => {
+    await postedRun(db, '2026-03');
+    await listAccruals(database, { periodCode: '2026-03', consultantId: 7, offset: 100, limit: 50 });
+    await postedTotals(db, 1);
+    for (const statement of recorder.sql) expect(statement).not.toMatch(/\blimit\b/i);
+    expect(recorder.sql[0]).toMatch(/fetch (first|next) :\d+ rows only/i);
+    expect(recorder.sql[1]).toMatch(/offset :\d+ rows fetch (first|next) :\d+ rows only/i);
+    expect(recorder.sql[2]).toMatch(/sum\("amount"\)/);
+  });
+});
