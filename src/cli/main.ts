@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { HUB_VERSION } from '../api/version';
 import { registerDbCommands } from './commands/db';
 import { registerDemoCommands } from './commands/demo';
+import { registerExchangeCommands } from './commands/exchange';
 import { registerServeCommands } from './commands/serve';
 
 export function buildProgram(): Command {
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
   registerDbCommands(program);
   registerDemoCommands(program);
   registerServeCommands(program);
+  registerExchangeCommands(program);
   return program;
 }
 

@@ -78,6 +78,29 @@ describe('ecspert start on an empty embedded database', () => {
     expect(front.headers.get('location')).toBe('/docs');
   });
 
+  it('exchanges with the sandbox insurers by itself: registers out, documents in and applied', async () => {
+    const applied = async (insurer: string) =>
+      (
+        (await (
+          await fetch(`http://127.0.0.1:${port}/api/exchange/messages?status=applied&insurer=${insurer}`)
+        ).json()) as { total: number }
+      ).total;
+    const sent = async (insurer: string) =>
+      (
+        (await (
+          await fetch(`http://127.0.0.1:${port}/api/exchange/messages?status=sent&insurer=${insurer}`)
+        ).json()) as { total: number }
+      ).total;
+    const until = Date.now() + 60_000;
+    while (Date.now() < until && ((await applied('KARPATY')) < 3 || (await sent('DNIPRO_LIFE')) < 1)) {
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(await sent('DNIPRO_LIFE')).toBeGreaterThanOrEqual(1);
+    expect(await sent('KARPATY')).toBeGreaterThanOrEqual(1);
+    expect(await applied('KARPATY')).toBeGreaterThanOrEqual(3);
+    expect(output).toMatch(/sandbox DNIPRO_LIFE +sftp:\/\/agency@127\.0\.0\.1:\d+/);
+  }, 70_000);
+
   it('stops cleanly on Ctrl+C', async () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGINT');

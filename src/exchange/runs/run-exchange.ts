@@ -90,6 +90,17 @@ export async function runExchange(
       return received;
     },
   };
+  // A channel that fails now is tried again next run; what did come in is still processed.
+  const attempt = async (what: string, work: () => Promise<void>) => {
+    try {
+      await work();
+    } catch (error) {
+      const message = (error as Error)?.message ?? String(error);
+      report.receiveFailures.push({ name: what, error: message });
+      deps.logger?.warn({ insurer: code, what, error: message }, 'exchange step failed; retried next run');
+      step(`${what}: ${message}`);
+    }
+  };
   try {
     if (options.dryRun) {
       const preview = await previewRegister(deps, adapter, insurerId, today);
@@ -146,9 +157,11 @@ export async function runExchange(
         .orderBy('r.id')
         .execute();
       if (unanswered.length) {
-        await hooks.pollRegisterAnswers(
-          context,
-          unanswered.map((r) => ({ registerNo: r.register_no, externalId: r.external_id! })),
+        await attempt('register answers', () =>
+          hooks.pollRegisterAnswers!(
+            context,
+            unanswered.map((r) => ({ registerNo: r.register_no, externalId: r.external_id! })),
+          ),
         );
       }
     }
@@ -166,15 +179,10 @@ export async function runExchange(
       );
     }
     if (hooks.pull) {
-      await hooks.pull(context);
+      await attempt('documents', () => hooks.pull!(context));
       step(`took in ${report.received.length} document(s)`);
     }
     report.processed = await processPending(deps, code);
-    for (const p of report.processed) {
-      step(
-        `${p.file}: ${p.status}, ${p.applied} applied, ${p.unchanged} unchanged, ${p.rowIssues} row issue(s)`,
-      );
-    }
     return report;
   } finally {
     await sftp?.close().catch(() => undefined);

@@ -1,0 +1,414 @@
+/**
+ * The exchange over HTTP: the message store (list, one message with its trail and row issues, its
+ * raw bytes, replay), reconciliation mismatches (list, resolve) and exchange runs (start one).
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { JobQueue } from '../../../jobs';
+import { enqueueExchangeRun, listAdapters, MESSAGE_REPLAY } from '../../../exchange/exchange-jobs';
+import { findMessage, listMessages, messageTrail, readPayload } from '../../../exchange/message-store';
+import { replayMessage } from '../../../exchange/pipeline';
+import { fetchPage, type PageQuery, pageEnvelopeSchema, pageQuerySchema } from '../../paging';
+
+export interface ExchangeRouteOptions {
+  secretsDir: string;
+  /** When given, replays and runs go to the background queue; otherwise replays run in the request. */
+  jobs?: JobQueue;
+}
+
+const messageSchema = {
+  $id: 'ExchangeMessage',
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    insurerCode: { type: ['string', 'null'] },
+    channel: { type: 'string' },
+    direction: { type: 'string', enum: ['inbound', 'outbound'] },
+    messageType: { type: 'string' },
+    externalName: { type: ['string', 'null'], description: 'file name or document name' },
+    externalId: {
+      type: ['string', 'null'],
+      description: "the insurer's id: remote path, batch id, Message-ID",
+    },
+    sha256: { type: 'string' },
+    sizeBytes: { type: 'integer' },
+    status: { type: 'string' },
+    statusReason: {},
+    replayOfId: { type: ['integer', 'null'] },
+    attempts: { type: 'integer' },
+    receivedAt: { type: 'string', format: 'date-time' },
+    processedAt: { type: ['string', 'null'], format: 'date-time' },
+  },
+} as const;
+
+const mismatchSchema = {
+  $id: 'Mismatch',
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    insurerCode: { type: 'string' },
+    kind: { type: 'string' },
+    policyNumber: { type: ['string', 'null'] },
+    field: { type: ['string', 'null'] },
+    insurerValue: { type: ['string', 'null'] },
+    ourValue: { type: ['string', 'null'] },
+    details: { type: ['string', 'null'] },
+    sourceMessageId: { type: ['integer', 'null'] },
+    sourceRow: { type: ['integer', 'null'] },
+    status: { type: 'string', enum: ['open', 'resolved', 'dismissed'] },
+    resolution: { type: ['string', 'null'] },
+    resolvedBy: { type: ['string', 'null'] },
+    resolvedAt: { type: ['string', 'null'], format: 'date-time' },
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+const idParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'integer', minimum: 1 } },
+} as const;
+
+export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsync {
+  return async (app) => {
+    app.addSchema(messageSchema);
+    app.addSchema(mismatchSchema);
+
+    app.get<{
+      Querystring: PageQuery & {
+        status?: string;
+        insurer?: string;
+        direction?: 'inbound' | 'outbound';
+        messageType?: string;
+      };
+    }>(
+      '/api/exchange/messages',
+      {
+        schema: {
+          tags: ['exchange'],
+          summary: 'Stored messages, newest first',
+          querystring: pageQuerySchema({
+            status: {
+              type: 'string',
+              enum: ['received', 'parsed', 'mapped', 'applied', 'quarantined', 'failed', 'sent', 'built'],
+            },
+            insurer: { type: 'string' },
+            direction: { type: 'string', enum: ['inbound', 'outbound'] },
+            messageType: { type: 'string' },
+          }),
+          response: { 200: pageEnvelopeSchema({ $ref: 'ExchangeMessage#' }), 400: { $ref: 'ApiError#' } },
+        },
+      },
+      async (request) => {
+        const { page, pageSize, status, insurer, direction, messageType } = request.query;
+        const result = await listMessages(
+          app.database,
+          { status: status as never, insurerCode: insurer, direction, messageType },
+          { page, pageSize },
+        );
+        return { ...result, page, pageSize };
+      },
+    );
+
+    app.get<{ Params: { id: number } }>(
+      '/api/exchange/messages/:id',
+      {
+        schema: {
+          tags: ['exchange'],
+          summary: 'One message: what it is, its status trail and the rows it could not apply',
+          params: idParams,
+          response: {
+            200: {
+              type: 'object',
+              properties: {
+                message: { $ref: 'ExchangeMessage#' },
+                trail: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: {
+                      at: { type: 'string', format: 'date-time' },
+                      status: { type: 'string' },
+                      detail: { type: ['string', 'null'] },
+                    },
+                  },
+                },
+                rowIssues: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: {
+                      row: { type: ['integer', 'null'] },
+                      field: { type: ['string', 'null'] },
+                      kind: { type: 'string' },
+                      message: { type: 'string' },
+                      status: { type: 'string' },
+                    },
+                  },
+                },
+              },
+            },
+            404: { $ref: 'ApiError#' },
+          },
+        },
+      },
+      async (request, reply) => {
+        const message = await findMessage(app.database, request.params.id);
+        if (!message)
+          return reply.code(404).send({ error: 'not_found', message: `no message ${request.params.id}` });
+        const trail = (await messageTrail(app.database, message.id)).map((e) => ({
+          at: e.occurred_at,
+          status: e.status,
+          detail: e.detail,
+        }));
+        const issues = await app.database.db
+          .selectFrom('exchange_row_issue')
+          .select(['row_no as row', 'field', 'kind', 'message', 'status'])
+          .where('message_id', '=', message.id)
+          .orderBy('row_no')
+          .offset(0)
+          .fetch(1000)
+          .execute();
+        return { message, trail, rowIssues: issues };
+      },
+    );
+
+    app.get<{ Params: { id: number } }>(
+      '/api/exchange/messages/:id/payload',
+      {
+        schema: {
+          tags: ['exchange'],
+          summary: 'The raw bytes exactly as received or sent',
+          params: idParams,
+        },
+      },
+      async (request, reply) => {
+        const message = await findMessage(app.database, request.params.id);
+        if (!message)
+          return reply.code(404).send({ error: 'not_found', message: `no message ${request.params.id}` });
+        const bytes = await readPayload(app.database, message.id);
+        const name = (message.externalName ?? `message-${message.id}`).replace(/[^\w.-]/g, '_');
+        return reply
+          .header('content-type', message.contentType ?? 'application/octet-stream')
+          .header('content-disposition', `attachment; filename="${name}"`)
+          .send(bytes);
+      },
+    );
+
+    app.post<{ Params: { id: number } }>(
+      '/api/exchange/messages/:id/replay',
+      {
+        schema: {
+          tags: ['exchange'],
+          summary: 'Process a stored inbound message again from its raw bytes, without asking the insurer',
+          params: idParams,
+          response: {
+            200: { type: 'object', additionalProperties: true },
+            202: { type: 'object', additionalProperties: true },
+            404: { $ref: 'ApiError#' },
+            409: { $ref: 'ApiError#' },
+          },
+        },
+      },
+      async (request, reply) => {
+        const message = await findMessage(app.database, request.params.id);
+        if (!message)
+          return reply.code(404).send({ error: 'not_found', message: `no message ${request.params.id}` });
+        if (message.direction !== 'inbound')
+          return reply
+            .code(409)
+            .send({ error: 'conflict', message: 'only inbound messages are replayed into the core' });
+        if (options.jobs) {
+          const job = await options.jobs.enqueue(
+            MESSAGE_REPLAY,
+            { messageId: message.id },
+            { key: `replay:${message.id}` },
+          );
+          return reply.code(202).send({ queued: true, jobId: job.id, duplicate: job.duplicate });
+        }
+        return replayMessage(
+          { database: app.database, secretsDir: options.secretsDir, logger: app.log as never },
+          message.id,
+        );
+      },
+    );
+
+    app.post<{ Body: { insurer: string } }>(
+      '/api/exchange/runs',
+      {
+        schema: {
+          tags: ['exchange'],
+          summary: 'Start an exchange run with an insurer in the background',
+          body: {
+            type: 'object',
+            required: ['insurer'],
+            additionalProperties: false,
+            properties: { insurer: { type: 'string', examples: ['DNIPRO_LIFE'] } },
+          },
+          response: {
+            202: {
+              type: 'object',
+              properties: { jobId: { type: 'string' }, duplicate: { type: 'boolean' } },
+            },
+            400: { $ref: 'ApiError#' },
+            503: { $ref: 'ApiError#' },
+          },
+        },
+      },
+      async (request, reply) => {
+        if (!listAdapters().includes(request.body.insurer)) {
+          return reply
+            .code(400)
+            .send({
+              error: 'bad_request',
+              message: `no adapter for ${request.body.insurer}`,
+              details: [{ field: 'body.insurer', message: `one of ${listAdapters().join(', ')}` }],
+            });
+        }
+        if (!options.jobs)
+          return reply.code(503).send({ error: 'unavailable', message: 'no job queue runs in this process' });
+        const job = await enqueueExchangeRun(options.jobs, request.body.insurer);
+        return reply.code(202).send({ jobId: job.id, duplicate: job.duplicate });
+      },
+    );
+
+    app.get<{ Querystring: PageQuery & { status?: string; kind?: string; insurer?: string } }>(
+      '/api/exchange/mismatches',
+      {
+        schema: {
+          tags: ['exchange'],
+          summary: "Differences between an insurer's view and ours, for review",
+          querystring: pageQuerySchema({
+            status: { type: 'string', enum: ['open', 'resolved', 'dismissed'] },
+            kind: { type: 'string' },
+            insurer: { type: 'string' },
+          }),
+          response: { 200: pageEnvelopeSchema({ $ref: 'Mismatch#' }), 400: { $ref: 'ApiError#' } },
+        },
+      },
+      async (request) => {
+        const { status, kind, insurer } = request.query;
+        const base = () => {
+          let q = app.database.db
+            .selectFrom('mismatch as m')
+            .innerJoin('insurer as i', 'i.id', 'm.insurer_id');
+          if (status) q = q.where('m.status', '=', status as never);
+          if (kind) q = q.where('m.kind', '=', kind as never);
+          if (insurer) q = q.where('i.code', '=', insurer);
+          return q;
+        };
+        return fetchPage(
+          request.query,
+          base()
+            .select([
+              'm.id',
+              'i.code as insurerCode',
+              'm.kind',
+              'm.policy_number as policyNumber',
+              'm.field',
+              'm.insurer_value as insurerValue',
+              'm.our_value as ourValue',
+              'm.details',
+              'm.source_message_id as sourceMessageId',
+              'm.source_row as sourceRow',
+              'm.status',
+              'm.resolution',
+              'm.resolved_by as resolvedBy',
+              'm.resolved_at as resolvedAt',
+              'm.created_at as createdAt',
+            ])
+            .orderBy('m.created_at', 'desc')
+            .orderBy('m.id', 'desc'),
+          base().select((eb) => eb.fn.countAll().as('total')),
+        );
+      },
+    );
+
+    app.post<{
+      Params: { id: number };
+      Body: { status: 'resolved' | 'dismissed'; resolution: string; by: string };
+    }>(
+      '/api/exchange/mismatches/:id/resolve',
+      {
+        schema: {
+          tags: ['exchange'],
+          summary: 'Close a mismatch with what was decided; the decision is kept in the audit log',
+          params: idParams,
+          body: {
+            type: 'object',
+            required: ['status', 'resolution', 'by'],
+            additionalProperties: false,
+            properties: {
+              status: { type: 'string', enum: ['resolved', 'dismissed'] },
+              resolution: { type: 'string', minLength: 3, maxLength: 2000 },
+              by: { type: 'string', minLength: 1, maxLength: 100 },
+            },
+          },
+          response: { 200: { $ref: 'Mismatch#' }, 404: { $ref: 'ApiError#' }, 409: { $ref: 'ApiError#' } },
+        },
+      },
+      async (request, reply) => {
+        const { db, dialect } = app.database;
+        const before = await db
+          .selectFrom('mismatch')
+          .selectAll()
+          .where('id', '=', request.params.id)
+          .executeTakeFirst();
+        if (!before)
+          return reply.code(404).send({ error: 'not_found', message: `no mismatch ${request.params.id}` });
+        if (before.status !== 'open')
+          return reply
+            .code(409)
+            .send({ error: 'conflict', message: `mismatch ${before.id} is already ${before.status}` });
+        const at = new Date();
+        await db.transaction().execute(async (trx) => {
+          await trx
+            .updateTable('mismatch')
+            .set({
+              status: request.body.status,
+              resolution: request.body.resolution,
+              resolved_by: request.body.by,
+              resolved_at: at,
+            })
+            .where('id', '=', before.id)
+            .execute();
+          await trx
+            .insertInto('audit_log')
+            .values({
+              occurred_at: at,
+              actor: request.body.by,
+              action: `mismatch.${request.body.status}`,
+              entity_kind: 'mismatch',
+              entity_id: String(before.id),
+              before_state: dialect.json({ status: before.status }),
+              after_state: dialect.json({ status: request.body.status }),
+              reason: request.body.resolution,
+            })
+            .execute();
+        });
+        const row = await db
+          .selectFrom('mismatch as m')
+          .innerJoin('insurer as i', 'i.id', 'm.insurer_id')
+          .select([
+            'm.id',
+            'i.code as insurerCode',
+            'm.kind',
+            'm.policy_number as policyNumber',
+            'm.field',
+            'm.insurer_value as insurerValue',
+            'm.our_value as ourValue',
+            'm.details',
+            'm.source_message_id as sourceMessageId',
+            'm.source_row as sourceRow',
+            'm.status',
+            'm.resolution',
+            'm.resolved_by as resolvedBy',
+            'm.resolved_at as resolvedAt',
+            'm.created_at as createdAt',
+          ])
+          .where('m.id', '=', before.id)
+          .executeTakeFirstOrThrow();
+        return row;
+      },
+    );
+  };
+}

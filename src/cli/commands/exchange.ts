@@ -1,0 +1,277 @@
+/**
+ * `ecspert adapter …`, `mapping …`, `exchange …`, `message …`, `sandbox …`: onboarding and running
+ * the exchange with insurers.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { Database } from '../../db';
+import { checkAdapter, loadAdapter, resolveSecret } from '../../exchange/adapter-config';
+import { isExchangeError } from '../../exchange/errors';
+import { listAdapters } from '../../exchange/exchange-jobs';
+import { collectMapping, mapMessage, resolveMessage } from '../../exchange/mapping';
+import { findMessage, listMessages, messageTrail } from '../../exchange/message-store';
+import {
+  type ExchangeDeps,
+  processPending,
+  type ProcessReport,
+  replayMessage,
+} from '../../exchange/pipeline';
+import { runExchange } from '../../exchange/runs';
+import { startLinkedSandbox } from '../../exchange/sandbox-link';
+import { verifyXml } from '../../exchange/signature';
+import { runSandbox } from '../../../test/sandbox';
+import { action, type CommandContext, createContext, UserError, withDatabase } from '../context';
+import { createProgress } from '../progress';
+
+function insurerCode(insurer: string): string {
+  try {
+    return loadAdapter(insurer).insurer.code;
+  } catch (error) {
+    throw new UserError(`${(error as Error).message} (adapters: ${listAdapters().join(', ')})`);
+  }
+}
+
+function deps(context: CommandContext, database: Database): ExchangeDeps {
+  return { database, secretsDir: context.config.secretsDir, logger: context.logger };
+}
+
+function printReport(report: ProcessReport): void {
+  console.log(
+    `${report.file}: ${report.status} — ${report.rows} row(s), ${report.applied} applied, ${report.unchanged} unchanged, ${report.rowIssues} row issue(s), ${report.mismatchesRaised} mismatch(es), ${report.recalculationsRequested} recalculation request(s)`,
+  );
+  for (const e of report.errors)
+    console.log(
+      `  ${e.kind}: ${e.file ?? ''}${e.row ? ` row ${e.row}` : ''}${e.field ? ` field '${e.field}'` : ''}: ${e.message}`,
+    );
+}
+
+/** The consultant codes the database knows, for a dry run's look-ups; null when there is nothing to ask. */
+async function consultantCodes(context: CommandContext): Promise<Set<string> | null> {
+  try {
+    return await withDatabase(context, async (database) => {
+      if (!(await database.dialect.tableExists(database.db, 'consultant'))) return null;
+      const rows = await database.db.selectFrom('consultant').select('code').execute();
+      return rows.length ? new Set(rows.map((r) => r.code)) : null;
+    });
+  } catch {
+    return null;
+  }
+}
+
+export function registerExchangeCommands(program: Command): void {
+  const adapter = program.command('adapter').description('insurer adapters: configuration, mappings, keys');
+  adapter
+    .command('list')
+    .description('list the adapters in adapters/')
+    .action(action(async () => void listAdapters().forEach((code) => console.log(code))));
+  adapter
+    .command('check <insurer>')
+    .description('check that the adapter, its mappings and the keys it refers to are valid and readable')
+    .action(
+      action(async (insurer: string) => {
+        const context = createContext();
+        const findings = checkAdapter(insurer, { secretsDir: context.config.secretsDir });
+        for (const f of findings)
+          console.log(`${f.level}: ${f.file}${f.path ? ` ${f.path}` : ''}: ${f.message}`);
+        const errors = findings.filter((f) => f.level === 'error').length;
+        console.log(
+          errors ? `${insurer}: ${errors} error(s)` : `${insurer}: ready (${findings.length} warning(s))`,
+        );
+        if (errors) process.exitCode = 1;
+      }),
+    );
+
+  program
+    .command('mapping')
+    .description('declarative mappings between insurer files and canonical records')
+    .command('try <insurer> <message> <file>')
+    .description(
+      'dry run: print the canonical records of a sample file and every error with row and field; writes nothing',
+    )
+    .option('--json', 'print the records as JSON lines')
+    .action(
+      action(async (insurer: string, message: string, file: string, options: { json?: boolean }) => {
+        const context = createContext();
+        if (!fs.existsSync(file)) throw new UserError(`${file}: no such file`);
+        const resolved = resolveMessage(insurer, message);
+        let payload = fs.readFileSync(file);
+        if (resolved.config.signed) {
+          try {
+            const certificatePem = resolveSecret(resolved.adapter.signature!.verifyWith!, {
+              secretsDir: context.config.secretsDir,
+            });
+            payload = Buffer.from(
+              verifyXml(payload, { certificatePem, file: path.basename(file) }).signedXml,
+              'utf8',
+            );
+            console.log(`signature: valid (${resolved.adapter.signature!.verifyWith})`);
+          } catch (error) {
+            if (!isExchangeError(error)) throw error;
+            console.log(`signature: ${error.message}`);
+            console.log('the file would be quarantined; nothing of it would be applied');
+            process.exitCode = 1;
+            return;
+          }
+        }
+        const knownConsultants = await consultantCodes(context);
+        if (!knownConsultants)
+          console.log('consultant codes not checked: the database has no consultants yet');
+        const progress = createProgress();
+        const size = payload.length;
+        const result = await collectMapping(
+          mapMessage(resolved, payload, {
+            fileName: path.basename(file),
+            lookups: knownConsultants
+              ? { consultant: (code: string) => (knownConsultants.has(code) ? code : null) }
+              : undefined,
+            onProgress: (p) =>
+              progress.update('mapping', p.bytes ?? p.rows, p.bytes !== undefined ? size : p.rows),
+          }),
+        );
+        progress.stop();
+        for (const r of result.records) {
+          console.log(
+            options.json ? JSON.stringify(r.record) : `row ${r.rowNo}: ${JSON.stringify(r.record)}`,
+          );
+        }
+        for (const f of result.findings)
+          console.log(`finding: row ${f.row} field '${f.field}' '${f.value}': ${f.message}`);
+        for (const e of result.errors)
+          console.log(
+            `error: ${e.file ?? ''}${e.row ? ` row ${e.row}` : ''}${e.field ? ` field '${e.field}'` : ''}: ${e.detail}`,
+          );
+        const policy = resolved.config.badRowPolicy ?? 'quarantine-row';
+        const accepted = !result.fileError && (policy === 'quarantine-row' || result.errors.length === 0);
+        console.log(
+          `${result.rows} row(s): ${result.records.length} valid, ${result.errors.length} error(s), ${result.findings.length} finding(s); ` +
+            `${accepted ? 'would be applied' : 'would be quarantined'} (${policy}, ${resolved.mapping.path})`,
+        );
+        if (!accepted) process.exitCode = 1;
+      }),
+    );
+
+  const exchange = program.command('exchange').description('exchange runs with insurers');
+  exchange
+    .command('run <insurer>')
+    .description('send registers, take in what the insurer has for us, and process it')
+    .option('--dry-run', 'say what would be sent and what is waiting, change nothing')
+    .option('--sandbox', "talk to the sandbox insurer (started here) instead of the insurer's servers")
+    .action(
+      action(async (insurer: string, options: { dryRun?: boolean; sandbox?: boolean }) => {
+        const context = createContext();
+        const code = insurerCode(insurer);
+        await withDatabase(context, async (database) => {
+          const sandbox = options.sandbox
+            ? await startLinkedSandbox(code, context.config.dataDir, context.config.secretsDir)
+            : null;
+          if (sandbox) console.log(`sandbox ${code} at ${sandbox.url}`);
+          try {
+            const report = await runExchange(deps(context, database), code, {
+              dryRun: options.dryRun,
+              overrides: sandbox?.overrides,
+              onStep: (line) => console.log(line),
+            });
+            for (const r of report.processed) printReport(r);
+            for (const f of report.receiveFailures)
+              console.log(`not taken in (retried next run): ${f.name}: ${f.error}`);
+          } finally {
+            await sandbox?.close();
+          }
+        });
+      }),
+    );
+  exchange
+    .command('process')
+    .description('process every received message not processed yet')
+    .option('--insurer <code>', 'only this insurer')
+    .action(
+      action(async (options: { insurer?: string }) => {
+        const context = createContext();
+        await withDatabase(context, async (database) => {
+          const reports = await processPending(
+            deps(context, database),
+            options.insurer ? insurerCode(options.insurer) : undefined,
+          );
+          for (const r of reports) printReport(r);
+          console.log(`${reports.length} message(s) processed`);
+        });
+      }),
+    );
+
+  const message = program.command('message').description('the message store: everything received and sent');
+  message
+    .command('list')
+    .description('list stored messages, newest first')
+    .option('--status <status>', 'received, applied, quarantined, failed, sent …')
+    .option('--insurer <code>')
+    .option('--page <n>', 'page number', '1')
+    .option('--page-size <n>', 'messages per page', '50')
+    .action(
+      action(async (options: { status?: string; insurer?: string; page: string; pageSize: string }) => {
+        const context = createContext();
+        await withDatabase(context, async (database) => {
+          const page = {
+            page: Math.max(1, Number(options.page) || 1),
+            pageSize: Math.min(500, Math.max(1, Number(options.pageSize) || 50)),
+          };
+          const { items, total } = await listMessages(
+            database,
+            { status: options.status as never, insurerCode: options.insurer },
+            page,
+          );
+          for (const m of items) {
+            console.log(
+              `${m.id}\t${m.receivedAt.toISOString()}\t${m.insurerCode}\t${m.direction}\t${m.messageType}\t${m.status}\t${m.externalName ?? ''}`,
+            );
+          }
+          console.log(
+            `page ${page.page} of ${Math.max(1, Math.ceil(total / page.pageSize))} (${total} message(s))`,
+          );
+        });
+      }),
+    );
+  message
+    .command('show <id>')
+    .description('one message: what it is, its status trail and its reasons')
+    .action(
+      action(async (id: string) => {
+        const context = createContext();
+        await withDatabase(context, async (database) => {
+          const m = await findMessage(database, Number(id));
+          if (!m) throw new UserError(`no message ${id}`);
+          console.log(JSON.stringify({ ...m, statusReason: undefined }, null, 2));
+          for (const e of await messageTrail(database, m.id))
+            console.log(
+              `${new Date(e.occurred_at).toISOString()} ${e.status}${e.detail ? `: ${e.detail}` : ''}`,
+            );
+          if (m.statusReason) console.log(JSON.stringify(m.statusReason, null, 2));
+        });
+      }),
+    );
+  message
+    .command('replay <id>')
+    .description('process a stored message again from its raw bytes, without asking the insurer')
+    .action(
+      action(async (id: string) => {
+        const context = createContext();
+        await withDatabase(context, async (database) =>
+          printReport(await replayMessage(deps(context, database), Number(id))),
+        );
+      }),
+    );
+
+  program
+    .command('sandbox <insurer>')
+    .description('run a sandbox insurer on this machine (SFTP or REST, as its spec says) until Ctrl+C')
+    .action(
+      action(async (insurer: string) => {
+        const context = createContext();
+        const sandbox = await runSandbox(insurer, { workDir: path.join(context.config.dataDir, 'sandbox') });
+        const stop = () => void sandbox.close();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        await sandbox.closed;
+      }),
+    );
+}
