@@ -23,3 +23,18 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; then
 fi
 redis-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG || fail "Redis at 127.0.0.1:6379 does not answer"
 echo "Redis answers"
+
+# Tools the document tests use: poppler (pdftoppm, pdftotext, pdffonts) and Ukrainian OCR, to read
+# acts of completed work as a person would.
+need=()
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+command -v tesseract >/dev/null 2>&1 || need+=(tesseract-ocr)
+[ -n "$(ls /usr/share/tesseract-ocr/*/tessdata/ukr.traineddata 2>/dev/null)" ] || need+=(tesseract-ocr-ukr)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing ${need[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null \
+    || fail "cannot install ${need[*]} from Debian's packages"
+fi
+command -v pdftoppm >/dev/null && command -v tesseract >/dev/null || fail "poppler-utils or tesseract missing"
+tesseract --list-langs 2>/dev/null | grep -qx ukr || fail "tesseract has no Ukrainian language data"
+echo "poppler and tesseract (ukr) present"
