@@ -62,6 +62,25 @@ const mismatchSchema = {
   },
 } as const;
 
+/** The columns of a mismatch as the API shows it. */
+const MISMATCH_COLUMNS = [
+  'm.id',
+  'i.code as insurerCode',
+  'm.kind',
+  'm.policy_number as policyNumber',
+  'm.field',
+  'm.insurer_value as insurerValue',
+  'm.our_value as ourValue',
+  'm.details',
+  'm.source_message_id as sourceMessageId',
+  'm.source_row as sourceRow',
+  'm.status',
+  'm.resolution',
+  'm.resolved_by as resolvedBy',
+  'm.resolved_at as resolvedAt',
+  'm.created_at as createdAt',
+] as const;
+
 const idParams = {
   type: 'object',
   required: ['id'],
@@ -256,13 +275,11 @@ export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsyn
       },
       async (request, reply) => {
         if (!listAdapters().includes(request.body.insurer)) {
-          return reply
-            .code(400)
-            .send({
-              error: 'bad_request',
-              message: `no adapter for ${request.body.insurer}`,
-              details: [{ field: 'body.insurer', message: `one of ${listAdapters().join(', ')}` }],
-            });
+          return reply.code(400).send({
+            error: 'bad_request',
+            message: `no adapter for ${request.body.insurer}`,
+            details: [{ field: 'body.insurer', message: `one of ${listAdapters().join(', ')}` }],
+          });
         }
         if (!options.jobs)
           return reply.code(503).send({ error: 'unavailable', message: 'no job queue runs in this process' });
@@ -298,26 +315,7 @@ export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsyn
         };
         return fetchPage(
           request.query,
-          base()
-            .select([
-              'm.id',
-              'i.code as insurerCode',
-              'm.kind',
-              'm.policy_number as policyNumber',
-              'm.field',
-              'm.insurer_value as insurerValue',
-              'm.our_value as ourValue',
-              'm.details',
-              'm.source_message_id as sourceMessageId',
-              'm.source_row as sourceRow',
-              'm.status',
-              'm.resolution',
-              'm.resolved_by as resolvedBy',
-              'm.resolved_at as resolvedAt',
-              'm.created_at as createdAt',
-            ])
-            .orderBy('m.created_at', 'desc')
-            .orderBy('m.id', 'desc'),
+          base().select(MISMATCH_COLUMNS).orderBy('m.created_at', 'desc').orderBy('m.id', 'desc'),
           base().select((eb) => eb.fn.countAll().as('total')),
         );
       },
@@ -388,23 +386,7 @@ export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsyn
         const row = await db
           .selectFrom('mismatch as m')
           .innerJoin('insurer as i', 'i.id', 'm.insurer_id')
-          .select([
-            'm.id',
-            'i.code as insurerCode',
-            'm.kind',
-            'm.policy_number as policyNumber',
-            'm.field',
-            'm.insurer_value as insurerValue',
-            'm.our_value as ourValue',
-            'm.details',
-            'm.source_message_id as sourceMessageId',
-            'm.source_row as sourceRow',
-            'm.status',
-            'm.resolution',
-            'm.resolved_by as resolvedBy',
-            'm.resolved_at as resolvedAt',
-            'm.created_at as createdAt',
-          ])
+          .select(MISMATCH_COLUMNS)
           .where('m.id', '=', before.id)
           .executeTakeFirstOrThrow();
         return row;
