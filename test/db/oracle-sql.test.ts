@@ -226,3 +226,23 @@ describe('Oracle SQL of the exchange: message store and applying records', () =>
     }
   });
 });
+
+describe('Oracle SQL of bulk inserts', () => {
+  it('binds rows value by value, 500 rows per insert, without PostgreSQL JSON functions', async () => {
+    const { database, recorder } = oracleDatabase();
+    const rows = Array.from({ length: 1200 }, (_, i) => ({
+      person_kind: 'individual',
+      full_name: `Особа ${i}`,
+      tax_number: String(3_000_000_000 + i),
+      created_at: new Date('2026-10-01T00:00:00Z'),
+    }));
+    await database.dialect.bulkInsert(database.db, 'person', rows);
+    expectOracleSql(recorder.sql);
+    expect(recorder.sql).toHaveLength(3);
+    expect(recorder.sql.every((s) => s.startsWith('insert into "person" ("person_kind", "full_name"'))).toBe(
+      true,
+    );
+    expect(recorder.sql.join('\n')).not.toMatch(/json_populate_recordset/);
+    expect(recorder.statements.map((s) => s.parameters.length)).toEqual([2000, 2000, 800]);
+  });
+});

@@ -2,7 +2,7 @@
  * What applying mapped records to the core needs: the transaction, who sent them, when, and from
  * which stored message; and what it reports back: rows it could not apply, and mismatches raised.
  */
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Expression, Kysely, SqlBool } from 'kysely';
 import type { DB, RowIssueKind, SqlDialect } from '../../db';
 
 export interface ApplyContext {
@@ -58,4 +58,23 @@ export function mergeOutcomes(a: ApplyOutcome, b: ApplyOutcome): ApplyOutcome {
 /** Splits work into chunks so that one query never carries more than a few thousand binds. */
 export function* chunks<T>(items: T[], size: number): Generator<T[]> {
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}
+
+/** Rows per look-up statement and per bulk insert: big enough that round trips stop mattering. */
+export const LOOKUP_BATCH = 5000;
+
+/**
+ * `column in (…)` for a long list in one statement: Oracle refuses more than 1000 items in one IN
+ * list, so longer lists become `(column in (…1000) or column in (…))`.
+ */
+export function inList(
+  eb: ExpressionBuilder<any, any>,
+  column: string,
+  values: readonly unknown[],
+): Expression<SqlBool> {
+  if (values.length <= 1000) return eb(column, 'in', values as unknown[]);
+  const parts: Expression<SqlBool>[] = [];
+  for (let i = 0; i < values.length; i += 1000)
+    parts.push(eb(column, 'in', values.slice(i, i + 1000) as unknown[]));
+  return eb.or(parts);
 }

@@ -1,7 +1,7 @@
 /** Bulk look-ups of what mapped records refer to: products, consultants, policies, persons. */
 import type { CanonicalPerson } from '../canonical';
 import type { PolicyVersionTable } from '../../db';
-import { type ApplyContext, chunks } from './context';
+import { type ApplyContext, chunks, inList, LOOKUP_BATCH } from './context';
 
 export interface ProductRef {
   id: number;
@@ -31,19 +31,31 @@ export async function productsOf(ctx: ApplyContext): Promise<Map<string, Product
   return products;
 }
 
+/** Consultant ids by code (null: unknown) already looked up in this apply; a long file names the same
+ * few thousand consultants again and again. */
+const consultantCache = new WeakMap<ApplyContext, Map<string, number | null>>();
+
 export async function consultantsByCode(
   ctx: ApplyContext,
   codes: Iterable<string>,
 ): Promise<Map<string, number>> {
-  const found = new Map<string, number>();
-  for (const part of chunks([...new Set(codes)], 1000)) {
-    if (!part.length) continue;
+  let cache = consultantCache.get(ctx);
+  if (!cache) consultantCache.set(ctx, (cache = new Map()));
+  const wanted = new Set(codes);
+  const missing = [...wanted].filter((code) => !cache.has(code));
+  for (const part of chunks(missing, LOOKUP_BATCH)) {
     const rows = await ctx.trx
       .selectFrom('consultant')
       .select(['id', 'code'])
-      .where('code', 'in', part)
+      .where((eb) => inList(eb, 'code', part))
       .execute();
-    for (const r of rows) found.set(r.code, Number(r.id));
+    for (const code of part) cache.set(code, null);
+    for (const r of rows) cache.set(r.code, Number(r.id));
+  }
+  const found = new Map<string, number>();
+  for (const code of wanted) {
+    const id = cache.get(code);
+    if (id !== null && id !== undefined) found.set(code, id);
   }
   return found;
 }
@@ -53,13 +65,13 @@ export async function policiesByNumber(
   numbers: Iterable<string>,
 ): Promise<Map<string, { id: number; productId: number }>> {
   const found = new Map<string, { id: number; productId: number }>();
-  for (const part of chunks([...new Set(numbers)], 1000)) {
+  for (const part of chunks([...new Set(numbers)], LOOKUP_BATCH)) {
     if (!part.length) continue;
     const rows = await ctx.trx
       .selectFrom('policy')
       .select(['id', 'number', 'product_id'])
       .where('insurer_id', '=', ctx.insurerId)
-      .where('number', 'in', part)
+      .where((eb) => inList(eb, 'number', part))
       .execute();
     for (const r of rows) found.set(r.number, { id: Number(r.id), productId: Number(r.product_id) });
   }
@@ -71,12 +83,12 @@ export type VersionRow = Omit<PolicyVersionTable, 'id'> & { id: number };
 /** Every version of the given policies, by policy, in the order they were recorded. */
 export async function versionsOf(ctx: ApplyContext, policyIds: number[]): Promise<Map<number, VersionRow[]>> {
   const byPolicy = new Map<number, VersionRow[]>();
-  for (const part of chunks(policyIds, 1000)) {
+  for (const part of chunks(policyIds, LOOKUP_BATCH)) {
     if (!part.length) continue;
     const rows = await ctx.trx
       .selectFrom('policy_version')
       .selectAll()
-      .where('policy_id', 'in', part)
+      .where((eb) => inList(eb, 'policy_id', part))
       .orderBy('version_no')
       .execute();
     for (const r of rows) {
@@ -117,12 +129,12 @@ export async function ensurePersons(
   const withTax = [...unique.values()].filter((p) => p.taxNumber);
   for (const part of chunks(
     withTax.map((p) => p.taxNumber!),
-    1000,
+    LOOKUP_BATCH,
   )) {
     const rows = await ctx.trx
       .selectFrom('person')
       .select(['id', 'tax_number'])
-      .where('tax_number', 'in', part)
+      .where((eb) => inList(eb, 'tax_number', part))
       .orderBy('id')
       .execute();
     for (const r of rows) if (!ids.has(`tax:${r.tax_number}`)) ids.set(`tax:${r.tax_number}`, Number(r.id));
@@ -139,26 +151,25 @@ export async function ensurePersons(
     if (row) ids.set(personKey(p), Number(row.id));
   }
   const missing = [...unique].filter(([key]) => !ids.has(key));
-  for (const part of chunks(missing, 1000)) {
-    await ctx.trx
-      .insertInto('person')
-      .values(
-        part.map(([, p]) => ({
-          person_kind: p.kind,
-          full_name: p.fullName,
-          tax_number: p.taxNumber,
-          company_code: null,
-          birth_date: p.birthDate,
-          created_at: ctx.recordedAt,
-        })),
-      )
-      .execute();
+  for (const part of chunks(missing, LOOKUP_BATCH)) {
+    await ctx.dialect.bulkInsert(
+      ctx.trx,
+      'person',
+      part.map(([, p]) => ({
+        person_kind: p.kind,
+        full_name: p.fullName,
+        tax_number: p.taxNumber,
+        company_code: null,
+        birth_date: p.birthDate,
+        created_at: ctx.recordedAt,
+      })),
+    );
     const taxNumbers = part.map(([, p]) => p.taxNumber).filter((t): t is string => !!t);
     if (taxNumbers.length) {
       const rows = await ctx.trx
         .selectFrom('person')
         .select(['id', 'tax_number'])
-        .where('tax_number', 'in', taxNumbers)
+        .where((eb) => inList(eb, 'tax_number', taxNumbers))
         .orderBy('id')
         .execute();
       for (const r of rows) if (!ids.has(`tax:${r.tax_number}`)) ids.set(`tax:${r.tax_number}`, Number(r.id));

@@ -12,7 +12,9 @@ import {
   type ApplyOutcome,
   chunks,
   emptyOutcome,
+  inList,
   type Located,
+  LOOKUP_BATCH,
   mergeOutcomes,
 } from './context';
 import {
@@ -27,7 +29,7 @@ import {
 import { changedFacts, factsOf, insertVersions, type NewVersion, type VersionFacts } from './policy-versions';
 import { type MismatchInput, raiseMismatches, requestRecalculation } from './reconciliation';
 
-const CHUNK = 1000;
+const CHUNK = LOOKUP_BATCH;
 
 function isoDay(at: Date): string {
   return at.toISOString().slice(0, 10);
@@ -68,12 +70,12 @@ async function applyChunk(ctx: ApplyContext, items: Located<CanonicalPolicy>[]):
   );
   const applicationNumbers = usable.map((i) => i.record.applicationNumber).filter((n): n is string => !!n);
   const applications = new Map<string, { id: number; status: string; policy_id: number | null }>();
-  for (const part of chunks([...new Set(applicationNumbers)], 1000)) {
+  for (const part of chunks([...new Set(applicationNumbers)], LOOKUP_BATCH)) {
     const rows = await ctx.trx
       .selectFrom('application')
       .select(['id', 'number', 'status', 'policy_id'])
       .where('insurer_id', '=', ctx.insurerId)
-      .where('number', 'in', part)
+      .where((eb) => inList(eb, 'number', part))
       .execute();
     for (const r of rows)
       applications.set(r.number, { id: Number(r.id), status: r.status, policy_id: r.policy_id });
@@ -88,20 +90,19 @@ async function applyChunk(ctx: ApplyContext, items: Located<CanonicalPolicy>[]):
   for (const item of usable)
     if (!known.has(item.record.policyNumber)) newOnes.set(item.record.policyNumber, item);
   if (newOnes.size) {
-    await ctx.trx
-      .insertInto('policy')
-      .values(
-        [...newOnes.values()].map(({ record }) => ({
-          insurer_id: ctx.insurerId,
-          number: record.policyNumber,
-          product_id: products.get(record.productCode)!.id,
-          application_id: record.applicationNumber
-            ? (applications.get(record.applicationNumber)?.id ?? null)
-            : null,
-          created_at: ctx.recordedAt,
-        })),
-      )
-      .execute();
+    await ctx.dialect.bulkInsert(
+      ctx.trx,
+      'policy',
+      [...newOnes.values()].map(({ record }) => ({
+        insurer_id: ctx.insurerId,
+        number: record.policyNumber,
+        product_id: products.get(record.productCode)!.id,
+        application_id: record.applicationNumber
+          ? (applications.get(record.applicationNumber)?.id ?? null)
+          : null,
+        created_at: ctx.recordedAt,
+      })),
+    );
   }
   const policies = newOnes.size
     ? await policiesByNumber(

@@ -91,10 +91,5 @@ export async function insertVersions(
       source_message_id: ctx.messageId,
     };
   });
-  for (let i = 0; i < rows.length; i += 500) {
-    await ctx.trx
-      .insertInto('policy_version')
-      .values(rows.slice(i, i + 500))
-      .execute();
-  }
+  await ctx.dialect.bulkInsert(ctx.trx, 'policy_version', rows);
 }

@@ -3,7 +3,7 @@
  * Both are idempotent: the same difference found again (a re-delivery, a replay) is not raised twice.
  */
 import type { MismatchKind } from '../../db';
-import type { ApplyContext } from './context';
+import { type ApplyContext, inList, LOOKUP_BATCH } from './context';
 
 export interface MismatchInput {
   kind: MismatchKind;
@@ -24,39 +24,39 @@ export async function raiseMismatches(ctx: ApplyContext, inputs: MismatchInput[]
   const keyed = new Map(inputs.map((m) => [`${ctx.insurerCode}:${m.kind}:${m.identity}`.slice(0, 300), m]));
   const existing = new Set<string>();
   const keys = [...keyed.keys()];
-  for (let i = 0; i < keys.length; i += 500) {
+  for (let i = 0; i < keys.length; i += LOOKUP_BATCH) {
+    const part = keys.slice(i, i + LOOKUP_BATCH);
     const rows = await ctx.trx
       .selectFrom('mismatch')
       .select('dedupe_key')
-      .where('dedupe_key', 'in', keys.slice(i, i + 500))
+      .where((eb) => inList(eb, 'dedupe_key', part))
       .execute();
     for (const r of rows) existing.add(r.dedupe_key);
   }
   const fresh = [...keyed].filter(([key]) => !existing.has(key));
   if (!fresh.length) return 0;
-  await ctx.trx
-    .insertInto('mismatch')
-    .values(
-      fresh.map(([key, m]) => ({
-        insurer_id: ctx.insurerId,
-        kind: m.kind,
-        policy_number: m.policyNumber,
-        policy_id: m.policyId ?? null,
-        field: m.field ?? null,
-        insurer_value: m.insurerValue ?? null,
-        our_value: m.ourValue ?? null,
-        details: m.details.slice(0, 2000),
-        source_message_id: ctx.messageId,
-        source_row: m.rowNo ?? null,
-        dedupe_key: key,
-        status: 'open' as const,
-        resolution: null,
-        resolved_by: null,
-        resolved_at: null,
-        created_at: ctx.recordedAt,
-      })),
-    )
-    .execute();
+  await ctx.dialect.bulkInsert(
+    ctx.trx,
+    'mismatch',
+    fresh.map(([key, m]) => ({
+      insurer_id: ctx.insurerId,
+      kind: m.kind,
+      policy_number: m.policyNumber,
+      policy_id: m.policyId ?? null,
+      field: m.field ?? null,
+      insurer_value: m.insurerValue ?? null,
+      our_value: m.ourValue ?? null,
+      details: m.details.slice(0, 2000),
+      source_message_id: ctx.messageId,
+      source_row: m.rowNo ?? null,
+      dedupe_key: key,
+      status: 'open' as const,
+      resolution: null,
+      resolved_by: null,
+      resolved_at: null,
+      created_at: ctx.recordedAt,
+    })),
+  );
   return fresh.length;
 }
 

@@ -119,9 +119,15 @@ function isValidUtf8(bytes: Buffer): boolean {
   }
 }
 
+/** Views (not copies) of 64 KB: fed whole, a 150 MB payload would be decoded and parsed in one go,
+ * every record held at once, before the first one is read. */
+function* slices(bytes: Buffer): Generator<Buffer> {
+  for (let i = 0; i < bytes.length; i += 65536) yield bytes.subarray(i, i + 65536);
+}
+
 function toStream(source: CsvSource): Readable {
   if (typeof source === 'string') return createReadStream(source);
-  if (Buffer.isBuffer(source)) return Readable.from([source]);
+  if (Buffer.isBuffer(source)) return Readable.from(slices(source), { objectMode: false });
   return source;
 }
 

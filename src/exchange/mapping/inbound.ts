@@ -143,29 +143,63 @@ interface RowState {
   resolved: Record<string, unknown>;
   /** Canonical path (without array indexes) -> insurer field, to name fields in schema errors. */
   labels: Map<string, string>;
+  /** Lookups whose answer is a promise, settled after the record is built, in field order. */
+  pending: (() => Promise<void>)[];
 }
 
-function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
-  const keys = dotted.split('.');
-  let node = target;
-  for (const key of keys.slice(0, -1)) {
-    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
-    node = node[key] as Record<string, unknown>;
-  }
-  node[keys[keys.length - 1]] = value;
+/** One field of a `fields` block, prepared once per mapping: its key path and its alternatives. */
+interface CompiledField {
+  /** `policyholder.fullName` -> ['policyholder', 'fullName']. */
+  keys: string[];
+  canonicalPath: string;
+  alternatives: FieldSpec[];
+  /** The only alternative, when it has no condition (the common case): no search per row. */
+  only: FieldSpec | null;
+  /** Source paths of a plain `from`, read as a list. */
+  paths: string[][];
 }
 
-function firstLabel(from: string | string[] | undefined): string | null {
-  if (from === undefined) return null;
-  return Array.isArray(from) ? from[0] : from;
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 /** The mapping engine for one mapping; reusable across files. */
 export class InboundMapper<M extends CanonicalMessageType = CanonicalMessageType> {
   private readonly validate;
+  /** Compiled `fields` blocks by block and prefix: a long file maps every row with the same plan. */
+  private readonly compiled = new Map<
+    Record<string, FieldSpecOrAlternatives>,
+    Map<string, CompiledField[]>
+  >();
 
   constructor(readonly mapping: LoadedMapping) {
     this.validate = schemaValidator(CANONICAL_SCHEMA[mapping.message]);
+  }
+
+  private plan(fields: Record<string, FieldSpecOrAlternatives>, prefix: string): CompiledField[] {
+    let byPrefix = this.compiled.get(fields);
+    if (!byPrefix) this.compiled.set(fields, (byPrefix = new Map()));
+    let plan = byPrefix.get(prefix);
+    if (!plan) {
+      plan = Object.entries(fields).map(([name, specOrList]) => {
+        const alternatives = Array.isArray(specOrList) ? specOrList : [specOrList];
+        return {
+          keys: name.split('.'),
+          canonicalPath: `${prefix}${name}`,
+          alternatives,
+          only: alternatives.length === 1 && !alternatives[0].when ? alternatives[0] : null,
+          paths: alternatives.map((s) =>
+            s.from === undefined ? [] : Array.isArray(s.from) ? s.from : [s.from],
+          ),
+        };
+      });
+      byPrefix.set(prefix, plan);
+    }
+    return plan;
   }
 
   /** Maps every record of a file; yields one result per row/record element. */
@@ -197,7 +231,8 @@ export class InboundMapper<M extends CanonicalMessageType = CanonicalMessageType
           yield { rowNo: row.rowNo, record: null, resolved: {}, findings: [], errors: [row.error] };
           continue;
         }
-        yield await this.mapOne(new RowContext(row.fields), row.rowNo, options);
+        const mapped = this.mapOne(new RowContext(row.fields), row.rowNo, options);
+        yield isThenable(mapped) ? await mapped : mapped;
       }
       options.onProgress?.({ rows, done: true });
       return;
@@ -242,13 +277,36 @@ export class InboundMapper<M extends CanonicalMessageType = CanonicalMessageType
     options.onProgress?.({ rows: contexts.length, done: true });
   }
 
-  private async mapOne(
+  /** Synchronous unless a lookup answers with a promise (the pipeline's lookups answer at once). */
+  private mapOne(
     ctx: SourceContext,
     rowNo: number,
     options: MapInboundOptions,
-  ): Promise<MappedRow<CanonicalRecordByMessage[M]>> {
-    const state: RowState = { rowNo, errors: [], findings: [], resolved: {}, labels: new Map() };
-    const record = await this.buildObject(this.mapping.fields!, ctx, state, options, '');
+  ): MappedRow<CanonicalRecordByMessage[M]> | Promise<MappedRow<CanonicalRecordByMessage[M]>> {
+    const state: RowState = {
+      rowNo,
+      errors: [],
+      findings: [],
+      resolved: {},
+      labels: new Map(),
+      pending: [],
+    };
+    const record = this.buildObject(this.mapping.fields!, ctx, state, options, '');
+    if (state.pending.length) {
+      return (async () => {
+        for (const settle of state.pending) await settle();
+        return this.finish(record, state, rowNo, options);
+      })();
+    }
+    return this.finish(record, state, rowNo, options);
+  }
+
+  private finish(
+    record: Record<string, unknown>,
+    state: RowState,
+    rowNo: number,
+    options: MapInboundOptions,
+  ): MappedRow<CanonicalRecordByMessage[M]> {
     const recordKey = (record.policyNumber ?? record.applicationNumber ?? null) as string | null;
     for (const finding of state.findings) finding.recordKey = recordKey;
     if (state.errors.length === 0 && !this.validate(record)) {
@@ -282,17 +340,28 @@ export class InboundMapper<M extends CanonicalMessageType = CanonicalMessageType
     };
   }
 
-  private async buildObject(
+  private buildObject(
     fields: Record<string, FieldSpecOrAlternatives>,
     ctx: SourceContext,
     state: RowState,
     options: MapInboundOptions,
     prefix: string,
-  ): Promise<Record<string, unknown>> {
+  ): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const [name, specOrList] of Object.entries(fields)) {
-      const value = await this.fieldValue(specOrList, ctx, state, options, `${prefix}${name}`);
-      setPath(out, name, value);
+    for (const field of this.plan(fields, prefix)) {
+      const value = this.fieldValue(field, ctx, state, options);
+      const { keys } = field;
+      if (keys.length === 1) {
+        out[keys[0]] = value;
+        continue;
+      }
+      let node = out;
+      for (let i = 0; i < keys.length - 1; i++) {
+        const key = keys[i];
+        if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+        node = node[key] as Record<string, unknown>;
+      }
+      node[keys[keys.length - 1]] = value;
     }
     return out;
   }
@@ -304,16 +373,22 @@ export class InboundMapper<M extends CanonicalMessageType = CanonicalMessageType
     return 'in' in condition ? condition.in.includes(value) : value === condition.equals;
   }
 
-  private async fieldValue(
-    specOrList: FieldSpecOrAlternatives,
+  private fieldValue(
+    field: CompiledField,
     ctx: SourceContext,
     state: RowState,
     options: MapInboundOptions,
-    canonicalPath: string,
-  ): Promise<unknown> {
-    const spec = (Array.isArray(specOrList) ? specOrList : [specOrList]).find((s) => this.holds(s.when, ctx));
-    if (!spec) return null;
-    const label = firstLabel(spec.from) ?? (spec.each ? spec.each : null);
+  ): unknown {
+    const { canonicalPath } = field;
+    let spec = field.only;
+    let paths = field.paths[0];
+    if (!spec) {
+      const index = field.alternatives.findIndex((s) => this.holds(s.when, ctx));
+      if (index === -1) return null;
+      spec = field.alternatives[index];
+      paths = field.paths[index];
+    }
+    const label = paths[0] ?? (spec.each ? spec.each : null);
     if (label && !state.labels.has(canonicalPath)) state.labels.set(canonicalPath, label);
     if ('const' in spec) return spec.const;
     if (spec.fromFileName) {
@@ -335,26 +410,26 @@ export class InboundMapper<M extends CanonicalMessageType = CanonicalMessageType
     if (spec.fields && spec.each) {
       const items: unknown[] = [];
       for (const child of ctx.children(spec.each))
-        items.push(await this.buildObject(spec.fields, child, state, options, `${canonicalPath}.`));
+        items.push(this.buildObject(spec.fields, child, state, options, `${canonicalPath}.`));
       return items;
     }
     if (spec.fields) return this.buildObject(spec.fields, ctx, state, options, `${canonicalPath}.`);
-    return this.convertSource(spec, ctx, state, options, canonicalPath);
+    return this.convertSource(spec, paths, ctx, state, options, canonicalPath);
   }
 
-  private async convertSource(
+  private convertSource(
     spec: FieldSpec,
+    paths: string[],
     ctx: SourceContext,
     state: RowState,
     options: MapInboundOptions,
     canonicalPath: string,
-  ): Promise<unknown> {
-    const paths = spec.from === undefined ? [] : Array.isArray(spec.from) ? spec.from : [spec.from];
+  ): unknown {
     let raw = '';
     let field = paths[0] ?? canonicalPath;
     for (const path of paths) {
-      const values = ctx.select(path).map((v) => v.trim());
-      const picked = spec.pick === 'last' ? values[values.length - 1] : values[0];
+      const values = ctx.select(path);
+      const picked = (spec.pick === 'last' ? values[values.length - 1] : values[0])?.trim();
       if (picked !== undefined && picked !== '') {
         raw = picked;
         field = path;
@@ -362,15 +437,16 @@ export class InboundMapper<M extends CanonicalMessageType = CanonicalMessageType
       }
     }
     if (raw === '') return spec.default ?? null;
-    const error = (message: string) =>
-      state.errors.push(
-        new ExchangeError({ kind: 'mapping', file: options.fileName, row: state.rowNo, field, message }),
-      );
     let value: unknown;
     if (spec.code) {
       const table = this.mapping.codeTables![spec.code];
       if (!Object.prototype.hasOwnProperty.call(table, raw)) {
-        error(`unknown code '${raw}' (expected one of ${Object.keys(table).join(', ')})`);
+        this.rowError(
+          state,
+          options,
+          field,
+          `unknown code '${raw}' (expected one of ${Object.keys(table).join(', ')})`,
+        );
         return null;
       }
       value = table[raw];
@@ -381,35 +457,55 @@ export class InboundMapper<M extends CanonicalMessageType = CanonicalMessageType
     } else {
       const converted = toCanonical(raw, spec, this.mapping.defaults);
       if (!converted.ok) {
-        error(converted.message);
+        this.rowError(state, options, field, converted.message);
         return null;
       }
       value = converted.value;
     }
     if (spec.lookup) {
-      const declaration = this.mapping.lookups![spec.lookup];
       const lookup = options.lookups?.[spec.lookup];
       if (lookup) {
-        const answer = await lookup(String(value));
-        if (answer === null || answer === undefined || answer === false) {
-          const message = `${spec.lookup} '${raw}' is not known`;
-          if (declaration.onUnknown === 'error') error(message);
-          else
-            state.findings.push({
-              kind: declaration.finding ?? `${spec.lookup}-unknown`,
-              file: options.fileName,
-              row: state.rowNo,
-              field,
-              value: raw,
-              message,
-              recordKey: null,
-            });
-        } else {
-          state.resolved[canonicalPath] = answer;
-        }
+        const answer = lookup(String(value));
+        const where = { lookupName: spec.lookup, raw, field, canonicalPath };
+        if (isThenable(answer))
+          state.pending.push(async () => this.judgeLookup(await answer, where, state, options));
+        else this.judgeLookup(answer, where, state, options);
       }
     }
     return value;
+  }
+
+  private rowError(state: RowState, options: MapInboundOptions, field: string, message: string): void {
+    state.errors.push(
+      new ExchangeError({ kind: 'mapping', file: options.fileName, row: state.rowNo, field, message }),
+    );
+  }
+
+  /** An unknown value is a row error or a finding for review, as the mapping's lookup declares. */
+  private judgeLookup(
+    answer: unknown,
+    where: { lookupName: string; raw: string; field: string; canonicalPath: string },
+    state: RowState,
+    options: MapInboundOptions,
+  ): void {
+    const { lookupName, raw, field } = where;
+    if (answer === null || answer === undefined || answer === false) {
+      const declaration = this.mapping.lookups![lookupName];
+      const message = `${lookupName} '${raw}' is not known`;
+      if (declaration.onUnknown === 'error') this.rowError(state, options, field, message);
+      else
+        state.findings.push({
+          kind: declaration.finding ?? `${lookupName}-unknown`,
+          file: options.fileName,
+          row: state.rowNo,
+          field,
+          value: raw,
+          message,
+          recordKey: null,
+        });
+    } else {
+      state.resolved[where.canonicalPath] = answer;
+    }
   }
 }
 
