@@ -24,7 +24,9 @@ export async function up({ db, types: t }: MigrationContext): Promise<void> {
     .addColumn('sha256', t.text(64), notNull) // of the canonical plan document
     .addColumn('document', t.json, notNull) // the validated plan as JSON
     .addColumn('source_file', t.text(500))
-    .addColumn('status', t.text(20), (c) => c.notNull().check(sql`${sql.ref('status')} in ('active', 'draft', 'retired')`))
+    .addColumn('status', t.text(20), (c) =>
+      c.notNull().check(sql`${sql.ref('status')} in ('active', 'draft', 'retired')`),
+    )
     .addColumn('loaded_at', t.timestamp, notNull)
     .addColumn('loaded_by', t.text(100))
     .addUniqueConstraint('plan_version_uq', ['plan_code', 'version'])
@@ -127,7 +129,9 @@ export async function up({ db, types: t }: MigrationContext): Promise<void> {
     .addColumn('id', t.id, identity)
     .addColumn('run_id', t.ref, (c) => c.notNull().references('calculation_run.id'))
     .addColumn('consultant_id', t.ref, (c) => c.notNull().references('consultant.id'))
-    .addColumn('kind', t.text(20), (c) => c.notNull().check(sql`${sql.ref('kind')} in ('promotion', 'demotion')`))
+    .addColumn('kind', t.text(20), (c) =>
+      c.notNull().check(sql`${sql.ref('kind')} in ('promotion', 'demotion')`),
+    )
     .addColumn('from_level', t.text(40), notNull)
     .addColumn('to_level', t.text(40), notNull)
     .addColumn('effective_from', t.date, notNull)

@@ -132,6 +132,17 @@ export class SqlDialect {
     }
   }
 
+  /**
+   * Refreshes the planner's statistics of tables filling up inside a long transaction, so that
+   * look-ups keep using their indexes. PostgreSQL's ANALYZE may run inside the transaction and sees
+   * its own rows. Oracle's DBMS_STATS would commit, breaking all-or-nothing, and its dynamic
+   * sampling covers tables without statistics, so there it does nothing.
+   */
+  async refreshStatistics(db: Kysely<any>, tables: string[]): Promise<void> {
+    if (this.isOracle || !tables.length) return;
+    await sql`analyze ${sql.join(tables.map((t) => sql.table(t)))}`.execute(db);
+  }
+
   /** A JSON value ready to bind (jsonb takes text; Oracle keeps it in a CLOB). */
   json(value: unknown): RawBuilder<unknown> | string | null {
     if (value === undefined || value === null) return null;

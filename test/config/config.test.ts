@@ -84,7 +84,9 @@ describe('closing a database that was never queried', () => {
   it.each(['pglite', 'postgres'] as const)('really closes %s', async (engine) => {
     const url = process.env.DATABASE_URL;
     if (engine === 'postgres' && !url?.startsWith('postgres')) return;
-    const database = await openDatabase(engine === 'pglite' ? { engine, dataDir: null } : { engine, url: url! });
+    const database = await openDatabase(
+      engine === 'pglite' ? { engine, dataDir: null } : { engine, url: url! },
+    );
     await database.close();
     await expect(database.ping().catch(() => false)).resolves.toBe(false);
   });

@@ -129,7 +129,8 @@ export async function readPayload(database: Database, id: number): Promise<Buffe
     .select('payload')
     .where('id', '=', id)
     .executeTakeFirstOrThrow();
-  return Buffer.from(row.payload);
+  // pg hands bytea back as a Buffer already: copying a large file's bytes again would double its memory.
+  return Buffer.isBuffer(row.payload) ? row.payload : Buffer.from(row.payload);
 }
 
 async function insurerIdOf(database: Database, code: string): Promise<number> {
@@ -174,7 +175,7 @@ export async function storeMessage(
         sha256,
         size_bytes: message.payload.byteLength,
         content_type: message.contentType ?? null,
-        payload: Buffer.from(message.payload),
+        payload: Buffer.isBuffer(message.payload) ? message.payload : Buffer.from(message.payload),
         status,
         status_reason: null,
         replay_of_id: message.replayOfId ?? null,

@@ -62,6 +62,17 @@ export const PROCESSING_ORDER: Record<string, number> = {
   commission: 5,
 };
 
+/** The tables applying records fills; their statistics are refreshed during a long apply. */
+const STATISTICS_TABLES = [
+  'person',
+  'policy',
+  'policy_version',
+  'amendment',
+  'premium_payment',
+  'commission_statement_line',
+  'mismatch',
+];
+
 class FileRefused extends Error {
   constructor(readonly errors: ExchangeError[]) {
     super(`${errors.length} row(s) cannot be read and the adapter rejects the whole file`);
@@ -246,13 +257,20 @@ export async function processMessage(
         await running;
         waitMs += performance.now() - t;
       };
+      let batches = 0;
       const apply = async (items: Located<any>[]) => {
         await settle();
         const t = performance.now();
-        inFlight = applyRecords(ctx, recordType, items).then((result) => {
-          outcome = mergeOutcomes(outcome, result);
-          applyMs += performance.now() - t;
-        });
+        // Tables grow by the batch inside this one transaction: after batches 2, 4, 8, … the planner
+        // is told, or its look-ups by tax number and policy number fall back to scanning.
+        batches++;
+        const refresh = batches > 1 && (batches & (batches - 1)) === 0;
+        inFlight = (refresh ? database.dialect.refreshStatistics(trx, STATISTICS_TABLES) : Promise.resolve())
+          .then(() => applyRecords(ctx, recordType, items))
+          .then((result) => {
+            outcome = mergeOutcomes(outcome, result);
+            applyMs += performance.now() - t;
+          });
         // Observed by settle(); a failure must not surface as an unhandled rejection meanwhile.
         inFlight.catch(() => undefined);
       };
