@@ -209,7 +209,11 @@ export async function calculatePeriod(
 
   t = performance.now();
   const now = new Date();
-  outcome.runId = await database.db.transaction().execute(async (trx) => {
+  // Inside a caller's transaction (a recalculation of closed periods re-runs the calculated ones
+  // after them in its own transaction) the run joins it; otherwise it gets one of its own.
+  const inTransaction = <T>(work: (trx: Kysely<any>) => Promise<T>): Promise<T> =>
+    database.db.isTransaction ? work(database.db) : database.db.transaction().execute(work);
+  outcome.runId = await inTransaction(async (trx) => {
     const tdb = trx as unknown as Kysely<CompensationDB>;
     const tx: Database = { ...database, db: trx };
     await tdb
@@ -217,6 +221,7 @@ export async function calculatePeriod(
       .set({ status: 'superseded' })
       .where('period_code', '=', periodCode)
       .where('status', '=', 'posted')
+      .where('run_kind', '=', 'period')
       .execute();
     const runValues = {
       period_code: periodCode,
@@ -238,7 +243,7 @@ export async function calculatePeriod(
       status: 'running',
       started_at: now,
     });
-    await insertAccruals(tdb, runId, result.lines, now);
+    await insertAccruals(tdb, database.dialect, runId, result.lines, now);
     options.onProgress?.('posted', result.lines.length);
     await insertMetrics(tdb, runId, result);
     await recordCareerDecisions(tdb, runId, result.careerDecisions, {

@@ -245,8 +245,26 @@ export async function loadPeriodInputs(
       .innerJoin('calculation_run as r', 'r.id', 'a.run_id')
       .select(['a.policy_id', 'a.consultant_id', 'a.amount'])
       .where('r.status', '=', 'posted')
-      .where('a.period_code', '<', period.code)
-      .where('a.kind', 'in', ['personal', 'structural', 'override'])
+      // The earlier periods' own commission lines, and the corrections of earlier periods posted
+      // since (storno/additional lines of commission rules), so a chargeback takes back what the
+      // policy earned as corrected.
+      .where((eb) =>
+        eb.or([
+          eb.and([
+            eb('a.period_code', '<', period.code),
+            eb('a.kind', 'in', ['personal', 'structural', 'override']),
+          ]),
+          eb.and([
+            eb('a.corrects_period', '<', period.code),
+            eb('a.kind', 'in', ['storno', 'additional']),
+            eb.or([
+              eb('a.rule', 'like', 'personal.%'),
+              eb('a.rule', 'like', 'differential.%'),
+              eb('a.rule', 'like', 'generation.%'),
+            ]),
+          ]),
+        ]),
+      )
       .where('a.policy_id', 'in', lapsedIds.slice(i, i + IN_LIST))
       .execute();
     for (const r of rows) {

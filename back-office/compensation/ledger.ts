@@ -4,47 +4,62 @@
  * corrections of closed periods are new storno/additional lines, never edits.
  */
 import type { Kysely } from 'kysely';
-import type { Database } from '../../src/db';
+import type { Database, SqlDialect } from '../../src/db';
 import { decimalFromKopiyky, kopiykyFromDecimal } from '../../src/db/money';
 import type { AccrualLine, CalculationResult } from './engine';
 import type { CompensationDB } from './tables';
 
 export const compensationDb = (database: Database) => database.db as unknown as Kysely<CompensationDB>;
 
-const INSERT_BATCH = 2000; // 18 columns x 2000 rows stays under PostgreSQL's 65535 parameters
+/** One ledger row from an accrual line (explanations are capped at the column's 2000 characters). */
+export function accrualRow(
+  runId: number,
+  l: AccrualLine,
+  createdAt: Date,
+  correction?: { correctsPeriod: string; stornoOfAccrualId: number | null; cause: string },
+) {
+  return {
+    run_id: runId,
+    line_no: l.lineNo,
+    period_code: l.periodCode,
+    consultant_id: l.consultantId,
+    kind: l.kind,
+    source_kind: l.sourceKind,
+    source_id: l.sourceId,
+    policy_id: l.policyId,
+    downline_consultant_id: l.downlineConsultantId,
+    rule: l.rule,
+    plan_version: l.planVersion,
+    base: decimalFromKopiyky(l.baseKop),
+    rate: l.rate,
+    amount: decimalFromKopiyky(l.amountKop),
+    explanation: l.explanation.length > 2000 ? `${l.explanation.slice(0, 1997)}...` : l.explanation,
+    corrects_period: correction?.correctsPeriod ?? null,
+    storno_of_accrual_id: correction?.stornoOfAccrualId ?? null,
+    created_at: createdAt,
+    cause: correction ? correction.cause.slice(0, 1000) : null,
+  };
+}
 
+/**
+ * Writes a run's lines with the dialect's bulk insert (one statement per 20,000 rows on PostgreSQL):
+ * a 100,000-consultant period has about two million lines, and row-by-row parameter lists spent
+ * most of the calculation writing them.
+ */
 export async function insertAccruals(
   db: Kysely<CompensationDB>,
+  dialect: SqlDialect,
   runId: number,
   lines: AccrualLine[],
   createdAt: Date,
 ): Promise<void> {
-  for (let i = 0; i < lines.length; i += INSERT_BATCH) {
-    await db
-      .insertInto('accrual')
-      .values(
-        lines.slice(i, i + INSERT_BATCH).map((l) => ({
-          run_id: runId,
-          line_no: l.lineNo,
-          period_code: l.periodCode,
-          consultant_id: l.consultantId,
-          kind: l.kind,
-          source_kind: l.sourceKind,
-          source_id: l.sourceId,
-          policy_id: l.policyId,
-          downline_consultant_id: l.downlineConsultantId,
-          rule: l.rule,
-          plan_version: l.planVersion,
-          base: decimalFromKopiyky(l.baseKop),
-          rate: l.rate,
-          amount: decimalFromKopiyky(l.amountKop),
-          explanation: l.explanation.length > 2000 ? `${l.explanation.slice(0, 1997)}...` : l.explanation,
-          corrects_period: null,
-          storno_of_accrual_id: null,
-          created_at: createdAt,
-        })),
-      )
-      .execute();
+  const BATCH = 50_000; // keeps the row objects of one batch, not of the whole period, in memory
+  for (let i = 0; i < lines.length; i += BATCH) {
+    await dialect.bulkInsert(
+      db,
+      'accrual',
+      lines.slice(i, i + BATCH).map((l) => accrualRow(runId, l, createdAt)),
+    );
   }
 }
 
@@ -75,13 +90,14 @@ export async function insertMetrics(
   }
 }
 
-/** The posted run of a period, if any (the latest). */
+/** The posted calculation of a period, if any (the latest; correction runs posted in it are not it). */
 export async function postedRun(db: Kysely<CompensationDB>, periodCode: string) {
   return db
     .selectFrom('calculation_run')
     .selectAll()
     .where('period_code', '=', periodCode)
     .where('status', '=', 'posted')
+    .where('run_kind', '=', 'period')
     .orderBy('id', 'desc')
     .offset(0)
     .fetch(1)
@@ -108,6 +124,7 @@ export interface LedgerLine {
   explanation: string;
   correctsPeriod: string | null;
   stornoOfAccrualId: number | null;
+  cause: string | null;
 }
 
 export interface AccrualQuery {
@@ -157,6 +174,7 @@ export async function listAccruals(database: Database, query: AccrualQuery): Pro
     explanation: r.explanation,
     correctsPeriod: r.corrects_period,
     stornoOfAccrualId: r.storno_of_accrual_id === null ? null : Number(r.storno_of_accrual_id),
+    cause: r.cause ?? null,
   }));
 }
 

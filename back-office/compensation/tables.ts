@@ -32,7 +32,13 @@ export interface CalculationRunTable {
   started_at: Date;
   finished_at: Date | null;
   created_by: string | null;
+  /** 'period': the period's own calculation; 'correction': storno/additional lines (migrations/0400). */
+  run_kind: Generated<RunKind>;
+  /** On a correction run: the closed period it recalculated. */
+  corrects_period: Generated<string | null>;
 }
+
+export type RunKind = 'period' | 'correction';
 
 export interface AccrualTable {
   id: Generated<number>;
@@ -54,6 +60,8 @@ export interface AccrualTable {
   corrects_period: string | null;
   storno_of_accrual_id: number | null;
   created_at: Date;
+  /** On correction lines: the recalculation requests and changes that caused it. */
+  cause: Generated<string | null>;
 }
 
 export interface ConsultantPeriodMetricTable {
@@ -105,7 +113,24 @@ export interface ContestStandingTable {
   computed_at: Date;
 }
 
+export interface CorrectionRunRequestTable {
+  id: Generated<number>;
+  run_id: number;
+  request_id: number;
+}
+
+export interface PeriodCloseAttemptTable {
+  id: Generated<number>;
+  period_code: string;
+  attempted_at: Date;
+  attempted_by: string;
+  outcome: 'closed' | 'refused';
+  reasons: unknown;
+}
+
 export interface CompensationDB extends DB {
+  correction_run_request: CorrectionRunRequestTable;
+  period_close_attempt: PeriodCloseAttemptTable;
   plan_version: PlanVersionTable;
   calculation_run: CalculationRunTable;
   accrual: AccrualTable;

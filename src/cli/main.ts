@@ -1,6 +1,7 @@
 /** The `ecspert` command line: one entry point, commands by area. */
 import { Command } from 'commander';
 import { HUB_VERSION } from '../api/version';
+import { registerBackOfficeCommands } from './commands/back-office';
 import { registerDbCommands } from './commands/db';
 import { registerDemoCommands } from './commands/demo';
 import { registerExchangeCommands } from './commands/exchange';
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerDemoCommands(program);
   registerServeCommands(program);
   registerExchangeCommands(program);
+  registerBackOfficeCommands(program);
   return program;
 }
 

@@ -1,6 +1,7 @@
 /** `ecspert serve`, `ecspert start` and `ecspert worker`: the API, and the background jobs. */
 import type { Command } from 'commander';
 import { createQueueProbe, installShutdownHandlers, startServer } from '../../api';
+import { backOfficeRoutes } from '../../api/routes/back-office';
 import { exchangeRoutes } from '../../api/routes/exchange';
 import { type Database, migrate } from '../../db';
 import { isDemoSeeded, seedDemo } from '../../demo';
@@ -78,7 +79,10 @@ async function serve(
     throw error;
   }
   const queue = createQueueProbe(context.config.redisUrl, { logger: context.logger });
-  const routes = [exchangeRoutes({ secretsDir: context.config.secretsDir, jobs: background.jobs })];
+  const routes = [
+    exchangeRoutes({ secretsDir: context.config.secretsDir, jobs: background.jobs }),
+    backOfficeRoutes(),
+  ];
   const server = await startServer({
     config: context.config,
     logger: context.logger,

@@ -1,0 +1,43 @@
+/**
+ * Acts of a closed period: issued from its ledger (the period's own lines and the storno/additional
+ * lines of earlier periods posted in it), then checked against the ledger (the acts sum to it).
+ */
+import {
+  checkActsAgainstLedger,
+  issuePeriodActs,
+  type IssueActOptions,
+  type LedgerCheck,
+  type PeriodIssue,
+} from '../acts';
+import type { Database } from '../../src/db';
+
+export class ActsRefusedError extends Error {
+  readonly statusCode = 409;
+  constructor(message: string) {
+    super(message);
+    this.name = 'ActsRefusedError';
+  }
+}
+
+export interface PeriodActs extends PeriodIssue {
+  check: LedgerCheck;
+}
+
+export async function producePeriodActs(
+  database: Database,
+  period: string,
+  options: IssueActOptions,
+): Promise<PeriodActs> {
+  const row = await database.db
+    .selectFrom('production_period')
+    .select('status')
+    .where('code', '=', period)
+    .executeTakeFirst();
+  if (row?.status !== 'closed')
+    throw new ActsRefusedError(
+      `period ${period} is ${row?.status ?? 'unknown'}: acts are produced for closed periods only (its amounts are final then)`,
+    );
+  const issue = await issuePeriodActs(database, period, options);
+  const check = await checkActsAgainstLedger(database, period);
+  return { ...issue, check };
+}

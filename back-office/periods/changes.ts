@@ -1,0 +1,346 @@
+/**
+ * Changes that reach into calculated or closed periods, recorded with their effective dates together
+ * with the recalculation requests they raise, in one transaction: manual career changes (mission §9:
+ * reason, author and a second person's approval), sponsor and unit changes, and any other change a
+ * caller describes (a late payment, an amendment, a cancellation, a change of consultant on a
+ * policy), for which the exchange raises the same requests itself (src/exchange/apply).
+ */
+import type { Kysely } from 'kysely';
+import { type Database, type DB, type IsoDate, recordBitemporal } from '../../src/db';
+import { downlineAsOf, NetworkRuleError, recordAudit } from '../network';
+
+export class ChangeRefusedError extends Error {
+  readonly statusCode = 422;
+  constructor(message: string) {
+    super(message);
+    this.name = 'ChangeRefusedError';
+  }
+}
+
+export interface RecalculationCause {
+  /** The first day the change affects. */
+  effectiveOn: IsoDate;
+  /** late_payment, amendment, cancellation, agent_change, career_change, sponsor_change, unit_change … */
+  causeKind: string;
+  /** What to look at, e.g. career:12:2026-11-27T10:00:00.000Z or premium_payment:2033. */
+  causeRef: string;
+  description: string;
+}
+
+const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+
+/**
+ * Raises a request for every calculated or closed period the change reaches (its effective day or
+ * later), once per period and cause; answers the periods asked for.
+ */
+export async function requestRecalculation(
+  db: Kysely<DB>,
+  cause: RecalculationCause,
+  at: Date = new Date(),
+): Promise<string[]> {
+  if (!DATE.test(cause.effectiveOn))
+    throw new ChangeRefusedError(`effectiveOn '${cause.effectiveOn}' is not yyyy-mm-dd`);
+  const periods = await db
+    .selectFrom('production_period')
+    .select('code')
+    .where('status', 'in', ['calculated', 'closed'])
+    .where('ends_on', '>=', cause.effectiveOn)
+    .orderBy('code')
+    .execute();
+  const requested: string[] = [];
+  for (const { code } of periods) {
+    const dedupeKey = `${code}:${cause.causeRef}`.slice(0, 300);
+    const exists = await db
+      .selectFrom('recalculation_request')
+      .select('id')
+      .where('dedupe_key', '=', dedupeKey)
+      .executeTakeFirst();
+    if (exists) continue;
+    await db
+      .insertInto('recalculation_request')
+      .values({
+        period_code: code,
+        effective_on: cause.effectiveOn,
+        cause_kind: cause.causeKind,
+        cause_ref: cause.causeRef.slice(0, 200),
+        description: cause.description.slice(0, 1000),
+        dedupe_key: dedupeKey,
+        status: 'pending',
+        created_at: at,
+        processed_at: null,
+      })
+      .execute();
+    requested.push(code);
+  }
+  return requested;
+}
+
+/** Runs work in the caller's transaction, or in a new one. */
+export function inTransaction<T>(database: Database, work: (tx: Database) => Promise<T>): Promise<T> {
+  if (database.db.isTransaction) return work(database);
+  return database.db.transaction().execute((trx) => work({ ...database, db: trx }));
+}
+
+async function consultantByCode(db: Kysely<DB>, code: string) {
+  const row = await db
+    .selectFrom('consultant')
+    .select(['id', 'code'])
+    .where('code', '=', code)
+    .executeTakeFirst();
+  if (!row) throw new ChangeRefusedError(`consultant '${code}' is not known`);
+  return { id: Number(row.id), code: row.code };
+}
+
+/** Is the day inside a closed period? */
+async function closedPeriodOf(db: Kysely<DB>, date: IsoDate): Promise<string | null> {
+  const row = await db
+    .selectFrom('production_period')
+    .select('code')
+    .where('status', '=', 'closed')
+    .where('starts_on', '<=', date)
+    .where('ends_on', '>=', date)
+    .executeTakeFirst();
+  return row?.code ?? null;
+}
+
+export interface ManualCareerChange {
+  consultantCode: string;
+  levelCode: string;
+  validFrom: IsoDate;
+  /** First day it no longer holds; open-ended by default. */
+  validTo?: IsoDate;
+  reason: string;
+  recordedBy: string;
+  /** Required when the change starts inside a closed period; must be another person. */
+  approvedBy?: string | null;
+  recordedAt?: Date;
+}
+
+export interface RecordedChange {
+  consultantId: number;
+  causeRef: string;
+  /** The calculated and closed periods now waiting for recalculation. */
+  requestedPeriods: string[];
+}
+
+/**
+ * A manual career change, kept in the career history (source 'manual', who, why, who approved), and
+ * the recalculation requests from its effective date.
+ */
+export async function recordManualCareerChange(
+  database: Database,
+  change: ManualCareerChange,
+): Promise<RecordedChange> {
+  if (!DATE.test(change.validFrom))
+    throw new ChangeRefusedError(`validFrom '${change.validFrom}' is not yyyy-mm-dd`);
+  if (!change.reason?.trim()) throw new ChangeRefusedError('a manual career change needs a reason');
+  if (!change.recordedBy?.trim())
+    throw new ChangeRefusedError('a manual career change needs its author (recordedBy)');
+  const at = change.recordedAt ?? new Date();
+  return inTransaction(database, async (tx) => {
+    const db = tx.db as Kysely<DB>;
+    const consultant = await consultantByCode(db, change.consultantCode);
+    const level = await db
+      .selectFrom('career_level')
+      .select('code')
+      .where('code', '=', change.levelCode)
+      .executeTakeFirst();
+    if (!level) throw new ChangeRefusedError(`career level '${change.levelCode}' is not known`);
+    const closed = await closedPeriodOf(db, change.validFrom);
+    if (closed && !change.approvedBy?.trim())
+      throw new ChangeRefusedError(
+        `the change starts on ${change.validFrom}, inside closed period ${closed}: it needs an approval (approvedBy)`,
+      );
+    if (change.approvedBy && change.approvedBy === change.recordedBy)
+      throw new ChangeRefusedError(`${change.recordedBy} cannot approve their own career change`);
+    const superseded = await recordBitemporal(
+      db,
+      'consultant_career',
+      'consultant_id',
+      consultant.id,
+      {
+        level_code: change.levelCode,
+        source: 'manual',
+        approved_by: change.approvedBy ?? null,
+        approved_at: change.approvedBy ? at : null,
+      },
+      {
+        validFrom: change.validFrom,
+        validTo: change.validTo,
+        recordedAt: at,
+        recordedBy: change.recordedBy,
+        reason: change.reason,
+      },
+    );
+    await recordAudit(db, tx, {
+      actor: change.recordedBy,
+      action: 'consultant.career_changed',
+      entityKind: 'consultant',
+      entityId: String(consultant.id),
+      before: superseded.map((r) => ({
+        levelCode: r.level_code,
+        validFrom: r.valid_from,
+        validTo: r.valid_to,
+      })),
+      after: {
+        levelCode: change.levelCode,
+        validFrom: change.validFrom,
+        validTo: change.validTo ?? null,
+        source: 'manual',
+        approvedBy: change.approvedBy ?? null,
+      },
+      reason: change.reason,
+      at,
+    });
+    const causeRef = `career:${consultant.id}:${at.toISOString()}`;
+    const requestedPeriods = await requestRecalculation(
+      db,
+      {
+        effectiveOn: change.validFrom,
+        causeKind: 'career_change',
+        causeRef,
+        description: `ручна зміна кар'єри ${consultant.code}: ${change.levelCode} з ${change.validFrom}${change.validTo ? ` до ${change.validTo}` : ''} (${change.reason}; вніс ${change.recordedBy}${change.approvedBy ? `, погодив ${change.approvedBy}` : ''})`,
+      },
+      at,
+    );
+    return { consultantId: consultant.id, causeRef, requestedPeriods };
+  });
+}
+
+export interface SponsorChange {
+  consultantCode: string;
+  /** The new sponsor's code; null puts the consultant at the top of the network. */
+  sponsorCode: string | null;
+  validFrom: IsoDate;
+  validTo?: IsoDate;
+  reason: string;
+  recordedBy: string;
+  recordedAt?: Date;
+}
+
+/** Moves a consultant under another sponsor from a date (refused if the network would loop). */
+export async function recordSponsorChange(
+  database: Database,
+  change: SponsorChange,
+): Promise<RecordedChange> {
+  if (!DATE.test(change.validFrom))
+    throw new ChangeRefusedError(`validFrom '${change.validFrom}' is not yyyy-mm-dd`);
+  if (!change.reason?.trim()) throw new ChangeRefusedError('a sponsor change needs a reason');
+  const at = change.recordedAt ?? new Date();
+  return inTransaction(database, async (tx) => {
+    const db = tx.db as Kysely<DB>;
+    const consultant = await consultantByCode(db, change.consultantCode);
+    const sponsor = change.sponsorCode === null ? null : await consultantByCode(db, change.sponsorCode);
+    if (sponsor?.id === consultant.id) throw new NetworkRuleError('a consultant cannot sponsor themselves');
+    if (sponsor) {
+      const downline = await downlineAsOf(tx, consultant.id, change.validFrom, at);
+      if (downline.some((d) => d.consultantId === sponsor.id))
+        throw new NetworkRuleError(
+          `${sponsor.code} is in the downline of ${consultant.code} on ${change.validFrom}: the network would loop`,
+        );
+    }
+    const superseded = await recordBitemporal(
+      db,
+      'consultant_sponsor',
+      'consultant_id',
+      consultant.id,
+      { sponsor_id: sponsor?.id ?? null },
+      {
+        validFrom: change.validFrom,
+        validTo: change.validTo,
+        recordedAt: at,
+        recordedBy: change.recordedBy,
+        reason: change.reason,
+      },
+    );
+    await recordAudit(db, tx, {
+      actor: change.recordedBy,
+      action: 'consultant.sponsor_changed',
+      entityKind: 'consultant',
+      entityId: String(consultant.id),
+      before: superseded.map((r) => ({
+        sponsorId: r.sponsor_id,
+        validFrom: r.valid_from,
+        validTo: r.valid_to,
+      })),
+      after: { sponsorId: sponsor?.id ?? null, validFrom: change.validFrom, validTo: change.validTo ?? null },
+      reason: change.reason,
+      at,
+    });
+    const causeRef = `sponsor:${consultant.id}:${at.toISOString()}`;
+    const requestedPeriods = await requestRecalculation(
+      db,
+      {
+        effectiveOn: change.validFrom,
+        causeKind: 'sponsor_change',
+        causeRef,
+        description: `зміна спонсора ${consultant.code}: ${sponsor?.code ?? 'без спонсора'} з ${change.validFrom} (${change.reason}; вніс ${change.recordedBy})`,
+      },
+      at,
+    );
+    return { consultantId: consultant.id, causeRef, requestedPeriods };
+  });
+}
+
+export interface UnitChange {
+  consultantCode: string;
+  unitCode: string;
+  validFrom: IsoDate;
+  validTo?: IsoDate;
+  reason: string;
+  recordedBy: string;
+  recordedAt?: Date;
+}
+
+/** Moves a consultant to another unit from a date; periods it reaches are recalculated (plans may pay by unit). */
+export async function recordUnitChange(database: Database, change: UnitChange): Promise<RecordedChange> {
+  if (!DATE.test(change.validFrom))
+    throw new ChangeRefusedError(`validFrom '${change.validFrom}' is not yyyy-mm-dd`);
+  const at = change.recordedAt ?? new Date();
+  return inTransaction(database, async (tx) => {
+    const db = tx.db as Kysely<DB>;
+    const consultant = await consultantByCode(db, change.consultantCode);
+    const unit = await db
+      .selectFrom('unit')
+      .select(['id', 'code'])
+      .where('code', '=', change.unitCode)
+      .executeTakeFirst();
+    if (!unit) throw new ChangeRefusedError(`unit '${change.unitCode}' is not known`);
+    const superseded = await recordBitemporal(
+      db,
+      'consultant_unit',
+      'consultant_id',
+      consultant.id,
+      { unit_id: Number(unit.id) },
+      {
+        validFrom: change.validFrom,
+        validTo: change.validTo,
+        recordedAt: at,
+        recordedBy: change.recordedBy,
+        reason: change.reason,
+      },
+    );
+    await recordAudit(db, tx, {
+      actor: change.recordedBy,
+      action: 'consultant.unit_changed',
+      entityKind: 'consultant',
+      entityId: String(consultant.id),
+      before: superseded.map((r) => ({ unitId: r.unit_id, validFrom: r.valid_from, validTo: r.valid_to })),
+      after: { unitId: Number(unit.id), validFrom: change.validFrom, validTo: change.validTo ?? null },
+      reason: change.reason,
+      at,
+    });
+    const causeRef = `unit:${consultant.id}:${at.toISOString()}`;
+    const requestedPeriods = await requestRecalculation(
+      db,
+      {
+        effectiveOn: change.validFrom,
+        causeKind: 'unit_change',
+        causeRef,
+        description: `зміна підрозділу ${consultant.code}: ${unit.code} з ${change.validFrom} (${change.reason}; вніс ${change.recordedBy})`,
+      },
+      at,
+    );
+    return { consultantId: consultant.id, causeRef, requestedPeriods };
+  });
+}

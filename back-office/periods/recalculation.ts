@@ -1,0 +1,693 @@
+/**
+ * Recalculation of closed periods into storno and additional accrual lines.
+ *
+ * For every closed period from the earliest one a pending request reaches, in order (a period's
+ * career decisions carry into the next), the period is calculated again as known now and compared,
+ * per (consultant, rule, source) key, with the net of what was posted for it: its own lines plus
+ * the corrections that name it. Where they differ, every live line of the key is reversed by a storno
+ * line naming it (storno_of_accrual_id, exactly its amount) and what should have been is posted as
+ * one additional line; both go into the current open period with corrects_period and the cause.
+ * A key whose posted net already equals what should have been gets nothing, so running the
+ * recalculation again posts nothing. Closed periods' own lines are never touched. Calculated
+ * (not yet closed) periods from that point on are simply calculated again.
+ *
+ * A preview runs the same work inside a transaction that is rolled back.
+ */
+import type { Kysely } from 'kysely';
+import { type Database, type IsoDate, OPEN_END, recordBitemporal, STILL_KNOWN } from '../../src/db';
+import { decimalFromKopiyky, kopiykyFromDecimal } from '../../src/db/money';
+import {
+  type AccrualLine,
+  calculatePeriod,
+  type CompensationDB,
+  periodRef,
+  planForPeriod,
+} from '../compensation';
+import type { CareerDecision } from '../compensation/engine';
+import { nextPeriodStart } from '../compensation/engine';
+import { accrualRow } from '../compensation/ledger';
+import { inTransaction } from './changes';
+
+const cdb = (database: Database) => database.db as unknown as Kysely<CompensationDB>;
+
+export interface CorrectionLine {
+  correctsPeriod: string;
+  postedIn: string;
+  kind: 'storno' | 'additional';
+  consultantId: number;
+  consultantCode: string;
+  rule: string;
+  sourceKind: string;
+  sourceId: number;
+  policyId: number | null;
+  baseKop: number;
+  rate: string;
+  amountKop: number;
+  /** On a storno line: the ledger line it cancels. */
+  stornoOfAccrualId: number | null;
+  explanation: string;
+  cause: string;
+}
+
+export interface CareerAdjustment {
+  consultantId: number;
+  consultantCode: string;
+  validFrom: IsoDate;
+  fromLevel: string | null;
+  toLevel: string;
+  why: string;
+}
+
+export interface PeriodCorrection {
+  period: string;
+  /** The correction run posted for it (null in a preview or when nothing differed). */
+  runId: number | null;
+  fingerprint: string;
+  lines: CorrectionLine[];
+  stornoKop: number;
+  additionalKop: number;
+  careerAdjustments: CareerAdjustment[];
+}
+
+export interface ConsultantImpact {
+  consultantId: number;
+  consultantCode: string;
+  stornoKop: number;
+  additionalKop: number;
+  netKop: number;
+}
+
+export interface CorrectionReport {
+  preview: boolean;
+  /** The open period the corrections are posted in. */
+  postedIn: string | null;
+  knownAt: Date;
+  requests: { id: number; periodCode: string; causeKind: string; description: string }[];
+  periods: PeriodCorrection[];
+  /** Calculated (not closed) periods calculated again. */
+  recalculated: string[];
+  byConsultant: ConsultantImpact[];
+  stornoKop: number;
+  additionalKop: number;
+  netKop: number;
+  timings: Record<string, number>;
+}
+
+export interface CorrectionOptions {
+  /** Who posts (kept on the runs and the career history). */
+  postedBy?: string;
+  /** Read everything as known at this moment; default now. */
+  knownAt?: Date;
+  /** Recalculate from this closed period even without pending requests (an audit re-run). */
+  fromPeriod?: string;
+  onProgress?: (stage: string, count: number) => void;
+}
+
+class PreviewRollback extends Error {
+  constructor(readonly report: CorrectionReport) {
+    super('preview');
+  }
+}
+
+/** The pending requests, oldest period first. */
+export async function pendingRequests(database: Database) {
+  const rows = await cdb(database)
+    .selectFrom('recalculation_request')
+    .selectAll()
+    .where('status', '=', 'pending')
+    .orderBy('period_code')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    periodCode: r.period_code,
+    effectiveOn: r.effective_on,
+    causeKind: r.cause_kind,
+    causeRef: r.cause_ref,
+    description: r.description,
+    createdAt: new Date(r.created_at),
+  }));
+}
+
+/** What the corrections would be, posted nowhere: the same work as postCorrections, rolled back. */
+export async function previewCorrections(
+  database: Database,
+  options: CorrectionOptions = {},
+): Promise<CorrectionReport> {
+  if (database.db.isTransaction) throw new Error('previewCorrections opens its own transaction');
+  try {
+    await database.db.transaction().execute(async (trx) => {
+      const report = await runCorrections({ ...database, db: trx }, { ...options }, true);
+      throw new PreviewRollback(report);
+    });
+  } catch (error) {
+    if (error instanceof PreviewRollback) return error.report;
+    throw error;
+  }
+  throw new Error('unreachable');
+}
+
+/**
+ * The impact of a change before it is recorded: `record` writes it (e.g. recordManualCareerChange)
+ * inside a transaction that is rolled back after the corrections are computed.
+ */
+export async function previewChange(
+  database: Database,
+  record: (tx: Database) => Promise<unknown>,
+  options: CorrectionOptions = {},
+): Promise<CorrectionReport> {
+  try {
+    await database.db.transaction().execute(async (trx) => {
+      const tx = { ...database, db: trx };
+      await record(tx);
+      throw new PreviewRollback(await runCorrections(tx, { ...options, knownAt: new Date() }, true));
+    });
+  } catch (error) {
+    if (error instanceof PreviewRollback) return error.report;
+    throw error;
+  }
+  throw new Error('unreachable');
+}
+
+/** Posts the corrections of every pending request, in one transaction. */
+export async function postCorrections(
+  database: Database,
+  options: CorrectionOptions = {},
+): Promise<CorrectionReport> {
+  return inTransaction(database, (tx) => runCorrections(tx, options, false));
+}
+
+/** The first period after the last closed one that is not closed: where corrections are posted. */
+async function postingPeriod(database: Database, lastClosed: string, create: boolean): Promise<string> {
+  const db = cdb(database);
+  const open = await db
+    .selectFrom('production_period')
+    .select('code')
+    .where('code', '>', lastClosed)
+    .where('status', '!=', 'closed')
+    .orderBy('code')
+    .offset(0)
+    .fetch(1)
+    .executeTakeFirst();
+  if (open) return open.code;
+  const next = nextPeriodStart(await periodRef(db, lastClosed)).slice(0, 7);
+  if (create) {
+    const ref = await periodRef(db, next);
+    await db
+      .insertInto('production_period')
+      .values({
+        code: next,
+        starts_on: ref.startsOn,
+        ends_on: ref.endsOn,
+        status: 'open',
+        calculated_at: null,
+        closed_at: null,
+        closed_by: null,
+      })
+      .execute();
+  }
+  return next;
+}
+
+interface LiveLine {
+  id: number;
+  consultantId: number;
+  rule: string;
+  sourceKind: string;
+  sourceId: number;
+  policyId: number | null;
+  downlineConsultantId: number | null;
+  planVersion: string;
+  baseKop: number;
+  rate: string;
+  amountKop: number;
+  explanation: string;
+}
+
+const keyOf = (consultantId: number, rule: string, sourceKind: string, sourceId: number) =>
+  `${consultantId}|${rule}|${sourceKind}|${sourceId}`;
+
+/**
+ * The lines of a period still in force: its own posted calculation and the additional lines that
+ * correct it, less every line a storno names.
+ */
+async function liveLines(database: Database, period: string): Promise<Map<string, LiveLine[]>> {
+  const db = cdb(database);
+  const PAGE = 50_000;
+  const all: (LiveLine & { kind: string; stornoOf: number | null })[] = [];
+  for (let after = 0; ;) {
+    const rows = await db
+      .selectFrom('accrual as a')
+      .innerJoin('calculation_run as r', 'r.id', 'a.run_id')
+      .select([
+        'a.id',
+        'a.consultant_id',
+        'a.kind',
+        'a.rule',
+        'a.source_kind',
+        'a.source_id',
+        'a.policy_id',
+        'a.downline_consultant_id',
+        'a.plan_version',
+        'a.base',
+        'a.rate',
+        'a.amount',
+        'a.explanation',
+        'a.storno_of_accrual_id',
+      ])
+      .where('r.status', '=', 'posted')
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('a.period_code', '=', period), eb('r.run_kind', '=', 'period')]),
+          eb('a.corrects_period', '=', period),
+        ]),
+      )
+      .where('a.id', '>', after)
+      .orderBy('a.id')
+      .offset(0)
+      .fetch(PAGE)
+      .execute();
+    for (const r of rows)
+      all.push({
+        id: Number(r.id),
+        consultantId: Number(r.consultant_id),
+        kind: r.kind,
+        rule: r.rule,
+        sourceKind: r.source_kind,
+        sourceId: Number(r.source_id),
+        policyId: r.policy_id === null ? null : Number(r.policy_id),
+        downlineConsultantId: r.downline_consultant_id === null ? null : Number(r.downline_consultant_id),
+        planVersion: r.plan_version,
+        baseKop: kopiykyFromDecimal(r.base),
+        rate: String(r.rate),
+        amountKop: kopiykyFromDecimal(r.amount),
+        explanation: r.explanation,
+        stornoOf: r.storno_of_accrual_id === null ? null : Number(r.storno_of_accrual_id),
+      });
+    if (rows.length < PAGE) break;
+    after = Number(rows[rows.length - 1].id);
+  }
+  const reversed = new Set(all.filter((l) => l.kind === 'storno').map((l) => l.stornoOf));
+  const byKey = new Map<string, LiveLine[]>();
+  for (const l of all) {
+    if (l.kind === 'storno' || reversed.has(l.id)) continue;
+    const k = keyOf(l.consultantId, l.rule, l.sourceKind, l.sourceId);
+    const list = byKey.get(k);
+    if (list) list.push(l);
+    else byKey.set(k, [l]);
+  }
+  return byKey;
+}
+
+/** Storno and additional lines that turn what is live into what should have been. */
+export function differences(
+  period: string,
+  postedIn: string,
+  should: AccrualLine[],
+  live: Map<string, LiveLine[]>,
+  cause: string,
+): Omit<CorrectionLine, 'consultantCode'>[] {
+  const shouldByKey = new Map<string, AccrualLine>();
+  for (const l of should) {
+    const k = keyOf(l.consultantId, l.rule, l.sourceKind, l.sourceId);
+    const seen = shouldByKey.get(k);
+    // The engine gives one line per key; guard anyway so a future rule with two cannot lose money.
+    if (seen) throw new Error(`two lines for ${k} in ${period}: the correction key is not unique`);
+    shouldByKey.set(k, l);
+  }
+  const keys = [...new Set([...shouldByKey.keys(), ...live.keys()])];
+  const parsed = keys.map((k) => {
+    const [c, rule, sk, sid] = k.split('|');
+    return { k, c: Number(c), rule, sk, sid: Number(sid) };
+  });
+  parsed.sort(
+    (a, b) =>
+      a.c - b.c ||
+      (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0) ||
+      (a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0) ||
+      a.sid - b.sid,
+  );
+  const out: Omit<CorrectionLine, 'consultantCode'>[] = [];
+  for (const { k } of parsed) {
+    const target = shouldByKey.get(k);
+    const posted = live.get(k) ?? [];
+    const netKop = posted.reduce((s, l) => s + l.amountKop, 0);
+    const shouldKop = target?.amountKop ?? 0;
+    if (netKop === shouldKop) continue;
+    for (const l of [...posted].sort((a, b) => a.id - b.id)) {
+      out.push({
+        correctsPeriod: period,
+        postedIn,
+        kind: 'storno',
+        consultantId: l.consultantId,
+        rule: l.rule,
+        sourceKind: l.sourceKind,
+        sourceId: l.sourceId,
+        policyId: l.policyId,
+        baseKop: l.baseKop,
+        rate: l.rate,
+        amountKop: -l.amountKop,
+        stornoOfAccrualId: l.id,
+        explanation: `Сторно рядка №${l.id} за ${period}: ${l.explanation}`,
+        cause,
+      });
+    }
+    if (target && shouldKop !== 0) {
+      out.push({
+        correctsPeriod: period,
+        postedIn,
+        kind: 'additional',
+        consultantId: target.consultantId,
+        rule: target.rule,
+        sourceKind: target.sourceKind,
+        sourceId: target.sourceId,
+        policyId: target.policyId,
+        baseKop: target.baseKop,
+        rate: target.rate,
+        amountKop: shouldKop,
+        stornoOfAccrualId: null,
+        explanation: `Донарахування за ${period}: ${target.explanation}`,
+        cause,
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Makes the career history agree with a recalculated period's decisions: a decision the period
+ * now makes is recorded from its date (up to the next level already known); a promotion it made
+ * before and no longer makes is withdrawn (the level held before it continues over its span).
+ */
+async function reconcileCareers(
+  database: Database,
+  periodCode: string,
+  effectiveOn: IsoDate,
+  decisions: CareerDecision[],
+  change: { recordedAt: Date; recordedBy: string },
+  codes: Map<number, string>,
+): Promise<{ adjustments: CareerAdjustment[]; decisions: CareerDecision[] }> {
+  const db = cdb(database);
+  const adjustments: CareerAdjustment[] = [];
+  const applied: CareerDecision[] = [];
+  const current = (consultantId: number) =>
+    db
+      .selectFrom('consultant_career')
+      .selectAll()
+      .where('consultant_id', '=', consultantId)
+      .where('superseded_at', '=', STILL_KNOWN)
+      .orderBy('valid_from')
+      .execute();
+  const decided = new Set<number>();
+  for (const d of decisions) {
+    decided.add(d.consultantId);
+    const rows = await current(d.consultantId);
+    const holding = rows.find((r) => r.valid_from <= d.effectiveFrom && d.effectiveFrom < r.valid_to);
+    if (holding?.level_code === d.toLevel) continue;
+    await recordBitemporal(
+      db as never,
+      'consultant_career',
+      'consultant_id',
+      d.consultantId,
+      { level_code: d.toLevel, source: 'calculation', approved_by: null, approved_at: null },
+      {
+        validFrom: d.effectiveFrom,
+        validTo:
+          holding?.valid_to ?? rows.find((r) => r.valid_from > d.effectiveFrom)?.valid_from ?? OPEN_END,
+        recordedAt: change.recordedAt,
+        recordedBy: change.recordedBy,
+        reason: `${d.kind} у перерахунку ${periodCode}: ${d.reason}`.slice(0, 1000),
+      },
+    );
+    applied.push(d);
+    adjustments.push({
+      consultantId: d.consultantId,
+      consultantCode: codes.get(d.consultantId) ?? String(d.consultantId),
+      validFrom: d.effectiveFrom,
+      fromLevel: holding?.level_code ?? null,
+      toLevel: d.toLevel,
+      why: `${d.kind} (перерахунок ${periodCode})`,
+    });
+  }
+  // Steps the period's calculation took before and no longer takes.
+  const stale = await db
+    .selectFrom('consultant_career')
+    .selectAll()
+    .where('source', '=', 'calculation')
+    .where('superseded_at', '=', STILL_KNOWN)
+    .where('valid_from', '=', effectiveOn)
+    .orderBy('consultant_id')
+    .execute();
+  for (const row of stale) {
+    const consultantId = Number(row.consultant_id);
+    if (decided.has(consultantId)) continue;
+    const rows = await current(consultantId);
+    const before = rows.filter((r) => r.valid_to <= row.valid_from).pop();
+    const previous = before && before.valid_to === row.valid_from ? before.level_code : null;
+    const level = previous ?? (await entryLevel(database));
+    if (level === row.level_code) continue;
+    await recordBitemporal(
+      db as never,
+      'consultant_career',
+      'consultant_id',
+      consultantId,
+      { level_code: level, source: 'calculation', approved_by: null, approved_at: null },
+      {
+        validFrom: row.valid_from,
+        validTo: row.valid_to,
+        recordedAt: change.recordedAt,
+        recordedBy: change.recordedBy,
+        reason: `перерахунок ${periodCode}: крок кар'єри до ${row.level_code} більше не виконується`,
+      },
+    );
+    adjustments.push({
+      consultantId,
+      consultantCode: codes.get(consultantId) ?? String(consultantId),
+      validFrom: row.valid_from,
+      fromLevel: row.level_code,
+      toLevel: level,
+      why: `withdrawn (перерахунок ${periodCode})`,
+    });
+  }
+  return { adjustments, decisions: applied };
+}
+
+async function entryLevel(database: Database): Promise<string> {
+  const row = await cdb(database)
+    .selectFrom('career_level')
+    .select('code')
+    .orderBy('rank_order')
+    .offset(0)
+    .fetch(1)
+    .executeTakeFirst();
+  return row?.code ?? 'CONSULTANT';
+}
+
+async function runCorrections(
+  database: Database,
+  options: CorrectionOptions,
+  preview: boolean,
+): Promise<CorrectionReport> {
+  const db = cdb(database);
+  const knownAt = options.knownAt ?? new Date();
+  const by = options.postedBy ?? 'system:recalculation';
+  const timings: Record<string, number> = {};
+  const requests = await pendingRequests(database);
+  const report: CorrectionReport = {
+    preview,
+    postedIn: null,
+    knownAt,
+    requests: requests.map((r) => ({
+      id: r.id,
+      periodCode: r.periodCode,
+      causeKind: r.causeKind,
+      description: r.description,
+    })),
+    periods: [],
+    recalculated: [],
+    byConsultant: [],
+    stornoKop: 0,
+    additionalKop: 0,
+    netKop: 0,
+    timings,
+  };
+  const starts = requests.map((r) => r.periodCode);
+  if (options.fromPeriod) starts.push(options.fromPeriod);
+  if (!starts.length) return report;
+  const from = starts.sort()[0];
+  const periods = await db
+    .selectFrom('production_period')
+    .select(['code', 'status'])
+    .where('code', '>=', from)
+    .orderBy('code')
+    .execute();
+  const closed = periods.filter((p) => p.status === 'closed').map((p) => p.code);
+  const calculated = periods.filter((p) => p.status === 'calculated').map((p) => p.code);
+  const codes = new Map(
+    (await db.selectFrom('consultant').select(['id', 'code']).execute()).map((c) => [Number(c.id), c.code]),
+  );
+  if (closed.length) report.postedIn = await postingPeriod(database, closed[closed.length - 1], true);
+  const postedIn = report.postedIn;
+
+  for (const period of closed) {
+    let t = performance.now();
+    const own = requests.filter((r) => r.periodCode === period);
+    const cause = (
+      own.length
+        ? `запити на перерахунок №${own.map((r) => r.id).join(', №')}: ${own.map((r) => r.description).join('; ')}`
+        : `перерахунок з ${from} (кар'єра та кваліфікації переносяться; запити №${requests.map((r) => r.id).join(', №') || '—'})`
+    ).slice(0, 1000);
+    const calc = await calculatePeriod(database, period, { preview: true, knownAt });
+    const live = await liveLines(database, period);
+    timings[`${period}.calculate`] = Math.round(performance.now() - t);
+    t = performance.now();
+    const found = differences(period, postedIn!, calc.lines, live, cause).map((l) => ({
+      ...l,
+      consultantCode: codes.get(l.consultantId) ?? String(l.consultantId),
+    }));
+    const ref = await periodRef(db, period);
+    const plan = await planForPeriod(database, period);
+    const careers = await reconcileCareers(
+      database,
+      period,
+      plan.plan.promotionTakesEffect === 'current_period' ? ref.startsOn : nextPeriodStart(ref),
+      calc.careerDecisions,
+      { recordedAt: knownAt, recordedBy: by },
+      codes,
+    );
+    const correction: PeriodCorrection = {
+      period,
+      runId: null,
+      fingerprint: calc.fingerprint,
+      lines: found,
+      stornoKop: found.filter((l) => l.kind === 'storno').reduce((s, l) => s + l.amountKop, 0),
+      additionalKop: found.filter((l) => l.kind === 'additional').reduce((s, l) => s + l.amountKop, 0),
+      careerAdjustments: careers.adjustments,
+    };
+    if (found.length || careers.adjustments.length || own.length) {
+      const now = new Date();
+      const runId = await database.dialect.insertReturningId(
+        database.db,
+        'calculation_run',
+        {
+          period_code: postedIn,
+          plan_version_id: plan.versionId,
+          plan_code: calc.planCode,
+          plan_version: calc.planVersion,
+          input_fingerprint: calc.fingerprint,
+          known_at: knownAt,
+          status: 'posted',
+          line_count: found.length,
+          total_amount: decimalFromKopiyky(correction.stornoKop + correction.additionalKop),
+          missing_inputs: database.dialect.json(calc.missing),
+          started_at: now,
+          finished_at: now,
+          created_by: by,
+          run_kind: 'correction',
+          corrects_period: period,
+        },
+        { period_code: postedIn, run_kind: 'correction', corrects_period: period, started_at: now },
+      );
+      correction.runId = runId;
+      await database.dialect.bulkInsert(
+        database.db,
+        'accrual',
+        found.map((l, i) =>
+          accrualRow(
+            runId,
+            {
+              lineNo: i + 1,
+              consultantId: l.consultantId,
+              periodCode: postedIn!,
+              kind: l.kind as never,
+              sourceKind: l.sourceKind as never,
+              sourceId: l.sourceId,
+              policyId: l.policyId,
+              downlineConsultantId: null,
+              rule: l.rule,
+              planVersion: calc.planVersion,
+              baseKop: l.baseKop,
+              rate: l.rate,
+              amountKop: l.amountKop,
+              explanation: l.explanation,
+            },
+            now,
+            { correctsPeriod: period, stornoOfAccrualId: l.stornoOfAccrualId, cause: l.cause },
+          ),
+        ),
+      );
+      if (careers.decisions.length)
+        await db
+          .insertInto('career_decision')
+          .values(
+            careers.decisions.map((d) => ({
+              run_id: runId,
+              consultant_id: d.consultantId,
+              kind: d.kind,
+              from_level: d.fromLevel,
+              to_level: d.toLevel,
+              effective_from: d.effectiveFrom,
+              reason: d.reason.slice(0, 1000),
+            })),
+          )
+          .execute();
+      for (const r of own)
+        await db.insertInto('correction_run_request').values({ run_id: runId, request_id: r.id }).execute();
+    }
+    timings[`${period}.post`] = Math.round(performance.now() - t);
+    options.onProgress?.(period, found.length);
+    report.periods.push(correction);
+  }
+
+  // Calculated periods are not final: they are calculated again with the corrected careers.
+  for (const period of calculated) {
+    const t = performance.now();
+    const run = await calculatePeriod(database, period, { knownAt, createdBy: by });
+    for (const r of requests.filter((q) => q.periodCode === period))
+      await db
+        .insertInto('correction_run_request')
+        .values({ run_id: run.runId!, request_id: r.id })
+        .execute();
+    report.recalculated.push(period);
+    timings[`${period}.recalculate`] = Math.round(performance.now() - t);
+  }
+
+  if (requests.length)
+    for (let i = 0; i < requests.length; i += 500)
+      await db
+        .updateTable('recalculation_request')
+        .set({ status: 'done', processed_at: knownAt })
+        .where(
+          'id',
+          'in',
+          requests.slice(i, i + 500).map((r) => r.id),
+        )
+        .execute();
+
+  const impact = new Map<number, ConsultantImpact>();
+  for (const p of report.periods)
+    for (const l of p.lines) {
+      let c = impact.get(l.consultantId);
+      if (!c)
+        impact.set(
+          l.consultantId,
+          (c = {
+            consultantId: l.consultantId,
+            consultantCode: l.consultantCode,
+            stornoKop: 0,
+            additionalKop: 0,
+            netKop: 0,
+          }),
+        );
+      if (l.kind === 'storno') c.stornoKop += l.amountKop;
+      else c.additionalKop += l.amountKop;
+      c.netKop += l.amountKop;
+    }
+  report.byConsultant = [...impact.values()].sort((a, b) => a.consultantCode.localeCompare(b.consultantCode));
+  for (const p of report.periods) {
+    report.stornoKop += p.stornoKop;
+    report.additionalKop += p.additionalKop;
+  }
+  report.netKop = report.stornoKop + report.additionalKop;
+  return report;
+}

@@ -1,0 +1,451 @@
+/**
+ * The back office over HTTP: production periods (list, calculate with preview, blockers, close),
+ * the ledger of a period, recalculation of closed periods (pending requests, preview, post), manual
+ * career and sponsor changes (with a preview of their impact), acts of a closed period (produce,
+ * register as JSON/CSV/XLSX, one act's PDF) and the what-if of a draft plan.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import {
+  ActInputError,
+  type Intermediary,
+  loadActPdf,
+  loadPeriodRegister,
+  periodRegisterCsv,
+  periodRegisterXlsx,
+} from '../../../../back-office/acts';
+import {
+  CalculationRefusedError,
+  calculatePeriod,
+  listAccruals,
+  PlanRefusedError,
+  whatIf,
+} from '../../../../back-office/compensation';
+import { toPlainLine } from '../../../../back-office/compensation/engine';
+import { NetworkRuleError } from '../../../../back-office/network';
+import {
+  ChangeRefusedError,
+  closePeriod,
+  closingBlockers,
+  listPeriods,
+  type ManualCareerChange,
+  pendingRequests,
+  PeriodCloseRefusedError,
+  postCorrections,
+  previewChange,
+  previewCorrections,
+  producePeriodActs,
+  recordManualCareerChange,
+  recordSponsorChange,
+  type SponsorChange,
+} from '../../../../back-office/periods';
+
+export interface BackOfficeRouteOptions {
+  /** The intermediary printed on acts (Замовник); a request may give its own. */
+  intermediary?: Intermediary;
+}
+
+const periodParams = {
+  type: 'object',
+  required: ['code'],
+  properties: { code: { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$' } },
+} as const;
+const date = { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$' } as const;
+const errors = {
+  400: { $ref: 'ApiError#' },
+  404: { $ref: 'ApiError#' },
+  409: { $ref: 'ApiError#' },
+  422: { $ref: 'ApiError#' },
+};
+
+/** Refusals a user can act on answer 409/422 with their message; anything else stays a 500. */
+function asClientError(error: unknown): never {
+  if (
+    error instanceof PeriodCloseRefusedError ||
+    error instanceof CalculationRefusedError ||
+    error instanceof NetworkRuleError
+  )
+    throw Object.assign(error, { statusCode: 409 });
+  if (
+    error instanceof ChangeRefusedError ||
+    error instanceof ActInputError ||
+    error instanceof PlanRefusedError ||
+    error instanceof RangeError
+  )
+    throw Object.assign(error, { statusCode: 422 });
+  throw error;
+}
+const guarded = async <T>(work: () => Promise<T>): Promise<T> => {
+  try {
+    return await work();
+  } catch (error) {
+    return asClientError(error);
+  }
+};
+
+export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyPluginAsync {
+  return async (app) => {
+    const tags = ['back-office'];
+
+    app.get(
+      '/api/periods',
+      { schema: { tags, summary: 'Production periods with status and pending recalculation requests' } },
+      async () => ({
+        items: await listPeriods(app.database),
+      }),
+    );
+
+    app.post<{ Params: { code: string }; Body: { preview?: boolean; createdBy?: string; lines?: boolean } }>(
+      '/api/periods/:code/calculate',
+      {
+        schema: {
+          tags,
+          summary:
+            'Calculate a period (posts its ledger; re-runnable until closed) or preview it with every line',
+          params: periodParams,
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              preview: { type: 'boolean' },
+              createdBy: { type: 'string' },
+              lines: { type: 'boolean' },
+            },
+          },
+          response: errors,
+        },
+      },
+      async (request) =>
+        guarded(async () => {
+          const body = request.body ?? {};
+          const result = await calculatePeriod(app.database, request.params.code, {
+            preview: body.preview,
+            createdBy: body.createdBy,
+          });
+          const { lines, metrics: _metrics, ...summary } = result;
+          return {
+            ...summary,
+            lines: body.preview || body.lines ? lines.map(toPlainLine) : undefined,
+          };
+        }),
+    );
+
+    app.get<{ Params: { code: string } }>(
+      '/api/periods/:code/blockers',
+      {
+        schema: {
+          tags,
+          summary: 'What keeps the period from closing now',
+          params: periodParams,
+          response: errors,
+        },
+      },
+      async (request) => ({ items: await closingBlockers(app.database, request.params.code) }),
+    );
+
+    app.post<{ Params: { code: string }; Body: { closedBy: string } }>(
+      '/api/periods/:code/close',
+      {
+        schema: {
+          tags,
+          summary: 'Close a calculated period for good; 409 with every blocking item when refused',
+          params: periodParams,
+          body: {
+            type: 'object',
+            required: ['closedBy'],
+            properties: { closedBy: { type: 'string', minLength: 1 } },
+          },
+          response: {
+            400: { $ref: 'ApiError#' },
+            409: {
+              type: 'object',
+              description: 'Refused: every blocking item',
+              properties: {
+                error: { type: 'string' },
+                message: { type: 'string' },
+                blockers: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: {
+                      kind: { type: 'string' },
+                      message: { type: 'string' },
+                      ref: { type: ['integer', 'string'] },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+      async (request, reply) => {
+        try {
+          return await closePeriod(app.database, request.params.code, { closedBy: request.body.closedBy });
+        } catch (error) {
+          if (!(error instanceof PeriodCloseRefusedError)) throw error;
+          return reply
+            .code(409)
+            .send({ error: 'period_not_closed', message: error.message, blockers: error.blockers });
+        }
+      },
+    );
+
+    app.get<{
+      Params: { code: string };
+      Querystring: { consultantId?: number; offset?: number; limit?: number };
+    }>(
+      '/api/periods/:code/accruals',
+      {
+        schema: {
+          tags,
+          summary: 'Ledger lines posted in the period (its calculation and the corrections posted in it)',
+          params: periodParams,
+          querystring: {
+            type: 'object',
+            properties: {
+              consultantId: { type: 'integer' },
+              offset: { type: 'integer', minimum: 0 },
+              limit: { type: 'integer', minimum: 1, maximum: 5000 },
+            },
+          },
+        },
+      },
+      async (request) => ({
+        items: await listAccruals(app.database, { periodCode: request.params.code, ...request.query }),
+      }),
+    );
+
+    app.get(
+      '/api/corrections/pending',
+      { schema: { tags, summary: 'Recalculation requests waiting to be posted' } },
+      async () => ({
+        items: await pendingRequests(app.database),
+      }),
+    );
+
+    const correctionBody = {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        fromPeriod: { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$' },
+        postedBy: { type: 'string' },
+      },
+    } as const;
+    app.post<{ Body: { fromPeriod?: string; postedBy?: string } }>(
+      '/api/corrections/preview',
+      {
+        schema: {
+          tags,
+          summary: 'The storno and additional lines per consultant, posted nowhere',
+          body: correctionBody,
+          response: errors,
+        },
+      },
+      async (request) => guarded(() => previewCorrections(app.database, request.body ?? {})),
+    );
+    app.post<{ Body: { fromPeriod?: string; postedBy?: string } }>(
+      '/api/corrections/post',
+      {
+        schema: {
+          tags,
+          summary: 'Post the corrections of every pending request into the open period',
+          body: correctionBody,
+          response: errors,
+        },
+      },
+      async (request) => guarded(() => postCorrections(app.database, request.body ?? {})),
+    );
+
+    app.post<{ Body: ManualCareerChange & { preview?: boolean } }>(
+      '/api/careers/changes',
+      {
+        schema: {
+          tags,
+          summary:
+            'A manual career change (inside closed periods too, with approval); preview: its impact, nothing recorded',
+          body: {
+            type: 'object',
+            required: ['consultantCode', 'levelCode', 'validFrom', 'reason', 'recordedBy'],
+            additionalProperties: false,
+            properties: {
+              consultantCode: { type: 'string' },
+              levelCode: { type: 'string' },
+              validFrom: date,
+              validTo: date,
+              reason: { type: 'string', minLength: 1 },
+              recordedBy: { type: 'string', minLength: 1 },
+              approvedBy: { type: 'string' },
+              preview: { type: 'boolean' },
+            },
+          },
+          response: errors,
+        },
+      },
+      async (request, reply) =>
+        guarded(async () => {
+          const { preview, ...change } = request.body;
+          if (preview) return previewChange(app.database, (tx) => recordManualCareerChange(tx, change));
+          return reply.code(201).send(await recordManualCareerChange(app.database, change));
+        }),
+    );
+
+    app.post<{ Body: SponsorChange & { preview?: boolean } }>(
+      '/api/sponsors/changes',
+      {
+        schema: {
+          tags,
+          summary:
+            'Move a consultant under another sponsor from a date; preview: its impact, nothing recorded',
+          body: {
+            type: 'object',
+            required: ['consultantCode', 'sponsorCode', 'validFrom', 'reason', 'recordedBy'],
+            additionalProperties: false,
+            properties: {
+              consultantCode: { type: 'string' },
+              sponsorCode: { type: ['string', 'null'] },
+              validFrom: date,
+              validTo: date,
+              reason: { type: 'string', minLength: 1 },
+              recordedBy: { type: 'string', minLength: 1 },
+              preview: { type: 'boolean' },
+            },
+          },
+          response: errors,
+        },
+      },
+      async (request, reply) =>
+        guarded(async () => {
+          const { preview, ...change } = request.body;
+          if (preview) return previewChange(app.database, (tx) => recordSponsorChange(tx, change));
+          return reply.code(201).send(await recordSponsorChange(app.database, change));
+        }),
+    );
+
+    app.post<{ Params: { code: string }; Body: { intermediary?: Intermediary; createdBy?: string } }>(
+      '/api/periods/:code/acts',
+      {
+        schema: {
+          tags,
+          summary:
+            'Produce the acts of a closed period (with corrections of earlier periods) and check them against the ledger',
+          params: periodParams,
+          body: {
+            type: 'object',
+            properties: {
+              createdBy: { type: 'string' },
+              intermediary: {
+                type: 'object',
+                required: ['name', 'edrpou'],
+                properties: {
+                  name: { type: 'string' },
+                  edrpou: { type: 'string' },
+                  city: { type: 'string' },
+                  address: { type: 'string' },
+                },
+              },
+            },
+          },
+          response: errors,
+        },
+      },
+      async (request, reply) => {
+        const intermediary = request.body?.intermediary ?? options.intermediary;
+        if (!intermediary)
+          return reply.code(422).send({
+            error: 'unprocessable_entity',
+            message: 'body.intermediary is required (no default is configured)',
+          });
+        return guarded(async () => {
+          const result = await producePeriodActs(app.database, request.params.code, {
+            intermediary,
+            createdBy: request.body?.createdBy,
+          });
+          return {
+            period: request.params.code,
+            issued: result.issued.map((i) => ({
+              number: i.act.number,
+              consultantCode: i.act.consultant.code,
+              fullName: i.act.consultant.fullName,
+              grossKop: i.act.grossKop,
+              correctionsKop: i.act.correctionsTotalKop,
+              withheldKop: i.act.withheldKop,
+              netKop: i.act.netKop,
+              pdfSha256: i.pdfSha256,
+            })),
+            alreadyIssued: result.alreadyIssued,
+            nothingToPay: result.nothingToPay,
+            check: result.check,
+          };
+        });
+      },
+    );
+
+    app.get<{ Params: { code: string }; Querystring: { format?: 'json' | 'csv' | 'xlsx' } }>(
+      '/api/periods/:code/acts/register',
+      {
+        schema: {
+          tags,
+          summary: 'The register of the period’s issued acts (JSON, CSV or XLSX)',
+          params: periodParams,
+          querystring: {
+            type: 'object',
+            properties: { format: { type: 'string', enum: ['json', 'csv', 'xlsx'] } },
+          },
+        },
+      },
+      async (request, reply) => {
+        const register = await loadPeriodRegister(app.database, request.params.code);
+        const format = request.query.format ?? 'json';
+        if (format === 'json') return register;
+        const name = `register_${request.params.code}.${format}`;
+        reply.header('content-disposition', `attachment; filename="${name}"`);
+        if (format === 'csv') return reply.type('text/csv; charset=utf-8').send(periodRegisterCsv(register));
+        return reply
+          .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+          .send(await periodRegisterXlsx(register));
+      },
+    );
+
+    app.get<{ Params: { year: number; seq: string } }>(
+      '/api/acts/:year/:seq/pdf',
+      {
+        schema: {
+          tags,
+          summary: 'An issued act’s PDF, byte for byte as issued (act number year/sequence)',
+          params: {
+            type: 'object',
+            required: ['year', 'seq'],
+            properties: { year: { type: 'integer' }, seq: { type: 'string', pattern: '^\\d{6,}$' } },
+          },
+          response: { 404: { $ref: 'ApiError#' } },
+        },
+      },
+      async (request, reply) => {
+        const number = `${request.params.year}/${request.params.seq}`;
+        const pdf = await loadActPdf(app.database, number);
+        if (!pdf) return reply.code(404).send({ error: 'not_found', message: `no act ${number}` });
+        return reply.type('application/pdf').send(pdf);
+      },
+    );
+
+    app.post<{ Body: { planFile: string; period: string } }>(
+      '/api/plans/what-if',
+      {
+        schema: {
+          tags,
+          summary: 'A draft plan file over a posted period, per consultant and rule; writes nothing',
+          body: {
+            type: 'object',
+            required: ['planFile', 'period'],
+            properties: {
+              planFile: { type: 'string' },
+              period: { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$' },
+            },
+          },
+          response: errors,
+        },
+      },
+      async (request) => guarded(() => whatIf(app.database, request.body.planFile, request.body.period)),
+    );
+  };
+}

@@ -1,0 +1,413 @@
+/**
+ * `ecspert plan …`, `period …`, `accruals`, `corrections …`, `career change`, `sponsor change`,
+ * `acts produce`: the back office's compensation plans, production periods (calculate with preview,
+ * close), recalculation of closed periods (pending, preview, post), changes inside closed periods
+ * and the acts of completed work.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import {
+  actCsv,
+  actXlsx,
+  type Intermediary,
+  loadPeriodRegister,
+  periodRegisterCsv,
+  periodRegisterXlsx,
+} from '../../../back-office/acts';
+import {
+  calculatePeriod,
+  checkPlanFile,
+  listAccruals,
+  productCatalog,
+  registerPlan,
+  whatIf,
+} from '../../../back-office/compensation';
+import {
+  closePeriod,
+  closingBlockers,
+  type CorrectionReport,
+  listPeriods,
+  pendingRequests,
+  PeriodCloseRefusedError,
+  postCorrections,
+  previewChange,
+  previewCorrections,
+  producePeriodActs,
+  recordManualCareerChange,
+  recordSponsorChange,
+} from '../../../back-office/periods';
+import { formatHryvnias } from '../../db/money';
+import { action, createContext, UserError, withDatabase } from '../context';
+
+const money = (kop: number) => formatHryvnias(kop).replace(/\u00a0/g, ' ');
+const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+function period(code: string): string {
+  if (!PERIOD.test(code)) throw new UserError(`period '${code}' is not yyyy-mm`);
+  return code;
+}
+
+function printCorrections(report: CorrectionReport, json: boolean): void {
+  if (json) {
+    console.log(JSON.stringify(report, null, 2));
+    return;
+  }
+  if (!report.requests.length && !report.periods.length) {
+    console.log('nothing to recalculate: no pending requests');
+    return;
+  }
+  console.log(
+    `${report.preview ? 'preview (nothing posted)' : 'posted'} in ${report.postedIn ?? '—'}: storno ${money(report.stornoKop)}, additional ${money(report.additionalKop)}, net ${money(report.netKop)}`,
+  );
+  for (const p of report.periods)
+    console.log(
+      `  ${p.period}: ${p.lines.length} line(s), storno ${money(p.stornoKop)}, additional ${money(p.additionalKop)}${p.careerAdjustments.length ? `, ${p.careerAdjustments.length} career change(s)` : ''}`,
+    );
+  if (report.recalculated.length) console.log(`  calculated again: ${report.recalculated.join(', ')}`);
+  for (const c of report.byConsultant)
+    console.log(
+      `  ${c.consultantCode}: storno ${money(c.stornoKop)}, additional ${money(c.additionalKop)}, net ${money(c.netKop)}`,
+    );
+}
+
+function intermediaryFrom(options: { customer?: string; edrpou?: string; city?: string }): Intermediary {
+  const name = options.customer ?? process.env.ECSPERT_INTERMEDIARY_NAME;
+  const edrpou = options.edrpou ?? process.env.ECSPERT_INTERMEDIARY_EDRPOU;
+  if (!name || !edrpou)
+    throw new UserError(
+      'acts need the intermediary: --customer "<name>" --edrpou <code> (or ECSPERT_INTERMEDIARY_NAME / ECSPERT_INTERMEDIARY_EDRPOU)',
+    );
+  return { name, edrpou, city: options.city ?? process.env.ECSPERT_INTERMEDIARY_CITY };
+}
+
+export function registerBackOfficeCommands(program: Command): void {
+  const plan = program.command('plan').description('compensation plans as data');
+  plan
+    .command('check <file>')
+    .description('validate a plan file against the schema and the products the database knows')
+    .action(
+      action(async (file: string) => {
+        const context = createContext();
+        const result = await withDatabase(context, async (database) =>
+          checkPlanFile(file, await productCatalog(database)),
+        );
+        console.log(JSON.stringify(result, null, 2));
+        if (!result.ok) process.exitCode = 1;
+      }),
+    );
+  plan
+    .command('register <file>')
+    .description('record a plan file as a plan version (active unless --draft)')
+    .option('--draft', 'register as a draft (for what-if), not in force')
+    .option('--by <user>', 'who registers it')
+    .action(
+      action(async (file: string, options: { draft?: boolean; by?: string }) => {
+        const context = createContext();
+        const registered = await withDatabase(context, (database) =>
+          registerPlan(database, file, { status: options.draft ? 'draft' : 'active', loadedBy: options.by }),
+        );
+        console.log(
+          `plan ${registered.plan.code} ${registered.plan.version}: version id ${registered.versionId}`,
+        );
+      }),
+    );
+  plan
+    .command('what-if <file> <period>')
+    .description('a draft plan over a posted period, per consultant and rule; writes nothing')
+    .option('--json', 'the whole report as JSON')
+    .action(
+      action(async (file: string, code: string, options: { json?: boolean }) => {
+        const context = createContext();
+        const report = await withDatabase(context, (database) => whatIf(database, file, period(code)));
+        if (options.json) return void console.log(JSON.stringify(report, null, 2));
+        console.log(`posted ${money(report.postedTotalKop)}, draft ${money(report.draftTotalKop)}`);
+        for (const c of report.byConsultant)
+          console.log(
+            `  ${c.consultantCode}: ${money(c.postedKop)} -> ${money(c.draftKop)} (${money(c.differenceKop)})`,
+          );
+      }),
+    );
+
+  const periods = program.command('period').description('production periods: calculate, close');
+  periods
+    .command('list')
+    .description('periods with their status and pending recalculation requests')
+    .action(
+      action(async () => {
+        const context = createContext();
+        for (const p of await withDatabase(context, listPeriods))
+          console.log(
+            `${p.code} ${p.status}${p.closedBy ? ` (closed by ${p.closedBy} ${p.closedAt?.toISOString()})` : ''}${p.pendingRequests ? `, ${p.pendingRequests} pending recalculation request(s)` : ''}`,
+          );
+      }),
+    );
+  periods
+    .command('calculate <period>')
+    .description(
+      'calculate a period and post its ledger (re-runnable until closed); --preview writes nothing',
+    )
+    .option('--preview', 'show the result without posting')
+    .option('--plan <file>', 'calculate with this plan file')
+    .option('--lines', 'print every line (with --preview)')
+    .option('--by <user>', 'who calculates')
+    .action(
+      action(
+        async (code: string, options: { preview?: boolean; plan?: string; lines?: boolean; by?: string }) => {
+          const context = createContext();
+          const result = await withDatabase(context, (database) =>
+            calculatePeriod(database, period(code), {
+              preview: options.preview,
+              planFile: options.plan,
+              createdBy: options.by,
+              onProgress: (stage, n) => process.stderr.write(`${stage}: ${n}\n`),
+            }),
+          );
+          console.log(
+            `${result.periodCode} ${result.preview ? 'preview' : `run ${result.runId}`}: ${result.lineCount} line(s), ${money(result.totalKop)} (plan ${result.planCode} ${result.planVersion}), ${result.missing.length} input problem(s), ${result.careerDecisions.length} career decision(s)`,
+          );
+          for (const [kind, kop] of Object.entries(result.byKind)) console.log(`  ${kind}: ${money(kop!)}`);
+          for (const m of result.missing.slice(0, 20)) console.log(`  ! ${m.reason}`);
+          if (options.lines)
+            for (const l of result.lines)
+              console.log(`  ${l.consultantId} ${l.rule} ${money(l.amountKop)}: ${l.explanation}`);
+        },
+      ),
+    );
+  periods
+    .command('blockers <period>')
+    .description('what keeps a period from closing now')
+    .action(
+      action(async (code: string) => {
+        const context = createContext();
+        const blockers = await withDatabase(context, (database) => closingBlockers(database, period(code)));
+        if (!blockers.length) console.log(`${code}: nothing blocks closing`);
+        for (const b of blockers) console.log(`${b.kind}: ${b.message}`);
+      }),
+    );
+  periods
+    .command('close <period>')
+    .description('close a calculated period for good; refused with every blocking item')
+    .requiredOption('--by <user>', 'who closes it')
+    .action(
+      action(async (code: string, options: { by: string }) => {
+        const context = createContext();
+        try {
+          const closed = await withDatabase(context, (database) =>
+            closePeriod(database, period(code), { closedBy: options.by }),
+          );
+          console.log(`${closed.period} closed by ${closed.closedBy} at ${closed.closedAt.toISOString()}`);
+        } catch (error) {
+          if (!(error instanceof PeriodCloseRefusedError)) throw error;
+          for (const b of error.blockers) console.error(`${b.kind}: ${b.message}`);
+          throw new UserError(`period ${code} not closed: ${error.blockers.length} blocking item(s)`);
+        }
+      }),
+    );
+
+  program
+    .command('accruals <period>')
+    .description('the ledger lines posted in a period')
+    .option('--consultant <code>', 'one consultant')
+    .option('--limit <n>', 'at most n lines', '200')
+    .action(
+      action(async (code: string, options: { consultant?: string; limit: string }) => {
+        const context = createContext();
+        await withDatabase(context, async (database) => {
+          let consultantId: number | undefined;
+          if (options.consultant) {
+            const row = await database.db
+              .selectFrom('consultant')
+              .select('id')
+              .where('code', '=', options.consultant)
+              .executeTakeFirst();
+            if (!row) throw new UserError(`consultant '${options.consultant}' is not known`);
+            consultantId = Number(row.id);
+          }
+          const lines = await listAccruals(database, {
+            periodCode: period(code),
+            consultantId,
+            limit: Number(options.limit),
+          });
+          for (const l of lines)
+            console.log(
+              `${l.id} ${l.consultantCode} ${l.kind} ${l.rule} ${money(l.amountKop)}${l.correctsPeriod ? ` corrects ${l.correctsPeriod}` : ''}${l.stornoOfAccrualId ? ` storno of ${l.stornoOfAccrualId}` : ''}: ${l.explanation}`,
+            );
+        });
+      }),
+    );
+
+  const corrections = program
+    .command('corrections')
+    .description('recalculation of closed periods into storno and additional lines');
+  corrections
+    .command('pending')
+    .description('recalculation requests waiting to be posted')
+    .action(
+      action(async () => {
+        const context = createContext();
+        const requests = await withDatabase(context, pendingRequests);
+        if (!requests.length) console.log('no pending recalculation requests');
+        for (const r of requests)
+          console.log(`${r.id} ${r.periodCode} ${r.causeKind} from ${r.effectiveOn}: ${r.description}`);
+      }),
+    );
+  for (const [name, post] of [
+    ['preview', false],
+    ['post', true],
+  ] as const) {
+    corrections
+      .command(name)
+      .description(
+        post
+          ? 'post the corrections of every pending request into the open period'
+          : 'the corrections per consultant, posted nowhere',
+      )
+      .option('--from <period>', 'recalculate from this closed period even without requests')
+      .option('--by <user>', 'who posts')
+      .option('--json', 'the whole report as JSON')
+      .action(
+        action(async (options: { from?: string; by?: string; json?: boolean }) => {
+          const context = createContext();
+          const run = post ? postCorrections : previewCorrections;
+          const report = await withDatabase(context, (database) =>
+            run(database, { fromPeriod: options.from && period(options.from), postedBy: options.by }),
+          );
+          printCorrections(report, !!options.json);
+        }),
+      );
+  }
+
+  program
+    .command('career-change <consultant> <level>')
+    .description(
+      'a manual career change (also inside closed periods: needs --approved-by); --preview shows its impact and records nothing',
+    )
+    .requiredOption('--from <date>', 'first day of the new level, yyyy-mm-dd')
+    .option('--to <date>', 'first day it no longer holds')
+    .requiredOption('--reason <text>', 'why')
+    .requiredOption('--by <user>', 'who enters it')
+    .option('--approved-by <user>', 'who approved it (another person)')
+    .option('--preview', 'the corrections it would cause; nothing is recorded')
+    .option('--json', 'the report as JSON')
+    .action(
+      action(
+        async (
+          consultant: string,
+          level: string,
+          o: {
+            from: string;
+            to?: string;
+            reason: string;
+            by: string;
+            approvedBy?: string;
+            preview?: boolean;
+            json?: boolean;
+          },
+        ) => {
+          const context = createContext();
+          const change = {
+            consultantCode: consultant,
+            levelCode: level,
+            validFrom: o.from,
+            validTo: o.to,
+            reason: o.reason,
+            recordedBy: o.by,
+            approvedBy: o.approvedBy,
+          };
+          await withDatabase(context, async (database) => {
+            if (o.preview)
+              return printCorrections(
+                await previewChange(database, (tx) => recordManualCareerChange(tx, change)),
+                !!o.json,
+              );
+            const recorded = await recordManualCareerChange(database, change);
+            console.log(
+              `recorded; recalculation requested for ${recorded.requestedPeriods.join(', ') || 'no calculated or closed period'}`,
+            );
+          });
+        },
+      ),
+    );
+  program
+    .command('sponsor-change <consultant> <sponsor>')
+    .description(
+      "move a consultant under another sponsor ('-' for none) from a date; --preview shows the impact",
+    )
+    .requiredOption('--from <date>', 'first day, yyyy-mm-dd')
+    .requiredOption('--reason <text>', 'why')
+    .requiredOption('--by <user>', 'who enters it')
+    .option('--preview', 'the corrections it would cause; nothing is recorded')
+    .option('--json', 'the report as JSON')
+    .action(
+      action(
+        async (
+          consultant: string,
+          sponsor: string,
+          o: { from: string; reason: string; by: string; preview?: boolean; json?: boolean },
+        ) => {
+          const context = createContext();
+          const change = {
+            consultantCode: consultant,
+            sponsorCode: sponsor === '-' ? null : sponsor,
+            validFrom: o.from,
+            reason: o.reason,
+            recordedBy: o.by,
+          };
+          await withDatabase(context, async (database) => {
+            if (o.preview)
+              return printCorrections(
+                await previewChange(database, (tx) => recordSponsorChange(tx, change)),
+                !!o.json,
+              );
+            const recorded = await recordSponsorChange(database, change);
+            console.log(
+              `recorded; recalculation requested for ${recorded.requestedPeriods.join(', ') || 'no calculated or closed period'}`,
+            );
+          });
+        },
+      ),
+    );
+
+  program
+    .command('acts <period>')
+    .description(
+      'produce the acts of a closed period (PDF per consultant, CSV/XLSX, the period register) into --out',
+    )
+    .requiredOption('--out <dir>', 'folder to write the files into')
+    .option('--customer <name>', 'the intermediary as printed on the acts')
+    .option('--edrpou <code>', "the intermediary's ЄДРПОУ")
+    .option('--city <city>', 'where the acts are drawn up')
+    .option('--by <user>', 'who issues them')
+    .action(
+      action(
+        async (
+          code: string,
+          o: { out: string; customer?: string; edrpou?: string; city?: string; by?: string },
+        ) => {
+          const context = createContext();
+          const intermediary = intermediaryFrom(o);
+          await withDatabase(context, async (database) => {
+            const result = await producePeriodActs(database, period(code), { intermediary, createdBy: o.by });
+            fs.mkdirSync(o.out, { recursive: true });
+            for (const issued of result.issued) {
+              const base = path.join(
+                o.out,
+                `${issued.act.number.replace('/', '-')}_${issued.act.consultant.code}`,
+              );
+              fs.writeFileSync(`${base}.pdf`, issued.pdf);
+              fs.writeFileSync(`${base}.csv`, actCsv(issued.act));
+              fs.writeFileSync(`${base}.xlsx`, await actXlsx(issued.act));
+            }
+            const register = await loadPeriodRegister(database, code);
+            fs.writeFileSync(path.join(o.out, `register_${code}.csv`), periodRegisterCsv(register));
+            fs.writeFileSync(path.join(o.out, `register_${code}.xlsx`), await periodRegisterXlsx(register));
+            console.log(
+              `${code}: ${result.issued.length} act(s) issued, ${result.alreadyIssued.length} already issued, ${result.nothingToPay.length} with nothing to pay; ledger ${money(result.check.ledgerTotalKop)}, acts ${money(result.check.actsGrossKop)}, ${result.check.balanced ? 'balanced' : `${result.check.differences.length} difference(s)`}`,
+            );
+            if (!result.check.balanced) process.exitCode = 1;
+          });
+        },
+      ),
+    );
+}

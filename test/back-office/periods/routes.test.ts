@@ -1,0 +1,188 @@
+/**
+ * The periods API on a three-consultant network (default plan; DL-SAV10 year 1 earns 25 points per
+ * 100 UAH): March is calculated and closed over HTTP, a manual career change inside it is previewed
+ * and recorded, its corrections are previewed and posted into April, April's acts are produced.
+ *   S (CONSULTANT) sells 40 000.00 in March -> 10 000 points: S 30 % = 3 000.00.
+ *   S made MANAGER from 2026-03-01 -> S 50 % = 5 000.00: storno -3 000.00, additional +5 000.00;
+ *   M (MANAGER) loses its differential 2 000.00 on S's sale (storno), D keeps (60-50) % = 1 000.00.
+ *   M sells 8 000.00, D sells 4 000.00. D fails DIRECTOR's maintenance (group 13 000 < 40 000), so D
+ *   is paid at SENIOR_MANAGER (60 %): S 3 000.00, M 2 000.00 + 1 000.00, D 1 000.00 + 200.00 + 600.00
+ *   = 7 800.00.
+ */
+import type { FastifyInstance } from 'fastify';
+import { buildApi, createQueueProbe } from '../../../src/api';
+import { backOfficeRoutes } from '../../../src/api/routes/back-office';
+import { memoryLogger, testConfig } from '../../api/support/api-harness';
+import { seedNetwork, seedPayment, seedPolicy } from '../compensation/db-support';
+import { intermediary } from '../acts/fixtures';
+import { describeEachEngine } from '../../support/engines';
+
+describeEachEngine('periods API', (ctx) => {
+  let app: FastifyInstance;
+
+  beforeAll(async () => {
+    const s = await seedNetwork(ctx.database, [
+      ['D', null, 'DIRECTOR'],
+      ['M', 'D', 'MANAGER'],
+      ['S', 'M', 'CONSULTANT'],
+    ]);
+    await ctx.database.db
+      .insertInto('career_level')
+      .values(
+        ['CONSULTANT', 'SENIOR_CONSULTANT', 'MANAGER', 'SENIOR_MANAGER', 'DIRECTOR'].map((code, n) => ({
+          code,
+          name: code,
+          rank_order: n + 1,
+        })),
+      )
+      .execute();
+    await seedPayment(ctx.database, await seedPolicy(ctx.database, s, 'M'), '2026-03-12', '8000.00');
+    await seedPayment(ctx.database, await seedPolicy(ctx.database, s, 'D'), '2026-03-15', '4000.00');
+    await seedPayment(ctx.database, await seedPolicy(ctx.database, s, 'S'), '2026-03-10', '40000.00');
+    await ctx.database.db
+      .insertInto('production_period')
+      .values([
+        {
+          code: '2026-03',
+          starts_on: '2026-03-01',
+          ends_on: '2026-03-31',
+          status: 'open',
+          calculated_at: null,
+          closed_at: null,
+          closed_by: null,
+        },
+        {
+          code: '2026-04',
+          starts_on: '2026-04-01',
+          ends_on: '2026-04-30',
+          status: 'open',
+          calculated_at: null,
+          closed_at: null,
+          closed_by: null,
+        },
+      ])
+      .execute();
+    app = await buildApi(
+      {
+        database: ctx.database,
+        config: testConfig(),
+        logger: memoryLogger().logger,
+        queue: createQueueProbe(null),
+      },
+      { routes: [backOfficeRoutes({ intermediary })] },
+    );
+  });
+  afterAll(() => app?.close());
+
+  it('refuses to close an uncalculated period with its reasons, then calculates and closes it', async () => {
+    const refused = await app.inject({
+      method: 'POST',
+      url: '/api/periods/2026-03/close',
+      payload: { closedBy: 'buh' },
+    });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().blockers).toEqual([expect.objectContaining({ kind: 'not_calculated' })]);
+    const preview = await app.inject({
+      method: 'POST',
+      url: '/api/periods/2026-03/calculate',
+      payload: { preview: true },
+    });
+    expect(preview.json()).toMatchObject({ preview: true, totalKop: 780_000 });
+    expect(preview.json().lines).toHaveLength(6);
+    const run = await app.inject({ method: 'POST', url: '/api/periods/2026-03/calculate', payload: {} });
+    expect(run.statusCode).toBe(200);
+    const closed = await app.inject({
+      method: 'POST',
+      url: '/api/periods/2026-03/close',
+      payload: { closedBy: 'buh' },
+    });
+    expect(closed.statusCode).toBe(200);
+    const again = await app.inject({ method: 'POST', url: '/api/periods/2026-03/calculate', payload: {} });
+    expect(again.statusCode).toBe(409);
+  });
+
+  it('previews, records and posts a manual career change inside the closed period', async () => {
+    const change = {
+      consultantCode: 'S',
+      levelCode: 'MANAGER',
+      validFrom: '2026-03-01',
+      reason: 'помилка в кар’єрі',
+      recordedBy: 'hr',
+    };
+    const unapproved = await app.inject({ method: 'POST', url: '/api/careers/changes', payload: change });
+    expect(unapproved.statusCode).toBe(422);
+    expect(unapproved.json().message).toMatch(/needs an approval/);
+    const preview = await app.inject({
+      method: 'POST',
+      url: '/api/careers/changes',
+      payload: { ...change, approvedBy: 'dir', preview: true },
+    });
+    expect(preview.json().byConsultant).toEqual([
+      expect.objectContaining({ consultantCode: 'M', netKop: -200_000 }),
+      expect.objectContaining({
+        consultantCode: 'S',
+        stornoKop: -300_000,
+        additionalKop: 500_000,
+        netKop: 200_000,
+      }),
+    ]);
+    expect((await app.inject({ url: '/api/corrections/pending' })).json().items).toEqual([]);
+    const recorded = await app.inject({
+      method: 'POST',
+      url: '/api/careers/changes',
+      payload: { ...change, approvedBy: 'dir' },
+    });
+    expect(recorded.statusCode).toBe(201);
+    expect((await app.inject({ url: '/api/corrections/pending' })).json().items).toHaveLength(1);
+    const posted = await app.inject({
+      method: 'POST',
+      url: '/api/corrections/post',
+      payload: { postedBy: 'buh' },
+    });
+    expect(posted.json()).toMatchObject({
+      postedIn: '2026-04',
+      stornoKop: -500_000,
+      additionalKop: 500_000,
+      netKop: 0,
+    });
+    const second = await app.inject({
+      method: 'POST',
+      url: '/api/corrections/post',
+      payload: { fromPeriod: '2026-03' },
+    });
+    expect(second.json().netKop).toBe(0);
+    expect(second.json().periods[0].lines).toEqual([]);
+    const lines = (await app.inject({ url: '/api/periods/2026-04/accruals' })).json().items;
+    expect(
+      lines
+        .map((l: any) => `${l.consultantCode} ${l.kind} ${l.rule} ${l.amountKop} ${l.correctsPeriod}`)
+        .sort(),
+    ).toEqual([
+      'M storno differential.MANAGER -200000 2026-03',
+      'S additional personal.MANAGER 500000 2026-03',
+      'S storno personal.CONSULTANT -300000 2026-03',
+    ]);
+  });
+
+  it('produces the acts of April with the correction and serves the register and the PDF', async () => {
+    const notClosed = await app.inject({ method: 'POST', url: '/api/periods/2026-04/acts', payload: {} });
+    expect(notClosed.statusCode).toBe(409);
+    await app.inject({ method: 'POST', url: '/api/periods/2026-04/calculate', payload: {} });
+    expect(
+      (await app.inject({ method: 'POST', url: '/api/periods/2026-04/close', payload: { closedBy: 'buh' } }))
+        .statusCode,
+    ).toBe(200);
+    const acts = await app.inject({ method: 'POST', url: '/api/periods/2026-04/acts', payload: {} });
+    expect(acts.json().issued).toEqual([
+      expect.objectContaining({ consultantCode: 'S', grossKop: 200_000, correctionsKop: 200_000 }),
+    ]);
+    expect(acts.json().nothingToPay).toEqual([{ consultantCode: 'M', grossKop: -200_000 }]);
+    expect(acts.json().check.balanced).toBe(true);
+    const csv = await app.inject({ url: '/api/periods/2026-04/acts/register?format=csv' });
+    expect(csv.body).toContain('Консультант S');
+    const [year, seq] = acts.json().issued[0].number.split('/');
+    const pdf = await app.inject({ url: `/api/acts/${year}/${seq}/pdf` });
+    expect(pdf.headers['content-type']).toBe('application/pdf');
+    expect(pdf.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
+  });
+});
