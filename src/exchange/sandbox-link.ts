@@ -5,8 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { utils } from 'ssh2';
-import { startDniproLifeSandbox, startKarpatySandbox } from '../../test/sandbox';
+import { ensureKeyPair, startDniproLifeSandbox, startKarpatySandbox } from '../../test/sandbox';
 import type { ChannelOverrides } from './runs';
 import { ensureSandboxSigningKey } from './signature';
 
@@ -15,19 +14,6 @@ export interface LinkedSandbox {
   url: string;
   overrides: ChannelOverrides;
   close(): Promise<void>;
-}
-
-function keyPair(file: string): { privateKey: string; publicKey: string } {
-  if (!fs.existsSync(file)) {
-    const pair = utils.generateKeyPairSync('ed25519');
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, pair.private, { mode: 0o600 });
-    fs.writeFileSync(`${file}.pub`, `${pair.public}\n`);
-  }
-  return {
-    privateKey: fs.readFileSync(file, 'utf8'),
-    publicKey: fs.readFileSync(`${file}.pub`, 'utf8').trim(),
-  };
 }
 
 export const SANDBOXED_INSURERS = ['DNIPRO_LIFE', 'KARPATY'];
@@ -42,8 +28,8 @@ export async function startLinkedSandbox(
     const dir = path.join(workDir, 'dnipro-life');
     const rootDir = path.join(dir, 'sftp-root');
     fs.mkdirSync(rootDir, { recursive: true });
-    const client = keyPair(path.join(dir, 'client_ed25519'));
-    const host = keyPair(path.join(dir, 'host_ed25519'));
+    const client = ensureKeyPair(path.join(dir, 'client_ed25519'));
+    const host = ensureKeyPair(path.join(dir, 'host_ed25519'));
     const sandbox = await startDniproLifeSandbox({
       rootDir,
       clientPublicKey: client.publicKey,

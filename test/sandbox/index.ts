@@ -10,4 +10,10 @@ export {
 } from './sftp-server';
 export * from './dnipro-life';
 export * from './karpaty';
-export { runSandbox, SANDBOX_INSURERS, type RunSandboxOptions, type RunningSandbox } from './run-sandbox';
+export {
+  runSandbox,
+  ensureKeyPair,
+  SANDBOX_INSURERS,
+  type RunSandboxOptions,
+  type RunningSandbox,
+} from './run-sandbox';

@@ -38,7 +38,8 @@ export interface RunningSandbox {
 
 export const SANDBOX_INSURERS = ['DNIPRO_LIFE', 'KARPATY'] as const;
 
-function ensureKeyPair(file: string): { privateKey: string; publicKey: string } {
+/** An ed25519 key pair kept in `file` and `file.pub`, made on first use so fingerprints stay stable. */
+export function ensureKeyPair(file: string): { privateKey: string; publicKey: string } {
   if (!fs.existsSync(file)) {
     const pair = utils.generateKeyPairSync('ed25519');
     fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -4,6 +4,7 @@
  * the spec's sample register REG_AG0042_20261005_001.csv; the Karpaty ones those of its sample batch.
  */
 import type { Database } from '../../../src/db';
+import { seedInsurersAndConsultants } from '../support/intermediary';
 
 const at = new Date('2026-10-01T08:00:00Z');
 
@@ -134,102 +135,7 @@ export const karpatyApplications: PendingApplication[] = [
 
 export async function seedOnboarding(database: Database, applications: PendingApplication[]): Promise<void> {
   const { db, dialect } = database;
-  for (const [code, name] of [
-    ['DNIPRO_LIFE', 'ПрАТ «СК «Дніпро Життя»»'],
-    ['KARPATY', 'ПрАТ «Карпати Страхування»'],
-  ]) {
-    await db.insertInto('insurer').values({ code, name, company_code: null, created_at: at }).execute();
-  }
-  const insurerId = async (code: string) =>
-    Number(
-      (await db.selectFrom('insurer').select('id').where('code', '=', code).executeTakeFirstOrThrow()).id,
-    );
-  const dl = await insurerId('DNIPRO_LIFE');
-  const kr = await insurerId('KARPATY');
-  await db
-    .insertInto('product')
-    .values([
-      {
-        insurer_id: dl,
-        code: 'DL-SAV10',
-        name: 'Надійне майбутнє 10',
-        product_group: 'savings',
-        term_years: 10,
-        first_year_rate_pct: '25',
-        renewal_rate_pct: '8',
-      },
-      {
-        insurer_id: dl,
-        code: 'DL-SAV20',
-        name: 'Надійне майбутнє 20',
-        product_group: 'savings',
-        term_years: 20,
-        first_year_rate_pct: '30',
-        renewal_rate_pct: '8',
-      },
-      {
-        insurer_id: dl,
-        code: 'DL-RISK1',
-        name: 'Захист',
-        product_group: 'term_life',
-        term_years: 1,
-        first_year_rate_pct: '20',
-        renewal_rate_pct: '20',
-      },
-      {
-        insurer_id: kr,
-        code: 'KASKO-STD',
-        name: 'КАСКО Стандарт',
-        product_group: 'motor',
-        term_years: 1,
-        first_year_rate_pct: '15',
-        renewal_rate_pct: '15',
-      },
-      {
-        insurer_id: kr,
-        code: 'KASKO-PRM',
-        name: 'КАСКО Преміум',
-        product_group: 'motor',
-        term_years: 1,
-        first_year_rate_pct: '17',
-        renewal_rate_pct: '17',
-      },
-      {
-        insurer_id: kr,
-        code: 'PROP-HOME',
-        name: 'Мій дім',
-        product_group: 'property',
-        term_years: 1,
-        first_year_rate_pct: '25',
-        renewal_rate_pct: '25',
-      },
-      {
-        insurer_id: kr,
-        code: 'ACC-FAM',
-        name: 'Сімейний захист',
-        product_group: 'accident',
-        term_years: 1,
-        first_year_rate_pct: '30',
-        renewal_rate_pct: '30',
-      },
-    ])
-    .execute();
-  for (const code of ['K-00012', 'K-00013', 'K-00021', 'K-00031', 'K-00032', 'K-00047']) {
-    await db
-      .insertInto('consultant')
-      .values({
-        code,
-        full_name: `Консультант ${code}`,
-        tax_number: null,
-        legal_form: 'individual',
-        email: null,
-        phone: null,
-        hired_on: '2025-01-01',
-        terminated_on: null,
-        created_at: at,
-      })
-      .execute();
-  }
+  const { dnipro: dl, karpaty: kr } = await seedInsurersAndConsultants(database);
   const personId = async (p: Party): Promise<number> => {
     const existing = p.taxNumber
       ? await db.selectFrom('person').select('id').where('tax_number', '=', p.taxNumber).executeTakeFirst()

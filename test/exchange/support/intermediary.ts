@@ -7,7 +7,8 @@ import type { Database } from '../../../src/db';
 
 const at = new Date('2026-10-05T09:00:00Z');
 
-export async function seedIntermediary(database: Database) {
+/** The two insurers with their products and the consultants the sample files name. */
+export async function seedInsurersAndConsultants(database: Database) {
   const { db } = database;
   for (const [code, name] of [
     ['DNIPRO_LIFE', 'ПрАТ «СК «Дніпро Життя»»'],
@@ -105,6 +106,12 @@ export async function seedIntermediary(database: Database) {
       })
       .execute();
   }
+  return { dnipro, karpaty };
+}
+
+export async function seedIntermediary(database: Database) {
+  const { db } = database;
+  const { dnipro, karpaty } = await seedInsurersAndConsultants(database);
   const consultant = async (code: string) =>
     Number(
       (await db.selectFrom('consultant').select('id').where('code', '=', code).executeTakeFirstOrThrow()).id,
