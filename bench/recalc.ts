@@ -17,7 +17,8 @@
 import { sql } from 'kysely';
 import { calculatePeriod } from '../back-office/compensation';
 import { closePeriod, postCorrections, recordManualCareerChange } from '../back-office/periods';
-import { type Database, migrate, openDatabase, OPEN_END, STILL_KNOWN } from '../src/db';
+import { type Database, migrate, openDatabase, STILL_KNOWN } from '../src/db';
+import { LEVELS, seedSyntheticIntermediary, syntheticNetwork } from './synthetic-network';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -32,7 +33,6 @@ const targetDownline = option('downline', 5_000);
 const MAX_DEPTH = 25;
 const SCHEMA = 'bench_recalc';
 const MONTHS = ['2026-01', '2026-02', '2026-03', '2026-04', '2026-05', '2026-06', '2026-07'];
-const LEVELS = ['CONSULTANT', 'SENIOR_CONSULTANT', 'MANAGER', 'SENIOR_MANAGER', 'DIRECTOR'];
 
 let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
@@ -40,17 +40,6 @@ const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
 const started = performance.now();
 const stamp = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
 const seconds = (t: number) => `${((performance.now() - t) / 1000).toFixed(2)} s`;
-
-/** A deterministic pseudo-random sequence, so every run builds the same network (as bench/calc.ts). */
-function* random(seed: number): Generator<number> {
-  let x = seed >>> 0;
-  for (;;) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    yield (x >>> 0) / 4294967296;
-  }
-}
 
 async function open(): Promise<Database> {
   const url = process.env.DATABASE_URL;
@@ -64,102 +53,14 @@ async function open(): Promise<Database> {
   return database;
 }
 
-/** The same network shape as bench/calc.ts: half the recruits under the previous one, the rest anywhere. */
-function network(): { sponsor: Int32Array; depth: Int32Array; level: string[] } {
-  const rnd = random(42);
-  const depth = new Int32Array(consultants);
-  const sponsor = new Int32Array(consultants).fill(-1);
-  for (let i = 1; i < consultants; i++) {
-    let s = rnd.next().value < 0.5 ? i - 1 : Math.floor(rnd.next().value * i);
-    while (depth[s] >= MAX_DEPTH - 1) s = Math.floor(rnd.next().value * i);
-    sponsor[i] = s;
-    depth[i] = depth[s] + 1;
-  }
-  const level = Array.from({ length: consultants }, (_, i) => {
-    if (i === 0) return 'DIRECTOR';
-    const r = rnd.next().value;
-    return LEVELS[r < 0.6 ? 0 : r < 0.8 ? 1 : r < 0.9 ? 2 : r < 0.97 ? 3 : 4];
-  });
-  return { sponsor, depth, level };
-}
+const network = () => syntheticNetwork(consultants, MAX_DEPTH);
 
 async function seed(database: Database): Promise<void> {
   const db = database.db as any;
   const recorded = new Date('2025-12-01T00:00:00Z');
-  await db
-    .insertInto('insurer')
-    .values({ code: 'BENCH', name: 'Bench insurer', created_at: recorded })
-    .execute();
-  const products: [string, string][] = [
-    ['DL-SAV10', 'savings'],
-    ['DL-SAV20', 'savings'],
-    ['DL-RISK1', 'term_life'],
-    ['KASKO-STD', 'motor'],
-    ['KASKO-PRM', 'motor'],
-    ['PROP-HOME', 'property'],
-    ['ACC-FAM', 'accident'],
-    ['TRV-EU', 'travel'],
-    ['ACC-IND', 'accident'],
-    ['OSCPV', 'mtpl'],
-  ];
-  for (const [code, group] of products)
-    await db
-      .insertInto('product')
-      .values({ insurer_id: 1, code, name: code, product_group: group })
-      .execute();
-  await db
-    .insertInto('person')
-    .values({ person_kind: 'individual', full_name: 'Bench holder', created_at: recorded })
-    .execute();
-  const { sponsor, depth, level } = network();
-  const fact = {
-    valid_from: '2025-01-01',
-    valid_to: OPEN_END,
-    recorded_at: recorded,
-    superseded_at: STILL_KNOWN,
-    recorded_by: 'bench',
-    reason: null,
-  };
-  const BATCH = 5000;
-  for (let from = 0; from < consultants; from += BATCH) {
-    const ids = Array.from({ length: Math.min(BATCH, consultants - from) }, (_, k) => from + k);
-    await db
-      .insertInto('consultant')
-      .values(
-        ids.map((i) => ({
-          id: i + 1,
-          code: `K-${String(i + 1).padStart(6, '0')}`,
-          full_name: `Консультант ${i + 1}`,
-          legal_form: 'individual',
-          hired_on: '2025-01-01',
-          created_at: recorded,
-        })),
-      )
-      .execute();
-    await db
-      .insertInto('consultant_sponsor')
-      .values(
-        ids.map((i) => ({
-          consultant_id: i + 1,
-          sponsor_id: sponsor[i] < 0 ? null : sponsor[i] + 1,
-          ...fact,
-        })),
-      )
-      .execute();
-    await db
-      .insertInto('consultant_career')
-      .values(
-        ids.map((i) => ({
-          consultant_id: i + 1,
-          level_code: level[i],
-          source: 'initial',
-          approved_by: null,
-          approved_at: null,
-          ...fact,
-        })),
-      )
-      .execute();
-  }
+  const net = network();
+  await seedSyntheticIntermediary(db, net, recorded);
+  const { depth } = net;
   console.log(`${stamp()}  network: ${consultants} consultants, deepest chain ${Math.max(...depth) + 1}`);
   await sql`insert into policy (insurer_id, number, product_id, created_at)
     select 1, 'B-' || g, 1 + (g % 10), ${recorded} from generate_series(1, ${policies}::int) g`.execute(db);
