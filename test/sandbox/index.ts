@@ -17,3 +17,4 @@ export {
   type RunSandboxOptions,
   type RunningSandbox,
 } from './run-sandbox';
+export { generateEd25519KeyPair } from './sftp-server';

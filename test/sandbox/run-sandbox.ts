@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { utils } from 'ssh2';
+import { generateEd25519KeyPair } from './sftp-server';
 import { startDniproLifeSandbox } from './dnipro-life';
 import { KARPATY_KEYS_DIR, startKarpatySandbox } from './karpaty';
 
@@ -41,7 +41,7 @@ export const SANDBOX_INSURERS = ['DNIPRO_LIFE', 'KARPATY'] as const;
 /** An ed25519 key pair kept in `file` and `file.pub`, made on first use so fingerprints stay stable. */
 export function ensureKeyPair(file: string): { privateKey: string; publicKey: string } {
   if (!fs.existsSync(file)) {
-    const pair = utils.generateKeyPairSync('ed25519');
+    const pair = generateEd25519KeyPair();
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, pair.private, { mode: 0o600 });
     fs.writeFileSync(`${file}.pub`, pair.public + '\n');

@@ -226,13 +226,26 @@ function serveSftp(sftp: SFTPWrapper, rootDir: string, events: EventEmitter, sta
   }
 }
 
+/**
+ * An ed25519 key pair that ssh2 can read back: now and then ssh2 generates a private key its own
+ * parser calls malformed, so a key is made again until it parses (a few tries at most).
+ */
+export function generateEd25519KeyPair(): { private: string; public: string } {
+  for (let attempt = 1; ; attempt++) {
+    const pair = utils.generateKeyPairSync('ed25519');
+    if (!(utils.parseKey(pair.private) instanceof Error) && !(utils.parseKey(pair.public) instanceof Error))
+      return pair;
+    if (attempt >= 10) throw new Error('ssh2 made 10 unreadable ed25519 keys in a row');
+  }
+}
+
 export async function startSandboxSftpServer(options: SandboxSftpServerOptions): Promise<SandboxSftpServer> {
   const username = options.username ?? 'agency';
   const allowed = utils.parseKey(options.clientPublicKey);
   if (allowed instanceof Error)
     throw new Error(`sandbox SFTP: client public key unreadable: ${allowed.message}`);
   const allowedKey = allowed as ParsedKey;
-  const hostKey = options.hostKey ?? utils.generateKeyPairSync('ed25519').private;
+  const hostKey = options.hostKey ?? generateEd25519KeyPair().private;
   const parsedHost = utils.parseKey(hostKey);
   if (parsedHost instanceof Error)
     throw new Error(`sandbox SFTP: host key unreadable: ${parsedHost.message}`);

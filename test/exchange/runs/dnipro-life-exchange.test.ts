@@ -6,11 +6,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { utils } from 'ssh2';
 import { readPayload } from '../../../src/exchange/message-store';
 import type { ExchangeDeps } from '../../../src/exchange/pipeline';
 import { type ChannelOverrides, runExchange } from '../../../src/exchange/runs';
-import { type DniproLifeSandbox, startDniproLifeSandbox } from '../../sandbox';
+import { type DniproLifeSandbox, generateEd25519KeyPair, startDniproLifeSandbox } from '../../sandbox';
 import { describeEachEngine } from '../../support/engines';
 import { dniproLifeApplications, seedOnboarding } from './onboarding-fixture';
 
@@ -25,7 +24,7 @@ describeEachEngine('Dnipro Life exchange over SFTP with the sandbox insurer', (c
 
   beforeAll(async () => {
     await seedOnboarding(ctx.database, dniproLifeApplications);
-    const keys = utils.generateKeyPairSync('ed25519');
+    const keys = generateEd25519KeyPair();
     const rootDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dnipro-sandbox-'));
     // The insurer answers when it gets to its inbox (processInbox), not while we are still connected.
     sandbox = await startDniproLifeSandbox({

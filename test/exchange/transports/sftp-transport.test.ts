@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import SftpClient from 'ssh2-sftp-client';
-import { utils } from 'ssh2';
 import {
   FileFetchedRegistry,
   MemoryFetchedRegistry,
@@ -16,9 +15,10 @@ import {
   DNIPRO_LIFE_SAMPLES_DIR,
   startDniproLifeSandbox,
   type DniproLifeSandbox,
+  generateEd25519KeyPair,
 } from '../../sandbox';
 
-const clientKey = utils.generateKeyPairSync('ed25519');
+const clientKey = generateEd25519KeyPair();
 const sample = (name: string) => fs.readFileSync(path.join(DNIPRO_LIFE_SAMPLES_DIR, name));
 
 let rootDir: string;
@@ -287,7 +287,7 @@ describe('SFTP transport against the sandbox Dnipro Life', () => {
   });
 
   it('is refused by the server with a key other than the registered one', async () => {
-    const stranger = utils.generateKeyPairSync('ed25519');
+    const stranger = generateEd25519KeyPair();
     const error = await expectTransportError(transport({ privateKey: stranger.private }).listNew());
     expect(error.reason).toBe('connect');
     expect(error.message).toContain(`sftp://agency@127.0.0.1:${sandbox.port}`);
