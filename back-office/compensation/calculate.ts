@@ -7,16 +7,25 @@
 import type { Kysely } from 'kysely';
 import { type Database, OPEN_END, STILL_KNOWN } from '../../src/db';
 import { decimalFromKopiyky } from '../../src/db/money';
-import { recordContestStandings } from '../contests/contests';
+import { contestPrizeLines, recordContestStandings } from '../contests/contests';
 import {
   type AccrualKind,
+  appendLines,
   calculate,
   type CalculationResult,
   type MissingInput,
   type CareerDecision,
+  type PeriodVolumes,
 } from './engine';
 import { loadPeriodInputs, periodRef } from './inputs';
-import { compensationDb, insertAccruals, insertMetrics, postedRun, postedTotals } from './ledger';
+import {
+  compensationDb,
+  insertAccruals,
+  insertMetrics,
+  postedRun,
+  postedTotals,
+  priorPeriods,
+} from './ledger';
 import { type CompiledPlan, compilePlan, DEFAULT_PLAN_PATH, loadPlanFile, PlanRefusedError } from './plan';
 import { DEFAULT_CATALOG, type ProductCatalog } from './product-catalog';
 import type { CompensationDB } from './tables';
@@ -129,6 +138,11 @@ export interface CalculateOptions {
   planFile?: string;
   createdBy?: string;
   onProgress?: (stage: string, count: number) => void;
+  /**
+   * Volumes of earlier periods recalculated in the same run, by period code: a rolling-window
+   * qualification reads these instead of what the earlier period's posted run stored.
+   */
+  priorVolumes?: Map<string, Map<number, PeriodVolumes>>;
 }
 
 export interface PeriodCalculation {
@@ -183,8 +197,11 @@ export async function calculatePeriod(
     networkFrom: usesSaleDate ? undefined : period.startsOn,
     onProgress: options.onProgress,
   });
+  if (plan.maxWindow > 1)
+    inputs.prior = await priorPeriods(db, periodCode, plan.maxWindow - 1, options.priorVolumes);
   const loadMs = Math.round(performance.now() - t);
   const result = calculate(plan, inputs);
+  appendLines(result, await contestPrizeLines(database, periodCode, result.metrics, knownAt, plan.version));
   options.onProgress?.('calculated', result.lines.length);
   const byKind: Partial<Record<AccrualKind, number>> = {};
   for (const line of result.lines) byKind[line.kind] = (byKind[line.kind] ?? 0) + line.amountKop;
@@ -335,7 +352,9 @@ export async function whatIf(
         ? undefined
         : (await periodRef(db, periodCode)).startsOn,
   });
+  if (draft.maxWindow > 1) inputs.prior = await priorPeriods(db, periodCode, draft.maxWindow - 1);
   const result = calculate(draft, inputs);
+  appendLines(result, await contestPrizeLines(database, periodCode, result.metrics, knownAt, draft.version));
   const key = (consultantId: number, rule: string) => `${consultantId}\u0000${rule}`;
   const cells = new Map<
     string,

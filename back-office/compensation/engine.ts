@@ -67,8 +67,24 @@ export interface EarningInput {
   amountKop: number;
 }
 
+/** A consultant's volumes in one earlier period, for qualifications over a rolling window. */
+export interface PeriodVolumes {
+  personalVolumeU: number;
+  groupVolumeU: number;
+  personalPremiumKop: number;
+  newPolicies: number;
+}
+
+/** An earlier period's volumes by consultant (as posted, or as recalculated in the same run). */
+export interface PriorPeriod {
+  code: string;
+  volumes: Map<number, PeriodVolumes>;
+}
+
 export interface PeriodInputs {
   period: PeriodRef;
+  /** The periods before this one, newest first, as many as the plan's longest window needs. */
+  prior?: PriorPeriod[];
   consultants: ConsultantRef[];
   network: NetworkSnapshot;
   payments: PaymentInput[];
@@ -78,8 +94,8 @@ export interface PeriodInputs {
   missing?: MissingInput[];
 }
 
-export type AccrualKind = 'personal' | 'structural' | 'override' | 'bonus' | 'chargeback';
-export type SourceKind = 'payment' | 'policy' | 'consultant';
+export type AccrualKind = 'personal' | 'structural' | 'override' | 'bonus' | 'chargeback' | 'contest';
+export type SourceKind = 'payment' | 'policy' | 'consultant' | 'contest';
 
 export interface AccrualLine {
   lineNo: number;
@@ -118,6 +134,8 @@ export interface ConsultantMetrics {
   activeDirects: number;
   legs: number;
   active: boolean;
+  /** Active and meeting the plan's structural qualification: may earn structural commission. */
+  qualified: boolean;
   careerLevel: string;
   paidLevel: string;
 }
@@ -213,6 +231,12 @@ export function fingerprintInputs(inputs: PeriodInputs, plan: CompiledPlan): str
     }
   }
   h.update(chunk);
+  for (const prior of inputs.prior ?? []) {
+    for (const [id, v] of [...prior.volumes.entries()].sort(([a], [b]) => a - b))
+      h.update(
+        `w:${prior.code}:${id}:${v.personalVolumeU}:${v.groupVolumeU}:${v.personalPremiumKop}:${v.newPolicies}\n`,
+      );
+  }
   for (const l of [...inputs.lapses].sort((a, b) => a.policyId - b.policyId)) {
     h.update(`x:${l.policyId}:${l.productCode}:${l.startedOn}:${l.lapsedOn}:${l.status}\n`);
   }
@@ -287,6 +311,8 @@ class PaymentLine implements AccrualLine {
     private readonly belowBy: number,
     private readonly generation: number,
     readonly amountKop: number,
+    /** Uplines passed over by compression just below this one (code and why), or null. */
+    private readonly compressed: string[] | null = null,
   ) {}
   get periodCode(): string {
     return this.ctx.periodCode;
@@ -327,13 +353,22 @@ class PaymentLine implements AccrualLine {
     const { codeOf } = this.ctx;
     const payment = describePayment(this.payment, this.pointsH);
     const seller = codeOf.get(this.seller) ?? String(this.seller);
+    const compressed = this.compressed ? `; стиснення: пропущено ${this.compressed.join(', ')}` : '';
     if (this.kind === 'personal') {
       return `Особиста комісія: ${payment} × ${pct(this.rateH)}% (рівень ${this.levelCode}) = ${uah(this.amountKop)}`;
     }
     if (this.kind === 'structural') {
-      return `Структурна комісія (диференціал) з продажу ${seller}: ${payment} × (${pct(this.rateH)}% рівня ${this.levelCode} − ${pct(this.belowH)}% вже виплачено нижче, ${codeOf.get(this.belowBy) ?? this.belowBy}) = ${uah(this.amountKop)}`;
+      return `Структурна комісія (диференціал) з продажу ${seller}: ${payment} × (${pct(this.rateH)}% рівня ${this.levelCode} − ${pct(this.belowH)}% вже виплачено нижче, ${codeOf.get(this.belowBy) ?? this.belowBy}${compressed}) = ${uah(this.amountKop)}`;
     }
-    return `Поколінна винагорода, покоління ${this.generation} (нижче ${this.generation} лідер(и) рівня ${this.ctx.leaderLevel} і вище) з продажу ${seller}: ${payment} × ${pct(this.rateH)}% = ${uah(this.amountKop)}`;
+    return `Поколінна винагорода, покоління ${this.generation} (нижче ${this.generation} лідер(и) рівня ${this.ctx.leaderLevel} і вище) з продажу ${seller}${compressed}: ${payment} × ${pct(this.rateH)}% = ${uah(this.amountKop)}`;
+  }
+}
+
+/** Adds lines computed outside the engine (contest prizes) to a result, numbered after its own. */
+export function appendLines(result: CalculationResult, extra: Omit<AccrualLine, 'lineNo'>[]): void {
+  for (const line of extra) {
+    result.lines.push({ ...line, lineNo: result.lines.length + 1 });
+    result.totalKop += line.amountKop;
   }
 }
 
@@ -422,6 +457,7 @@ export function calculate(plan: CompiledPlan, inputs: PeriodInputs): Calculation
         activeDirects: 0,
         legs: 0,
         active: false,
+        qualified: false,
         careerLevel: entry.code,
         paidLevel: entry.code,
       };
@@ -494,6 +530,12 @@ export function calculate(plan: CompiledPlan, inputs: PeriodInputs): Calculation
     if (m.active) s.activeDirects += 1;
     if (m.groupVolumeU > 0) s.legs += 1;
   }
+  for (const id of consultantIds) {
+    const m = metric(id);
+    m.qualified =
+      m.active &&
+      (!plan.structuralQualification || evaluateCondition(plan.structuralQualification, scopeOf(m)));
+  }
   lap('metrics');
 
   // 3. Careers: promotion (one or more steps), maintenance (the level paid at), demotion.
@@ -501,14 +543,48 @@ export function calculate(plan: CompiledPlan, inputs: PeriodInputs): Calculation
   const next = nextPeriodStart(period);
   const promotedNow = new Map<number, CompiledLevel>();
   const maintenanceFailed = new Set<number>();
+  const prior = inputs.prior ?? [];
+  /** The consultant's volumes summed over a window of `size` periods ending with this one. */
+  const windowed = (m: ConsultantMetrics, size: number): ConsultantMetrics => {
+    if (size <= 1) return m;
+    const sum = { ...m };
+    for (const p of prior.slice(0, size - 1)) {
+      const v = p.volumes.get(m.consultantId);
+      if (!v) continue;
+      sum.personalVolumeU += v.personalVolumeU;
+      sum.groupVolumeU += v.groupVolumeU;
+      sum.personalPremiumKop += v.personalPremiumKop;
+      sum.newPolicies += v.newPolicies;
+    }
+    return sum;
+  };
+  /** What the reason of a career step quotes: the window and the figures the rule read. */
+  const evidence = (m: ConsultantMetrics, size: number) => {
+    const w = windowed(m, size);
+    const span =
+      size <= 1
+        ? period.code
+        : `${period.code} і ${Math.min(size - 1, prior.length)} попередні(х) період(ів) ${prior
+            .slice(0, size - 1)
+            .map((p) => p.code)
+            .join(', ')}`.trim();
+    return `${span}: особистий обсяг ${points(w.personalVolumeU)}, груповий ${points(w.groupVolumeU)}, нових полісів ${w.newPolicies}, активних прямих ${m.activeDirects}, гілок ${m.legs}`;
+  };
+  const scopes = new Map<number, Scope>();
+  const windowScope = (m: ConsultantMetrics, size: number): Scope => {
+    let scope = scopes.get(size);
+    if (!scope) scopes.set(size, (scope = scopeOf(windowed(m, size))));
+    return scope;
+  };
   for (const id of consultantIds) {
     const m = metric(id);
-    const scope = scopeOf(m);
+    scopes.clear();
     const level = plan.levelByCode.get(m.careerLevel) ?? entry;
     let reached = level;
     for (let r = level.rank; r < plan.levels.length; r++) {
       const candidate = plan.levels[r];
-      if (!candidate.promote || !evaluateCondition(candidate.promote, scope)) break;
+      if (!candidate.promote || !evaluateCondition(candidate.promote, windowScope(m, candidate.window)))
+        break;
       reached = candidate;
     }
     if (reached !== level) {
@@ -519,11 +595,12 @@ export function calculate(plan: CompiledPlan, inputs: PeriodInputs): Calculation
         fromLevel: level.code,
         toLevel: reached.code,
         effectiveFrom,
-        reason: `${period.code}: ${reached.promote!.source} holds (особистий обсяг ${points(m.personalVolumeU)}, груповий ${points(m.groupVolumeU)}, активних прямих ${m.activeDirects}, гілок ${m.legs})`,
+        reason: `${reached.promote!.source} holds (${evidence(m, reached.window)})`,
       });
       if (plan.promotionTakesEffect === 'current_period') promotedNow.set(id, reached);
       continue;
     }
+    const scope = windowScope(m, level.window);
     if (level.maintain && level.rank > 1 && !evaluateCondition(level.maintain, scope))
       maintenanceFailed.add(id);
     if (level.demote && level.rank > 1 && evaluateCondition(level.demote, scope)) {
@@ -533,7 +610,7 @@ export function calculate(plan: CompiledPlan, inputs: PeriodInputs): Calculation
         fromLevel: level.code,
         toLevel: plan.levels[level.rank - 2].code,
         effectiveFrom: next,
-        reason: `${period.code}: ${level.demote.source} holds (груповий обсяг ${points(m.groupVolumeU)})`,
+        reason: `${level.demote.source} holds (${evidence(m, level.window)})`,
       });
     }
   }
@@ -607,18 +684,27 @@ export function calculate(plan: CompiledPlan, inputs: PeriodInputs): Calculation
       let paidBelowBy = seller;
       let leaders = go && sellerLevel.rank >= go.fromRank ? 1 : 0;
       let cur = sponsorOn(seller, date);
+      let compressed: string[] | null = null;
       for (let guard = 0; cur !== null; guard++) {
         if (guard > 10000)
           throw new Error(`sponsor cycle above consultant ${codeOf.get(seller) ?? seller} on ${date}`);
         if (paidBelowH >= topRateH && (!go || leaders > go.ratesH.length)) break;
         const upline = cur;
         cur = sponsorOn(upline, date);
-        const active = metrics.get(upline)?.active ?? false;
+        const um = metrics.get(upline);
+        const active = um?.active ?? false;
+        const qualified = um?.qualified ?? false;
+        if ((!active && plan.skipInactive) || (active && !qualified && plan.skipUnqualified)) {
+          // Compression: as if the upline were not there; the next line up says whom it passed over.
+          (compressed ??= []).push(
+            `${codeOf.get(upline) ?? upline} (${active ? 'не виконав кваліфікацію' : 'неактивний'})`,
+          );
+          continue;
+        }
         const level = paidOn(upline, date);
-        if (!active && plan.skipInactive) continue; // compression: as if the upline were not there
         const isLeader = !!go && level.rank >= go.fromRank;
-        if (!active) {
-          // Without compression the inactive upline's difference is forfeited, not passed up.
+        if (!qualified) {
+          // Without compression the upline's difference is forfeited, not passed up.
           paidBelowH = Math.max(paidBelowH, level.structuralRateH);
           if (isLeader) leaders += 1;
           continue;
@@ -641,8 +727,10 @@ export function calculate(plan: CompiledPlan, inputs: PeriodInputs): Calculation
               paidBelowBy,
               0,
               amount,
+              compressed,
             ),
           );
+          compressed = null;
           paidBelowH = level.structuralRateH;
           paidBelowBy = upline;
         }
@@ -665,8 +753,10 @@ export function calculate(plan: CompiledPlan, inputs: PeriodInputs): Calculation
                 0,
                 leaders,
                 amount,
+                compressed,
               ),
             );
+            compressed = null;
           }
           leaders += 1;
         }

@@ -6,7 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, SqlDialect } from '../../src/db';
 import { decimalFromKopiyky, kopiykyFromDecimal } from '../../src/db/money';
-import type { AccrualLine, CalculationResult } from './engine';
+import type { AccrualLine, CalculationResult, ConsultantMetrics, PeriodVolumes, PriorPeriod } from './engine';
 import type { CompensationDB } from './tables';
 
 export const compensationDb = (database: Database) => database.db as unknown as Kysely<CompensationDB>;
@@ -90,6 +90,68 @@ export async function insertMetrics(
   }
 }
 
+/** The period before a yyyy-mm code. */
+export function previousPeriodCode(code: string): string {
+  const [y, m] = code.split('-').map(Number);
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+}
+
+/**
+ * The volumes of the `count` periods before `periodCode`, newest first, for qualifications over a
+ * rolling window: a period recalculated in the same run comes from `overrides`, any other from the
+ * metrics its posted calculation stored; a period never calculated counts as nothing.
+ */
+export async function priorPeriods(
+  db: Kysely<CompensationDB>,
+  periodCode: string,
+  count: number,
+  overrides?: Map<string, Map<number, PeriodVolumes>>,
+): Promise<PriorPeriod[]> {
+  const out: PriorPeriod[] = [];
+  let code = periodCode;
+  for (let i = 0; i < count; i++) {
+    code = previousPeriodCode(code);
+    const override = overrides?.get(code);
+    if (override) {
+      out.push({ code, volumes: override });
+      continue;
+    }
+    const run = await postedRun(db, code);
+    const volumes = new Map<number, PeriodVolumes>();
+    if (run) {
+      const rows = await db
+        .selectFrom('consultant_period_metric')
+        .select(['consultant_id', 'personal_volume_u', 'group_volume_u', 'personal_premium', 'new_policies'])
+        .where('run_id', '=', run.id)
+        .execute();
+      for (const r of rows) {
+        const pv = Number(r.personal_volume_u);
+        const gv = Number(r.group_volume_u);
+        if (pv === 0 && gv === 0 && r.new_policies === 0 && Number(r.personal_premium) === 0) continue;
+        volumes.set(Number(r.consultant_id), {
+          personalVolumeU: pv,
+          groupVolumeU: gv,
+          personalPremiumKop: kopiykyFromDecimal(r.personal_premium),
+          newPolicies: r.new_policies,
+        });
+      }
+    }
+    out.push({ code, volumes });
+  }
+  return out;
+}
+
+/** A calculation's metrics as the volumes a later period's rolling window reads. */
+export function volumesOf(metrics: ConsultantMetrics[]): Map<number, PeriodVolumes> {
+  const volumes = new Map<number, PeriodVolumes>();
+  for (const m of metrics) {
+    if (!m.personalVolumeU && !m.groupVolumeU && !m.newPolicies && !m.personalPremiumKop) continue;
+    const { personalVolumeU, groupVolumeU, personalPremiumKop, newPolicies } = m;
+    volumes.set(m.consultantId, { personalVolumeU, groupVolumeU, personalPremiumKop, newPolicies });
+  }
+  return volumes;
+}
+
 /** The posted calculation of a period, if any (the latest; correction runs posted in it are not it). */
 export async function postedRun(db: Kysely<CompensationDB>, periodCode: string) {
   return db
@@ -130,6 +192,8 @@ export interface LedgerLine {
 export interface AccrualQuery {
   periodCode: string;
   consultantId?: number;
+  /** Only lines of this kind (personal, structural, override, bonus, chargeback, contest, …). */
+  kind?: string;
   /** Lines of superseded runs too (history); by default only the posted run's. */
   includeSuperseded?: boolean;
   offset?: number;
@@ -148,6 +212,7 @@ export async function listAccruals(database: Database, query: AccrualQuery): Pro
     .where('a.period_code', '=', query.periodCode);
   if (!query.includeSuperseded) q = q.where('r.status', '=', 'posted');
   if (query.consultantId !== undefined) q = q.where('a.consultant_id', '=', query.consultantId);
+  if (query.kind !== undefined) q = q.where('a.kind', '=', query.kind);
   const rows = await q
     .orderBy('a.run_id')
     .orderBy('a.line_no')

@@ -54,13 +54,20 @@ export interface PlanDocument {
   structural: {
     method: 'differential' | 'none';
     network?: NetworkDate;
-    compression?: { skipInactive?: boolean };
+    compression?: { skipInactive?: boolean; skipUnqualified?: boolean };
+    qualification?: { condition: string };
     generationOverride?: { fromLevel: string; generations: number[] };
   };
   activity: { condition: string };
   careers: {
     promotionTakesEffect: 'next_period' | 'current_period';
-    qualifications: { level: string; promote: string; maintain?: string; demote?: string }[];
+    qualifications: {
+      level: string;
+      promote: string;
+      maintain?: string;
+      demote?: string;
+      window?: number;
+    }[];
   };
   bonuses?: {
     code: string;
@@ -90,6 +97,8 @@ export interface CompiledLevel {
   promote?: CompiledExpression;
   maintain?: CompiledExpression;
   demote?: CompiledExpression;
+  /** Periods the qualification counts, this one included (volumes summed over them). */
+  window: number;
 }
 
 export interface CompiledBonus {
@@ -119,6 +128,11 @@ export interface CompiledPlan {
   structuralNetwork: NetworkDate;
   differential: boolean;
   skipInactive: boolean;
+  skipUnqualified: boolean;
+  /** Who may earn structural commission in a period; null: every active consultant. */
+  structuralQualification: CompiledExpression | null;
+  /** The longest qualification window: how many periods of metrics the calculation needs. */
+  maxWindow: number;
   generationOverride: { fromRank: number; ratesH: number[] } | null;
   activity: CompiledExpression;
   promotionTakesEffect: 'next_period' | 'current_period';
@@ -255,6 +269,7 @@ export function compilePlan(
         l.structuralRate === undefined
           ? personalRateH
           : percentH(l.structuralRate, `/levels/${i}/structuralRate`),
+      window: 1,
     };
     levels.push(level);
     levelByCode.set(l.code, level);
@@ -320,13 +335,27 @@ export function compilePlan(
     const demote = q.demote
       ? formula(q.demote, `/careers/qualifications/${i}/demote`, CAREER_METRICS, 'boolean')
       : undefined;
-    if (level) Object.assign(level, { promote, maintain, demote });
+    if (level) Object.assign(level, { promote, maintain, demote, window: q.window ?? 1 });
     if (level?.rank === 1)
       problem(
         `/careers/qualifications/${i}/level`,
         `${q.level} is the entry level; nobody is promoted to it`,
       );
   });
+
+  const structuralQualification = doc.structural.qualification
+    ? (formula(
+        doc.structural.qualification.condition,
+        '/structural/qualification/condition',
+        CAREER_METRICS,
+        'boolean',
+      ) ?? null)
+    : null;
+  if (doc.structural.compression?.skipUnqualified && !doc.structural.qualification)
+    problem(
+      '/structural/compression/skipUnqualified',
+      'skipping unqualified uplines needs structural.qualification to say who is qualified',
+    );
 
   const bonuses: CompiledBonus[] = [];
   const bonusCodes = new Set<string>();
@@ -382,6 +411,9 @@ export function compilePlan(
     structuralNetwork: doc.structural.network ?? 'payment_date',
     differential: doc.structural.method === 'differential',
     skipInactive: doc.structural.compression?.skipInactive ?? false,
+    skipUnqualified: doc.structural.compression?.skipUnqualified ?? false,
+    structuralQualification,
+    maxWindow: Math.max(1, ...levels.map((l) => l.window)),
     generationOverride,
     activity: activity!,
     promotionTakesEffect: doc.careers.promotionTakesEffect,

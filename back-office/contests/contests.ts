@@ -7,11 +7,11 @@
 import Ajv from 'ajv';
 import type { Kysely } from 'kysely';
 import { asOf, type Database } from '../../src/db';
-import { kopiykyFromDecimal } from '../../src/db/money';
+import { formatHryvnias, kopiykyFromDecimal } from '../../src/db/money';
 import type { IsoDate } from '../../src/db/schema';
 // A cycle (the calculation records contest standings), harmless: both are used only at call time.
 import { calculatePeriod } from '../compensation/calculate';
-import type { ConsultantMetrics } from '../compensation/engine';
+import type { AccrualLine, ConsultantMetrics } from '../compensation/engine';
 import type { CompensationDB } from '../compensation/tables';
 import {
   rankEntries,
@@ -36,6 +36,8 @@ export interface ContestDefinition {
 }
 
 const period = { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$' };
+/** A money prize in hryvnias, at most two decimals: '5000' or '1250.50'. */
+const money = { type: 'string', pattern: '^\\d{1,12}(\\.\\d{1,2})?$' };
 const contestSchema = {
   type: 'object',
   additionalProperties: false,
@@ -77,7 +79,7 @@ const contestSchema = {
             type: 'object',
             required: ['place', 'prize'],
             additionalProperties: false,
-            properties: { place: { type: 'integer', minimum: 1 }, prize: { type: 'string' } },
+            properties: { place: { type: 'integer', minimum: 1 }, prize: { type: 'string' }, amount: money },
           },
         },
         thresholds: {
@@ -86,7 +88,11 @@ const contestSchema = {
             type: 'object',
             required: ['min', 'prize'],
             additionalProperties: false,
-            properties: { min: { type: 'string', pattern: '^\\d+(\\.\\d+)?$' }, prize: { type: 'string' } },
+            properties: {
+              min: { type: 'string', pattern: '^\\d+(\\.\\d+)?$' },
+              prize: { type: 'string' },
+              amount: money,
+            },
           },
         },
       },
@@ -377,4 +383,70 @@ export async function recordContestStandings(
     written += rows.length;
   }
   return written;
+}
+
+const METRIC_NAMES: Record<string, string> = {
+  personalVolume: 'особистий обсяг, бал.',
+  groupVolume: 'груповий обсяг, бал.',
+  personalPremium: 'особисті внески, грн',
+  newPolicies: 'нові поліси',
+};
+
+/**
+ * The money prizes of every contest that ends in the period, as accrual lines of its calculation:
+ * the final standings (this period's metrics included) decide; one line per winner and contest.
+ * Prizes in kind are recorded in the standings only.
+ */
+export async function contestPrizeLines(
+  database: Database,
+  periodCode: string,
+  metrics: ConsultantMetrics[],
+  knownAt: Date,
+  planVersion: string,
+): Promise<Omit<AccrualLine, 'lineNo'>[]> {
+  const ending = await cdb(database)
+    .selectFrom('contest')
+    .select(['id', 'code'])
+    .where('last_period', '=', periodCode)
+    .orderBy('code')
+    .execute();
+  const lines: Omit<AccrualLine, 'lineNo'>[] = [];
+  for (const row of ending) {
+    const result = await contestStandings(database, row.code, {
+      throughPeriod: periodCode,
+      knownAt,
+      currentMetrics: { periodCode, metrics },
+    });
+    const { contest, standings } = result;
+    const measure =
+      contest.metric.kind === 'plan_metric'
+        ? METRIC_NAMES[contest.metric.name]
+        : `нові поліси${contest.metric.products?.length ? ` (${contest.metric.products.join(', ')})` : ''}`;
+    for (const s of standings) {
+      if (!s.prizeKop) continue;
+      const shared = standings.filter((o) => o.place === s.place).length;
+      const order =
+        s.decidedBy === 'shared place'
+          ? `; місце поділено з ${shared - 1} учасником(ами) після всіх критеріїв (${contest.tieBreak.join(', ') || 'немає'})`
+          : s.decidedBy
+            ? `; рівний результат з попереднім, порядок вирішено за ${s.decidedBy}`
+            : '';
+      lines.push({
+        consultantId: s.consultantId,
+        periodCode,
+        kind: 'contest',
+        sourceKind: 'contest',
+        sourceId: Number(row.id),
+        policyId: null,
+        downlineConsultantId: null,
+        rule: `contest.${contest.code}`,
+        planVersion,
+        baseKop: s.prizeKop,
+        rate: '100.000000',
+        amountKop: s.prizeKop,
+        explanation: `Приз конкурсу «${contest.name}» (${contest.code}, ${contest.firstPeriod}…${contest.lastPeriod}): ${s.place} місце з ${standings.length} учасників, результат ${s.score} (${measure})${order}; приз «${s.prize}» = ${formatHryvnias(s.prizeKop)} грн`,
+      });
+    }
+  }
+  return lines;
 }

@@ -3,15 +3,20 @@
  * keys, give equal places to those still equal after every key (standard competition ranking:
  * 1, 1, 3), then award prizes by place (top N) or by threshold.
  */
+import { kopiykyFromDecimal } from '../../src/db/money';
 import { fromDecimal, rational, toPlainText } from '../compensation/exact';
 
 export type TieBreakKey = 'newPolicies' | 'personalVolume' | 'groupVolume' | 'hiredOn' | 'code';
 
+/**
+ * A prize: what it is, and for a money prize its amount in hryvnias (exact decimal text), which the
+ * calculation of the contest's last period posts to the winner's ledger.
+ */
 export interface ContestPrizes {
   /** Prizes by place: everyone sharing the place gets it. */
-  top?: { place: number; prize: string }[];
+  top?: { place: number; prize: string; amount?: string }[];
   /** Prizes by score reached (exact decimal text); the highest threshold reached wins. */
-  thresholds?: { min: string; prize: string }[];
+  thresholds?: { min: string; prize: string; amount?: string }[];
 }
 
 export interface ContestEntry {
@@ -31,6 +36,8 @@ export interface Standing {
   code: string;
   score: string;
   prize: string | null;
+  /** The money the prize pays, in kopiyky; null for a prize in kind (or none). */
+  prizeKop: number | null;
   /** Which stated key decided the order against the one above, for the reader. */
   decidedBy: string | null;
 }
@@ -81,16 +88,14 @@ export function rankEntries(
     if (previous && !tied && cmpScore(previous, entry) === 0) {
       decidedBy = tieBreak.find((k) => compareKey(previous, entry, k) !== 0) ?? null;
     }
-    const prize =
-      prizes.top?.find((p) => p.place === place)?.prize ??
-      thresholds.find((t) => entry.scoreU >= t.minU)?.prize ??
-      null;
+    const won = prizes.top?.find((p) => p.place === place) ?? thresholds.find((t) => entry.scoreU >= t.minU);
     standings.push({
       place,
       consultantId: entry.consultantId,
       code: entry.code,
       score: toPlainText(rational(entry.scoreU, U)),
-      prize,
+      prize: won?.prize ?? null,
+      prizeKop: won?.amount === undefined ? null : kopiykyFromDecimal(won.amount),
       decidedBy: tied ? 'shared place' : decidedBy,
     });
   });

@@ -23,9 +23,9 @@ import {
   periodRef,
   planForPeriod,
 } from '../compensation';
-import type { CareerDecision } from '../compensation/engine';
+import type { CareerDecision, PeriodVolumes } from '../compensation/engine';
 import { nextPeriodStart } from '../compensation/engine';
-import { accrualRow } from '../compensation/ledger';
+import { accrualRow, volumesOf } from '../compensation/ledger';
 import { inTransaction } from './changes';
 
 const cdb = (database: Database) => database.db as unknown as Kysely<CompensationDB>;
@@ -528,6 +528,8 @@ async function runCorrections(
   );
   if (closed.length) report.postedIn = await postingPeriod(database, closed[closed.length - 1], true);
   const postedIn = report.postedIn;
+  // Volumes as recalculated here: a later period's rolling-window qualification reads these.
+  const priorVolumes = new Map<string, Map<number, PeriodVolumes>>();
 
   for (const period of closed) {
     let t = performance.now();
@@ -537,7 +539,8 @@ async function runCorrections(
         ? `запити на перерахунок №${own.map((r) => r.id).join(', №')}: ${own.map((r) => r.description).join('; ')}`
         : `перерахунок з ${from} (кар'єра та кваліфікації переносяться; запити №${requests.map((r) => r.id).join(', №') || '—'})`
     ).slice(0, 1000);
-    const calc = await calculatePeriod(database, period, { preview: true, knownAt });
+    const calc = await calculatePeriod(database, period, { preview: true, knownAt, priorVolumes });
+    priorVolumes.set(period, volumesOf(calc.metrics));
     const live = await liveLines(database, period);
     timings[`${period}.calculate`] = Math.round(performance.now() - t);
     t = performance.now();
@@ -642,7 +645,8 @@ async function runCorrections(
   // Calculated periods are not final: they are calculated again with the corrected careers.
   for (const period of calculated) {
     const t = performance.now();
-    const run = await calculatePeriod(database, period, { knownAt, createdBy: by });
+    const run = await calculatePeriod(database, period, { knownAt, createdBy: by, priorVolumes });
+    priorVolumes.set(period, volumesOf(run.metrics));
     for (const r of requests.filter((q) => q.periodCode === period))
       await db
         .insertInto('correction_run_request')

@@ -93,6 +93,27 @@ describe('plan check', () => {
       'must be a condition',
     ],
     [
+      'skipping unqualified uplines without saying who is qualified',
+      (d: any) => {
+        delete d.structural.qualification;
+        d.structural.compression.skipUnqualified = true;
+      },
+      '/structural/compression/skipUnqualified',
+      'needs structural.qualification',
+    ],
+    [
+      'a structural qualification with an unknown name',
+      (d: any) => (d.structural.qualification = { condition: 'rank >= 2' }),
+      '/structural/qualification/condition',
+      "unknown name 'rank'",
+    ],
+    [
+      'a qualification window longer than a year',
+      (d: any) => (d.careers.qualifications[2].window = 13),
+      '/careers/qualifications/2/window',
+      'must be <= 12',
+    ],
+    [
       'a rate with three decimals',
       (d: any) => (d.levels[0].personalRate = 30.125),
       '/levels/0/personalRate',

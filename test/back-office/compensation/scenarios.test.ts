@@ -97,6 +97,63 @@ describe('compression', () => {
   });
 });
 
+describe('compression past an unqualified upline', () => {
+  // SM (SENIOR_MANAGER 40 %) -> M (MANAGER 30 %) -> S (CONSULTANT 10 %); all active. Structural
+  // commission needs 500 points of personal volume in the period: M sells only 100, so M is
+  // active but unqualified.
+  const members = [
+    { code: 'SM', sponsor: null, level: 'SENIOR_MANAGER' },
+    { code: 'M', sponsor: 'SM', level: 'MANAGER' },
+    { code: 'S', sponsor: 'M', level: 'CONSULTANT' },
+  ];
+  const planWith = (skipUnqualified: boolean) =>
+    testPlan({
+      structural: {
+        method: 'differential',
+        compression: { skipInactive: true, skipUnqualified },
+        qualification: { condition: 'personalVolume >= 500' },
+      },
+    });
+  const sales = () => {
+    const s = new Scenario(members);
+    s.pay('S', '1000.00');
+    s.pay('M', '100.00');
+    s.pay('SM', '600.00');
+    return s;
+  };
+
+  it('skips the unqualified upline: the next qualified one earns the difference', () => {
+    const s = sales();
+    const r = calculate(planWith(true), s.inputs());
+    // Personal: S 10 % x 1000.00 = 100.00; M 30 % x 100.00 = 30.00; SM 40 % x 600.00 = 240.00
+    // S's sale: M is passed over; SM (40 % - 10 %) x 1000.00 = 300.00
+    // M's sale: SM (40 % - 30 %) x 100.00 = 10.00 (M is still paid its own level on its own sale)
+    expect(kinds(s, r)).toEqual({
+      'S personal': 10000,
+      'M personal': 3000,
+      'SM personal': 24000,
+      'SM structural': 31000,
+    });
+    const m = r.metrics.find((x) => x.consultantId === s.id('M'))!;
+    expect([m.active, m.qualified]).toEqual([true, false]);
+    const line = r.lines.find((l) => l.consultantId === s.id('SM') && l.amountKop === 30000)!;
+    expect(line.explanation).toContain('стиснення: пропущено M (не виконав кваліфікацію)');
+  });
+
+  it("without skipping, the unqualified upline's difference is forfeited", () => {
+    const s = sales();
+    const r = calculate(planWith(false), s.inputs());
+    // S's sale: M would earn 20 % but is unqualified: nobody gets it; SM (40 % - 30 %) x 1000.00 = 100.00
+    // M's sale: SM (40 % - 30 %) x 100.00 = 10.00
+    expect(kinds(s, r)).toEqual({
+      'S personal': 10000,
+      'M personal': 3000,
+      'SM personal': 24000,
+      'SM structural': 11000,
+    });
+  });
+});
+
 describe('generation override', () => {
   it('pays directors above a director 4 % and 2 % for the first two generations', () => {
     // S (CONSULTANT) -> D3 -> D2 -> D1 -> D0, all directors (50 %), generations [4, 2]
@@ -216,6 +273,72 @@ describe('careers', () => {
     expect(r.careerDecisions).toEqual([
       expect.objectContaining({ kind: 'demotion', toLevel: 'SENIOR_MANAGER', effectiveFrom: '2026-04-01' }),
     ]);
+  });
+});
+
+describe('qualification over a rolling window of periods', () => {
+  const million = 1_000_000;
+  /** Earlier periods' volumes of one consultant, newest first, in points. */
+  const prior = (id: number, groupPoints: number[]) =>
+    groupPoints.map((g, i) => ({
+      code: `2026-0${2 - i}`,
+      volumes: new Map([
+        [id, { personalVolumeU: 0, groupVolumeU: g * million, personalPremiumKop: 0, newPolicies: 0 }],
+      ]),
+    }));
+  const windowPlan = (window: number) =>
+    testPlan({
+      careers: {
+        promotionTakesEffect: 'next_period',
+        qualifications: [
+          { level: 'MANAGER', promote: 'groupVolume >= 5000', window },
+          { level: 'DIRECTOR', promote: 'false', maintain: 'groupVolume >= 5000', window },
+        ],
+      },
+    });
+
+  it('promotes when the sum over the window reaches the threshold, not on the period alone', () => {
+    const s = new Scenario([
+      { code: 'T', sponsor: null, level: 'SENIOR_MANAGER' },
+      { code: 'M', sponsor: 'T', level: 'SENIOR_CONSULTANT' },
+      { code: 'S', sponsor: 'M', level: 'CONSULTANT' },
+    ]);
+    s.pay('S', '2000.00');
+    // March 2 000 + February 2 000 + January 1 500 = 5 500 >= 5 000 with a window of three
+    const inputs = { ...s.inputs(), prior: prior(s.id('M'), [2000, 1500]) };
+    expect(calculate(windowPlan(3), inputs).careerDecisions).toEqual([
+      expect.objectContaining({ consultantId: s.id('M'), toLevel: 'MANAGER', effectiveFrom: '2026-04-01' }),
+    ]);
+    // Two periods: 2 000 + 2 000 = 4 000 < 5 000; one period: 2 000
+    expect(calculate(windowPlan(2), inputs).careerDecisions).toEqual([]);
+    expect(calculate(windowPlan(1), inputs).careerDecisions).toEqual([]);
+  });
+
+  it('maintains a level on the window: a weak month between two strong ones keeps the level paid', () => {
+    const s = new Scenario([
+      { code: 'D', sponsor: null, level: 'DIRECTOR' },
+      { code: 'S', sponsor: 'D', level: 'CONSULTANT' },
+    ]);
+    s.pay('S', '1000.00');
+    const inputs = { ...s.inputs(), prior: prior(s.id('D'), [3000, 2000]) };
+    // Window of three: 1 000 + 3 000 + 2 000 = 6 000 >= 5 000: paid as DIRECTOR, (50 % - 10 %) = 400.00
+    expect(kinds(s, calculate(windowPlan(3), inputs))).toEqual({
+      'S personal': 10000,
+      'D structural': 40000,
+    });
+    // This period only: 1 000 < 5 000: paid one level lower, (40 % - 10 %) = 300.00
+    expect(kinds(s, calculate(windowPlan(1), inputs))).toEqual({
+      'S personal': 10000,
+      'D structural': 30000,
+    });
+  });
+
+  it('puts the earlier periods into the fingerprint', () => {
+    const s = new Scenario([{ code: 'D', sponsor: null, level: 'DIRECTOR' }]);
+    s.pay('D', '100.00');
+    const a = calculate(windowPlan(3), { ...s.inputs(), prior: prior(s.id('D'), [3000, 2000]) });
+    const b = calculate(windowPlan(3), { ...s.inputs(), prior: prior(s.id('D'), [3000, 2001]) });
+    expect(a.fingerprint).not.toBe(b.fingerprint);
   });
 });
 

@@ -192,7 +192,7 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
 
     app.get<{
       Params: { code: string };
-      Querystring: { consultantId?: number; offset?: number; limit?: number };
+      Querystring: { consultantId?: number; kind?: string; offset?: number; limit?: number };
     }>(
       '/api/periods/:code/accruals',
       {
@@ -204,6 +204,18 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
             type: 'object',
             properties: {
               consultantId: { type: 'integer' },
+              kind: {
+                enum: [
+                  'personal',
+                  'structural',
+                  'override',
+                  'bonus',
+                  'chargeback',
+                  'contest',
+                  'storno',
+                  'additional',
+                ],
+              },
               offset: { type: 'integer', minimum: 0 },
               limit: { type: 'integer', minimum: 1, maximum: 5000 },
             },
