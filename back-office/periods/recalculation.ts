@@ -235,58 +235,71 @@ async function liveLines(database: Database, period: string): Promise<Map<string
   const db = cdb(database);
   const PAGE = 50_000;
   const all: (LiveLine & { kind: string; stornoOf: number | null })[] = [];
-  for (let after = 0; ;) {
-    const rows = await db
-      .selectFrom('accrual as a')
-      .innerJoin('calculation_run as r', 'r.id', 'a.run_id')
-      .select([
-        'a.id',
-        'a.consultant_id',
-        'a.kind',
-        'a.rule',
-        'a.source_kind',
-        'a.source_id',
-        'a.policy_id',
-        'a.downline_consultant_id',
-        'a.plan_version',
-        'a.base',
-        'a.rate',
-        'a.amount',
-        'a.explanation',
-        'a.storno_of_accrual_id',
-      ])
-      .where('r.status', '=', 'posted')
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('a.period_code', '=', period), eb('r.run_kind', '=', 'period')]),
-          eb('a.corrects_period', '=', period),
-        ]),
-      )
-      .where('a.id', '>', after)
-      .orderBy('a.id')
-      .offset(0)
-      .fetch(PAGE)
-      .execute();
-    for (const r of rows)
-      all.push({
-        id: Number(r.id),
-        consultantId: Number(r.consultant_id),
-        kind: r.kind,
-        rule: r.rule,
-        sourceKind: r.source_kind,
-        sourceId: Number(r.source_id),
-        policyId: r.policy_id === null ? null : Number(r.policy_id),
-        downlineConsultantId: r.downline_consultant_id === null ? null : Number(r.downline_consultant_id),
-        planVersion: r.plan_version,
-        baseKop: kopiykyFromDecimal(r.base),
-        rate: String(r.rate),
-        amountKop: kopiykyFromDecimal(r.amount),
-        explanation: r.explanation,
-        stornoOf: r.storno_of_accrual_id === null ? null : Number(r.storno_of_accrual_id),
-      });
-    if (rows.length < PAGE) break;
-    after = Number(rows[rows.length - 1].id);
-  }
+  // Two index paths instead of one OR: the posted period run's lines by run id (accrual_run_ix),
+  // and the corrections naming the period (accrual_corrects_ix).
+  const runs = await db
+    .selectFrom('calculation_run')
+    .select('id')
+    .where('period_code', '=', period)
+    .where('status', '=', 'posted')
+    .where('run_kind', '=', 'period')
+    .execute();
+  const sources: ((after: number) => any)[] = [
+    ...runs.map(
+      (run) => (after: number) =>
+        db.selectFrom('accrual as a').where('a.run_id', '=', run.id).where('a.id', '>', after),
+    ),
+    (after: number) =>
+      db
+        .selectFrom('accrual as a')
+        .innerJoin('calculation_run as r', 'r.id', 'a.run_id')
+        .where('r.status', '=', 'posted')
+        .where('a.corrects_period', '=', period)
+        .where('a.id', '>', after),
+  ];
+  for (const source of sources)
+    for (let after = 0; ;) {
+      const rows: any[] = await source(after)
+        .select([
+          'a.id',
+          'a.consultant_id',
+          'a.kind',
+          'a.rule',
+          'a.source_kind',
+          'a.source_id',
+          'a.policy_id',
+          'a.downline_consultant_id',
+          'a.plan_version',
+          'a.base',
+          'a.rate',
+          'a.amount',
+          'a.storno_of_accrual_id',
+        ])
+        .orderBy('a.id')
+        .offset(0)
+        .fetch(PAGE)
+        .execute();
+      for (const r of rows)
+        all.push({
+          id: Number(r.id),
+          consultantId: Number(r.consultant_id),
+          kind: r.kind,
+          rule: r.rule,
+          sourceKind: r.source_kind,
+          sourceId: Number(r.source_id),
+          policyId: r.policy_id === null ? null : Number(r.policy_id),
+          downlineConsultantId: r.downline_consultant_id === null ? null : Number(r.downline_consultant_id),
+          planVersion: r.plan_version,
+          baseKop: kopiykyFromDecimal(r.base),
+          rate: String(r.rate),
+          amountKop: kopiykyFromDecimal(r.amount),
+          // A period has millions of lines and few are reversed: their text is read when they are.
+          explanation: '',
+          stornoOf: r.storno_of_accrual_id === null ? null : Number(r.storno_of_accrual_id),
+        });
+      if (rows.length < PAGE) break;
+      after = Number(rows[rows.length - 1].id);
+    }
   const reversed = new Set(all.filter((l) => l.kind === 'storno').map((l) => l.stornoOf));
   const byKey = new Map<string, LiveLine[]>();
   for (const l of all) {
@@ -297,6 +310,30 @@ async function liveLines(database: Database, period: string): Promise<Map<string
     else byKey.set(k, [l]);
   }
   return byKey;
+}
+
+/** Gives each storno line the explanation of the line it reverses, read from the ledger. */
+async function explainStornos(database: Database, lines: Omit<CorrectionLine, 'consultantCode'>[]) {
+  const stornos = lines.filter((l) => l.stornoOfAccrualId !== null);
+  for (let i = 0; i < stornos.length; i += 500) {
+    const chunk = stornos.slice(i, i + 500);
+    const rows = await cdb(database)
+      .selectFrom('accrual')
+      .select(['id', 'explanation'])
+      .where(
+        'id',
+        'in',
+        chunk.map((l) => l.stornoOfAccrualId!),
+      )
+      .execute();
+    const text = new Map(rows.map((r) => [Number(r.id), r.explanation]));
+    for (const l of chunk)
+      l.explanation =
+        `Сторно рядка №${l.stornoOfAccrualId} за ${l.correctsPeriod}: ${text.get(l.stornoOfAccrualId!) ?? ''}`.slice(
+          0,
+          2000,
+        );
+  }
 }
 
 /** Storno and additional lines that turn what is live into what should have been. */
@@ -544,7 +581,9 @@ async function runCorrections(
     const live = await liveLines(database, period);
     timings[`${period}.calculate`] = Math.round(performance.now() - t);
     t = performance.now();
-    const found = differences(period, postedIn!, calc.lines, live, cause).map((l) => ({
+    const differing = differences(period, postedIn!, calc.lines, live, cause);
+    await explainStornos(database, differing);
+    const found = differing.map((l) => ({
       ...l,
       consultantCode: codes.get(l.consultantId) ?? String(l.consultantId),
     }));

@@ -433,6 +433,10 @@ describeEachEngine('production periods on the demo agency', (ctx) => {
         target.sourceId,
       ]);
       expect(s.correctsPeriod).toBe(target.correctsPeriod ?? target.periodCode);
+      // A person reads which line is reversed and why that line was there.
+      expect(s.explanation).toBe(
+        `Сторно рядка №${target.id} за ${s.correctsPeriod}: ${target.explanation}`.slice(0, 2000),
+      );
       expect(named.has(target.id)).toBe(false); // never reversed twice
       named.add(target.id);
     }
