@@ -5,7 +5,7 @@
  * the what-if: a draft plan over a posted period, compared per consultant and rule, posting nothing.
  */
 import type { Kysely } from 'kysely';
-import { type Database, OPEN_END, STILL_KNOWN } from '../../src/db';
+import { type Database, OPEN_END, type SqlDialect, STILL_KNOWN } from '../../src/db';
 import { decimalFromKopiyky } from '../../src/db/money';
 import { contestPrizeLines, recordContestStandings } from '../contests/contests';
 import {
@@ -260,15 +260,25 @@ export async function calculatePeriod(
       status: 'running',
       started_at: now,
     });
+    let w = performance.now();
+    const lap = (stage: string) => {
+      const t = performance.now();
+      outcome.timings[`write.${stage}`] = Math.round(t - w);
+      w = t;
+    };
     await insertAccruals(tdb, database.dialect, runId, result.lines, now);
     options.onProgress?.('posted', result.lines.length);
-    await insertMetrics(tdb, runId, result);
-    await recordCareerDecisions(tdb, runId, result.careerDecisions, {
+    lap('accruals');
+    await insertMetrics(tdb, database.dialect, runId, result);
+    lap('metrics');
+    await recordCareerDecisions(tdb, database.dialect, runId, result.careerDecisions, {
       recordedAt: now,
       recordedBy: options.createdBy ?? 'system:calculation',
       why: `by plan ${plan.code} ${plan.version} in ${periodCode}`,
     });
+    lap('careers');
     await recordContestStandings(tx, periodCode, runId, result.metrics, knownAt);
+    lap('contests');
     await tdb
       .updateTable('calculation_run')
       .set({ status: 'posted', finished_at: new Date() })
@@ -437,27 +447,29 @@ export async function whatIf(
  */
 async function recordCareerDecisions(
   db: Kysely<CompensationDB>,
+  dialect: SqlDialect,
   runId: number,
   decisions: CareerDecision[],
   change: { recordedAt: Date; recordedBy: string; why: string },
 ): Promise<void> {
-  const BATCH = 500;
+  await dialect.bulkInsert(
+    db,
+    'career_decision',
+    decisions.map((d) => ({
+      run_id: runId,
+      consultant_id: d.consultantId,
+      kind: d.kind,
+      from_level: d.fromLevel,
+      to_level: d.toLevel,
+      effective_from: d.effectiveFrom,
+      reason: d.reason.slice(0, 1000),
+    })),
+  );
+  const BATCH = 500; // Oracle takes at most 1000 expressions in a list
+  const supersede: number[] = [];
+  const rows: Record<string, unknown>[] = [];
   for (let i = 0; i < decisions.length; i += BATCH) {
     const chunk = decisions.slice(i, i + BATCH);
-    await db
-      .insertInto('career_decision')
-      .values(
-        chunk.map((d) => ({
-          run_id: runId,
-          consultant_id: d.consultantId,
-          kind: d.kind,
-          from_level: d.fromLevel,
-          to_level: d.toLevel,
-          effective_from: d.effectiveFrom,
-          reason: d.reason.slice(0, 1000),
-        })),
-      )
-      .execute();
     const current = await db
       .selectFrom('consultant_career')
       .selectAll()
@@ -468,8 +480,6 @@ async function recordCareerDecisions(
       )
       .where('superseded_at', '=', STILL_KNOWN)
       .execute();
-    const supersede: number[] = [];
-    const rows: Record<string, unknown>[] = [];
     for (const d of chunk) {
       const own = current.filter(
         (r) => Number(r.consultant_id) === d.consultantId && r.valid_to > d.effectiveFrom,
@@ -479,12 +489,19 @@ async function recordCareerDecisions(
       for (const r of own) {
         supersede.push(Number(r.id));
         if (r.valid_from < d.effectiveFrom) {
-          const { id: _id, ...facts } = r;
+          // What still holds of the row, up to the decision's date, with the same columns as below.
           rows.push({
-            ...facts,
+            consultant_id: r.consultant_id,
+            level_code: r.level_code,
+            source: r.source,
+            approved_by: r.approved_by,
+            approved_at: r.approved_at,
+            valid_from: r.valid_from,
             valid_to: d.effectiveFrom,
             recorded_at: change.recordedAt,
             superseded_at: STILL_KNOWN,
+            recorded_by: r.recorded_by,
+            reason: r.reason,
           });
         }
       }
@@ -502,17 +519,12 @@ async function recordCareerDecisions(
         reason: `${d.kind} ${change.why}: ${d.reason}`.slice(0, 1000),
       });
     }
-    if (supersede.length) {
-      await db
-        .updateTable('consultant_career')
-        .set({ superseded_at: change.recordedAt })
-        .where('id', 'in', supersede)
-        .execute();
-    }
-    if (rows.length)
-      await db
-        .insertInto('consultant_career')
-        .values(rows as any)
-        .execute();
   }
+  for (let i = 0; i < supersede.length; i += BATCH)
+    await db
+      .updateTable('consultant_career')
+      .set({ superseded_at: change.recordedAt })
+      .where('id', 'in', supersede.slice(i, i + BATCH))
+      .execute();
+  await dialect.bulkInsert(db, 'consultant_career', rows);
 }

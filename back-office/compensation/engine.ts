@@ -410,6 +410,35 @@ export function calculate(plan: CompiledPlan, inputs: PeriodInputs): Calculation
   };
   const sponsorOn = (id: number, date: IsoDate) => network.sponsors.at(id, date) ?? null;
 
+  // The hot walks up the sponsor line read per-date views: a period has a few dozen payment dates
+  // and millions of steps, so each (date, consultant) is looked up in the timelines only once.
+  // Ids above `dense` (none in practice) are looked up directly.
+  const maxId = consultantIds.length ? consultantIds[consultantIds.length - 1] : 0;
+  const dense = maxId <= 20_000_000 ? maxId : -1;
+  const UNSET = -2;
+  interface DayView {
+    /** Sponsor id, -1 at the top, UNSET not looked up yet. */
+    parent: Int32Array;
+    /** Index of the level paid at (rank - 1), -1 not looked up yet. */
+    paid: Int8Array;
+  }
+  const views = new Map<IsoDate, DayView>();
+  const viewOn = (date: IsoDate): DayView => {
+    let view = views.get(date);
+    if (!view) {
+      if (views.size >= 64) views.clear(); // sale-date networks span many dates: keep memory bounded
+      view = { parent: new Int32Array(dense + 1).fill(UNSET), paid: new Int8Array(dense + 1).fill(-1) };
+      views.set(date, view);
+    }
+    return view;
+  };
+  const sponsorIn = (view: DayView, id: number, date: IsoDate): number => {
+    if (id > dense) return sponsorOn(id, date) ?? -1;
+    let parent = view.parent[id];
+    if (parent === UNSET) view.parent[id] = parent = sponsorOn(id, date) ?? -1;
+    return parent;
+  };
+
   // Payments that can be calculated, in a stable order.
   interface Usable {
     p: PaymentInput;
@@ -467,6 +496,8 @@ export function calculate(plan: CompiledPlan, inputs: PeriodInputs): Calculation
   };
   for (const id of consultantIds) metric(id);
   const newPolicySeen = new Set<number>();
+  // Group volume by id (exact: whole numbers of millionths stay below 2^53, checked after).
+  const groupU = new Float64Array(dense + 1);
   for (const { p, pointsH, seller } of usable) {
     const volume = p.amountKop * pointsH; // millionths of a point
     const m = metric(seller);
@@ -481,14 +512,16 @@ export function calculate(plan: CompiledPlan, inputs: PeriodInputs): Calculation
       newPolicySeen.add(p.policyId);
       m.newPolicies += 1;
     }
-    let cur: number | null = seller;
-    for (let guard = 0; cur !== null; guard++) {
+    const view = viewOn(p.paidOn);
+    for (let cur = seller, guard = 0; cur !== -1; guard++) {
       if (guard > 10000)
         throw new Error(`sponsor cycle above consultant ${codeOf.get(seller) ?? seller} on ${p.paidOn}`);
-      metric(cur).groupVolumeU += volume;
-      cur = sponsorOn(cur, p.paidOn);
+      if (cur <= dense) groupU[cur] += volume;
+      else metric(cur).groupVolumeU += volume;
+      cur = sponsorIn(view, cur, p.paidOn);
     }
   }
+  for (let id = 0; id <= dense; id++) if (groupU[id] !== 0) metric(id).groupVolumeU += groupU[id];
   for (const m of metrics.values()) {
     if (!Number.isSafeInteger(m.groupVolumeU))
       throw new RangeError(`group volume of ${codeOf.get(m.consultantId)} exceeds the exact range`);
@@ -623,6 +656,15 @@ export function calculate(plan: CompiledPlan, inputs: PeriodInputs): Calculation
     return career;
   };
   for (const id of consultantIds) metric(id).paidLevel = paidOn(id, endDate).code;
+  /** paidOn through a day view. */
+  const paidIn = (view: DayView, id: number, date: IsoDate): CompiledLevel => {
+    if (id > dense) return paidOn(id, date);
+    const index = view.paid[id];
+    if (index >= 0) return plan.levels[index];
+    const level = paidOn(id, date);
+    view.paid[id] = level.rank - 1;
+    return level;
+  };
   lap('careers');
 
   const lines: AccrualLine[] = [];
@@ -651,7 +693,8 @@ export function calculate(plan: CompiledPlan, inputs: PeriodInputs): Calculation
 
   // 4. Personal commission.
   for (const { p, pointsH, seller } of usable) {
-    const level = paidOn(seller, plan.personalNetwork === 'sale_date' ? p.soldOn : p.paidOn);
+    const date = plan.personalNetwork === 'sale_date' ? p.soldOn : p.paidOn;
+    const level = paidIn(viewOn(date), seller, date);
     const amount = amountOf(p.amountKop, pointsH, level.personalRateH);
     bump(personalKop, seller, amount);
     lines.push(
@@ -677,23 +720,35 @@ export function calculate(plan: CompiledPlan, inputs: PeriodInputs): Calculation
   const go = plan.generationOverride;
   if (plan.differential) {
     const topRateH = Math.max(...plan.levels.map((l) => l.structuralRateH));
+    // Activity and qualification by id for the walk: bit 1 active, bit 2 qualified.
+    const flags = new Uint8Array(dense + 1);
+    for (const m of metrics.values())
+      if (m.consultantId <= dense) flags[m.consultantId] = (m.active ? 1 : 0) | (m.qualified ? 2 : 0);
     for (const { p, pointsH, seller } of usable) {
       const date = plan.structuralNetwork === 'sale_date' ? p.soldOn : p.paidOn;
-      const sellerLevel = paidOn(seller, date);
+      const view = viewOn(date);
+      const sellerLevel = paidIn(view, seller, date);
       let paidBelowH = sellerLevel.structuralRateH;
       let paidBelowBy = seller;
       let leaders = go && sellerLevel.rank >= go.fromRank ? 1 : 0;
-      let cur = sponsorOn(seller, date);
+      let cur = sponsorIn(view, seller, date);
       let compressed: string[] | null = null;
-      for (let guard = 0; cur !== null; guard++) {
+      for (let guard = 0; cur !== -1; guard++) {
         if (guard > 10000)
           throw new Error(`sponsor cycle above consultant ${codeOf.get(seller) ?? seller} on ${date}`);
         if (paidBelowH >= topRateH && (!go || leaders > go.ratesH.length)) break;
         const upline = cur;
-        cur = sponsorOn(upline, date);
-        const um = metrics.get(upline);
-        const active = um?.active ?? false;
-        const qualified = um?.qualified ?? false;
+        cur = sponsorIn(view, upline, date);
+        let active: boolean;
+        let qualified: boolean;
+        if (upline <= dense) {
+          active = (flags[upline] & 1) !== 0;
+          qualified = (flags[upline] & 2) !== 0;
+        } else {
+          const um = metrics.get(upline);
+          active = um?.active ?? false;
+          qualified = um?.qualified ?? false;
+        }
         if ((!active && plan.skipInactive) || (active && !qualified && plan.skipUnqualified)) {
           // Compression: as if the upline were not there; the next line up says whom it passed over.
           (compressed ??= []).push(
@@ -701,7 +756,7 @@ export function calculate(plan: CompiledPlan, inputs: PeriodInputs): Calculation
           );
           continue;
         }
-        const level = paidOn(upline, date);
+        const level = paidIn(view, upline, date);
         const isLeader = !!go && level.rank >= go.fromRank;
         if (!qualified) {
           // Without compression the upline's difference is forfeited, not passed up.

@@ -65,6 +65,7 @@ export async function insertAccruals(
 
 export async function insertMetrics(
   db: Kysely<CompensationDB>,
+  dialect: SqlDialect,
   runId: number,
   result: CalculationResult,
 ): Promise<void> {
@@ -82,12 +83,7 @@ export async function insertMetrics(
     career_level: m.careerLevel,
     paid_level: m.paidLevel,
   }));
-  for (let i = 0; i < rows.length; i += 4000) {
-    await db
-      .insertInto('consultant_period_metric')
-      .values(rows.slice(i, i + 4000))
-      .execute();
-  }
+  await dialect.bulkInsert(db, 'consultant_period_metric', rows);
 }
 
 /** The period before a yyyy-mm code. */

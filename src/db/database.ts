@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
+import { enableCopyFromStdin } from './copy-from-stdin';
 import { OracleDialect } from 'kysely-oracledb';
 import pg from 'pg';
 import { ConfigError, type DatabaseTarget, redactUrl } from '../config';
@@ -97,6 +98,7 @@ async function openPostgres(url: string, setting: string, options: OpenOptions):
     options: options.searchPath ? `-c search_path=${options.searchPath}` : undefined,
   });
   pool.on('error', () => undefined); // an idle client's error surfaces on the next query instead
+  pool.on('connect', enableCopyFromStdin); // bulk inserts upload by COPY on the statement's own client
   try {
     const client = await pool.connect();
     client.release();

@@ -4,6 +4,7 @@
  * Queries elsewhere use Kysely's portable builder plus these helpers, never engine checks of their own.
  */
 import { type ColumnDataType, type Expression, type Kysely, sql, type RawBuilder } from 'kysely';
+import { copyRows, copyStatement } from './copy-from-stdin';
 
 export type EngineName = 'pglite' | 'postgres' | 'oracle';
 
@@ -108,10 +109,12 @@ export class SqlDialect {
   }
 
   /**
-   * Inserts many rows of one table in as few statements as the engine allows. PostgreSQL and PGlite
-   * take the whole batch as one JSON parameter and let `json_populate_recordset` give every value the
-   * table's own column type (one bind instead of rows × columns, and nothing to parse per value);
-   * Oracle gets multi-row inserts of 500 rows, bound value by value. All rows must have the same keys.
+   * Inserts many rows of one table in as few statements as the engine allows. PostgreSQL takes them
+   * by COPY FROM STDIN, 50,000 rows an upload, on the caller's connection (so inside its transaction;
+   * see copy-from-stdin.ts): plain text the server reads without binding values one by one. PGlite
+   * takes 20,000 rows as one JSON parameter and lets `json_populate_recordset` give every value the
+   * table's own column type (its COPY from a blob measured slower). Oracle gets multi-row inserts of
+   * 500 rows, bound value by value. All rows must have the same keys.
    */
   async bulkInsert(db: Kysely<any>, table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
     if (!rows.length) return;
@@ -123,7 +126,16 @@ export class SqlDialect {
           .execute();
       return;
     }
-    const columns = Object.keys(rows[0]).map((c) => sql.id(c));
+    const names = Object.keys(rows[0]);
+    if (this.engine === 'postgres') {
+      const statement = copyStatement(table, names);
+      for (let i = 0; i < rows.length; i += 50_000) {
+        const data = copyRows(i === 0 && rows.length <= 50_000 ? rows : rows.slice(i, i + 50_000), names);
+        await sql`${sql.raw(statement)}${data}`.execute(db);
+      }
+      return;
+    }
+    const columns = names.map((c) => sql.id(c));
     for (let i = 0; i < rows.length; i += 20_000) {
       const json = JSON.stringify(i === 0 && rows.length <= 20_000 ? rows : rows.slice(i, i + 20_000));
       await sql`insert into ${sql.table(table)} (${sql.join(columns)}) select ${sql.join(columns)} from json_populate_recordset(null::${sql.table(table)}, ${json})`.execute(

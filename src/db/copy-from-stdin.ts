@@ -1,0 +1,89 @@
+/**
+ * PostgreSQL's COPY … FROM STDIN through Kysely. Kysely hands a statement to the pg client of the
+ * connection (or transaction) it runs on; a statement marked as a copy is turned, on that same
+ * client, into a pg-copy-streams upload of its one parameter (rows in COPY's text format). So a bulk
+ * insert joins the caller's transaction like any other statement, and the rows travel as plain text
+ * that the server reads without building a JSON document or binding values one by one.
+ */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+
+export const COPY_MARK = '/* ecspert:copy-from-stdin */ ';
+const DATA_PLACEHOLDER = ' -- $1';
+
+/** Makes a pooled pg client carry out statements marked with COPY_MARK as COPY FROM STDIN. */
+export function enableCopyFromStdin(client: pg.PoolClient | pg.Client): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (
+    config: unknown,
+    values?: unknown,
+    callback?: unknown,
+  ) => {
+    const copy = typeof config === 'string' && Array.isArray(values) ? copyFromStdin(config, values) : null;
+    if (copy) return copyIn(query, copy.statement, copy.data);
+    return query(config, values, callback);
+  };
+}
+
+/** The COPY statement and its data when Kysely's statement is a marked copy; otherwise null. */
+export function copyFromStdin(
+  text: string,
+  parameters: readonly unknown[],
+): { statement: string; data: string } | null {
+  if (!text.startsWith(COPY_MARK) || !text.endsWith(DATA_PLACEHOLDER)) return null;
+  return {
+    statement: text.slice(COPY_MARK.length, text.length - DATA_PLACEHOLDER.length),
+    data: String(parameters[0]),
+  };
+}
+
+async function copyIn(query: (...args: unknown[]) => unknown, statement: string, data: string) {
+  const stream = query(copyFrom(statement)) as ReturnType<typeof copyFrom>;
+  await pipeline(Readable.from([data]), stream);
+  return { command: 'COPY', rowCount: stream.rowCount, rows: [] };
+}
+
+/**
+ * The statement text Kysely sends, up to its one parameter (the data), which Kysely appends as $1:
+ * the mark, the COPY and a comment holding the placeholder.
+ */
+export function copyStatement(table: string, columns: string[]): string {
+  const quoted = columns.map((c) => `"${c.replace(/"/g, '""')}"`).join(', ');
+  return `${COPY_MARK}copy "${table.replace(/"/g, '""')}" (${quoted}) from stdin${DATA_PLACEHOLDER.slice(0, -2)}`;
+}
+
+/** One value in COPY's text format: \N for null, backslash escapes for the separators. */
+function copyValue(value: unknown): string {
+  if (value === null || value === undefined) return '\\N';
+  if (value instanceof Date) return value.toISOString();
+  if (Buffer.isBuffer(value)) return `\\\\x${value.toString('hex')}`; // bytea hex, its backslash escaped
+  const text =
+    typeof value === 'string'
+      ? value
+      : typeof value === 'number' || typeof value === 'bigint'
+        ? String(value)
+        : typeof value === 'boolean'
+          ? value
+            ? 't'
+            : 'f'
+          : JSON.stringify(value);
+  return /[\\\t\n\r]/.test(text)
+    ? text.replace(/[\\\t\n\r]/g, (c) =>
+        c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
+      )
+    : text;
+}
+
+/** Rows in COPY's text format, one line each, the columns in the given order. */
+export function copyRows(rows: readonly Record<string, unknown>[], columns: string[]): string {
+  const lines: string[] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    let line = '';
+    for (let c = 0; c < columns.length; c++) line += (c ? '\t' : '') + copyValue(row[columns[c]]);
+    lines[i] = line;
+  }
+  return lines.join('\n') + '\n';
+}
