@@ -216,8 +216,6 @@ interface LiveLine {
   sourceKind: string;
   sourceId: number;
   policyId: number | null;
-  downlineConsultantId: number | null;
-  planVersion: string;
   baseKop: number;
   rate: string;
   amountKop: number;
@@ -268,8 +266,6 @@ async function liveLines(database: Database, period: string): Promise<Map<string
           'a.source_kind',
           'a.source_id',
           'a.policy_id',
-          'a.downline_consultant_id',
-          'a.plan_version',
           'a.base',
           'a.rate',
           'a.amount',
@@ -288,8 +284,6 @@ async function liveLines(database: Database, period: string): Promise<Map<string
           sourceKind: r.source_kind,
           sourceId: Number(r.source_id),
           policyId: r.policy_id === null ? null : Number(r.policy_id),
-          downlineConsultantId: r.downline_consultant_id === null ? null : Number(r.downline_consultant_id),
-          planVersion: r.plan_version,
           baseKop: kopiykyFromDecimal(r.base),
           rate: String(r.rate),
           amountKop: kopiykyFromDecimal(r.amount),
@@ -427,18 +421,54 @@ async function reconcileCareers(
   const db = cdb(database);
   const adjustments: CareerAdjustment[] = [];
   const applied: CareerDecision[] = [];
-  const current = (consultantId: number) =>
-    db
-      .selectFrom('consultant_career')
-      .selectAll()
-      .where('consultant_id', '=', consultantId)
-      .where('superseded_at', '=', STILL_KNOWN)
-      .orderBy('valid_from')
-      .execute();
+  type CareerRow = Awaited<ReturnType<typeof careersOf>>[number];
+  const careersOf = async (ids: number[]) => {
+    const found = [];
+    for (let i = 0; i < ids.length; i += 500)
+      found.push(
+        ...(await db
+          .selectFrom('consultant_career')
+          .selectAll()
+          .where('consultant_id', 'in', ids.slice(i, i + 500))
+          .where('superseded_at', '=', STILL_KNOWN)
+          .execute()),
+      );
+    return found;
+  };
+  // The careers in force of everyone the period decides on or once stepped, read in batches
+  // (a period may decide on tens of thousands); rewritten one by one only where they differ.
+  const stale = await db
+    .selectFrom('consultant_career')
+    .selectAll()
+    .where('source', '=', 'calculation')
+    .where('superseded_at', '=', STILL_KNOWN)
+    .where('valid_from', '=', effectiveOn)
+    .orderBy('consultant_id')
+    .execute();
+  const byConsultant = new Map<number, CareerRow[]>();
+  for (const row of await careersOf([
+    ...new Set([...decisions.map((d) => d.consultantId), ...stale.map((r) => Number(r.consultant_id))]),
+  ])) {
+    const id = Number(row.consultant_id);
+    const list = byConsultant.get(id);
+    if (list) list.push(row);
+    else byConsultant.set(id, [row]);
+  }
+  const current = async (consultantId: number, changed: boolean) => {
+    if (changed) {
+      // Written since the batch was read: read again.
+      const rows = await careersOf([consultantId]);
+      byConsultant.set(consultantId, rows);
+    }
+    return [...(byConsultant.get(consultantId) ?? [])].sort((a, b) =>
+      a.valid_from < b.valid_from ? -1 : a.valid_from > b.valid_from ? 1 : 0,
+    );
+  };
+  const written = new Set<number>();
   const decided = new Set<number>();
   for (const d of decisions) {
     decided.add(d.consultantId);
-    const rows = await current(d.consultantId);
+    const rows = await current(d.consultantId, written.has(d.consultantId));
     const holding = rows.find((r) => r.valid_from <= d.effectiveFrom && d.effectiveFrom < r.valid_to);
     if (holding?.level_code === d.toLevel) continue;
     await recordBitemporal(
@@ -456,6 +486,7 @@ async function reconcileCareers(
         reason: `${d.kind} у перерахунку ${periodCode}: ${d.reason}`.slice(0, 1000),
       },
     );
+    written.add(d.consultantId);
     applied.push(d);
     adjustments.push({
       consultantId: d.consultantId,
@@ -467,18 +498,10 @@ async function reconcileCareers(
     });
   }
   // Steps the period's calculation took before and no longer takes.
-  const stale = await db
-    .selectFrom('consultant_career')
-    .selectAll()
-    .where('source', '=', 'calculation')
-    .where('superseded_at', '=', STILL_KNOWN)
-    .where('valid_from', '=', effectiveOn)
-    .orderBy('consultant_id')
-    .execute();
   for (const row of stale) {
     const consultantId = Number(row.consultant_id);
     if (decided.has(consultantId)) continue;
-    const rows = await current(consultantId);
+    const rows = await current(consultantId, written.has(consultantId));
     const before = rows.filter((r) => r.valid_to <= row.valid_from).pop();
     const previous = before && before.valid_to === row.valid_from ? before.level_code : null;
     const level = previous ?? (await entryLevel(database));
@@ -497,6 +520,7 @@ async function reconcileCareers(
         reason: `перерахунок ${periodCode}: крок кар'єри до ${row.level_code} більше не виконується`,
       },
     );
+    written.add(consultantId);
     adjustments.push({
       consultantId,
       consultantCode: codes.get(consultantId) ?? String(consultantId),
