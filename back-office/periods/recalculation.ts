@@ -346,12 +346,35 @@ export function differences(
     if (seen) throw new Error(`two lines for ${k} in ${period}: the correction key is not unique`);
     shouldByKey.set(k, l);
   }
-  const keys = [...new Set([...shouldByKey.keys(), ...live.keys()])];
-  const parsed = keys.map((k) => {
-    const [c, rule, sk, sid] = k.split('|');
-    return { k, c: Number(c), rule, sk, sid: Number(sid) };
-  });
-  parsed.sort(
+  // Only the keys whose posted net differs from what should have been are ordered and corrected
+  // (a period has hundreds of thousands of keys and few differ).
+  const net = (lines: LiveLine[] | undefined) => {
+    let sum = 0;
+    if (lines) for (const l of lines) sum += l.amountKop;
+    return sum;
+  };
+  const differing: { k: string; c: number; rule: string; sk: string; sid: number }[] = [];
+  for (const [k, target] of shouldByKey)
+    if (net(live.get(k)) !== target.amountKop)
+      differing.push({
+        k,
+        c: target.consultantId,
+        rule: target.rule,
+        sk: target.sourceKind,
+        sid: target.sourceId,
+      });
+  for (const [k, posted] of live)
+    if (!shouldByKey.has(k) && net(posted) !== 0) {
+      const [first] = posted;
+      differing.push({
+        k,
+        c: first.consultantId,
+        rule: first.rule,
+        sk: first.sourceKind,
+        sid: first.sourceId,
+      });
+    }
+  differing.sort(
     (a, b) =>
       a.c - b.c ||
       (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0) ||
@@ -359,12 +382,10 @@ export function differences(
       a.sid - b.sid,
   );
   const out: Omit<CorrectionLine, 'consultantCode'>[] = [];
-  for (const { k } of parsed) {
+  for (const { k } of differing) {
     const target = shouldByKey.get(k);
     const posted = live.get(k) ?? [];
-    const netKop = posted.reduce((s, l) => s + l.amountKop, 0);
     const shouldKop = target?.amountKop ?? 0;
-    if (netKop === shouldKop) continue;
     for (const l of [...posted].sort((a, b) => a.id - b.id)) {
       out.push({
         correctsPeriod: period,
@@ -602,8 +623,10 @@ async function runCorrections(
     ).slice(0, 1000);
     const calc = await calculatePeriod(database, period, { preview: true, knownAt, priorVolumes });
     priorVolumes.set(period, volumesOf(calc.metrics));
-    const live = await liveLines(database, period);
     timings[`${period}.calculate`] = Math.round(performance.now() - t);
+    t = performance.now();
+    const live = await liveLines(database, period);
+    timings[`${period}.read`] = Math.round(performance.now() - t);
     t = performance.now();
     const differing = differences(period, postedIn!, calc.lines, live, cause);
     await explainStornos(database, differing);
