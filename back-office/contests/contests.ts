@@ -450,3 +450,42 @@ export async function contestPrizeLines(
   }
   return lines;
 }
+
+export interface ContestSummary {
+  id: number;
+  code: string;
+  name: string;
+  firstPeriod: string;
+  lastPeriod: string;
+  definition: ContestDefinition;
+}
+
+/** Contests, newest first, one page at a time; `running` keeps those whose range covers a period. */
+export async function listContests(
+  database: Database,
+  options: { running?: string; offset?: number; limit?: number } = {},
+): Promise<{ items: ContestSummary[]; total: number }> {
+  const db = cdb(database);
+  let q = db.selectFrom('contest');
+  if (options.running)
+    q = q.where('first_period', '<=', options.running).where('last_period', '>=', options.running);
+  const [{ n }] = await q.select((eb) => eb.fn.countAll<number>().as('n')).execute();
+  const rows = await q
+    .selectAll()
+    .orderBy('first_period', 'desc')
+    .orderBy('code')
+    .offset(options.offset ?? 0)
+    .fetch(options.limit ?? 50)
+    .execute();
+  return {
+    total: Number(n),
+    items: rows.map((r) => ({
+      id: Number(r.id),
+      code: r.code,
+      name: r.name,
+      firstPeriod: r.first_period,
+      lastPeriod: r.last_period,
+      definition: database.dialect.readJson<ContestDefinition>(r.definition)!,
+    })),
+  };
+}

@@ -1,11 +1,14 @@
 /** Contests: definitions, live standings, and the standings each period calculation records. */
 export {
   createContest,
+  contestPrizeLines,
   contestStandings,
+  listContests,
   recordContestStandings,
   ContestError,
   type ContestDefinition,
   type ContestStandings,
+  type ContestSummary,
 } from './contests';
 export {
   rankEntries,

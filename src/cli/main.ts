@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { HUB_VERSION } from '../api/version';
 import { registerBackOfficeCommands } from './commands/back-office';
+import { registerContestCommands } from './commands/contests';
 import { registerDbCommands } from './commands/db';
 import { registerDemoCommands } from './commands/demo';
 import { registerExchangeCommands } from './commands/exchange';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerServeCommands(program);
   registerExchangeCommands(program);
   registerBackOfficeCommands(program);
+  registerContestCommands(program);
   return program;
 }
 

@@ -2,7 +2,7 @@
  * The back office over HTTP: production periods (list, calculate with preview, blockers, close),
  * the ledger of a period, recalculation of closed periods (pending requests, preview, post), manual
  * career and sponsor changes (with a preview of their impact), acts of a closed period (produce,
- * register as JSON/CSV/XLSX, one act's PDF) and the what-if of a draft plan.
+ * register as JSON/CSV/XLSX, one act's PDF), the what-if of a draft plan, and contests.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import {
@@ -22,6 +22,7 @@ import {
 } from '../../../../back-office/compensation';
 import { toPlainLine } from '../../../../back-office/compensation/engine';
 import { NetworkRuleError } from '../../../../back-office/network';
+import { registerContestRoutes } from './contests';
 import {
   ChangeRefusedError,
   closePeriod,
@@ -85,6 +86,7 @@ const guarded = async <T>(work: () => Promise<T>): Promise<T> => {
 export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyPluginAsync {
   return async (app) => {
     const tags = ['back-office'];
+    await registerContestRoutes(app, tags);
 
     app.get(
       '/api/periods',

@@ -1,0 +1,91 @@
+/**
+ * Contests over HTTP: list, create (the definition is validated; a refused one answers 422 with the
+ * reason), and standings at any moment: through a given period, or the whole range; a contest still
+ * running says its standings are provisional.
+ */
+import type { FastifyInstance } from 'fastify';
+import {
+  ContestError,
+  contestStandings,
+  createContest,
+  type ContestDefinition,
+  listContests,
+} from '../../../../back-office/contests';
+
+const period = { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$' } as const;
+const paging = {
+  offset: { type: 'integer', minimum: 0 },
+  limit: { type: 'integer', minimum: 1, maximum: 1000 },
+} as const;
+const errors = { 404: { $ref: 'ApiError#' }, 409: { $ref: 'ApiError#' }, 422: { $ref: 'ApiError#' } };
+
+export async function registerContestRoutes(app: FastifyInstance, tags: string[]): Promise<void> {
+  app.get<{ Querystring: { running?: string; offset?: number; limit?: number } }>(
+    '/api/contests',
+    {
+      schema: {
+        tags,
+        summary: 'Contests, newest first; ?running=yyyy-mm keeps those running in that period',
+        querystring: { type: 'object', properties: { running: period, ...paging } },
+      },
+    },
+    async (request) => listContests(app.database, request.query),
+  );
+
+  app.post<{ Body: ContestDefinition }>(
+    '/api/contests',
+    {
+      schema: {
+        tags,
+        summary: 'Create a contest: period range, metric, eligibility, tie-break, prizes (money or in kind)',
+        body: { type: 'object' },
+        response: errors,
+      },
+    },
+    async (request, reply) => {
+      try {
+        const id = await createContest(app.database, request.body);
+        return reply.code(201).send({ id, code: request.body.code });
+      } catch (error) {
+        if (error instanceof ContestError) throw Object.assign(error, { statusCode: 422 });
+        if (app.database.dialect.isUniqueViolation(error))
+          return reply
+            .code(409)
+            .send({ error: 'conflict', message: `contest ${request.body.code} already exists` });
+        throw error;
+      }
+    },
+  );
+
+  app.get<{
+    Params: { code: string };
+    Querystring: { through?: string; offset?: number; limit?: number };
+  }>(
+    '/api/contests/:code/standings',
+    {
+      schema: {
+        tags,
+        summary:
+          'Standings now: posted periods from their runs, a period not yet calculated measured live; nothing is written',
+        params: { type: 'object', required: ['code'], properties: { code: { type: 'string' } } },
+        querystring: { type: 'object', properties: { through: period, ...paging } },
+        response: errors,
+      },
+    },
+    async (request, reply) => {
+      try {
+        const { through, offset = 0, limit = 100 } = request.query;
+        const result = await contestStandings(app.database, request.params.code, { throughPeriod: through });
+        return {
+          ...result,
+          total: result.standings.length,
+          standings: result.standings.slice(offset, offset + limit),
+        };
+      } catch (error) {
+        if (error instanceof ContestError)
+          return reply.code(404).send({ error: 'not_found', message: error.message });
+        throw error;
+      }
+    },
+  );
+}
