@@ -21,6 +21,7 @@ import { loadPeriodInputs, periodRef } from './inputs';
 import {
   compensationDb,
   insertAccruals,
+  insertCareerDecisions,
   insertMetrics,
   postedRun,
   postedTotals,
@@ -452,19 +453,7 @@ async function recordCareerDecisions(
   decisions: CareerDecision[],
   change: { recordedAt: Date; recordedBy: string; why: string },
 ): Promise<void> {
-  await dialect.bulkInsert(
-    db,
-    'career_decision',
-    decisions.map((d) => ({
-      run_id: runId,
-      consultant_id: d.consultantId,
-      kind: d.kind,
-      from_level: d.fromLevel,
-      to_level: d.toLevel,
-      effective_from: d.effectiveFrom,
-      reason: d.reason.slice(0, 1000),
-    })),
-  );
+  await insertCareerDecisions(db, dialect, runId, decisions);
   const BATCH = 500; // Oracle takes at most 1000 expressions in a list
   const supersede: number[] = [];
   const rows: Record<string, unknown>[] = [];

@@ -6,7 +6,14 @@
 import type { Kysely } from 'kysely';
 import type { Database, SqlDialect } from '../../src/db';
 import { decimalFromKopiyky, kopiykyFromDecimal } from '../../src/db/money';
-import type { AccrualLine, CalculationResult, ConsultantMetrics, PeriodVolumes, PriorPeriod } from './engine';
+import type {
+  AccrualLine,
+  CalculationResult,
+  CareerDecision,
+  ConsultantMetrics,
+  PeriodVolumes,
+  PriorPeriod,
+} from './engine';
 import type { CompensationDB } from './tables';
 
 export const compensationDb = (database: Database) => database.db as unknown as Kysely<CompensationDB>;
@@ -84,6 +91,28 @@ export async function insertMetrics(
     paid_level: m.paidLevel,
   }));
   await dialect.bulkInsert(db, 'consultant_period_metric', rows);
+}
+
+/** A run's career decisions, in bulk (a period may promote tens of thousands). */
+export async function insertCareerDecisions(
+  db: Kysely<CompensationDB>,
+  dialect: SqlDialect,
+  runId: number,
+  decisions: CareerDecision[],
+): Promise<void> {
+  await dialect.bulkInsert(
+    db,
+    'career_decision',
+    decisions.map((d) => ({
+      run_id: runId,
+      consultant_id: d.consultantId,
+      kind: d.kind,
+      from_level: d.fromLevel,
+      to_level: d.toLevel,
+      effective_from: d.effectiveFrom,
+      reason: d.reason.slice(0, 1000),
+    })),
+  );
 }
 
 /** The period before a yyyy-mm code. */

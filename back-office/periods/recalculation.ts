@@ -25,7 +25,7 @@ import {
 } from '../compensation';
 import type { CareerDecision, PeriodVolumes } from '../compensation/engine';
 import { nextPeriodStart } from '../compensation/engine';
-import { accrualRow, volumesOf } from '../compensation/ledger';
+import { accrualRow, insertCareerDecisions, volumesOf } from '../compensation/ledger';
 import { inTransaction } from './changes';
 
 const cdb = (database: Database) => database.db as unknown as Kysely<CompensationDB>;
@@ -705,21 +705,7 @@ async function runCorrections(
           ),
         ),
       );
-      if (careers.decisions.length)
-        await db
-          .insertInto('career_decision')
-          .values(
-            careers.decisions.map((d) => ({
-              run_id: runId,
-              consultant_id: d.consultantId,
-              kind: d.kind,
-              from_level: d.fromLevel,
-              to_level: d.toLevel,
-              effective_from: d.effectiveFrom,
-              reason: d.reason.slice(0, 1000),
-            })),
-          )
-          .execute();
+      await insertCareerDecisions(db, database.dialect, runId, careers.decisions);
       for (const r of own)
         await db.insertInto('correction_run_request').values({ run_id: runId, request_id: r.id }).execute();
     }

@@ -1,4 +1,9 @@
 /** Seeds the core tables with a small network, products, policies and payments for the DB suites. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import YAML from 'yaml';
+import { DEFAULT_PLAN_PATH } from '../../../back-office/compensation/plan';
 import { sql } from 'kysely';
 import type { Database } from '../../../src/db';
 import { OPEN_END, STILL_KNOWN } from '../../../src/db';
@@ -177,4 +182,28 @@ export async function count(database: Database, table: string): Promise<number> 
     database.db,
   );
   return Number(r.rows[0].n);
+}
+
+/** A policy of `consultant` issued on `issuedOn` with one premium payment. */
+export async function seedSale(
+  database: Database,
+  s: Seeded,
+  consultant: string,
+  issuedOn: string,
+  paidOn: string,
+  amount: string,
+): Promise<number> {
+  const policyId = await seedPolicy(database, s, consultant, { issuedOn });
+  await seedPayment(database, policyId, paidOn, amount);
+  return policyId;
+}
+
+/** The default plan with another version and a change to its document, written to a temporary file. */
+export function defaultPlanVariant(version: string, change: (doc: any) => void): string {
+  const doc = YAML.parse(fs.readFileSync(DEFAULT_PLAN_PATH, 'utf8'));
+  doc.version = version;
+  change(doc);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'plan-variant-')), `${version}.plan.yaml`);
+  fs.writeFileSync(file, YAML.stringify(doc));
+  return file;
 }

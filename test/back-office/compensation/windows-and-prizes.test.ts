@@ -4,23 +4,15 @@
  * period. DL-SAV10 earns 25 points per 100 UAH in year 1 under the default plan, so 4 000.00 of
  * premium is 1 000 points.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import YAML from 'yaml';
-import { calculatePeriod, DEFAULT_PLAN_PATH, listAccruals } from '../../../back-office/compensation';
+import { calculatePeriod, listAccruals } from '../../../back-office/compensation';
 import { createContest } from '../../../back-office/contests';
 import { describeEachEngine } from '../../support/engines';
-import { seedNetwork, seedPayment, seedPolicy, type Seeded } from './db-support';
+import { defaultPlanVariant, seedNetwork, seedSale, type Seeded } from './db-support';
 
-function windowPlanFile(window: number): string {
-  const doc = YAML.parse(fs.readFileSync(DEFAULT_PLAN_PATH, 'utf8'));
-  doc.version = `2026.1-window${window}`;
-  doc.careers.qualifications = [{ level: 'MANAGER', promote: 'groupVolume >= 4000', window }];
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'window-plan-')), `w${window}.plan.yaml`);
-  fs.writeFileSync(file, YAML.stringify(doc));
-  return file;
-}
+const windowPlanFile = (window: number) =>
+  defaultPlanVariant(`2026.1-window${window}`, (doc) => {
+    doc.careers.qualifications = [{ level: 'MANAGER', promote: 'groupVolume >= 4000', window }];
+  });
 
 describeEachEngine('rolling-window qualification and contest prizes', (ctx) => {
   let s: Seeded;
@@ -33,8 +25,8 @@ describeEachEngine('rolling-window qualification and contest prizes', (ctx) => {
       ['M', 'D', 'SENIOR_CONSULTANT'],
       ['S', 'M', 'CONSULTANT'],
     ]);
-    const sale = async (who: string, issuedOn: string, paidOn: string, amount: string) =>
-      seedPayment(database, await seedPolicy(database, s, who, { issuedOn }), paidOn, amount);
+    const sale = (who: string, issuedOn: string, paidOn: string, amount: string) =>
+      seedSale(database, s, who, issuedOn, paidOn, amount);
     // M's group volume: February 2 000, March 1 000, April 1 000 points (all from S's sales).
     await sale('S', '2026-02-01', '2026-02-10', '8000.00');
     await sale('S', '2026-03-01', '2026-03-10', '4000.00');

@@ -6,33 +6,27 @@
  * of group volume; DL-SAV10 earns 25 points per 100 UAH; levels pay CONSULTANT 30 %,
  * SENIOR_CONSULTANT 40 %, MANAGER 50 %, DIRECTOR 70 %.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import YAML from 'yaml';
-import { calculatePeriod, DEFAULT_PLAN_PATH } from '../../../back-office/compensation';
+import { calculatePeriod } from '../../../back-office/compensation';
 import { closePeriod, postCorrections, recordSponsorChange } from '../../../back-office/periods';
 import { STILL_KNOWN } from '../../../src/db';
 import { describeEachEngine } from '../../support/engines';
-import { seedNetwork, seedPayment, seedPolicy, type Seeded } from '../compensation/db-support';
+import { defaultPlanVariant, seedNetwork, seedSale, type Seeded } from '../compensation/db-support';
 
 describeEachEngine('career carried through a recalculation', (ctx) => {
   let s: Seeded;
 
   beforeAll(async () => {
     const database = ctx.database;
-    const doc = YAML.parse(fs.readFileSync(DEFAULT_PLAN_PATH, 'utf8'));
-    doc.version = '2026.1-carry';
-    doc.careers.qualifications = [{ level: 'MANAGER', promote: 'groupVolume >= 4000' }];
-    const planFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'carry-')), 'carry.plan.yaml');
-    fs.writeFileSync(planFile, YAML.stringify(doc));
+    const planFile = defaultPlanVariant('2026.1-carry', (doc) => {
+      doc.careers.qualifications = [{ level: 'MANAGER', promote: 'groupVolume >= 4000' }];
+    });
     s = await seedNetwork(database, [
       ['D', null, 'DIRECTOR'],
       ['M', 'D', 'SENIOR_CONSULTANT'],
       ['S', 'M', 'CONSULTANT'],
     ]);
-    const sale = async (who: string, issuedOn: string, paidOn: string, amount: string) =>
-      seedPayment(database, await seedPolicy(database, s, who, { issuedOn }), paidOn, amount);
+    const sale = (who: string, issuedOn: string, paidOn: string, amount: string) =>
+      seedSale(database, s, who, issuedOn, paidOn, amount);
     await sale('S', '2026-02-01', '2026-02-10', '16000.00'); // 4 000 points: M's group volume
     await sale('S', '2026-03-01', '2026-03-10', '4000.00'); // 1 000 points
     await sale('M', '2026-03-01', '2026-03-12', '2000.00'); // 500 points
