@@ -103,7 +103,10 @@ async function main(): Promise<void> {
     preview: flag('preview'),
     createdBy: 'bench',
     onProgress: (stage, n) => {
-      if (stage !== lastStage) console.log(`${stamp()}  ${stage} …`);
+      if (stage !== lastStage)
+        console.log(
+          `${stamp()}  ${stage} … (rss ${mb(process.memoryUsage().rss)}, peak so far ${mb(peakRss)})`,
+        );
       lastStage = stage;
       void n;
     },

@@ -280,6 +280,15 @@ export async function calculatePeriod(
     lap('careers');
     await recordContestStandings(tx, periodCode, runId, result.metrics, knownAt);
     lap('contests');
+    // A big posting changes the ledger's shape at once: let the planner see it before the next
+    // period's look-ups (chargeback earnings by policy, a recalculation's lines by run) are planned.
+    if (result.lines.length >= 10_000)
+      await database.dialect.refreshStatistics(trx, [
+        'accrual',
+        'consultant_period_metric',
+        'consultant_career',
+      ]);
+    lap('statistics');
     await tdb
       .updateTable('calculation_run')
       .set({ status: 'posted', finished_at: new Date() })

@@ -60,7 +60,7 @@ export async function insertAccruals(
   lines: AccrualLine[],
   createdAt: Date,
 ): Promise<void> {
-  const BATCH = 50_000; // keeps the row objects of one batch, not of the whole period, in memory
+  const BATCH = 5_000; // rows, text and explanations of one batch at a time: short-lived, so the heap stays small
   for (let i = 0; i < lines.length; i += BATCH) {
     await dialect.bulkInsert(
       db,

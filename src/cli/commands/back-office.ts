@@ -209,32 +209,56 @@ export function registerBackOfficeCommands(program: Command): void {
     .command('accruals <period>')
     .description('the ledger lines posted in a period')
     .option('--consultant <code>', 'one consultant')
+    .option(
+      '--kind <kind>',
+      'one kind: personal, structural, override, bonus, chargeback, contest, storno, additional',
+    )
+    .option('--offset <n>', 'skip the first n lines', '0')
     .option('--limit <n>', 'at most n lines', '200')
     .action(
-      action(async (code: string, options: { consultant?: string; limit: string }) => {
-        const context = createContext();
-        await withDatabase(context, async (database) => {
-          let consultantId: number | undefined;
-          if (options.consultant) {
-            const row = await database.db
-              .selectFrom('consultant')
-              .select('id')
-              .where('code', '=', options.consultant)
-              .executeTakeFirst();
-            if (!row) throw new UserError(`consultant '${options.consultant}' is not known`);
-            consultantId = Number(row.id);
-          }
-          const lines = await listAccruals(database, {
-            periodCode: period(code),
-            consultantId,
-            limit: Number(options.limit),
+      action(
+        async (
+          code: string,
+          options: { consultant?: string; kind?: string; offset: string; limit: string },
+        ) => {
+          const kinds = [
+            'personal',
+            'structural',
+            'override',
+            'bonus',
+            'chargeback',
+            'contest',
+            'storno',
+            'additional',
+          ];
+          if (options.kind && !kinds.includes(options.kind))
+            throw new UserError(`kind '${options.kind}' is not one of ${kinds.join(', ')}`);
+          const context = createContext();
+          await withDatabase(context, async (database) => {
+            let consultantId: number | undefined;
+            if (options.consultant) {
+              const row = await database.db
+                .selectFrom('consultant')
+                .select('id')
+                .where('code', '=', options.consultant)
+                .executeTakeFirst();
+              if (!row) throw new UserError(`consultant '${options.consultant}' is not known`);
+              consultantId = Number(row.id);
+            }
+            const lines = await listAccruals(database, {
+              periodCode: period(code),
+              consultantId,
+              kind: options.kind,
+              offset: Number(options.offset),
+              limit: Number(options.limit),
+            });
+            for (const l of lines)
+              console.log(
+                `${l.id} ${l.consultantCode} ${l.kind} ${l.rule} ${money(l.amountKop)}${l.correctsPeriod ? ` corrects ${l.correctsPeriod}` : ''}${l.stornoOfAccrualId ? ` storno of ${l.stornoOfAccrualId}` : ''}: ${l.explanation}`,
+              );
           });
-          for (const l of lines)
-            console.log(
-              `${l.id} ${l.consultantCode} ${l.kind} ${l.rule} ${money(l.amountKop)}${l.correctsPeriod ? ` corrects ${l.correctsPeriod}` : ''}${l.stornoOfAccrualId ? ` storno of ${l.stornoOfAccrualId}` : ''}: ${l.explanation}`,
-            );
-        });
-      }),
+        },
+      ),
     );
 
   const corrections = program
