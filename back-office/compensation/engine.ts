@@ -594,13 +594,11 @@ export function calculate(plan: CompiledPlan, inputs: PeriodInputs): Calculation
   /** What the reason of a career step quotes: the window and the figures the rule read. */
   const evidence = (m: ConsultantMetrics, size: number) => {
     const w = windowed(m, size);
+    const counted = [period.code, ...prior.slice(0, size - 1).map((p) => p.code)];
     const span =
       size <= 1
         ? period.code
-        : `${period.code} і ${Math.min(size - 1, prior.length)} попередні(х) період(ів) ${prior
-            .slice(0, size - 1)
-            .map((p) => p.code)
-            .join(', ')}`.trim();
+        : `вікно ${size} період(и): ${counted.join(', ')}${counted.length < size ? ' (раніших розрахунків немає)' : ''}`;
     return `${span}: особистий обсяг ${points(w.personalVolumeU)}, груповий ${points(w.groupVolumeU)}, нових полісів ${w.newPolicies}, активних прямих ${m.activeDirects}, гілок ${m.legs}`;
   };
   const scopes = new Map<number, Scope>();

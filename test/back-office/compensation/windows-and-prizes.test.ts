@@ -69,7 +69,7 @@ describeEachEngine('rolling-window qualification and contest prizes', (ctx) => {
         effectiveFrom: '2026-05-01',
       }),
     ]);
-    expect(april.careerDecisions[0].reason).toContain('2026-04 і 2 попередні(х) період(ів) 2026-03, 2026-02');
+    expect(april.careerDecisions[0].reason).toContain('вікно 3 період(и): 2026-04, 2026-03, 2026-02');
     expect(april.careerDecisions[0].reason).toContain('груповий 4\u00a0000');
   });
 
