@@ -49,9 +49,9 @@ export function accrualRow(
 }
 
 /**
- * Writes a run's lines with the dialect's bulk insert (one statement per 20,000 rows on PostgreSQL):
- * a 100,000-consultant period has about two million lines, and row-by-row parameter lists spent
- * most of the calculation writing them.
+ * Writes a run's lines: a 100,000-consultant period has about two million. On PostgreSQL they go
+ * in one COPY that builds each line's row and explanation only as the server takes it, so the
+ * upload never exists at once in memory; elsewhere in batches.
  */
 export async function insertAccruals(
   db: Kysely<CompensationDB>,
@@ -60,14 +60,12 @@ export async function insertAccruals(
   lines: AccrualLine[],
   createdAt: Date,
 ): Promise<void> {
-  const BATCH = 5_000; // rows, text and explanations of one batch at a time: short-lived, so the heap stays small
-  for (let i = 0; i < lines.length; i += BATCH) {
-    await dialect.bulkInsert(
-      db,
-      'accrual',
-      lines.slice(i, i + BATCH).map((l) => accrualRow(runId, l, createdAt)),
-    );
+  if (!lines.length) return;
+  const columns = Object.keys(accrualRow(runId, lines[0], createdAt));
+  function* rows() {
+    for (const line of lines) yield accrualRow(runId, line, createdAt);
   }
+  await dialect.bulkInsertEach(db, 'accrual', columns, rows());
 }
 
 export async function insertMetrics(

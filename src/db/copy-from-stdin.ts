@@ -27,21 +27,27 @@ export function enableCopyFromStdin(client: pg.PoolClient | pg.Client): void {
   };
 }
 
+/** COPY data: the whole text, or pieces of it produced as the server takes them. */
+export type CopyData = string | Iterable<string>;
+
 /** The COPY statement and its data when Kysely's statement is a marked copy; otherwise null. */
 export function copyFromStdin(
   text: string,
   parameters: readonly unknown[],
-): { statement: string; data: string } | null {
+): { statement: string; data: CopyData } | null {
   if (!text.startsWith(COPY_MARK) || !text.endsWith(DATA_PLACEHOLDER)) return null;
+  const data = parameters[0];
   return {
     statement: text.slice(COPY_MARK.length, text.length - DATA_PLACEHOLDER.length),
-    data: String(parameters[0]),
+    data: typeof data === 'string' ? data : (data as Iterable<string>),
   };
 }
 
-async function copyIn(query: (...args: unknown[]) => unknown, statement: string, data: string) {
+async function copyIn(query: (...args: unknown[]) => unknown, statement: string, data: CopyData) {
   const stream = query(copyFrom(statement)) as ReturnType<typeof copyFrom>;
-  await pipeline(Readable.from([data]), stream);
+  // An iterable is read only as fast as the server takes it (the stream's back-pressure), so a
+  // large upload never exists as one string.
+  await pipeline(Readable.from(typeof data === 'string' ? [data] : data), stream);
   return { command: 'COPY', rowCount: stream.rowCount, rows: [] };
 }
 
@@ -74,6 +80,23 @@ function copyValue(value: unknown): string {
         c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
       )
     : text;
+}
+
+/** Rows in COPY's text format, produced `perPiece` rows at a time from any iterable of rows. */
+export function* copyPieces(
+  rows: Iterable<Record<string, unknown>>,
+  columns: string[],
+  perPiece = 1000,
+): Generator<string> {
+  let piece: Record<string, unknown>[] = [];
+  for (const row of rows) {
+    piece.push(row);
+    if (piece.length === perPiece) {
+      yield copyRows(piece, columns);
+      piece = [];
+    }
+  }
+  if (piece.length) yield copyRows(piece, columns);
 }
 
 /** Rows in COPY's text format, one line each, the columns in the given order. */

@@ -4,7 +4,7 @@
  * Queries elsewhere use Kysely's portable builder plus these helpers, never engine checks of their own.
  */
 import { type ColumnDataType, type Expression, type Kysely, sql, type RawBuilder } from 'kysely';
-import { copyRows, copyStatement } from './copy-from-stdin';
+import { copyPieces, copyRows, copyStatement } from './copy-from-stdin';
 
 export type EngineName = 'pglite' | 'postgres' | 'oracle';
 
@@ -142,6 +142,39 @@ export class SqlDialect {
         db,
       );
     }
+  }
+
+  /**
+   * Inserts rows produced one by one (a generator), for uploads too large to hold as objects: on
+   * PostgreSQL a single COPY that pulls the rows as the server takes them, elsewhere bulkInsert in
+   * batches. `columns` names the columns every row gives.
+   */
+  async bulkInsertEach(
+    db: Kysely<any>,
+    table: string,
+    columns: string[],
+    rows: Iterable<Record<string, unknown>>,
+  ): Promise<void> {
+    if (this.engine === 'postgres') {
+      await sql`${sql.raw(copyStatement(table, columns))}${copyPieces(rows, columns) as unknown as string}`.execute(
+        db,
+      );
+      return;
+    }
+    const insert = async (trx: Kysely<any>) => {
+      let batch: Record<string, unknown>[] = [];
+      for (const row of rows) {
+        batch.push(row);
+        if (batch.length === 20_000) {
+          await this.bulkInsert(trx, table, batch);
+          batch = [];
+        }
+      }
+      await this.bulkInsert(trx, table, batch);
+    };
+    // All or nothing, like the single COPY: batches share the caller's transaction or one of their own.
+    if (db.isTransaction) await insert(db);
+    else await db.transaction().execute(insert);
   }
 
   /**

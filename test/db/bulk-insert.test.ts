@@ -92,4 +92,57 @@ describeEachEngine('bulk insert', (ctx) => {
         .executeTakeFirst(),
     ).toEqual({ note: 'after' });
   });
+
+  it('takes rows from a generator, as the server takes them, all or nothing', async () => {
+    const columns = ['id', 'label', 'amount', 'on_day', 'at_time', 'note'];
+    let produced = 0;
+    function* rows(from: number, count: number, duplicateAt?: number) {
+      for (let i = 0; i < count; i++) {
+        produced++;
+        yield {
+          id: i === duplicateAt ? 1 : from + i,
+          label: `${tricky[i % tricky.length]}#${i}`,
+          amount: '10.05',
+          on_day: '2026-04-01',
+          at_time: new Date('2026-04-01T00:00:00Z'),
+          note: null,
+        };
+      }
+    }
+    await ctx.database.dialect.bulkInsertEach(ctx.database.db, 'bulk_probe', columns, rows(200_001, 30_001));
+    expect(produced).toBe(30_001);
+    const count = async () =>
+      Number(
+        (
+          await (ctx.database.db as any)
+            .selectFrom('bulk_probe')
+            .select((eb: any) => eb.fn.countAll().as('n'))
+            .where('id', '>', 200_000)
+            .executeTakeFirst()
+        ).n,
+      );
+    expect(await count()).toBe(30_001);
+    expect(
+      await (ctx.database.db as any)
+        .selectFrom('bulk_probe')
+        .selectAll()
+        .where('id', '=', 230_001)
+        .executeTakeFirst(),
+    ).toMatchObject({ label: `${tricky[30_000 % tricky.length]}#30000`, amount: '10.05', note: null });
+    // A duplicate key deep in the stream refuses the whole upload.
+    await expect(
+      ctx.database.dialect.bulkInsertEach(
+        ctx.database.db,
+        'bulk_probe',
+        columns,
+        rows(300_001, 30_000, 25_000),
+      ),
+    ).rejects.toThrow();
+    const after = await (ctx.database.db as any)
+      .selectFrom('bulk_probe')
+      .select('id')
+      .where('id', '>', 300_000)
+      .execute();
+    expect(after).toEqual([]);
+  });
 });
