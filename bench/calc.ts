@@ -11,6 +11,9 @@
  *            --reuse (PostgreSQL: keep bench_calc's data from an earlier run instead of seeding again)
  *
  * On PostgreSQL it works in a schema of its own (bench_calc), dropped and created again each run.
+ * `npm run bench:calc` gives Node a 1.5 GB heap, as a calculation worker should be configured: the
+ * period's live data is ~1.3 GB, and without a limit V8 lets the garbage of the ledger upload grow
+ * the process to ~2.5 GB before collecting it (`npx tsx bench/calc.ts` runs without the limit).
  */
 import { sql } from 'kysely';
 import { calculatePeriod } from '../back-office/compensation';
