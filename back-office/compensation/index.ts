@@ -33,7 +33,7 @@ export {
   type PeriodInputs,
   type MissingInput,
 } from './engine';
-export { listAccruals, postedRun, type LedgerLine, type AccrualQuery } from './ledger';
+export { ACCRUAL_KINDS, listAccruals, postedRun, type LedgerLine, type AccrualQuery } from './ledger';
 export { loadPeriodInputs, periodRef } from './inputs';
 export { compileExpression, ExpressionError } from './expression';
 export type { CompensationDB } from './tables';

@@ -16,6 +16,18 @@ import type {
 } from './engine';
 import type { CompensationDB } from './tables';
 
+/** Every kind a ledger line may have: the calculation's and the corrections' (storno, additional). */
+export const ACCRUAL_KINDS = [
+  'personal',
+  'structural',
+  'override',
+  'bonus',
+  'chargeback',
+  'contest',
+  'storno',
+  'additional',
+] as const;
+
 export const compensationDb = (database: Database) => database.db as unknown as Kysely<CompensationDB>;
 
 /** One ledger row from an accrual line (explanations are capped at the column's 2000 characters). */

@@ -16,6 +16,7 @@ import {
   periodRegisterXlsx,
 } from '../../../back-office/acts';
 import {
+  ACCRUAL_KINDS,
   calculatePeriod,
   checkPlanFile,
   listAccruals,
@@ -209,10 +210,7 @@ export function registerBackOfficeCommands(program: Command): void {
     .command('accruals <period>')
     .description('the ledger lines posted in a period')
     .option('--consultant <code>', 'one consultant')
-    .option(
-      '--kind <kind>',
-      'one kind: personal, structural, override, bonus, chargeback, contest, storno, additional',
-    )
+    .option('--kind <kind>', `one kind: ${ACCRUAL_KINDS.join(', ')}`)
     .option('--offset <n>', 'skip the first n lines', '0')
     .option('--limit <n>', 'at most n lines', '200')
     .action(
@@ -221,18 +219,8 @@ export function registerBackOfficeCommands(program: Command): void {
           code: string,
           options: { consultant?: string; kind?: string; offset: string; limit: string },
         ) => {
-          const kinds = [
-            'personal',
-            'structural',
-            'override',
-            'bonus',
-            'chargeback',
-            'contest',
-            'storno',
-            'additional',
-          ];
-          if (options.kind && !kinds.includes(options.kind))
-            throw new UserError(`kind '${options.kind}' is not one of ${kinds.join(', ')}`);
+          if (options.kind && !(ACCRUAL_KINDS as readonly string[]).includes(options.kind))
+            throw new UserError(`kind '${options.kind}' is not one of ${ACCRUAL_KINDS.join(', ')}`);
           const context = createContext();
           await withDatabase(context, async (database) => {
             let consultantId: number | undefined;

@@ -162,6 +162,13 @@ describeEachEngine('periods API', (ctx) => {
       'S additional personal.MANAGER 500000 2026-03',
       'S storno personal.CONSULTANT -300000 2026-03',
     ]);
+    const stornos = (await app.inject({ url: '/api/periods/2026-04/accruals?kind=storno' })).json().items;
+    expect(stornos.map((l: any) => `${l.consultantCode} ${l.amountKop}`).sort()).toEqual([
+      'M -200000',
+      'S -300000',
+    ]);
+    const unknownKind = await app.inject({ url: '/api/periods/2026-04/accruals?kind=gift' });
+    expect(unknownKind.statusCode).toBe(400);
   });
 
   it('produces the acts of April with the correction and serves the register and the PDF', async () => {

@@ -14,6 +14,7 @@ import {
   periodRegisterXlsx,
 } from '../../../../back-office/acts';
 import {
+  ACCRUAL_KINDS,
   CalculationRefusedError,
   calculatePeriod,
   listAccruals,
@@ -206,18 +207,7 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
             type: 'object',
             properties: {
               consultantId: { type: 'integer' },
-              kind: {
-                enum: [
-                  'personal',
-                  'structural',
-                  'override',
-                  'bonus',
-                  'chargeback',
-                  'contest',
-                  'storno',
-                  'additional',
-                ],
-              },
+              kind: { enum: [...ACCRUAL_KINDS] },
               offset: { type: 'integer', minimum: 0 },
               limit: { type: 'integer', minimum: 1, maximum: 5000 },
             },
