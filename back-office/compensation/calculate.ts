@@ -5,7 +5,7 @@
  * the what-if: a draft plan over a posted period, compared per consultant and rule, posting nothing.
  */
 import type { Kysely } from 'kysely';
-import { type Database, OPEN_END, type SqlDialect, STILL_KNOWN } from '../../src/db';
+import { type Database, inTransaction, OPEN_END, type SqlDialect, STILL_KNOWN } from '../../src/db';
 import { decimalFromKopiyky } from '../../src/db/money';
 import { contestPrizeLines, recordContestStandings } from '../contests/contests';
 import {
@@ -229,11 +229,9 @@ export async function calculatePeriod(
   const now = new Date();
   // Inside a caller's transaction (a recalculation of closed periods re-runs the calculated ones
   // after them in its own transaction) the run joins it; otherwise it gets one of its own.
-  const inTransaction = <T>(work: (trx: Kysely<any>) => Promise<T>): Promise<T> =>
-    database.db.isTransaction ? work(database.db) : database.db.transaction().execute(work);
-  outcome.runId = await inTransaction(async (trx) => {
+  outcome.runId = await inTransaction(database, async (tx) => {
+    const trx = tx.db;
     const tdb = trx as unknown as Kysely<CompensationDB>;
-    const tx: Database = { ...database, db: trx };
     await tdb
       .updateTable('calculation_run')
       .set({ status: 'superseded' })

@@ -3,7 +3,7 @@
  * changes what is known from then on and leaves what was known before readable ("as known then").
  */
 import type { BitemporalChange, CareerSource, Database, IsoDate } from '../../src/db';
-import { asOf, recordBitemporal } from '../../src/db';
+import { asOf, inTransaction, recordBitemporal } from '../../src/db';
 import { recordAudit } from './audit';
 
 export interface CareerEntry {
@@ -94,7 +94,7 @@ export async function recordCareerChange(
     .where('code', '=', change.levelCode)
     .executeTakeFirst();
   if (!level) throw new RangeError(`unknown career level '${change.levelCode}'`);
-  await database.db.transaction().execute(async (trx) => {
+  await inTransaction(database, async ({ db: trx }) => {
     const superseded = await recordBitemporal(
       trx,
       'consultant_career',
@@ -123,6 +123,7 @@ export async function recordCareerChange(
         validFrom: change.validFrom,
         validTo: change.validTo ?? null,
         source: change.source,
+        approvedBy: change.approvedBy ?? null,
       },
       reason: change.reason ?? null,
       at: change.recordedAt,

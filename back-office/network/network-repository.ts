@@ -9,6 +9,7 @@ import {
   type BitemporalChange,
   type Database,
   type DB,
+  inTransaction,
   type IsoDate,
   recordBitemporal,
 } from '../../src/db';
@@ -194,12 +195,21 @@ export async function changeSponsor(
   if (sponsorId !== null) {
     const downline = await downlineAsOf(database, consultantId, change.validFrom, change.recordedAt);
     if (downline.some((d) => d.consultantId === sponsorId)) {
+      const codes = new Map(
+        (
+          await database.db
+            .selectFrom('consultant')
+            .select(['id', 'code'])
+            .where('id', 'in', [sponsorId, consultantId])
+            .execute()
+        ).map((c) => [Number(c.id), c.code]),
+      );
       throw new NetworkRuleError(
-        `consultant ${sponsorId} is in the downline of ${consultantId} on ${change.validFrom}: the network would loop`,
+        `${codes.get(sponsorId)} is in the downline of ${codes.get(consultantId)} on ${change.validFrom}: the network would loop`,
       );
     }
   }
-  await database.db.transaction().execute(async (trx) => {
+  await inTransaction(database, async ({ db: trx }) => {
     const superseded = await recordBitemporal(
       trx,
       'consultant_sponsor',
@@ -232,7 +242,7 @@ export async function changeUnit(
   unitId: number,
   change: BitemporalChange,
 ): Promise<void> {
-  await database.db.transaction().execute(async (trx) => {
+  await inTransaction(database, async ({ db: trx }) => {
     const superseded = await recordBitemporal(
       trx,
       'consultant_unit',

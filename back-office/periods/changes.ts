@@ -6,8 +6,8 @@
  * policy), for which the exchange raises the same requests itself (src/exchange/apply).
  */
 import type { Kysely } from 'kysely';
-import { type Database, type DB, type IsoDate, recordBitemporal } from '../../src/db';
-import { downlineAsOf, NetworkRuleError, recordAudit } from '../network';
+import { type Database, type DB, inTransaction, type IsoDate } from '../../src/db';
+import { changeSponsor, changeUnit, recordCareerChange } from '../network';
 
 export class ChangeRefusedError extends Error {
   readonly statusCode = 422;
@@ -73,12 +73,6 @@ export async function requestRecalculation(
     requested.push(code);
   }
   return requested;
-}
-
-/** Runs work in the caller's transaction, or in a new one. */
-export function inTransaction<T>(database: Database, work: (tx: Database) => Promise<T>): Promise<T> {
-  if (database.db.isTransaction) return work(database);
-  return database.db.transaction().execute((trx) => work({ ...database, db: trx }));
 }
 
 async function consultantByCode(db: Kysely<DB>, code: string) {
@@ -153,44 +147,15 @@ export async function recordManualCareerChange(
       );
     if (change.approvedBy && change.approvedBy === change.recordedBy)
       throw new ChangeRefusedError(`${change.recordedBy} cannot approve their own career change`);
-    const superseded = await recordBitemporal(
-      db,
-      'consultant_career',
-      'consultant_id',
-      consultant.id,
-      {
-        level_code: change.levelCode,
-        source: 'manual',
-        approved_by: change.approvedBy ?? null,
-        approved_at: change.approvedBy ? at : null,
-      },
-      {
-        validFrom: change.validFrom,
-        validTo: change.validTo,
-        recordedAt: at,
-        recordedBy: change.recordedBy,
-        reason: change.reason,
-      },
-    );
-    await recordAudit(db, tx, {
-      actor: change.recordedBy,
-      action: 'consultant.career_changed',
-      entityKind: 'consultant',
-      entityId: String(consultant.id),
-      before: superseded.map((r) => ({
-        levelCode: r.level_code,
-        validFrom: r.valid_from,
-        validTo: r.valid_to,
-      })),
-      after: {
-        levelCode: change.levelCode,
-        validFrom: change.validFrom,
-        validTo: change.validTo ?? null,
-        source: 'manual',
-        approvedBy: change.approvedBy ?? null,
-      },
+    await recordCareerChange(tx, consultant.id, {
+      levelCode: change.levelCode,
+      source: 'manual',
+      approvedBy: change.approvedBy ?? null,
+      validFrom: change.validFrom,
+      validTo: change.validTo,
+      recordedAt: at,
+      recordedBy: change.recordedBy,
       reason: change.reason,
-      at,
     });
     const causeRef = `career:${consultant.id}:${at.toISOString()}`;
     const requestedPeriods = await requestRecalculation(
@@ -231,41 +196,12 @@ export async function recordSponsorChange(
     const db = tx.db as Kysely<DB>;
     const consultant = await consultantByCode(db, change.consultantCode);
     const sponsor = change.sponsorCode === null ? null : await consultantByCode(db, change.sponsorCode);
-    if (sponsor?.id === consultant.id) throw new NetworkRuleError('a consultant cannot sponsor themselves');
-    if (sponsor) {
-      const downline = await downlineAsOf(tx, consultant.id, change.validFrom, at);
-      if (downline.some((d) => d.consultantId === sponsor.id))
-        throw new NetworkRuleError(
-          `${sponsor.code} is in the downline of ${consultant.code} on ${change.validFrom}: the network would loop`,
-        );
-    }
-    const superseded = await recordBitemporal(
-      db,
-      'consultant_sponsor',
-      'consultant_id',
-      consultant.id,
-      { sponsor_id: sponsor?.id ?? null },
-      {
-        validFrom: change.validFrom,
-        validTo: change.validTo,
-        recordedAt: at,
-        recordedBy: change.recordedBy,
-        reason: change.reason,
-      },
-    );
-    await recordAudit(db, tx, {
-      actor: change.recordedBy,
-      action: 'consultant.sponsor_changed',
-      entityKind: 'consultant',
-      entityId: String(consultant.id),
-      before: superseded.map((r) => ({
-        sponsorId: r.sponsor_id,
-        validFrom: r.valid_from,
-        validTo: r.valid_to,
-      })),
-      after: { sponsorId: sponsor?.id ?? null, validFrom: change.validFrom, validTo: change.validTo ?? null },
+    await changeSponsor(tx, consultant.id, sponsor?.id ?? null, {
+      validFrom: change.validFrom,
+      validTo: change.validTo,
+      recordedAt: at,
+      recordedBy: change.recordedBy,
       reason: change.reason,
-      at,
     });
     const causeRef = `sponsor:${consultant.id}:${at.toISOString()}`;
     const requestedPeriods = await requestRecalculation(
@@ -306,29 +242,12 @@ export async function recordUnitChange(database: Database, change: UnitChange): 
       .where('code', '=', change.unitCode)
       .executeTakeFirst();
     if (!unit) throw new ChangeRefusedError(`unit '${change.unitCode}' is not known`);
-    const superseded = await recordBitemporal(
-      db,
-      'consultant_unit',
-      'consultant_id',
-      consultant.id,
-      { unit_id: Number(unit.id) },
-      {
-        validFrom: change.validFrom,
-        validTo: change.validTo,
-        recordedAt: at,
-        recordedBy: change.recordedBy,
-        reason: change.reason,
-      },
-    );
-    await recordAudit(db, tx, {
-      actor: change.recordedBy,
-      action: 'consultant.unit_changed',
-      entityKind: 'consultant',
-      entityId: String(consultant.id),
-      before: superseded.map((r) => ({ unitId: r.unit_id, validFrom: r.valid_from, validTo: r.valid_to })),
-      after: { unitId: Number(unit.id), validFrom: change.validFrom, validTo: change.validTo ?? null },
+    await changeUnit(tx, consultant.id, Number(unit.id), {
+      validFrom: change.validFrom,
+      validTo: change.validTo,
+      recordedAt: at,
+      recordedBy: change.recordedBy,
       reason: change.reason,
-      at,
     });
     const causeRef = `unit:${consultant.id}:${at.toISOString()}`;
     const requestedPeriods = await requestRecalculation(

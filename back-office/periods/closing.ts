@@ -8,9 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
-import type { Database, MismatchKind } from '../../src/db';
+import { type Database, inTransaction, type MismatchKind } from '../../src/db';
 import { type CompensationDB, periodRef } from '../compensation';
-import { inTransaction } from './changes';
 
 export interface ClosingRules {
   blockingMismatchKinds: MismatchKind[];

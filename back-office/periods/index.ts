@@ -22,7 +22,6 @@ export {
   recordSponsorChange,
   recordUnitChange,
   requestRecalculation,
-  inTransaction,
   ChangeRefusedError,
   type ManualCareerChange,
   type SponsorChange,

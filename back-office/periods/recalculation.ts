@@ -14,7 +14,14 @@
  * A preview runs the same work inside a transaction that is rolled back.
  */
 import type { Kysely } from 'kysely';
-import { type Database, type IsoDate, OPEN_END, recordBitemporal, STILL_KNOWN } from '../../src/db';
+import {
+  type Database,
+  inTransaction,
+  type IsoDate,
+  OPEN_END,
+  recordBitemporal,
+  STILL_KNOWN,
+} from '../../src/db';
 import { decimalFromKopiyky, kopiykyFromDecimal } from '../../src/db/money';
 import {
   type AccrualLine,
@@ -26,7 +33,6 @@ import {
 import type { CareerDecision, PeriodVolumes } from '../compensation/engine';
 import { nextPeriodStart } from '../compensation/engine';
 import { accrualRow, insertCareerDecisions, volumesOf } from '../compensation/ledger';
-import { inTransaction } from './changes';
 
 const cdb = (database: Database) => database.db as unknown as Kysely<CompensationDB>;
 

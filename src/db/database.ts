@@ -23,6 +23,12 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** Runs work in the caller's transaction, or in a new one. */
+export function inTransaction<T>(database: Database, work: (tx: Database) => Promise<T>): Promise<T> {
+  if (database.db.isTransaction) return work(database);
+  return database.db.transaction().execute((trx) => work({ ...database, db: trx }));
+}
+
 export interface OpenOptions {
   /** The environment variable the target came from, named in errors. */
   setting?: string;
