@@ -201,24 +201,13 @@ export async function postedRun(db: Kysely<CompensationDB>, periodCode: string) 
     .executeTakeFirst();
 }
 
-export interface LedgerLine {
+/** A posted line as the ledger holds it: the calculation's line, plus corrections' storno and additional. */
+export interface LedgerLine extends Omit<AccrualLine, 'kind' | 'sourceKind'> {
   id: number;
   runId: number;
-  lineNo: number;
-  periodCode: string;
-  consultantId: number;
   consultantCode: string;
   kind: string;
   sourceKind: string;
-  sourceId: number;
-  policyId: number | null;
-  downlineConsultantId: number | null;
-  rule: string;
-  planVersion: string;
-  baseKop: number;
-  rate: string;
-  amountKop: number;
-  explanation: string;
   correctsPeriod: string | null;
   stornoOfAccrualId: number | null;
   cause: string | null;

@@ -135,16 +135,15 @@ export async function pendingRequests(database: Database) {
   }));
 }
 
-/** What the corrections would be, posted nowhere: the same work as postCorrections, rolled back. */
-export async function previewCorrections(
+/** Runs the work in a transaction of its own and rolls everything it wrote back, keeping its answer. */
+async function rolledBack(
   database: Database,
-  options: CorrectionOptions = {},
+  work: (tx: Database) => Promise<CorrectionReport>,
 ): Promise<CorrectionReport> {
-  if (database.db.isTransaction) throw new Error('previewCorrections opens its own transaction');
+  if (database.db.isTransaction) throw new Error('a preview opens its own transaction');
   try {
     await database.db.transaction().execute(async (trx) => {
-      const report = await runCorrections({ ...database, db: trx }, { ...options }, true);
-      throw new PreviewRollback(report);
+      throw new PreviewRollback(await work({ ...database, db: trx }));
     });
   } catch (error) {
     if (error instanceof PreviewRollback) return error.report;
@@ -153,26 +152,27 @@ export async function previewCorrections(
   throw new Error('unreachable');
 }
 
+/** What the corrections would be, posted nowhere: the same work as postCorrections, rolled back. */
+export function previewCorrections(
+  database: Database,
+  options: CorrectionOptions = {},
+): Promise<CorrectionReport> {
+  return rolledBack(database, (tx) => runCorrections(tx, { ...options }, true));
+}
+
 /**
  * The impact of a change before it is recorded: `record` writes it (e.g. recordManualCareerChange)
  * inside a transaction that is rolled back after the corrections are computed.
  */
-export async function previewChange(
+export function previewChange(
   database: Database,
   record: (tx: Database) => Promise<unknown>,
   options: CorrectionOptions = {},
 ): Promise<CorrectionReport> {
-  try {
-    await database.db.transaction().execute(async (trx) => {
-      const tx = { ...database, db: trx };
-      await record(tx);
-      throw new PreviewRollback(await runCorrections(tx, { ...options, knownAt: new Date() }, true));
-    });
-  } catch (error) {
-    if (error instanceof PreviewRollback) return error.report;
-    throw error;
-  }
-  throw new Error('unreachable');
+  return rolledBack(database, async (tx) => {
+    await record(tx);
+    return runCorrections(tx, { ...options, knownAt: new Date() }, true);
+  });
 }
 
 /** Posts the corrections of every pending request, in one transaction. */

@@ -38,6 +38,7 @@ import {
   recordManualCareerChange,
   recordSponsorChange,
 } from '../../../back-office/periods';
+import type { Database } from '../../db';
 import { formatHryvnias } from '../../db/money';
 import { action, createContext, UserError, withDatabase } from '../context';
 
@@ -70,6 +71,20 @@ function printCorrections(report: CorrectionReport, json: boolean): void {
     console.log(
       `  ${c.consultantCode}: storno ${money(c.stornoKop)}, additional ${money(c.additionalKop)}, net ${money(c.netKop)}`,
     );
+}
+
+/** A change inside periods: with --preview the corrections it would cause (nothing kept), else recorded. */
+async function recordOrPreview(
+  o: { preview?: boolean; json?: boolean },
+  record: (database: Database) => Promise<{ requestedPeriods: string[] }>,
+): Promise<void> {
+  await withDatabase(createContext(), async (database) => {
+    if (o.preview) return printCorrections(await previewChange(database, record), !!o.json);
+    const recorded = await record(database);
+    console.log(
+      `recorded; recalculation requested for ${recorded.requestedPeriods.join(', ') || 'no calculated or closed period'}`,
+    );
+  });
 }
 
 function intermediaryFrom(options: { customer?: string; edrpou?: string; city?: string }): Intermediary {
@@ -317,7 +332,6 @@ export function registerBackOfficeCommands(program: Command): void {
             json?: boolean;
           },
         ) => {
-          const context = createContext();
           const change = {
             consultantCode: consultant,
             levelCode: level,
@@ -327,17 +341,7 @@ export function registerBackOfficeCommands(program: Command): void {
             recordedBy: o.by,
             approvedBy: o.approvedBy,
           };
-          await withDatabase(context, async (database) => {
-            if (o.preview)
-              return printCorrections(
-                await previewChange(database, (tx) => recordManualCareerChange(tx, change)),
-                !!o.json,
-              );
-            const recorded = await recordManualCareerChange(database, change);
-            console.log(
-              `recorded; recalculation requested for ${recorded.requestedPeriods.join(', ') || 'no calculated or closed period'}`,
-            );
-          });
+          await recordOrPreview(o, (database) => recordManualCareerChange(database, change));
         },
       ),
     );
@@ -358,7 +362,6 @@ export function registerBackOfficeCommands(program: Command): void {
           sponsor: string,
           o: { from: string; reason: string; by: string; preview?: boolean; json?: boolean },
         ) => {
-          const context = createContext();
           const change = {
             consultantCode: consultant,
             sponsorCode: sponsor === '-' ? null : sponsor,
@@ -366,17 +369,7 @@ export function registerBackOfficeCommands(program: Command): void {
             reason: o.reason,
             recordedBy: o.by,
           };
-          await withDatabase(context, async (database) => {
-            if (o.preview)
-              return printCorrections(
-                await previewChange(database, (tx) => recordSponsorChange(tx, change)),
-                !!o.json,
-              );
-            const recorded = await recordSponsorChange(database, change);
-            console.log(
-              `recorded; recalculation requested for ${recorded.requestedPeriods.join(', ') || 'no calculated or closed period'}`,
-            );
-          });
+          await recordOrPreview(o, (database) => recordSponsorChange(database, change));
         },
       ),
     );
