@@ -49,9 +49,44 @@ function parsePort(setting: string, raw: string | undefined, fallback: number): 
   return Number(raw);
 }
 
-/** Masks the password of a connection URL for messages and logs. */
+/** Query parameters whose values are secrets, e.g. `?password=…` (ioredis and libpq read these). */
+const SECRET_PARAMETER = /([?&;][^=&;#\s]*(?:pass|pwd|secret|token|auth|key)[^=&;#\s]*=)[^&;#\s]*/gi;
+
+/**
+ * The user part of a URL as it may be shown: `user:***` when there is a password (also with an empty
+ * user name, `redis://:secret@host`), and `***` for a Redis URL with no colon, where the one word is
+ * the password (`redis://secret@host`, as older Redis clients wrote it).
+ */
+function maskUserInfo(scheme: string, userInfo: string): string {
+  const colon = userInfo.indexOf(':');
+  if (colon >= 0) return `${userInfo.slice(0, colon)}:***`;
+  return /^rediss?:\/\/$/i.test(scheme) ? '***' : userInfo;
+}
+
+/**
+ * Masks every password a connection URL can carry, for messages, logs and /health: in the user part
+ * (`user:pass@`, `:pass@`, Redis's `pass@`) and in the query string (`?password=`).
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0];
+  if (!scheme) return redactSecrets(url);
+  // The authority ends at the first '/', '?' or '#'; its user part at the last '@' before that, so a
+  // password holding an unencoded '@' is still masked whole.
+  const rest = url.slice(scheme.length);
+  const end = rest.search(/[/?#]/);
+  const authority = end < 0 ? rest : rest.slice(0, end);
+  const at = authority.lastIndexOf('@');
+  const masked = at < 0 ? authority : `${maskUserInfo(scheme, authority.slice(0, at))}${authority.slice(at)}`;
+  return `${scheme}${masked}${(end < 0 ? '' : rest.slice(end)).replace(SECRET_PARAMETER, '$1***')}`;
+}
+
+/** Masks the passwords of every URL inside a free text, such as an error message. */
+export function redactSecrets(text: string): string {
+  return text
+    .replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#]*)@/gi, (_all, scheme: string, userInfo: string) => {
+      return `${scheme}${maskUserInfo(scheme, userInfo)}@`;
+    })
+    .replace(SECRET_PARAMETER, '$1***');
 }
 
 export function parseDatabaseUrl(raw: string | undefined, dataDir: string): DatabaseTarget {

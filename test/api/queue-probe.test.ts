@@ -54,6 +54,28 @@ describe('queue probe against a Redis that is not there', () => {
     }
   });
 
+  it.each([
+    'redis://:secret@127.0.0.1:PORT',
+    'redis://default:secret@127.0.0.1:PORT',
+    'redis://secret@127.0.0.1:PORT',
+    'redis://127.0.0.1:PORT?password=secret',
+  ])('never shows the password of %s in its log lines or on /health', async (form) => {
+    const { logger, lines } = memoryLogger();
+    const url = form.replace('PORT', String(await closedPort()));
+    const probe = createQueueProbe(url, { logger });
+    const app = await apiWith(probe);
+    try {
+      const response = await app.inject({ method: 'GET', url: '/health' });
+      expect(response.statusCode).toBe(503);
+      expect(lines.map((line) => line.msg)).toContain('queue (Redis) unreachable');
+      expect(response.body).not.toContain('secret');
+      expect(JSON.stringify(lines)).not.toContain('secret');
+      expect(lines.find((line) => line.msg === 'queue (Redis) unreachable')?.redis).toMatch(/\*\*\*/);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('gives up on a server that accepts the connection but never answers, within its timeout', async () => {
     const sockets: net.Socket[] = [];
     const silent = net.createServer((socket) => sockets.push(socket));

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../../src/config';
+import { ConfigError, loadConfig, redactSecrets, redactUrl } from '../../src/config';
 import { openDatabase } from '../../src/db';
 
 describe('configuration from the environment', () => {
@@ -52,6 +52,52 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mssql://sa:TopSecret@db/hub' })).toThrow(
       /mssql:\/\/sa:\*\*\*@db\/hub/,
     );
+  });
+});
+
+describe('passwords in connection URLs are never shown', () => {
+  it.each([
+    // The form that leaked: a password with an empty user name.
+    ['redis://:secret@redis.example:6379', 'redis://:***@redis.example:6379'],
+    ['redis://:secret@redis.example:6379/2', 'redis://:***@redis.example:6379/2'],
+    ['redis://default:secret@redis.example:6379', 'redis://default:***@redis.example:6379'],
+    ['rediss://:secret@redis.example:6380', 'rediss://:***@redis.example:6380'],
+    // Password only, the old Redis way (no colon): the whole user part is masked.
+    ['redis://secret@redis.example:6379', 'redis://***@redis.example:6379'],
+    // A password in the query string (ioredis reads it from there too).
+    ['redis://redis.example:6379?password=secret', 'redis://redis.example:6379?password=***'],
+    [
+      'redis://redis.example:6379/0?db=1&password=secret&family=4',
+      'redis://redis.example:6379/0?db=1&password=***&family=4',
+    ],
+    // An '@' inside the password: the user part ends at the last '@'.
+    ['redis://:se@cret@redis.example:6379', 'redis://:***@redis.example:6379'],
+    ['postgres://hub:secret@db:5432/hub', 'postgres://hub:***@db:5432/hub'],
+    ['postgres://:secret@db:5432/hub', 'postgres://:***@db:5432/hub'],
+    [
+      'postgres://hub:secret@db:5432/hub?sslpassword=secret',
+      'postgres://hub:***@db:5432/hub?sslpassword=***',
+    ],
+    ['redis://127.0.0.1:6379', 'redis://127.0.0.1:6379'],
+    ['postgres://hub@db/hub', 'postgres://hub@db/hub'],
+  ])('%s is shown as %s', (url, shown) => {
+    expect(redactUrl(url)).toBe(shown);
+    expect(redactUrl(url)).not.toMatch(/secret|cret/);
+  });
+
+  it('masks URLs inside free text, as error messages carry them', () => {
+    const text =
+      'connect failed for redis://:secret@a:6379 and postgres://u:secret@b/db?password=secret (ECONNREFUSED)';
+    expect(redactSecrets(text)).toBe(
+      'connect failed for redis://:***@a:6379 and postgres://u:***@b/db?password=*** (ECONNREFUSED)',
+    );
+  });
+
+  it('a refused REDIS_URL is named without its password', () => {
+    expect(() => loadConfig({ REDIS_URL: 'http://:secret@redis.example:6379' })).toThrow(
+      /^REDIS_URL: 'http:\/\/:\*\*\*@redis\.example:6379' must start with redis:\/\//,
+    );
+    expect(() => loadConfig({ DATABASE_URL: 'mssql://:secret@db/hub' })).toThrow(/mssql:\/\/:\*\*\*@db\/hub/);
   });
 });
 
