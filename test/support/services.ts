@@ -7,7 +7,8 @@
  *   describeWhen(redisAnswers(), 'BullMQ job queue', `no Redis at ${redisUrl}`)('…', () => { … })
  *   describeWithRedis('BullMQ job queue')('…', () => { … })
  */
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import net from 'node:net';
 
 export const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 
@@ -78,4 +79,72 @@ export function describeWithRedisServer(suite: string): jest.Describe {
     suite,
     'the redis-server program is not installed (apt-get install -y redis-server)',
   );
+}
+
+/** A redis-server of a test's own, on a free port, keeping nothing on disk: it can be killed and restarted. */
+export interface PrivateRedis {
+  readonly port: number;
+  readonly url: string;
+  /** Kills it (SIGKILL, as a crash would) and starts it again empty on the same port. */
+  restart(): Promise<void>;
+  /** Kills it and leaves it down. */
+  kill(): Promise<void>;
+  /** Starts it again (empty) after kill(). */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Starts a private redis-server (`--save "" --appendonly no`); never the shared one on 6379. */
+export async function startPrivateRedis(): Promise<PrivateRedis> {
+  const port = await freePort();
+  let child: ChildProcess | null = null;
+  const start = async () => {
+    const started = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    await new Promise<void>((resolve, reject) => {
+      let output = '';
+      started.once('error', reject);
+      started.once('exit', (code) =>
+        reject(new Error(`redis-server exited (${code}): ${output.slice(-500)}`)),
+      );
+      started.stdout!.on('data', (chunk) => {
+        output += String(chunk);
+        if (/Ready to accept connections/.test(output)) resolve();
+      });
+    });
+    started.removeAllListeners('exit');
+    started.stdout!.resume();
+    child = started;
+  };
+  const kill = async () => {
+    const running = child;
+    child = null;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
+    const exited = new Promise((resolve) => running.once('exit', resolve));
+    running.kill('SIGKILL');
+    await exited;
+  };
+  await start();
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    kill,
+    start,
+    restart: async () => {
+      await kill();
+      await start();
+    },
+    stop: kill,
+  };
 }
