@@ -55,6 +55,8 @@ export class BullmqJobQueue implements JobQueue {
     this.queueName = options.queueName ?? 'ecspert';
     const connection = this.connect();
     this.queue = new Queue(this.queueName, { connection });
+    // Without a listener BullMQ prints every failed reconnect to stderr, stack and all.
+    this.queue.on('error', (error) => this.otherError(error));
     // ioredis says 'ready' on the first connection and again after every reconnect: from the second
     // one on, Redis may have restarted empty.
     let readyBefore = connection.status === 'ready';
@@ -81,6 +83,19 @@ export class BullmqJobQueue implements JobQueue {
     }
   }
 
+  /** Connection errors are logged once per outage by connect(); anything else is logged here. */
+  private otherError(error: unknown) {
+    const e = error as { code?: string; message?: string };
+    if (
+      ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(
+        e?.code ?? '',
+      ) ||
+      /Connection is closed|connect E[A-Z]+/.test(e?.message ?? '')
+    )
+      return;
+    this.options.logger?.warn({ err: error }, 'job queue error');
+  }
+
   onReconnect(listener: () => void): void {
     this.reconnectListeners.push(listener);
   }
@@ -91,7 +106,19 @@ export class BullmqJobQueue implements JobQueue {
       maxRetriesPerRequest: null,
       enableReadyCheck: true,
     });
-    connection.on('error', (error) => this.options.logger?.warn({ err: error }, 'Redis connection error'));
+    // ioredis reports every failed reconnect (every 2 s while Redis is down): one line per outage.
+    let down = false;
+    connection.on('error', (error) => {
+      if (down) return;
+      down = true;
+      this.options.logger?.warn(
+        { err: error, redis: redactUrl(this.options.redisUrl) },
+        'Redis connection error; reconnecting',
+      );
+    });
+    connection.on('ready', () => {
+      down = false;
+    });
     this.connections.push(connection);
     return connection;
   }
@@ -189,6 +216,7 @@ export class BullmqJobQueue implements JobQueue {
         maxStalledCount: 2,
       },
     );
+    this.worker.on('error', (error) => this.otherError(error));
     this.worker.on('failed', (job, error) =>
       this.options.logger?.warn(
         { job: job?.name, id: job?.id, attempt: job?.attemptsMade, err: error },
