@@ -37,6 +37,16 @@ export interface AppConfig {
   secretsDir: string;
   /** `LOG_LEVEL`: fatal, error, warn, info, debug, trace or silent; default `info`. */
   logLevel: string;
+  /** The sweep that finds lost work again from the database (src/jobs/recovery.ts). */
+  recovery: {
+    /** `ECSPERT_SWEEP_SECONDS`, default 60: how often it looks. */
+    intervalMs: number;
+    /**
+     * `ECSPERT_SWEEP_GRACE_SECONDS`, default 300: how long a received message or a due schedule is
+     * left to its own job before the sweep queues it again.
+     */
+    graceMs: number;
+  };
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -45,6 +55,14 @@ function parsePort(setting: string, raw: string | undefined, fallback: number): 
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 65535) {
     throw new ConfigError(setting, `'${raw}' is not a port number (1-65535)`);
+  }
+  return Number(raw);
+}
+
+function parseSeconds(setting: string, raw: string | undefined, fallback: number, minimum: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < minimum) {
+    throw new ConfigError(setting, `'${raw}' is not a whole number of seconds (${minimum} or more)`);
   }
   return Number(raw);
 }
@@ -158,5 +176,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dataDir,
     secretsDir: path.resolve(env.ECSPERT_SECRETS_DIR || path.join(dataDir, 'secrets')),
     logLevel,
+    recovery: {
+      intervalMs: parseSeconds('ECSPERT_SWEEP_SECONDS', env.ECSPERT_SWEEP_SECONDS, 60, 1) * 1000,
+      graceMs: parseSeconds('ECSPERT_SWEEP_GRACE_SECONDS', env.ECSPERT_SWEEP_GRACE_SECONDS, 300, 0) * 1000,
+    },
   };
 }

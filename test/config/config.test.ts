@@ -12,6 +12,14 @@ describe('configuration from the environment', () => {
     expect(config.port).toBe(3000);
     expect(config.host).toBe('127.0.0.1');
     expect(config.redisUrl).toBeNull();
+    expect(config.recovery).toEqual({ intervalMs: 60_000, graceMs: 300_000 });
+  });
+
+  it('reads how often and after how long lost work is swept up again', () => {
+    expect(loadConfig({ ECSPERT_SWEEP_SECONDS: '10', ECSPERT_SWEEP_GRACE_SECONDS: '0' }).recovery).toEqual({
+      intervalMs: 10_000,
+      graceMs: 0,
+    });
   });
 
   it('reads PostgreSQL, Oracle and a PGlite folder from DATABASE_URL', () => {
@@ -44,6 +52,8 @@ describe('configuration from the environment', () => {
     [{ PORT: '70000' }, /^PORT: '70000' is not a port number/],
     [{ REDIS_URL: 'localhost:6379' }, /^REDIS_URL: 'localhost:6379' must start with redis:\/\//],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL: 'loud' is not one of/],
+    [{ ECSPERT_SWEEP_SECONDS: '0' }, /^ECSPERT_SWEEP_SECONDS: '0' is not a whole number of seconds/],
+    [{ ECSPERT_SWEEP_GRACE_SECONDS: '5m' }, /^ECSPERT_SWEEP_GRACE_SECONDS: '5m' is not a whole number/],
   ])('refuses %j with one line naming the setting', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

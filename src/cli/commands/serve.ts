@@ -35,7 +35,11 @@ async function startBackground(
   const exchange = await startExchangeBackground(
     jobs,
     { database, secretsDir: context.config.secretsDir, logger: context.logger },
-    { schedules: options.schedules, overridesFor: (code) => overrides.get(code) },
+    {
+      schedules: options.schedules,
+      overridesFor: (code) => overrides.get(code),
+      recovery: context.config.recovery,
+    },
   );
   return {
     jobs,
