@@ -177,7 +177,8 @@ async function setCursor(cursors: ExchangeCursors, at: Date) {
   }
 }
 
-async function recordRunStarted(database: Database, insurerCode: string, at: Date): Promise<void> {
+/** Remembers that an exchange run job of the insurer began at `at`: its schedules are not due before. */
+export async function recordRunStarted(database: Database, insurerCode: string, at: Date): Promise<void> {
   const id = await insurerId(database, insurerCode);
   if (id !== null) await setCursor(new ExchangeCursors(database, id), at);
 }

@@ -12,7 +12,7 @@ import { EXCHANGE_RUN, MESSAGE_PROCESS, startExchangeBackground } from '../../sr
 import { findMessage } from '../../src/exchange/message-store';
 import { type ExchangeDeps, receive } from '../../src/exchange/pipeline';
 import { ExchangeCursors } from '../../src/exchange/runs/state';
-import { BullmqJobQueue, InProcessJobQueue } from '../../src/jobs';
+import { BullmqJobQueue } from '../../src/jobs';
 import { seedIntermediary } from '../exchange/support/intermediary';
 import { describeEachEngine } from '../support/engines';
 import { describeWithRedisServer, type PrivateRedis, startPrivateRedis } from '../support/services';
@@ -165,31 +165,5 @@ describeWithRedisServer('Redis restart suite')('a Redis restart without persiste
         await jobs.close();
       }
     }, 90_000);
-
-    it('a periodic sweep processes received messages that never had a job, whatever the driver', async () => {
-      const jobs = new InProcessJobQueue();
-      const background = await startExchangeBackground(jobs, deps, {
-        schedules: false,
-        recovery: { intervalMs: 300, graceMs: 0 },
-      });
-      try {
-        const payments = await receive(deps, {
-          insurerCode: 'DNIPRO_LIFE',
-          channel: 'sftp',
-          fileName: 'PAYMENTS_202610.csv',
-          payload: dnipro('PAYMENTS_202610.csv'),
-        });
-        expect(payments.message.status).toBe('received');
-        await waitFor(
-          'the payments applied',
-          async () => ['applied', 'quarantined'].includes(await statusOf(payments.message.id)),
-          15_000,
-        );
-        expect(await statusOf(payments.message.id)).toBe('applied');
-      } finally {
-        await background.stop();
-        await jobs.close();
-      }
-    }, 30_000);
   });
 });
