@@ -1,3 +1,5 @@
+import { redactSecrets } from '../config';
+
 /** Bounds a probe in time, so a hung dependency makes /health answer "degraded" instead of hanging. */
 export class ProbeTimeout extends Error {
   constructor(readonly ms: number) {
@@ -34,5 +36,5 @@ export function describeProblem(error: unknown): string {
   } else {
     text = String(error);
   }
-  return text.replace(/(\/\/[^:/@]+:)[^@]*@/g, '$1***@').slice(0, 200);
+  return redactSecrets(text).slice(0, 200);
 }

@@ -37,6 +37,16 @@ export interface AppConfig {
   secretsDir: string;
   /** `LOG_LEVEL`: fatal, error, warn, info, debug, trace or silent; default `info`. */
   logLevel: string;
+  /** The sweep that finds lost work again from the database (src/jobs/recovery.ts). */
+  recovery: {
+    /** `ECSPERT_SWEEP_SECONDS`, default 60: how often it looks. */
+    intervalMs: number;
+    /**
+     * `ECSPERT_SWEEP_GRACE_SECONDS`, default 300: how long a received message or a due schedule is
+     * left to its own job before the sweep queues it again.
+     */
+    graceMs: number;
+  };
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -49,9 +59,52 @@ function parsePort(setting: string, raw: string | undefined, fallback: number): 
   return Number(raw);
 }
 
-/** Masks the password of a connection URL for messages and logs. */
+function parseSeconds(setting: string, raw: string | undefined, fallback: number, minimum: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < minimum) {
+    throw new ConfigError(setting, `'${raw}' is not a whole number of seconds (${minimum} or more)`);
+  }
+  return Number(raw);
+}
+
+/** Query parameters whose values are secrets, e.g. `?password=…` (ioredis and libpq read these). */
+const SECRET_PARAMETER = /([?&;][^=&;#\s]*(?:pass|pwd|secret|token|auth|key)[^=&;#\s]*=)[^&;#\s]*/gi;
+
+/**
+ * The user part of a URL as it may be shown: `user:***` when there is a password (also with an empty
+ * user name, `redis://:secret@host`), and `***` for a Redis URL with no colon, where the one word is
+ * the password (`redis://secret@host`, as older Redis clients wrote it).
+ */
+function maskUserInfo(scheme: string, userInfo: string): string {
+  const colon = userInfo.indexOf(':');
+  if (colon >= 0) return `${userInfo.slice(0, colon)}:***`;
+  return /^rediss?:\/\/$/i.test(scheme) ? '***' : userInfo;
+}
+
+/**
+ * Masks every password a connection URL can carry, for messages, logs and /health: in the user part
+ * (`user:pass@`, `:pass@`, Redis's `pass@`) and in the query string (`?password=`).
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0];
+  if (!scheme) return redactSecrets(url);
+  // The authority ends at the first '/', '?' or '#'; its user part at the last '@' before that, so a
+  // password holding an unencoded '@' is still masked whole.
+  const rest = url.slice(scheme.length);
+  const end = rest.search(/[/?#]/);
+  const authority = end < 0 ? rest : rest.slice(0, end);
+  const at = authority.lastIndexOf('@');
+  const masked = at < 0 ? authority : `${maskUserInfo(scheme, authority.slice(0, at))}${authority.slice(at)}`;
+  return `${scheme}${masked}${(end < 0 ? '' : rest.slice(end)).replace(SECRET_PARAMETER, '$1***')}`;
+}
+
+/** Masks the passwords of every URL inside a free text, such as an error message. */
+export function redactSecrets(text: string): string {
+  return text
+    .replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#]*)@/gi, (_all, scheme: string, userInfo: string) => {
+      return `${scheme}${maskUserInfo(scheme, userInfo)}@`;
+    })
+    .replace(SECRET_PARAMETER, '$1***');
 }
 
 export function parseDatabaseUrl(raw: string | undefined, dataDir: string): DatabaseTarget {
@@ -123,5 +176,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dataDir,
     secretsDir: path.resolve(env.ECSPERT_SECRETS_DIR || path.join(dataDir, 'secrets')),
     logLevel,
+    recovery: {
+      intervalMs: parseSeconds('ECSPERT_SWEEP_SECONDS', env.ECSPERT_SWEEP_SECONDS, 60, 1) * 1000,
+      graceMs: parseSeconds('ECSPERT_SWEEP_GRACE_SECONDS', env.ECSPERT_SWEEP_GRACE_SECONDS, 300, 0) * 1000,
+    },
   };
 }

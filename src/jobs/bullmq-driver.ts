@@ -2,10 +2,16 @@
  * Queue mode: jobs on BullMQ over Redis. Retries with exponential backoff, de-duplication by key
  * (the job id), cron schedules with upsertJobScheduler, and stalled-job recovery: a job whose worker
  * died is taken up by another worker once its lock runs out.
+ *
+ * Redis is not the source of truth: a Redis restarted without persistence comes back empty. The
+ * schedules this queue was given are kept here and registered again when the connection is back
+ * (and whenever ensureSchedules finds them gone); the work itself is found again from the database
+ * by the recovery sweep (src/jobs/recovery.ts).
  */
 import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { redactUrl } from '../config';
 import {
   type EnqueueOptions,
   type JobCounts,
@@ -36,11 +42,62 @@ export class BullmqJobQueue implements JobQueue {
   private readonly connections: Redis[] = [];
   private readonly queue: Queue;
   private worker: Worker | null = null;
+  /** Every schedule given to this queue, to register again when Redis has lost them. */
+  private readonly schedules = new Map<
+    string,
+    { cron: string; name: string; data: unknown; timezone: string }
+  >();
+  private readonly reconnectListeners: (() => void)[] = [];
+  private closing = false;
   readonly queueName: string;
 
   constructor(private readonly options: BullmqOptions) {
     this.queueName = options.queueName ?? 'ecspert';
-    this.queue = new Queue(this.queueName, { connection: this.connect() });
+    const connection = this.connect();
+    this.queue = new Queue(this.queueName, { connection });
+    // Without a listener BullMQ prints every failed reconnect to stderr, stack and all.
+    this.queue.on('error', (error) => this.otherError(error));
+    // ioredis says 'ready' on the first connection and again after every reconnect: from the second
+    // one on, Redis may have restarted empty.
+    let readyBefore = connection.status === 'ready';
+    connection.on('ready', () => {
+      if (readyBefore) void this.reconnected();
+      readyBefore = true;
+    });
+  }
+
+  private async reconnected() {
+    if (this.closing) return;
+    this.options.logger?.info({ redis: redactUrl(this.options.redisUrl) }, 'queue (Redis) connection back');
+    try {
+      await this.ensureSchedules();
+    } catch (error) {
+      this.options.logger?.warn({ err: error }, 'could not register the schedules again');
+    }
+    for (const listener of this.reconnectListeners) {
+      try {
+        listener();
+      } catch (error) {
+        this.options.logger?.warn({ err: error }, 'reconnect listener failed');
+      }
+    }
+  }
+
+  /** Connection errors are logged once per outage by connect(); anything else is logged here. */
+  private otherError(error: unknown) {
+    const e = error as { code?: string; message?: string };
+    if (
+      ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(
+        e?.code ?? '',
+      ) ||
+      /Connection is closed|connect E[A-Z]+/.test(e?.message ?? '')
+    )
+      return;
+    this.options.logger?.warn({ err: error }, 'job queue error');
+  }
+
+  onReconnect(listener: () => void): void {
+    this.reconnectListeners.push(listener);
   }
 
   private connect(): Redis {
@@ -49,7 +106,19 @@ export class BullmqJobQueue implements JobQueue {
       maxRetriesPerRequest: null,
       enableReadyCheck: true,
     });
-    connection.on('error', (error) => this.options.logger?.warn({ err: error }, 'Redis connection error'));
+    // ioredis reports every failed reconnect (every 2 s while Redis is down): one line per outage.
+    let down = false;
+    connection.on('error', (error) => {
+      if (down) return;
+      down = true;
+      this.options.logger?.warn(
+        { err: error, redis: redactUrl(this.options.redisUrl) },
+        'Redis connection error; reconnecting',
+      );
+    });
+    connection.on('ready', () => {
+      down = false;
+    });
     this.connections.push(connection);
     return connection;
   }
@@ -95,6 +164,12 @@ export class BullmqJobQueue implements JobQueue {
   }
 
   async schedule<Data>(scheduleId: string, cron: string, name: string, data: Data, timezone = 'Europe/Kyiv') {
+    this.schedules.set(scheduleId, { cron, name, data, timezone });
+    await this.upsertSchedule(scheduleId);
+  }
+
+  private async upsertSchedule(scheduleId: string) {
+    const { cron, name, data, timezone } = this.schedules.get(scheduleId)!;
     await this.queue.upsertJobScheduler(
       scheduleId,
       { pattern: cron, tz: timezone },
@@ -103,7 +178,25 @@ export class BullmqJobQueue implements JobQueue {
   }
 
   async unschedule(scheduleId: string) {
+    this.schedules.delete(scheduleId);
     await this.queue.removeJobScheduler(scheduleId);
+  }
+
+  async ensureSchedules(): Promise<string[]> {
+    const restored: string[] = [];
+    for (const scheduleId of [...this.schedules.keys()]) {
+      if (await this.queue.getJobScheduler(scheduleId)) continue;
+      // unschedule() may have run meanwhile.
+      if (!this.schedules.has(scheduleId)) continue;
+      await this.upsertSchedule(scheduleId);
+      restored.push(scheduleId);
+    }
+    if (restored.length)
+      this.options.logger?.warn(
+        { redis: redactUrl(this.options.redisUrl), schedules: restored },
+        `${restored.length} schedule(s) were gone from Redis: registered again`,
+      );
+    return restored;
   }
 
   async start(options: { concurrency?: number } = {}) {
@@ -123,6 +216,7 @@ export class BullmqJobQueue implements JobQueue {
         maxStalledCount: 2,
       },
     );
+    this.worker.on('error', (error) => this.otherError(error));
     this.worker.on('failed', (job, error) =>
       this.options.logger?.warn(
         { job: job?.name, id: job?.id, attempt: job?.attemptsMade, err: error },
@@ -166,6 +260,7 @@ export class BullmqJobQueue implements JobQueue {
   }
 
   async close() {
+    this.closing = true;
     await this.worker?.close();
     await this.queue.close();
     for (const connection of this.connections) connection.disconnect();

@@ -71,6 +71,14 @@ export class InProcessJobQueue implements JobQueue {
     this.schedules.delete(scheduleId);
   }
 
+  /** Schedules live in this process: none can be lost while it runs. */
+  async ensureSchedules(): Promise<string[]> {
+    return [];
+  }
+
+  /** There is no connection to lose. */
+  onReconnect(): void {}
+
   async start(options: { concurrency?: number } = {}) {
     this.concurrency = options.concurrency ?? 1;
     this.running = true;

@@ -6,6 +6,7 @@ import type { JobQueue } from './job-queue';
 
 export type { JobQueue, JobDefinition, JobRun, EnqueueOptions, JobCounts } from './job-queue';
 export { UnknownJobError } from './job-queue';
+export { startRecovery, type Recovery, type RecoveryTask, type RecoveryOptions } from './recovery';
 export { InProcessJobQueue, BullmqJobQueue, type BullmqOptions };
 
 export function createJobQueue(

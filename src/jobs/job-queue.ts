@@ -54,6 +54,17 @@ export interface JobQueue {
     timezone?: string,
   ): Promise<void>;
   unschedule(scheduleId: string): Promise<void>;
+  /**
+   * Registers again every schedule given to this queue that the queue no longer holds (a Redis that
+   * restarted without persistence has lost them all); answers the ids registered again. Nothing to
+   * do in-process, where schedules live in this process.
+   */
+  ensureSchedules(): Promise<string[]>;
+  /**
+   * Calls `listener` each time the queue's connection is back after a loss (Redis restarted or the
+   * network returned), after the schedules are registered again; never in-process.
+   */
+  onReconnect(listener: () => void): void;
   /** Begins taking jobs (workers). Schedules and enqueues work before start, too. */
   start(options?: { concurrency?: number }): Promise<void>;
   counts(): Promise<JobCounts>;

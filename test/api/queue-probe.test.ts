@@ -1,9 +1,10 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApi, createQueueProbe, type QueueProbe } from '../../src/api';
 import { openTestDatabase, type TestDatabase } from '../support/engines';
-import { closedPort, memoryLogger, REDIS_URL, redisAvailable, testConfig } from './support/api-harness';
+import { describeWithRedis, itWhen, redisUrl, toolAvailable } from '../support/services';
+import { closedPort, memoryLogger, testConfig } from './support/api-harness';
 
 let database: TestDatabase & { drop(): Promise<void> };
 beforeAll(async () => {
@@ -54,6 +55,28 @@ describe('queue probe against a Redis that is not there', () => {
     }
   });
 
+  it.each([
+    'redis://:secret@127.0.0.1:PORT',
+    'redis://default:secret@127.0.0.1:PORT',
+    'redis://secret@127.0.0.1:PORT',
+    'redis://127.0.0.1:PORT?password=secret',
+  ])('never shows the password of %s in its log lines or on /health', async (form) => {
+    const { logger, lines } = memoryLogger();
+    const url = form.replace('PORT', String(await closedPort()));
+    const probe = createQueueProbe(url, { logger });
+    const app = await apiWith(probe);
+    try {
+      const response = await app.inject({ method: 'GET', url: '/health' });
+      expect(response.statusCode).toBe(503);
+      expect(lines.map((line) => line.msg)).toContain('queue (Redis) unreachable');
+      expect(response.body).not.toContain('secret');
+      expect(JSON.stringify(lines)).not.toContain('secret');
+      expect(lines.find((line) => line.msg === 'queue (Redis) unreachable')?.redis).toMatch(/\*\*\*/);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('gives up on a server that accepts the connection but never answers, within its timeout', async () => {
     const sockets: net.Socket[] = [];
     const silent = net.createServer((socket) => sockets.push(socket));
@@ -82,11 +105,9 @@ describe('queue probe against a Redis that is not there', () => {
   });
 });
 
-const describeWithRedis = redisAvailable() ? describe : describe.skip;
-
-describeWithRedis('queue probe against the real Redis', () => {
+describeWithRedis('queue probe suite')('queue probe against the real Redis', () => {
   it('answers true and /health says ok with the queue in redis mode', async () => {
-    const probe = createQueueProbe(REDIS_URL);
+    const probe = createQueueProbe(redisUrl);
     const app = await apiWith(probe);
     try {
       expect(probe.mode).toBe('redis');
@@ -105,50 +126,50 @@ describeWithRedis('queue probe against the real Redis', () => {
     expect(await probe.ping()).toBe(false);
   });
 
-  const redisServer = spawnSync('redis-server', ['--version']).status === 0;
-  (redisServer ? it : it.skip)(
-    'notices Redis going away and coming back, logging each change once',
-    async () => {
-      const port = await closedPort();
-      const start = async (): Promise<ChildProcess> => {
-        const child = spawn(
-          'redis-server',
-          ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-          {
-            stdio: ['ignore', 'pipe', 'inherit'],
-          },
-        );
-        await new Promise<void>((resolve, reject) => {
-          child.on('error', reject);
-          child.stdout!.on('data', (chunk) => {
-            if (/Ready to accept connections/.test(String(chunk))) resolve();
-          });
+  itWhen(
+    toolAvailable('redis-server'),
+    'queue probe restart test',
+    'the redis-server program is not installed (apt-get install -y redis-server)',
+  )('notices Redis going away and coming back, logging each change once', async () => {
+    const port = await closedPort();
+    const start = async (): Promise<ChildProcess> => {
+      const child = spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
+      await new Promise<void>((resolve, reject) => {
+        child.on('error', reject);
+        child.stdout!.on('data', (chunk) => {
+          if (/Ready to accept connections/.test(String(chunk))) resolve();
         });
-        return child;
-      };
-      const stop = async (child: ChildProcess) => {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      };
-      const { logger, lines } = memoryLogger();
-      const probe = createQueueProbe(`redis://127.0.0.1:${port}`, { logger });
-      let redis = await start();
-      try {
-        expect(await probe.ping()).toBe(true);
-        await stop(redis);
-        expect(await probe.ping()).toBe(false);
-        expect(await probe.ping()).toBe(false);
-        redis = await start();
-        expect(await probe.ping()).toBe(true);
-        expect(lines.map((line) => line.msg)).toEqual([
-          'queue (Redis) unreachable',
-          'queue (Redis) reachable again',
-        ]);
-      } finally {
-        await probe.close();
-        if (redis.exitCode === null) await stop(redis);
-      }
-    },
-  );
+      });
+      return child;
+    };
+    const stop = async (child: ChildProcess) => {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    };
+    const { logger, lines } = memoryLogger();
+    const probe = createQueueProbe(`redis://127.0.0.1:${port}`, { logger });
+    let redis = await start();
+    try {
+      expect(await probe.ping()).toBe(true);
+      await stop(redis);
+      expect(await probe.ping()).toBe(false);
+      expect(await probe.ping()).toBe(false);
+      redis = await start();
+      expect(await probe.ping()).toBe(true);
+      expect(lines.map((line) => line.msg)).toEqual([
+        'queue (Redis) unreachable',
+        'queue (Redis) reachable again',
+      ]);
+    } finally {
+      await probe.close();
+      if (redis.exitCode === null) await stop(redis);
+    }
+  });
 });

@@ -2,49 +2,42 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { BullmqJobQueue, InProcessJobQueue, type JobQueue } from '../../src/jobs';
-import { redisAvailable, redisUrl } from '../support/services';
+import { describeWithRedis, redisUrl } from '../support/services';
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let queueSeq = 0;
 const queueName = () => `test-${process.pid}-${Date.now()}-${queueSeq++}`;
 
-type Driver = { name: string; make(name: string): JobQueue; usable(): Promise<boolean> };
+type Driver = { name: string; make(name: string): JobQueue; describe(): jest.Describe };
 const drivers: Driver[] = [
-  { name: 'in-process', make: () => new InProcessJobQueue(), usable: async () => true },
+  {
+    name: 'in-process',
+    make: () => new InProcessJobQueue(),
+    describe: () => describe,
+  },
   {
     name: 'BullMQ',
     make: (name) =>
       new BullmqJobQueue({ redisUrl, queueName: name, lockDurationMs: 2000, stalledIntervalMs: 1000 }),
-    usable: () => redisAvailable('BullMQ job queue suite'),
+    describe: () => describeWithRedis('BullMQ job queue suite'),
   },
 ];
 
 for (const driver of drivers) {
-  describe(`jobs [${driver.name}]`, () => {
-    let usable = false;
+  driver.describe()(`jobs [${driver.name}]`, () => {
     const opened: JobQueue[] = [];
     const open = () => {
       const q = driver.make(queueName());
       opened.push(q);
       return q;
     };
-    beforeAll(async () => {
-      usable = await driver.usable();
-    });
     afterEach(async () => {
       for (const q of opened.splice(0)) {
         if (q instanceof BullmqJobQueue) await q.obliterate().catch(() => undefined);
         await q.close();
       }
     });
-    const test = (title: string, body: () => Promise<void>, timeout?: number) =>
-      it(
-        title,
-        async () => {
-          if (usable) await body();
-        },
-        timeout,
-      );
+    const test = (title: string, body: () => Promise<void>, timeout?: number) => it(title, body, timeout);
 
     test('runs a job with its data', async () => {
       const q = open();
@@ -131,14 +124,8 @@ for (const driver of drivers) {
   });
 }
 
-describe('jobs on BullMQ across worker processes', () => {
-  let usable = false;
-  beforeAll(async () => {
-    usable = await redisAvailable('BullMQ multi-worker suite');
-  });
-
+describeWithRedis('BullMQ multi-worker suite')('jobs on BullMQ across worker processes', () => {
   it('two workers share the load', async () => {
-    if (!usable) return;
     const name = queueName();
     const a = new BullmqJobQueue({ redisUrl, queueName: name });
     const b = new BullmqJobQueue({ redisUrl, queueName: name });
@@ -168,7 +155,6 @@ describe('jobs on BullMQ across worker processes', () => {
   }, 30_000);
 
   it('a job whose worker process was killed (kill -9) is taken up by another worker', async () => {
-    if (!usable) return;
     const name = queueName();
     const redis = new Redis(redisUrl);
     const queue = new BullmqJobQueue({

@@ -5,7 +5,7 @@ import { backOfficeRoutes } from '../../api/routes/back-office';
 import { exchangeRoutes } from '../../api/routes/exchange';
 import { type Database, migrate } from '../../db';
 import { isDemoSeeded, seedDemo } from '../../demo';
-import { enqueueExchangeRun, registerExchangeJobs, scheduleAdapters } from '../../exchange/exchange-jobs';
+import { enqueueExchangeRun, startExchangeBackground } from '../../exchange/exchange-jobs';
 import type { ChannelOverrides } from '../../exchange/runs';
 import { type LinkedSandbox, SANDBOXED_INSURERS, startLinkedSandbox } from '../../exchange/sandbox-link';
 import { createJobQueue, type JobQueue } from '../../jobs';
@@ -31,18 +31,22 @@ async function startBackground(
   }
   const overrides = new Map<string, ChannelOverrides>(sandboxes.map((s) => [s.insurerCode, s.overrides]));
   const jobs = createJobQueue(context.config.redisUrl, context.logger);
-  registerExchangeJobs(
+  // Jobs, schedules, and the sweep that finds lost work again from the database (a Redis restart).
+  const exchange = await startExchangeBackground(
     jobs,
     { database, secretsDir: context.config.secretsDir, logger: context.logger },
-    { overridesFor: (code) => overrides.get(code) },
+    {
+      schedules: options.schedules,
+      overridesFor: (code) => overrides.get(code),
+      recovery: context.config.recovery,
+    },
   );
-  const scheduled = options.schedules ? (await scheduleAdapters(jobs)).length : 0;
-  await jobs.start();
   return {
     jobs,
     sandboxes,
-    scheduled,
+    scheduled: exchange.scheduled.length,
     close: async () => {
+      await exchange.stop();
       await jobs.close();
       for (const s of sandboxes) await s.close().catch(() => undefined);
     },
