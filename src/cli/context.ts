@@ -5,6 +5,7 @@
 import { ConfigError, loadConfig, type AppConfig } from '../config';
 import { type Database, openDatabase } from '../db';
 import { DatabaseUnavailableError, isConnectionLoss } from '../db/availability';
+import { DatabaseLockedError } from '../db/dialects/pglite-lock';
 import { createLogger, type Logger } from '../log';
 
 export interface CommandContext {
@@ -58,6 +59,10 @@ export function action<A extends unknown[]>(
       if (error instanceof UserError) {
         process.stderr.write(`ecspert: ${error.message}\n`);
         process.exit(error.exitCode);
+      }
+      if (error instanceof DatabaseLockedError) {
+        process.stderr.write(`ecspert: ${error.message}\n`);
+        process.exit(1);
       }
       if (error instanceof DatabaseUnavailableError || isConnectionLoss(error)) {
         process.stderr.write(`ecspert: ${databaseLostLine(error)}\n`);

@@ -12,6 +12,7 @@ import { ConfigError, type DatabaseTarget, redactUrl } from '../config';
 import { AvailabilityMonitor, type DatabaseAvailability } from './availability';
 import { MonitoredDialect } from './dialects/monitored-dialect';
 import { PgliteDialect } from './dialects/pglite-dialect';
+import { type HeldLock, lockEmbeddedDatabase } from './dialects/pglite-lock';
 import type { DB } from './schema';
 import { SqlDialect } from './sql-dialect';
 
@@ -68,6 +69,7 @@ function describeError(error: unknown): string {
 }
 
 async function openPglite(dataDir: string | null, setting: string): Promise<Database> {
+  let lock: HeldLock | null = null;
   if (dataDir) {
     try {
       fs.mkdirSync(dataDir, { recursive: true });
@@ -80,6 +82,8 @@ async function openPglite(dataDir: string | null, setting: string): Promise<Data
         `the database folder ${dataDir} is not writable (${describeError(error)})`,
       );
     }
+    // One process owns the folder: a second one would work on a copy whose writes get lost.
+    lock = lockEmbeddedDatabase(dataDir);
   }
   const { PGlite } = await import('@electric-sql/pglite');
   const identity = (v: string) => v;
@@ -90,6 +94,7 @@ async function openPglite(dataDir: string | null, setting: string): Promise<Data
   try {
     await pglite.waitReady;
   } catch (error) {
+    lock?.release();
     throw new ConfigError(
       setting,
       `the embedded database in ${dataDir ?? 'memory'} cannot start (${describeError(error)})`,
@@ -104,12 +109,16 @@ async function openPglite(dataDir: string | null, setting: string): Promise<Data
     describe: `pglite:${dataDir ?? 'memory'}`,
     ping: async () => !pglite.closed && (await pglite.query('select 1')).rows.length === 1,
     availability,
-    announce: () => undefined,
+    announce: (details) => lock?.note(details),
     // Kysely tears its driver down only once it has run a query; close PGlite whatever happened.
     close: async () => {
       availability.stop();
-      await db.destroy();
-      if (!pglite.closed) await pglite.close();
+      try {
+        await db.destroy();
+        if (!pglite.closed) await pglite.close();
+      } finally {
+        lock?.release();
+      }
     },
   };
 }
