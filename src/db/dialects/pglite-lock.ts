@@ -33,7 +33,7 @@ export class DatabaseLockedError extends Error {
   ) {
     const through = owner.api ? `use its API at ${owner.api}` : 'use the API of the server it runs';
     super(
-      `the embedded database ${dataDir} is in use by process ${owner.pid} (${owner.command}, since ${owner.since}): ` +
+      `the embedded database ${dataDir} is in use by process ${owner.pid}${owner.host === os.hostname() ? '' : ` on ${owner.host}`} (${owner.command}, since ${owner.since}): ` +
         `stop that process first, or ${through}, or set DATABASE_URL to a PostgreSQL database that several processes can share`,
     );
     this.name = 'DatabaseLockedError';
