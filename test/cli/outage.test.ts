@@ -167,7 +167,7 @@ describeIf('ecspert through a PostgreSQL outage', () => {
       );
 
       console.log(
-        `/health reported the database down ${downAfterMs} ms after it stopped, up ${upAfterMs} ms after it started`,
+        `/health reported the database down ${downAfterMs} ms after it stopped, up ${upAfterMs} ms after it started; a request meanwhile was refused in ${refusedInMs} ms`,
       );
       expect(server.output()).toMatch(/database stopped answering/);
       expect(server.output()).toMatch(/database answers again after/);
