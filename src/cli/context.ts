@@ -4,6 +4,8 @@
  */
 import { ConfigError, loadConfig, type AppConfig } from '../config';
 import { type Database, openDatabase } from '../db';
+import { DatabaseUnavailableError, isConnectionLoss } from '../db/availability';
+import { DatabaseLockedError } from '../db/dialects/pglite-lock';
 import { createLogger, type Logger } from '../log';
 
 export interface CommandContext {
@@ -33,6 +35,15 @@ export class UserError extends Error {
   }
 }
 
+/** Exit code of a command cut short by a lost database: EX_TEMPFAIL, "try again later". */
+export const EXIT_DATABASE_UNAVAILABLE = 75;
+
+function databaseLostLine(error: unknown): string {
+  const problem =
+    error instanceof DatabaseUnavailableError ? error.problem : String((error as Error)?.message);
+  return `the database stopped answering (${problem}); what was not committed was rolled back: run the command again once the database is back`;
+}
+
 /** Wraps a command action: known errors become one line on stderr and an exit code. */
 export function action<A extends unknown[]>(
   run: (...args: A) => Promise<void>,
@@ -48,6 +59,14 @@ export function action<A extends unknown[]>(
       if (error instanceof UserError) {
         process.stderr.write(`ecspert: ${error.message}\n`);
         process.exit(error.exitCode);
+      }
+      if (error instanceof DatabaseLockedError) {
+        process.stderr.write(`ecspert: ${error.message}\n`);
+        process.exit(1);
+      }
+      if (error instanceof DatabaseUnavailableError || isConnectionLoss(error)) {
+        process.stderr.write(`ecspert: ${databaseLostLine(error)}\n`);
+        process.exit(EXIT_DATABASE_UNAVAILABLE);
       }
       process.stderr.write(`ecspert: ${(error as Error)?.message ?? String(error)}\n`);
       if (process.env.LOG_LEVEL === 'debug' || process.env.LOG_LEVEL === 'trace') {

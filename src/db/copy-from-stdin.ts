@@ -45,6 +45,10 @@ export function copyFromStdin(
 
 async function copyIn(query: (...args: unknown[]) => unknown, statement: string, data: CopyData) {
   const stream = query(copyFrom(statement)) as ReturnType<typeof copyFrom>;
+  // The pipeline below reports the stream's error to the caller; a second 'error' the stream may
+  // emit once the pipeline has settled (a connection lost while the COPY is being failed) must not
+  // become an unhandled event that ends the process. The client's own 'error' is heard in database.ts.
+  stream.on('error', () => undefined);
   // An iterable is read only as fast as the server takes it (the stream's back-pressure), so a
   // large upload never exists as one string.
   await pipeline(Readable.from(typeof data === 'string' ? [data] : data), stream);

@@ -9,7 +9,10 @@ import { enableCopyFromStdin } from './copy-from-stdin';
 import { OracleDialect } from 'kysely-oracledb';
 import pg from 'pg';
 import { ConfigError, type DatabaseTarget, redactUrl } from '../config';
+import { AvailabilityMonitor, type DatabaseAvailability } from './availability';
+import { MonitoredDialect } from './dialects/monitored-dialect';
 import { PgliteDialect } from './dialects/pglite-dialect';
+import { type HeldLock, lockEmbeddedDatabase } from './dialects/pglite-lock';
 import type { DB } from './schema';
 import { SqlDialect } from './sql-dialect';
 
@@ -20,6 +23,18 @@ export interface Database {
   describe: string;
   /** Answers quickly whether the database responds. */
   ping(): Promise<boolean>;
+  /**
+   * Whether the database answers as this process last saw it: down from the first lost connection
+   * until it answers again (probed every second meanwhile). A statement that meets a lost
+   * connection fails with DatabaseUnavailableError. Optional only so that stand-ins in tests
+   * need not carry it; openDatabase always gives it.
+   */
+  availability?: DatabaseAvailability;
+  /**
+   * Tells other processes what this one offers, e.g. the API it serves, for their refusal message
+   * when they try to open the same embedded database. Does nothing on a server database.
+   */
+  announce?(details: { api?: string }): void;
   close(): Promise<void>;
 }
 
@@ -54,6 +69,7 @@ function describeError(error: unknown): string {
 }
 
 async function openPglite(dataDir: string | null, setting: string): Promise<Database> {
+  let lock: HeldLock | null = null;
   if (dataDir) {
     try {
       fs.mkdirSync(dataDir, { recursive: true });
@@ -66,6 +82,8 @@ async function openPglite(dataDir: string | null, setting: string): Promise<Data
         `the database folder ${dataDir} is not writable (${describeError(error)})`,
       );
     }
+    // One process owns the folder: a second one would work on a copy whose writes get lost.
+    lock = lockEmbeddedDatabase(dataDir);
   }
   const { PGlite } = await import('@electric-sql/pglite');
   const identity = (v: string) => v;
@@ -76,21 +94,32 @@ async function openPglite(dataDir: string | null, setting: string): Promise<Data
   try {
     await pglite.waitReady;
   } catch (error) {
+    lock?.release();
     throw new ConfigError(
       setting,
       `the embedded database in ${dataDir ?? 'memory'} cannot start (${describeError(error)})`,
     );
   }
-  const db = new Kysely<DB>({ dialect: new PgliteDialect(pglite) });
+  // In-process: it cannot go away on its own, but the same interface as the servers.
+  const availability = new AvailabilityMonitor({ probe: () => pglite.query('select 1') });
+  const db = new Kysely<DB>({ dialect: new MonitoredDialect(new PgliteDialect(pglite), availability) });
   return {
     db,
     dialect: new SqlDialect('pglite'),
     describe: `pglite:${dataDir ?? 'memory'}`,
-    ping: async () => !pglite.closed && (await pglite.query('select 1')).rows.length === 1,
+    // Through Kysely like every statement, so an answer also marks the database up.
+    ping: async () => !pglite.closed && (await sql`select 1 as one`.execute(db)).rows.length === 1,
+    availability,
+    announce: (details) => lock?.note(details),
     // Kysely tears its driver down only once it has run a query; close PGlite whatever happened.
     close: async () => {
-      await db.destroy();
-      if (!pglite.closed) await pglite.close();
+      availability.stop();
+      try {
+        await db.destroy();
+        if (!pglite.closed) await pglite.close();
+      } finally {
+        lock?.release();
+      }
     },
   };
 }
@@ -103,8 +132,25 @@ async function openPostgres(url: string, setting: string, options: OpenOptions):
     types: pgTypes,
     options: options.searchPath ? `-c search_path=${options.searchPath}` : undefined,
   });
-  pool.on('error', () => undefined); // an idle client's error surfaces on the next query instead
-  pool.on('connect', enableCopyFromStdin); // bulk inserts upload by COPY on the statement's own client
+  const availability = new AvailabilityMonitor({
+    probe: async () => {
+      const client = await pool.connect();
+      try {
+        await client.query('select 1');
+      } finally {
+        client.release();
+      }
+    },
+  });
+  // A lost connection is reported as an 'error' event by the client (idle in the pool, or checked
+  // out and running a statement, a COPY included) besides failing what runs on it. Unheard, that
+  // event ends the process; heard, it marks the database down, and the pool drops the client.
+  const lost = (error: Error) => void availability.observe(error);
+  pool.on('error', lost);
+  pool.on('connect', (client) => {
+    client.on('error', lost);
+    enableCopyFromStdin(client); // bulk inserts upload by COPY on the statement's own client
+  });
   try {
     const client = await pool.connect();
     client.release();
@@ -112,13 +158,16 @@ async function openPostgres(url: string, setting: string, options: OpenOptions):
     await pool.end().catch(() => undefined);
     throw new ConfigError(setting, `cannot connect to ${redactUrl(url)} (${describeError(error)})`);
   }
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new MonitoredDialect(new PostgresDialect({ pool }), availability) });
   return {
     db,
     dialect: new SqlDialect('postgres'),
     describe: redactUrl(url),
     ping: async () => (await sql`select 1 as one`.execute(db)).rows.length === 1,
+    availability,
+    announce: () => undefined,
     close: async () => {
+      availability.stop();
       await db.destroy();
       if (!pool.ended) await pool.end();
     },
@@ -159,13 +208,29 @@ async function openOracle(target: DatabaseTarget & { engine: 'oracle' }, setting
     await pool?.close(0).catch(() => undefined);
     throw new ConfigError(setting, `cannot connect to ${redactUrl(target.url)} (${describeError(error)})`);
   }
-  const db = new Kysely<DB>({ dialect: new OracleDialect({ pool: pool as any }) });
+  const oraclePool = pool;
+  const availability = new AvailabilityMonitor({
+    probe: async () => {
+      const connection = await oraclePool.getConnection();
+      try {
+        await connection.execute('select 1 from dual');
+      } finally {
+        await connection.close().catch(() => undefined);
+      }
+    },
+  });
+  const db = new Kysely<DB>({
+    dialect: new MonitoredDialect(new OracleDialect({ pool: pool as any }), availability),
+  });
   return {
     db,
     dialect: new SqlDialect('oracle'),
     describe: redactUrl(target.url),
     ping: async () => (await sql`select 1 as "one" from dual`.execute(db)).rows.length === 1,
+    availability,
+    announce: () => undefined,
     close: async () => {
+      availability.stop();
       await db.destroy();
       await pool.close(0).catch(() => undefined);
     },

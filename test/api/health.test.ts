@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { buildApi, createQueueProbe } from '../../src/api';
 import { sql } from 'kysely';
 import { openDatabase } from '../../src/db';
+import { type AvailabilityMonitor, DatabaseUnavailableError } from '../../src/db/availability';
 import { describeEachEngine, postgresUrl } from '../support/engines';
 import { memoryLogger, testConfig } from './support/api-harness';
 import packageJson from '../../package.json';
@@ -11,6 +12,9 @@ const probeRoutes: FastifyPluginAsync = async (app) => {
   app.get('/api/probe/engine', async () => ({ engine: app.database.dialect.engine }));
   app.get('/api/probe/boom', async () => {
     throw new Error('connection string postgres://hub:s3cret@db/prod rejected');
+  });
+  app.get('/api/probe/lost', async () => {
+    throw new DatabaseUnavailableError('ECONNRESET');
   });
   app.post(
     '/api/probe/policies',
@@ -197,5 +201,44 @@ describeEachEngine('HTTP API shell', (ctx) => {
     } finally {
       await degradedApp.close();
     }
+  });
+
+  describe('while the database is down', () => {
+    const monitor = () => ctx.database.availability as AvailabilityMonitor;
+    afterEach(async () => {
+      // The monitor's probe finds the (healthy) test database again within a second.
+      for (let i = 0; i < 100 && !monitor().up; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(monitor().up).toBe(true);
+    });
+
+    it('refuses routes at once with 503, Retry-After and database_unavailable; /health and /docs still answer', async () => {
+      monitor().markDown(
+        Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+      );
+      const refused = await app.inject({ method: 'GET', url: '/api/probe/engine' });
+      expect(refused.statusCode).toBe(503);
+      expect(refused.headers['retry-after']).toBe('5');
+      expect(refused.json()).toEqual({
+        error: 'database_unavailable',
+        message: 'the database is not answering (ECONNREFUSED); nothing was done, try again in 5 s',
+      });
+      expect((await app.inject({ method: 'GET', url: '/docs/json' })).statusCode).toBe(200);
+      // /health asks the database itself: this one answers, so it is marked up again.
+      const health = await app.inject({ method: 'GET', url: '/health' });
+      expect(health.statusCode).toBe(200);
+      expect(monitor().up).toBe(true);
+      expect((await app.inject({ method: 'GET', url: '/api/probe/engine' })).statusCode).toBe(200);
+    });
+
+    it('answers a route that meets a lost connection with 503, not 500', async () => {
+      const response = await app.inject({ method: 'GET', url: '/api/probe/lost' });
+      expect(response.statusCode).toBe(503);
+      expect(response.headers['retry-after']).toBe('5');
+      expect(response.json()).toEqual({
+        error: 'database_unavailable',
+        message: expect.stringMatching(/^the database is not answering/),
+        requestId: response.headers['x-request-id'],
+      });
+    });
   });
 });

@@ -11,6 +11,9 @@ import { type LinkedSandbox, SANDBOXED_INSURERS, startLinkedSandbox } from '../.
 import { createJobQueue, type JobQueue } from '../../jobs';
 import { action, type CommandContext, createContext } from '../context';
 
+/** How often an idle worker looks at its database. */
+const WORKER_HEARTBEAT_MS = 2000;
+
 interface Background {
   jobs: JobQueue;
   sandboxes: LinkedSandbox[];
@@ -94,6 +97,8 @@ async function serve(
     queue,
     routes,
   });
+  // A second process opening the same embedded database is told to use this API instead.
+  database.announce?.({ api: server.url });
   const jobsAndSandboxes = background;
   installShutdownHandlers(async () => {
     await jobsAndSandboxes.close();
@@ -149,10 +154,26 @@ export function registerServeCommands(program: Command): void {
         const context = createContext();
         const database = await context.openDatabase();
         const background = await startBackground(context, database, { sandbox: false, schedules: false });
+        // Jobs that meet a lost database fail and are retried; the worker itself keeps running. It
+        // looks at the database every few seconds, so its log says when the database went away and
+        // came back, and so it stays up until Ctrl+C even when no job or connection is pending.
+        database.availability?.onChange((change) =>
+          change.up
+            ? context.logger.warn(
+                { downForMs: change.downForMs },
+                `database answers again after ${(change.downForMs / 1000).toFixed(1)} s: taking jobs`,
+              )
+            : context.logger.error(
+                { problem: change.problem },
+                `database stopped answering (${change.problem}): jobs wait until it is back`,
+              ),
+        );
+        const heartbeat = setInterval(() => void database.ping().catch(() => undefined), WORKER_HEARTBEAT_MS);
         console.log(
           `worker taking ${background.jobs.mode === 'redis' ? 'BullMQ' : 'in-process'} jobs; stop with Ctrl+C`,
         );
         installShutdownHandlers(async () => {
+          clearInterval(heartbeat);
           await background.close();
           await database.close();
         }, context.logger);

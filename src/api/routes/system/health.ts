@@ -13,7 +13,7 @@ export interface HealthReport {
   status: 'ok' | 'degraded';
   /** The parts that failed, e.g. ['queue']; empty when all is well. */
   failing: ('database' | 'queue')[];
-  database: { engine: EngineName; ok: boolean; latencyMs: number; problem?: string };
+  database: { engine: EngineName; ok: boolean; latencyMs: number; problem?: string; downSince?: string };
   queue: { mode: QueueMode; ok: boolean; latencyMs: number; problem?: string };
   version: string;
   uptimeSeconds: number;
@@ -40,6 +40,12 @@ export const healthReportSchema = {
         problem: {
           type: 'string',
           description: 'Why the ping failed, e.g. ECONNREFUSED; never a stack trace',
+        },
+        downSince: {
+          type: 'string',
+          format: 'date-time',
+          description:
+            'When this process lost the database; other requests are refused with 503 until it answers again',
         },
       },
     },
@@ -96,11 +102,13 @@ export const healthRoutes: FastifyPluginAsync<HealthRouteOptions> = async (app, 
               ? { engine, ok, latencyMs }
               : { engine, ok, latencyMs, problem: 'the database did not answer' };
           } catch (error) {
+            const downSince = app.database.availability?.downSince;
             return {
               engine,
               ok: false,
               latencyMs: round(performance.now() - started),
               problem: describeProblem(error),
+              ...(downSince ? { downSince: new Date(downSince).toISOString() } : {}),
             };
           }
         })(),
