@@ -106,6 +106,8 @@ const events = {
   /** Hub processes that exited on their own (not killed by the soak): failures. */
   crashes: [] as string[],
   cutAtEnd: 0,
+  /** Hub processes (re)started during a database outage that refused to start with one line. */
+  startRefusals: 0,
 };
 
 /** Set when the last operations are cut off at the end: what they answer then is not counted. */
@@ -125,8 +127,14 @@ function record(kind: Kind, via: string, outcome: Outcome, detail = ''): void {
 }
 
 const soakStarted = Date.now();
-const log = (line: string) =>
-  console.log(`[${((Date.now() - soakStarted) / 1000).toFixed(1).padStart(6)} s] ${line}`);
+const stamp = () => `[${((Date.now() - soakStarted) / 1000).toFixed(1).padStart(6)} s]`;
+const log = (line: string) => console.log(`${stamp()} ${line}`);
+/** Every operation with its answer and duration, in ops.log of the logs folder. */
+function opLog(what: string, started: number, result: { outcome: string; detail: string }): void {
+  if (!logsDir) return;
+  const line = `${stamp()} ${what} -> ${result.outcome} in ${Date.now() - started} ms ${result.detail.replace(/\s+/g, ' ').slice(0, 300)}\n`;
+  fs.appendFileSync(path.join(logsDir, 'ops.log'), line);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Processes, and cleaning up whatever happens
@@ -378,7 +386,8 @@ function crashReason(file: string): string {
   const errors = after.split('\n').filter((l) => /^\w*(Error|Exception)\b.*:/.test(l));
   const error = unhandled >= 0 ? errors[0] : errors[errors.length - 1];
   if (unhandled >= 0) return `unhandled 'error' event: ${error ?? '?'}`;
-  return error ?? lastLines(file, 3);
+  const said = text.split('\n').filter((l) => l.startsWith('ecspert: '));
+  return said[said.length - 1] ?? error ?? lastLines(file, 3);
 }
 
 function launch(m: Managed): void {
@@ -395,14 +404,21 @@ function launch(m: Managed): void {
   children.add(child);
   m.child = child;
   m.expectExit = false;
+  const startedAt = Date.now();
   child.on('exit', (code, signal) => {
     children.delete(child);
     if (m.child !== child) return;
     m.child = null;
     if (m.expectExit || stopping) return;
-    const what = `${m.name} exited on its own (${signal ?? `code ${code}`}): ${crashReason(logFile)}`;
-    events.crashes.push(what);
-    log(`FAILURE ${what.slice(0, 300)}`);
+    const reason = crashReason(logFile);
+    if (code === 2 && /cannot connect/.test(reason) && overlapsOutage(startedAt, Date.now())) {
+      // Started (again) while the database is down, it refused at once with one line: not a crash.
+      events.startRefusals++;
+    } else {
+      const what = `${m.name} exited on its own (${signal ?? `code ${code}`}): ${reason}`;
+      events.crashes.push(what);
+      log(`FAILURE ${what.slice(0, 300)}`);
+    }
     // A crashed process is started again (counted above), as an operator's supervisor would.
     setTimeout(() => {
       if (!stopping && !m.child) launch(m);
@@ -452,7 +468,14 @@ const world = {
   actsDone: new Set<string>(),
 };
 /** Ledger of each closed period when first seen closed: count, total and md5 over its lines. */
-const closedSnapshots = new Map<string, { at: number; lines: number; total: string; md5: string }>();
+interface LedgerSnapshot {
+  lines: number;
+  total: string;
+  /** The period's own posted run(s). */
+  run: string;
+  md5: string;
+}
+const closedSnapshots = new Map<string, LedgerSnapshot>();
 /** Periods a close reported closed. */
 const reportedClosed = new Set<string>();
 
@@ -475,6 +498,7 @@ async function withSql<T>(work: (client: Client) => Promise<T>): Promise<T | nul
 
 const LEDGER_SNAPSHOT = `
   select count(*)::int as lines, coalesce(sum(a.amount), 0)::text as total,
+         coalesce(string_agg(distinct a.run_id::text, ',') filter (where r.status = 'posted' and r.run_kind = 'period'), '-') as run,
          md5(coalesce(string_agg(concat_ws('|', a.id, a.run_id, r.status, a.consultant_id, a.kind, a.rule,
              a.source_id, a.amount, a.corrects_period, a.storno_of_accrual_id), ',' order by a.id), '')) as md5
     from accrual a join calculation_run r on r.id = a.run_id
@@ -489,13 +513,13 @@ async function observe(): Promise<void> {
     for (const p of periods.rows) {
       if (p.status !== 'closed' || closedSnapshots.has(p.code)) continue;
       // Status and ledger in one statement: one snapshot of the database.
-      const r = await client.query<{ status: string; lines: number; total: string; md5: string }>(
+      const r = await client.query<LedgerSnapshot & { status: string }>(
         `select (select status from production_period where code = $1) as status, s.* from (${LEDGER_SNAPSHOT}) s`,
         [p.code],
       );
       const row = r.rows[0];
       if (row?.status === 'closed')
-        closedSnapshots.set(p.code, { at: Date.now(), lines: row.lines, total: row.total, md5: row.md5 });
+        closedSnapshots.set(p.code, { lines: row.lines, total: row.total, run: row.run, md5: row.md5 });
     }
     const messages = await client.query<{ id: string }>(
       "select id from exchange_message where direction = 'inbound' order by id desc limit 300",
@@ -605,6 +629,13 @@ interface Result {
 let noAnswers = 0;
 
 async function api(base: string, method: string, route: string, body?: unknown): Promise<Result> {
+  const started = Date.now();
+  const result = await request(base, method, route, body);
+  opLog(`${method} ${base}${route}`, started, result);
+  return result;
+}
+
+async function request(base: string, method: string, route: string, body?: unknown): Promise<Result> {
   let res: Response;
   try {
     res = await fetch(`${base}${route}`, {
@@ -651,6 +682,12 @@ function overlapsOutage(from: number, to: number): boolean {
 
 async function cli(args: string[]): Promise<Result> {
   const started = Date.now();
+  const result = await command(args, started);
+  opLog(`ecspert ${args.join(' ')}`, started, result);
+  return result;
+}
+
+async function command(args: string[], started: number): Promise<Result> {
   const r = await run(process.execPath, [HUB, ...args], {
     env: { ...hubEnv, LOG_LEVEL: 'error' },
   });
@@ -1001,13 +1038,12 @@ async function checkInvariants(client: Client): Promise<Check[]> {
     );
     let lines = 0;
     for (const [code, before] of closedSnapshots) {
-      const now = (await client.query<{ lines: number; total: string; md5: string }>(LEDGER_SNAPSHOT, [code]))
-        .rows[0];
+      const now = (await client.query<LedgerSnapshot>(LEDGER_SNAPSHOT, [code])).rows[0];
       lines += now.lines;
       if (status.get(code) !== 'closed') details.push(`${code} was closed and is now ${status.get(code)}`);
       if (now.md5 !== before.md5)
         details.push(
-          `${code}: ${before.lines} lines totalling ${before.total} when closed, now ${now.lines} totalling ${now.total}`,
+          `${code}: when closed ${before.lines} lines totalling ${before.total}, posted run ${before.run}; now ${now.lines} lines totalling ${now.total}, posted run ${now.run}`,
         );
     }
     for (const code of reportedClosed)
@@ -1268,7 +1304,7 @@ async function main(): Promise<void> {
       { ok: 0, refused: 0, failed: 0 },
     );
     log(
-      `operations: ${total.ok} succeeded, ${total.refused} refused, ${total.failed} failed; periods ${world.periods.map((p) => `${p.code.slice(5)}:${p.status[0]}`).join(' ')}`,
+      `operations: ${total.ok} succeeded, ${total.refused} refused, ${total.failed} failed; periods ${world.periods.map((p) => `${p.code.slice(5)}:${p.status === 'closed' ? 'X' : p.status === 'calculated' ? 'c' : '.'}`).join(' ')}`,
     );
   }, 15_000);
   const loops = Promise.all(actors.map(actorLoop));
@@ -1297,7 +1333,7 @@ async function main(): Promise<void> {
   // The report.
   console.log('\n=== soak figures');
   console.log(
-    `duration ${ranFor.toFixed(0)} s (asked ${DURATION_S} s), seed ${SEED}; PostgreSQL restarts ${events.databaseRestarts}, Redis restarts ${events.redisRestarts}, workers killed with -9 ${events.workerKills}, hub processes that died on their own ${events.crashes.length}${events.cutAtEnd ? `, ${events.cutAtEnd} operation(s) cut off at the end` : ''}`,
+    `duration ${ranFor.toFixed(0)} s (asked ${DURATION_S} s), seed ${SEED}; PostgreSQL restarts ${events.databaseRestarts}, Redis restarts ${events.redisRestarts}, workers killed with -9 ${events.workerKills}, hub processes that died on their own ${events.crashes.length}, restarts refused while the database was down ${events.startRefusals}${events.cutAtEnd ? `, ${events.cutAtEnd} operation(s) cut off at the end` : ''}`,
   );
   console.log(
     `${'operation'.padEnd(12)} ${'attempted'.padStart(9)} ${'succeeded'.padStart(9)} ${'refused'.padStart(8)} ${'failed'.padStart(7)}`,
