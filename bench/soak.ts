@@ -176,6 +176,8 @@ function cleanup(): void {
   cleaned = true;
   for (const child of children) killGroup(child);
   if (pgData && fs.existsSync(pgData)) {
+    // A postmaster being started may write its pid file only now.
+    if (pgStarting && postmasterPid() === null) spawnSync('sleep', ['2']);
     const pid = postmasterPid();
     if (pid) {
       const [cmd, args] = asPostgres('pg_ctl', ['-D', pgData, '-m', 'immediate', '-w', '-t', '10', 'stop']);
@@ -273,7 +275,11 @@ let logsDir = '';
 /** Database outages: [went down, came back] (came back = Infinity while down). */
 const outages: [number, number][] = [];
 
+/** Set while pg_ctl start runs: a postmaster may be coming up that has no pid file yet. */
+let pgStarting = false;
+
 async function startPostgres(): Promise<void> {
+  pgStarting = true;
   const [cmd, args] = asPostgres('pg_ctl', [
     '-D',
     pgData,
@@ -287,6 +293,7 @@ async function startPostgres(): Promise<void> {
     'start',
   ]);
   const r = await run(cmd, args, { timeoutMs: 70_000 });
+  pgStarting = false;
   if (r.code !== 0) throw new Error(`PostgreSQL did not start: ${r.stderr || r.stdout}`);
 }
 
@@ -1220,9 +1227,6 @@ async function main(): Promise<void> {
   delete hubEnv.ORACLE_URL;
   await hubCommand(['db', 'migrate']);
   await hubCommand(['demo', 'seed', '--seed', String(SEED % 100_000)]);
-  // A first exchange with each sandbox insurer, so there are messages to replay from the start.
-  await hubCommand(['exchange', 'run', 'DNIPRO_LIFE', '--sandbox']);
-  await hubCommand(['exchange', 'run', 'KARPATY', '--sandbox']);
   await withSql(async (client) => {
     world.consultants = (
       await client.query<{ code: string }>('select code from consultant order by code')
@@ -1231,12 +1235,6 @@ async function main(): Promise<void> {
       await client.query<{ code: string }>('select code from career_level order by rank_order')
     ).rows.map((r) => r.code);
   });
-  await observe();
-  if (!world.consultants.length || !world.periods.length)
-    throw new Error('the seeded database has no consultants or periods');
-  log(
-    `seeded: ${world.consultants.length} consultants, periods ${world.periods.map((p) => p.code).join(', ')}, ${world.inboundMessages.length} inbound messages`,
-  );
 
   const servers: Managed[] = [
     {
@@ -1258,6 +1256,17 @@ async function main(): Promise<void> {
     managed.push({ name: `worker-${i}`, args: ['worker'], env: hubEnv, child: null, expectExit: false });
   managed.push(...servers);
   for (const m of managed) launch(m);
+  // Meanwhile a first exchange with each sandbox insurer, so there are messages to replay from the start.
+  await Promise.all([
+    hubCommand(['exchange', 'run', 'DNIPRO_LIFE', '--sandbox']),
+    hubCommand(['exchange', 'run', 'KARPATY', '--sandbox']),
+  ]);
+  await observe();
+  if (!world.consultants.length || !world.periods.length)
+    throw new Error('the seeded database has no consultants or periods');
+  log(
+    `seeded: ${world.consultants.length} consultants, periods ${world.periods.map((p) => p.code).join(', ')}, ${world.inboundMessages.length} inbound messages`,
+  );
   for (let i = 0; i < servers.length; i++)
     if (!(await waitForHealth(`http://127.0.0.1:${apiPorts[i]}/health`, 45_000)))
       throw new Error(
@@ -1311,13 +1320,14 @@ async function main(): Promise<void> {
   await Promise.all([databaseChaos(), redisChaos(), workerChaos(), observer]);
   clearInterval(progress);
 
-  // Wind down: everything up again, the last operations given 15 s to finish (then cut off, not
+  // Wind down: everything up again, the last operations given 10 s to finish (then cut off, not
   // counted), then every hub process stopped before the invariants are read.
   stopping = true;
   if (postmasterPid() === null) await startPostgres();
   if (!redis) await startRedis();
-  await Promise.race([loops, sleep(15_000)]);
+  await Promise.race([loops, sleep(10_000)]);
   const ranFor = (Date.now() - started) / 1000;
+  const setupFor = (started - soakStarted) / 1000;
   cutting = true;
   const hubPids = new Set([...managed.map((m) => m.child?.pid), redis?.pid]);
   for (const child of children) if (!hubPids.has(child.pid)) killGroup(child);
@@ -1333,7 +1343,11 @@ async function main(): Promise<void> {
   // The report.
   console.log('\n=== soak figures');
   console.log(
-    `duration ${ranFor.toFixed(0)} s (asked ${DURATION_S} s), seed ${SEED}; PostgreSQL restarts ${events.databaseRestarts}, Redis restarts ${events.redisRestarts}, workers killed with -9 ${events.workerKills}, hub processes that died on their own ${events.crashes.length}, restarts refused while the database was down ${events.startRefusals}${events.cutAtEnd ? `, ${events.cutAtEnd} operation(s) cut off at the end` : ''}`,
+    [
+      `duration: ${DURATION_S} s of operations + ${Math.max(0, ranFor - DURATION_S).toFixed(0)} s for the last ones to finish; setup ${setupFor.toFixed(0)} s; total ${((Date.now() - soakStarted) / 1000).toFixed(0)} s; seed ${SEED}`,
+      `restarts: PostgreSQL ${events.databaseRestarts}, Redis ${events.redisRestarts}; workers killed with -9: ${events.workerKills}`,
+      `hub processes that died on their own (failures): ${events.crashes.length}; restarts refused while the database was down: ${events.startRefusals}; operations cut off at the end (not counted): ${events.cutAtEnd}`,
+    ].join('\n'),
   );
   console.log(
     `${'operation'.padEnd(12)} ${'attempted'.padStart(9)} ${'succeeded'.padStart(9)} ${'refused'.padStart(8)} ${'failed'.padStart(7)}`,
