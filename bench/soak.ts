@@ -744,9 +744,9 @@ function periodForActs(): string | null {
   const closed = closedPeriods();
   const next = closed.find((p) => !world.actsDone.has(p.code));
   const r = random();
-  if (next && r < 0.75) return next.code;
+  if (next && r < 0.85) return next.code;
   const done = closed.filter((p) => world.actsDone.has(p.code));
-  if (done.length && r < 0.9) return pick(done).code;
+  if (done.length && r < 0.93) return pick(done).code;
   // Acts of a period that is not closed: a refusal is the right answer.
   return openPeriods()[0]?.code ?? null;
 }
@@ -846,15 +846,25 @@ async function doChange(actor: Actor): Promise<void> {
   if (r.outcome === 'succeeded') await doCorrections(actor);
 }
 
-/** Replays of a message; half the time of one of the newest (those an import has just taken in). */
+/**
+ * A replay of a message, half the time of one of the newest (those an import has just taken in,
+ * maybe not applied yet); through the API a quarter of the time a burst of the three newest at once,
+ * which the workers process in parallel.
+ */
 async function doReplay(actor: Actor): Promise<void> {
   if (!world.inboundMessages.length) return;
-  const id = random() < 0.5 ? pick(world.inboundMessages.slice(0, 6)) : pick(world.inboundMessages);
-  const r =
-    actor.via === 'api'
-      ? await api(actor.base!, 'POST', `/api/exchange/messages/${id}/replay`, {})
-      : await cli(['message', 'replay', String(id)]);
-  record('replay', actor.via, r.outcome, r.detail);
+  const one = async (id: number) => {
+    const r =
+      actor.via === 'api'
+        ? await api(actor.base!, 'POST', `/api/exchange/messages/${id}/replay`, {})
+        : await cli(['message', 'replay', String(id)]);
+    record('replay', actor.via, r.outcome, r.detail);
+  };
+  if (actor.via === 'api' && random() < 0.25) {
+    await Promise.all(world.inboundMessages.slice(0, 3).map(one));
+    return;
+  }
+  await one(random() < 0.5 ? pick(world.inboundMessages.slice(0, 6)) : pick(world.inboundMessages));
 }
 
 /**
@@ -920,7 +930,8 @@ async function doActs(actor: Actor): Promise<void> {
     fs.rmSync(out, { recursive: true, force: true });
   }
   record('acts', actor.via, r.outcome, r.detail);
-  if (r.outcome === 'succeeded') world.actsDone.add(period);
+  // The acts were issued (even when their own check found differences): the invariant covers them.
+  if (r.outcome === 'succeeded' || /act\(s\) issued|acts check/.test(r.detail)) world.actsDone.add(period);
 }
 
 const OPERATIONS: Record<Kind, (actor: Actor) => Promise<void>> = {
@@ -1059,7 +1070,7 @@ async function checkInvariants(client: Client): Promise<Check[]> {
     checks.push({
       name: 'the ledger of a closed period is unchanged',
       ok: details.length === 0,
-      line: `${closedSnapshots.size} closed periods checked (${lines} ledger lines), ${reportedClosed.size} closes reported; ${details.length} changed`,
+      line: `${closedSnapshots.size} closed periods checked (${lines} ledger lines, superseded runs' included), ${reportedClosed.size} closes reported; ${details.length} changed`,
       details,
     });
   }
@@ -1281,7 +1292,7 @@ async function main(): Promise<void> {
     corrections: 1,
     replay: 3,
     import: 0,
-    acts: 1.5,
+    acts: 2,
   };
   const cliWeights: Record<Kind, number> = {
     calculate: 2,
