@@ -737,7 +737,7 @@ function periodForCalculate(): string | null {
 }
 function periodForClose(): string | null {
   const open = openPeriods();
-  if (open.length && random() < 0.7) return open[0].code;
+  if (open.length && random() < 0.8) return open[0].code;
   return world.periods.length ? pick(world.periods).code : null;
 }
 function periodForActs(): string | null {
@@ -1287,7 +1287,7 @@ async function main(): Promise<void> {
 
   const apiWeights: Record<Kind, number> = {
     calculate: 3,
-    close: 1.5,
+    close: 2.5,
     change: 2,
     corrections: 1,
     replay: 3,
@@ -1296,7 +1296,7 @@ async function main(): Promise<void> {
   };
   const cliWeights: Record<Kind, number> = {
     calculate: 2,
-    close: 1,
+    close: 1.5,
     change: 1,
     corrections: 1,
     replay: 1,
