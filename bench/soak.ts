@@ -54,7 +54,16 @@ const KEEP = argv.includes('--keep');
 
 const ROOT = path.resolve(__dirname, '..');
 const HUB = path.join(ROOT, 'bin', 'ecspert.js');
-const PG_BIN = process.env.SOAK_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+/** PostgreSQL's programs: SOAK_PG_BIN, else Debian's 15, else the newest Debian version installed. */
+const PG_BIN = process.env.SOAK_PG_BIN ?? debianPostgres();
+function debianPostgres(): string {
+  const preferred = '/usr/lib/postgresql/15/bin';
+  if (fs.existsSync(preferred)) return preferred;
+  const versions = fs.existsSync('/usr/lib/postgresql')
+    ? fs.readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a))
+    : [];
+  return versions.length ? `/usr/lib/postgresql/${versions[0]}/bin` : preferred;
+}
 const IS_ROOT = process.getuid?.() === 0;
 /** The longest one operation may take before it counts as failed (and its process is killed). */
 const OP_TIMEOUT_MS = 60_000;
