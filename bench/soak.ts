@@ -740,9 +740,12 @@ interface Actor {
 const firstDay = (period: string) => `${period}-01`;
 const INTERMEDIARY = { name: 'ТОВ «Соак Брокер»', edrpou: '40000001', city: 'Київ' };
 
+/** Mostly the earliest period not closed (so closes can follow), else any not closed, or any at all. */
 function periodForCalculate(): string | null {
   const open = openPeriods();
-  if (open.length && random() < 0.85) return pick(open).code;
+  const r = random();
+  if (open.length && r < 0.4) return open[0].code;
+  if (open.length && r < 0.85) return pick(open).code;
   return world.periods.length ? pick(world.periods).code : null;
 }
 function periodForClose(): string | null {
