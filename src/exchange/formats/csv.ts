@@ -22,6 +22,11 @@ export interface CsvTrailerRule {
   sumColumn?: string | null;
   /** How the sum is written: `comma` (`20 230,50`, default) or `point`. */
   decimal?: 'comma' | 'point';
+  /**
+   * Whether the file must end with the trailer; default true. `false` for messages whose spec does not
+   * promise one (Dnipro Life v3.2 §2, the ACK): a trailer that is there is still checked.
+   */
+  required?: boolean;
 }
 
 export interface CsvReadOptions {
@@ -34,7 +39,7 @@ export interface CsvReadOptions {
   header?: boolean;
   /** The header names the mapping expects, exactly and in order. */
   expectedColumns?: readonly string[] | null;
-  /** When set, the last line must be this trailer and must match the rows. */
+  /** When set, the last line must be this trailer (unless `required: false`) and must match the rows. */
   trailer?: CsvTrailerRule | null;
   /** Called every `progressEvery` rows (default 1000) and at the end. */
   onProgress?: (progress: { rows: number; bytes: number; done: boolean }) => void;
@@ -268,6 +273,7 @@ function checkTrailer(
   sumKop: number,
 ): void {
   if (!trailer) {
+    if (rule.required === false) return;
     throw new ExchangeError({
       kind: 'validation',
       file,
