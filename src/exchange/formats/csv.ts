@@ -11,6 +11,7 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { parse } from 'csv-parse';
 import iconv from 'iconv-lite';
 import { ExchangeError } from '../errors';
+import { emptyFile } from './limits';
 import { kopiykyFromDecimalComma, kopiykyFromDecimalPoint } from './values';
 
 export type TextEncoding = 'windows-1251' | 'utf-8';
@@ -229,6 +230,7 @@ export async function* readCsv(source: CsvSource, options: CsvReadOptions): Asyn
   } finally {
     input.destroy();
   }
+  if (sniffer.bytes === 0) throw emptyFile(file);
   if (hasHeader && header === null) {
     throw new ExchangeError({ kind: 'parse', file, message: 'the file is empty: no header line' });
   }

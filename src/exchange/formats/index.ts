@@ -9,7 +9,7 @@ export type { XmlDocument, XmlElement, XmlNode } from './xml';
 export { readXlsx } from './xlsx';
 export type { XlsxReadOptions, XlsxRow } from './xlsx';
 export { parseJson } from './json';
-export { checkFileName, checkSize, checkFileSize } from './limits';
+export { checkFileName, checkSize, checkFileSize, emptyFile } from './limits';
 export {
   kopiykyFromDecimalComma,
   kopiykyFromDecimalPoint,
