@@ -13,6 +13,7 @@ export * from './karpaty';
 export {
   runSandbox,
   ensureKeyPair,
+  ensureKarpatySandboxKey,
   SANDBOX_INSURERS,
   type RunSandboxOptions,
   type RunningSandbox,

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MemoryFetchedRegistry, RestTransport, SftpTransport } from '../../src/exchange/transports';
-import { runSandbox } from '.';
+import { KARPATY_SPEC_CERTIFICATE, runSandbox, signatureProblem } from '.';
 
 let workDir: string;
 beforeEach(() => {
@@ -53,9 +53,21 @@ describe('runSandbox (ecspert sandbox <insurer>)', () => {
       clientId: 'sandbox-partner',
       clientSecret: 'sandbox-secret',
     });
-    expect((await t.fetchPayments('2026-10-01', '2026-10-31')).bytes.toString()).toContain('KR-KS-26-004412');
-    await t.close();
-    await sandbox.close();
+    try {
+      const payments = (await t.fetchPayments('2026-10-01', '2026-10-31')).bytes.toString();
+      expect(payments).toContain('KR-KS-26-004412');
+      // Signed with a key made here at run time, whose certificate it prints; not the spec's.
+      const certificate =
+        /insurer certificate to register \(sandbox only, made on this machine\): (.+)$/m.exec(
+          lines.join('\n'),
+        )![1];
+      expect(certificate.startsWith(path.join(workDir, 'karpaty'))).toBe(true);
+      expect(signatureProblem(payments, fs.readFileSync(certificate))).toBeNull();
+      expect(signatureProblem(payments, fs.readFileSync(KARPATY_SPEC_CERTIFICATE))).not.toBeNull();
+    } finally {
+      await t.close();
+      await sandbox.close();
+    }
   });
 
   it('names the insurers it knows when asked for another', async () => {

@@ -5,9 +5,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { ensureSandboxSigningKey } from '../../src/exchange/signature';
 import { generateEd25519KeyPair } from './sftp-server';
 import { startDniproLifeSandbox } from './dnipro-life';
-import { KARPATY_KEYS_DIR, startKarpatySandbox } from './karpaty';
+import { startKarpatySandbox } from './karpaty';
 
 export interface RunSandboxOptions {
   /** Where the sandbox keeps keys and files, e.g. `<dataDir>/sandbox`. */
@@ -37,6 +38,30 @@ export interface RunningSandbox {
 }
 
 export const SANDBOX_INSURERS = ['DNIPRO_LIFE', 'KARPATY'] as const;
+
+/**
+ * The Karpaty sandbox's signing key, made on first use in `<workDir>/karpaty` (never in the
+ * repository): `insurer-signing.key`, `.pub.pem` and, with openssl installed, a self-signed `.crt`.
+ * An intermediary registers the certificate (or the public key) to try its adapter against it.
+ */
+export function ensureKarpatySandboxKey(workDir: string): {
+  privateKeyPem: string;
+  /** The certificate when openssl could make one, else the public key file. */
+  certificatePath: string;
+  certificatePem: string;
+} {
+  const keys = ensureSandboxSigningKey(
+    path.join(workDir, 'karpaty'),
+    'insurer-signing',
+    '/C=UA/O=Karpaty sandbox insurer (not for production)/CN=karpaty-sandbox',
+  );
+  const certificatePath = keys.certificatePath ?? keys.publicKeyPath;
+  return {
+    privateKeyPem: fs.readFileSync(keys.privateKeyPath, 'utf8'),
+    certificatePath,
+    certificatePem: fs.readFileSync(certificatePath, 'utf8'),
+  };
+}
 
 /** An ed25519 key pair kept in `file` and `file.pub`, made on first use so fingerprints stay stable. */
 export function ensureKeyPair(file: string): { privateKey: string; publicKey: string } {
@@ -76,16 +101,20 @@ export async function runSandbox(insurerCode: string, options: RunSandboxOptions
   } else if (code === 'KARPATY') {
     const clientId = options.clientId ?? 'sandbox-partner';
     const clientSecret = options.clientSecret ?? 'sandbox-secret';
+    const insurerKey = ensureKarpatySandboxKey(options.workDir);
     const sandbox = await startKarpatySandbox({
       clientId,
       clientSecret,
       partnerPublicKeyPem: options.partnerPublicKeyPem,
+      insurerPrivateKeyPem: insurerKey.privateKeyPem,
       port: options.port,
     });
     url = sandbox.url;
     print(`Karpaty sandbox (KARPATY) listening on ${url}`);
     print(`  OAuth2 token: POST ${url}/oauth/token with client_id=${clientId} client_secret=${clientSecret}`);
-    print(`  insurer certificate to register: ${path.join(KARPATY_KEYS_DIR, 'sandbox-insurer.crt')}`);
+    print(
+      `  insurer certificate to register (sandbox only, made on this machine): ${insurerKey.certificatePath}`,
+    );
     print(
       options.partnerPublicKeyPem
         ? '  application batches must be signed with the partner key given'

@@ -40,6 +40,13 @@ export interface SandboxSftpServer {
   removeAttempts: string[];
   /** Test knob: opening this remote path for reading gets no answer at all (a hung server). */
   stallOpen(remotePath: string | null): void;
+  /**
+   * Test knob: listings and stat of this remote path report `size` whatever the file holds (a server
+   * that lies, or a file still growing after it was listed); null stops it.
+   */
+  reportSize(remotePath: string, size: number | null): void;
+  /** Bytes the server has sent in answer to reads, per remote path. */
+  bytesServed: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -73,9 +80,9 @@ function attrsOf(stat: fs.Stats) {
 }
 
 /** `ls -l` style line: ssh2-sftp-client reads the entry type from its first character. */
-function longname(name: string, stat: fs.Stats): string {
+function longname(name: string, stat: fs.Stats, size = stat.size): string {
   const type = stat.isDirectory() ? 'd' : '-';
-  return `${type}rw-r--r-- 1 sandbox sandbox ${stat.size} Jan 01 00:00 ${name}`;
+  return `${type}rw-r--r-- 1 sandbox sandbox ${size} Jan 01 00:00 ${name}`;
 }
 
 type Handle =
@@ -85,6 +92,8 @@ type Handle =
 interface ServerState {
   removeAttempts: string[];
   stalledPath: string | null;
+  reportedSizes: Map<string, number>;
+  bytesServed: Map<string, number>;
 }
 
 function serveSftp(sftp: SFTPWrapper, rootDir: string, events: EventEmitter, state: ServerState): void {
@@ -121,17 +130,22 @@ function serveSftp(sftp: SFTPWrapper, rootDir: string, events: EventEmitter, sta
     const name = toRemote(rootDir, local).replace(/\/$/, '') || '/';
     sftp.name(reqId, [{ filename: name, longname: name, attrs: {} as never }]);
   });
+  const attrsAt = (local: string, stat: fs.Stats) => {
+    const attrs = attrsOf(stat);
+    const reported = state.reportedSizes.get(toRemote(rootDir, local));
+    return reported === undefined ? attrs : { ...attrs, size: reported };
+  };
   const statHandler = (reqId: number, remote: string) => {
     const local = resolve(reqId, remote);
     if (local === null) return;
-    fs.lstat(local, (err, stat) => (err ? fail(reqId, err) : sftp.attrs(reqId, attrsOf(stat))));
+    fs.lstat(local, (err, stat) => (err ? fail(reqId, err) : sftp.attrs(reqId, attrsAt(local, stat))));
   };
   sftp.on('STAT', statHandler);
   sftp.on('LSTAT', statHandler);
   sftp.on('FSTAT', (reqId, buf) => {
     const h = handleOf(buf);
     if (h?.kind !== 'file') return sftp.status(reqId, STATUS_CODE.FAILURE);
-    fs.fstat(h.fd, (err, stat) => (err ? fail(reqId, err) : sftp.attrs(reqId, attrsOf(stat))));
+    fs.fstat(h.fd, (err, stat) => (err ? fail(reqId, err) : sftp.attrs(reqId, attrsAt(h.local, stat))));
   });
   sftp.on('OPEN', (reqId, remote, flags) => {
     const local = resolve(reqId, remote);
@@ -155,6 +169,8 @@ function serveSftp(sftp: SFTPWrapper, rootDir: string, events: EventEmitter, sta
     fs.read(h.fd, data, 0, length, offset, (err, n) => {
       if (err) return fail(reqId, err);
       if (n === 0) return sftp.status(reqId, STATUS_CODE.EOF);
+      const remote = toRemote(rootDir, h.local);
+      state.bytesServed.set(remote, (state.bytesServed.get(remote) ?? 0) + n);
       sftp.data(reqId, data.subarray(0, n));
     });
   });
@@ -180,8 +196,10 @@ function serveSftp(sftp: SFTPWrapper, rootDir: string, events: EventEmitter, sta
     if (h.done) return sftp.status(reqId, STATUS_CODE.EOF);
     h.done = true;
     const entries = fs.readdirSync(h.local).map((filename) => {
-      const stat = fs.lstatSync(path.join(h.local, filename));
-      return { filename, longname: longname(filename, stat), attrs: attrsOf(stat) };
+      const local = path.join(h.local, filename);
+      const stat = fs.lstatSync(local);
+      const attrs = attrsAt(local, stat);
+      return { filename, longname: longname(filename, stat, attrs.size), attrs };
     });
     if (entries.length === 0) return sftp.status(reqId, STATUS_CODE.EOF);
     sftp.name(reqId, entries);
@@ -253,7 +271,12 @@ export async function startSandboxSftpServer(options: SandboxSftpServerOptions):
     'SHA256:' + createHash('sha256').update(parsedHost.getPublicSSH()).digest('base64').replace(/=+$/, '');
   const rootDir = fs.realpathSync(options.rootDir);
   const events = new EventEmitter();
-  const state: ServerState = { removeAttempts: [], stalledPath: null };
+  const state: ServerState = {
+    removeAttempts: [],
+    stalledPath: null,
+    reportedSizes: new Map(),
+    bytesServed: new Map(),
+  };
   const clients = new Set<Connection>();
 
   const server = new Server({ hostKeys: [hostKey] }, (client) => {
@@ -295,6 +318,11 @@ export async function startSandboxSftpServer(options: SandboxSftpServerOptions):
     rootDir,
     events,
     removeAttempts: state.removeAttempts,
+    bytesServed: state.bytesServed,
+    reportSize: (remotePath, size) => {
+      if (size === null) state.reportedSizes.delete(remotePath);
+      else state.reportedSizes.set(remotePath, size);
+    },
     stallOpen: (remotePath) => {
       state.stalledPath = remotePath;
     },

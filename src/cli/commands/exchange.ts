@@ -167,7 +167,12 @@ export function registerExchangeCommands(program: Command): void {
             : null;
           if (sandbox) console.log(`sandbox ${code} at ${sandbox.url}`);
           try {
-            const report = await runExchange(deps(context, database), code, {
+            // A sandbox run verifies and signs with the sandbox's run-time keys, never the real ones.
+            const runDeps = {
+              ...deps(context, database),
+              secretsDir: sandbox?.secretsDir ?? context.config.secretsDir,
+            };
+            const report = await runExchange(runDeps, code, {
               dryRun: options.dryRun,
               overrides: sandbox?.overrides,
               onStep: (line) => console.log(line),

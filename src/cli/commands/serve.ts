@@ -33,11 +33,13 @@ async function startBackground(
       sandboxes.push(await startLinkedSandbox(code, context.config.dataDir, context.config.secretsDir));
   }
   const overrides = new Map<string, ChannelOverrides>(sandboxes.map((s) => [s.insurerCode, s.overrides]));
+  // With sandbox insurers, the exchange trusts their run-time keys (sandbox secrets), never the real ones.
+  const secretsDir = sandboxes[0]?.secretsDir ?? context.config.secretsDir;
   const jobs = createJobQueue(context.config.redisUrl, context.logger);
   // Jobs, schedules, and the sweep that finds lost work again from the database (a Redis restart).
   const exchange = await startExchangeBackground(
     jobs,
-    { database, secretsDir: context.config.secretsDir, logger: context.logger },
+    { database, secretsDir, logger: context.logger },
     {
       schedules: options.schedules,
       overridesFor: (code) => overrides.get(code),

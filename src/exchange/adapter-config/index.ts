@@ -4,7 +4,7 @@
  * `checkAdapter` backs `ecspert adapter check <insurer>`.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { createPublicKey, createPrivateKey } from 'node:crypto';
+import { createHash, createPublicKey, createPrivateKey } from 'node:crypto';
 import path from 'node:path';
 import { Cron } from 'croner';
 import YAML from 'yaml';
@@ -164,6 +164,21 @@ export function resolveSecret(ref: string, context: SecretContext): string {
   });
 }
 
+/**
+ * Public keys whose private halves are public too (SHA-256 of the SPKI DER, base64): trusting one
+ * lets anyone sign as the insurer. Karpaty's spec ships sandbox-insurer.key with sandbox-insurer.crt.
+ */
+const PUBLICLY_KNOWN_KEYS: Record<string, string> = {
+  'grDNjtRDfo8L1DZAk3F0BRV8tH3JdZD4ICaF+UV7NQc=':
+    "the sandbox certificate from Karpaty's spec (sandbox-insurer.crt), whose private key ships with the spec",
+};
+
+/** What a public key or certificate is known to be when its private key is public; null otherwise. */
+export function publiclyKnownKey(pem: string): string | null {
+  const der = createPublicKey(pem).export({ type: 'spki', format: 'der' });
+  return PUBLICLY_KNOWN_KEYS[createHash('sha256').update(der).digest('base64')] ?? null;
+}
+
 /** Every check `ecspert adapter check` runs; an empty list means the adapter is ready. */
 export function checkAdapter(insurer: string, context: SecretContext & AdapterLocation): AdapterFinding[] {
   const findings: AdapterFinding[] = [];
@@ -268,12 +283,25 @@ export function checkAdapter(insurer: string, context: SecretContext & AdapterLo
     try {
       value = resolveSecret(ref, context);
     } catch (err) {
-      findings.push({ level: 'error', file, path: jsonPath, message: (err as Error).message });
+      const hint =
+        jsonPath === '/signature/verifyWith'
+          ? ": register the insurer's production certificate there (a sandbox run registers its own)"
+          : '';
+      findings.push({ level: 'error', file, path: jsonPath, message: (err as Error).message + hint });
       continue;
     }
     try {
       if (kind === 'private') createPrivateKey(value);
-      if (kind === 'public') createPublicKey(value);
+      if (kind === 'public') {
+        const known = publiclyKnownKey(value);
+        if (known && jsonPath === '/signature/verifyWith')
+          findings.push({
+            level: 'error',
+            file,
+            path: jsonPath,
+            message: `'${ref}' is ${known}: anyone can sign documents this adapter would accept; register the insurer's production certificate`,
+          });
+      }
     } catch (err) {
       findings.push({
         level: 'error',

@@ -11,6 +11,7 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { parse } from 'csv-parse';
 import iconv from 'iconv-lite';
 import { ExchangeError } from '../errors';
+import { emptyFile } from './limits';
 import { kopiykyFromDecimalComma, kopiykyFromDecimalPoint } from './values';
 
 export type TextEncoding = 'windows-1251' | 'utf-8';
@@ -22,6 +23,11 @@ export interface CsvTrailerRule {
   sumColumn?: string | null;
   /** How the sum is written: `comma` (`20 230,50`, default) or `point`. */
   decimal?: 'comma' | 'point';
+  /**
+   * Whether the file must end with the trailer; default true. `false` for messages whose spec does not
+   * promise one (Dnipro Life v3.2 §2, the ACK): a trailer that is there is still checked.
+   */
+  required?: boolean;
 }
 
 export interface CsvReadOptions {
@@ -34,7 +40,7 @@ export interface CsvReadOptions {
   header?: boolean;
   /** The header names the mapping expects, exactly and in order. */
   expectedColumns?: readonly string[] | null;
-  /** When set, the last line must be this trailer and must match the rows. */
+  /** When set, the last line must be this trailer (unless `required: false`) and must match the rows. */
   trailer?: CsvTrailerRule | null;
   /** Called every `progressEvery` rows (default 1000) and at the end. */
   onProgress?: (progress: { rows: number; bytes: number; done: boolean }) => void;
@@ -224,6 +230,7 @@ export async function* readCsv(source: CsvSource, options: CsvReadOptions): Asyn
   } finally {
     input.destroy();
   }
+  if (sniffer.bytes === 0) throw emptyFile(file);
   if (hasHeader && header === null) {
     throw new ExchangeError({ kind: 'parse', file, message: 'the file is empty: no header line' });
   }
@@ -268,6 +275,7 @@ function checkTrailer(
   sumKop: number,
 ): void {
   if (!trailer) {
+    if (rule.required === false) return;
     throw new ExchangeError({
       kind: 'validation',
       file,

@@ -6,10 +6,12 @@ export { readCsv, writeCsv, csvField, encodingProblem } from './csv';
 export type { CsvReadOptions, CsvRow, CsvSource, CsvTrailerRule, TextEncoding } from './csv';
 export { parseXml, selectXml, xmlNodeText, xmlText } from './xml';
 export type { XmlDocument, XmlElement, XmlNode } from './xml';
-export { readXlsx } from './xlsx';
+export { readXlsx, XLSX_LIMITS } from './xlsx';
+export { checkZipInflation, zipEntries } from './zip-guard';
+export type { ZipEntry, ZipLimits } from './zip-guard';
 export type { XlsxReadOptions, XlsxRow } from './xlsx';
 export { parseJson } from './json';
-export { checkFileName, checkSize, checkFileSize } from './limits';
+export { checkFileName, checkSize, checkFileSize, emptyFile } from './limits';
 export {
   kopiykyFromDecimalComma,
   kopiykyFromDecimalPoint,

@@ -48,3 +48,13 @@ export async function checkFileSize(
   checkSize(file, size, maxBytes);
   return size;
 }
+
+/** What a person can do about a 0-byte delivery; the file is kept as received, and not fetched again. */
+export function emptyFile(file: string): ExchangeError {
+  return new ExchangeError({
+    kind: 'parse',
+    file,
+    message:
+      'the file is empty (0 bytes): the insurer delivered it without content; ask the insurer to deliver it again (under a new name or with new content, as this one is already taken in)',
+  });
+}

@@ -2,10 +2,20 @@
  * XLSX reading (bordereaux sent by e-mail): one sheet by name, a header row, then data rows. Cells
  * come back as text so the mapping engine converts them the same way as CSV fields: real dates as
  * yyyy-mm-dd, numbers in their shortest exact decimal form (never re-rounded here).
+ *
+ * The reader inflates whole entries into memory, so the zip is checked first (zip-guard.ts): declared
+ * sizes and ratios, then a counting pass that stops a lying header at the limit.
  */
+import { readFile } from 'node:fs/promises';
 import ExcelJS from 'exceljs';
-import { Readable } from 'node:stream';
 import { ExchangeError } from '../errors';
+import { checkZipInflation, type ZipLimits } from './zip-guard';
+
+/**
+ * What a workbook may inflate to: 100 MiB of sheet XML is far more than any bordereau, and the
+ * reader holds it all. Real sheets compress 5–30 times; a ratio over 200 is a bomb.
+ */
+export const XLSX_LIMITS: ZipLimits = { maxInflatedBytes: 100 * 1024 * 1024, maxCompressionRatio: 200 };
 
 export interface XlsxReadOptions {
   file: string;
@@ -14,6 +24,8 @@ export interface XlsxReadOptions {
   /** 1-based row of the header; default 1. */
   headerRow?: number;
   expectedColumns?: readonly string[] | null;
+  /** Default XLSX_LIMITS. */
+  limits?: ZipLimits;
 }
 
 export interface XlsxRow {
@@ -41,10 +53,12 @@ function cellText(value: ExcelJS.CellValue): string {
 }
 
 export async function readXlsx(source: string | Buffer, options: XlsxReadOptions): Promise<XlsxRow[]> {
+  const bytes = typeof source === 'string' ? await readFile(source) : source;
+  await checkZipInflation(bytes, options.file, options.limits ?? XLSX_LIMITS);
   const workbook = new ExcelJS.Workbook();
   try {
-    if (typeof source === 'string') await workbook.xlsx.readFile(source);
-    else await workbook.xlsx.read(Readable.from([source]));
+    // exceljs declares its own Buffer type; a Node Buffer is what it reads.
+    await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
   } catch (err) {
     throw new ExchangeError({
       kind: 'parse',

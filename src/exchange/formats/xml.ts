@@ -6,6 +6,7 @@
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { ExchangeError } from '../errors';
+import { emptyFile } from './limits';
 
 /** A parsed element: attributes under `@name`, text under `#text`, children by local name (arrays). */
 export type XmlElement = { [key: string]: XmlNode[] | string | undefined };
@@ -52,6 +53,7 @@ export function xmlText(payload: string | Buffer, file: string): string {
 
 /** Parses an insurer XML document; throws ExchangeError (kind parse) naming the file and line. */
 export function parseXml(payload: string | Buffer, file: string): XmlDocument {
+  if (payload.length === 0) throw emptyFile(file);
   const text = xmlText(payload, file);
   const valid = XMLValidator.validate(text);
   if (valid !== true) {

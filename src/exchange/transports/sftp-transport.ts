@@ -31,7 +31,10 @@ export interface SftpTransportOptions {
   dropDir?: string;
   /** Completion marker suffix, default `.done`. */
   markerSuffix?: string;
-  /** Largest file we download, bytes; default 50 MiB. Checked with stat before the download. */
+  /**
+   * Largest file we download, bytes; default 50 MiB. Checked with stat before the download, and
+   * counted as the bytes arrive: a file bigger than listed is stopped at the limit, never held whole.
+   */
   maxBytes?: number;
   /** Connection and login, default 15 s. */
   connectTimeoutMs?: number;
@@ -188,19 +191,48 @@ export class SftpTransport implements Transport {
         { target: remote, retryable: false },
       );
     }
-    const bytes = await this.op('download', remote, async (c) => (await c.get(remote)) as Buffer);
-    if (bytes.length > this.maxBytes) {
-      throw new TransportError(
-        CHANNEL,
-        'too-large',
-        `${remote} grew past the ${this.maxBytes}-byte limit while downloading`,
-        {
-          target: remote,
-          retryable: false,
-        },
-      );
-    }
+    const bytes = await this.op('download', remote, (c) => this.download(c, remote, stat.size));
     return { ...item, size: bytes.length, bytes };
+  }
+
+  /**
+   * Streams a file in, counting bytes as they arrive and stopping at the limit whatever the listing
+   * said (a server can misreport a size, a file can grow after it was listed). An empty file is 0
+   * bytes, not an error: it is stored and its message says why it cannot be read.
+   */
+  private download(client: SftpClient, remote: string, listedSize: number): Promise<Buffer> {
+    return new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let received = 0;
+      let settled = false;
+      const settle = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        fn();
+      };
+      const stream = client.createReadStream(remote, { autoClose: true });
+      stream.on('data', (chunk: Buffer) => {
+        if (settled) return;
+        received += chunk.length;
+        if (received > this.maxBytes) {
+          stream.destroy();
+          settle(() =>
+            reject(
+              new TransportError(
+                CHANNEL,
+                'too-large',
+                `${remote} on ${this.where} is bigger than the ${this.maxBytes}-byte limit (listed as ${listedSize} bytes); download stopped at ${received} bytes`,
+                { target: remote, retryable: false },
+              ),
+            ),
+          );
+          return;
+        }
+        chunks.push(chunk);
+      });
+      stream.on('error', (err: Error) => settle(() => reject(err)));
+      stream.on('end', () => settle(() => resolve(Buffer.concat(chunks, received))));
+    });
   }
 
   async acknowledge(item: InboundItem): Promise<void> {

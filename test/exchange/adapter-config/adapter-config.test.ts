@@ -9,6 +9,7 @@ import {
   resolveSecret,
 } from '../../../src/exchange/adapter-config';
 import { ensureSandboxSigningKey } from '../../../src/exchange/signature';
+import { KARPATY_SPEC_CERTIFICATE } from '../../sandbox';
 
 const ROOT = path.join(__dirname, '../../..');
 
@@ -88,14 +89,31 @@ describe('checkAdapter', () => {
       '/channels/rest/clientSecret',
       '/signature/signCertificate',
       '/signature/signWith',
+      '/signature/verifyWith',
     ]);
+    expect(before.find((f) => f.path === '/signature/verifyWith')?.message).toMatch(
+      /'secret:karpaty-insurer.crt' not found in the secrets folder.*register the insurer's production certificate/,
+    );
     const keys = ensureSandboxSigningKey(secrets);
     if (!keys.certificatePath)
       copyFileSync(keys.publicKeyPath, path.join(secrets, 'intermediary-signing.crt'));
     writeFileSync(path.join(secrets, 'karpaty-client-secret'), 'x');
+    // Karpaty's production certificate (here: a key made for the test).
+    const karpaty = ensureSandboxSigningKey(mkdtempSync(path.join(os.tmpdir(), 'karpaty-')), 'insurer');
+    copyFileSync(karpaty.certificatePath ?? karpaty.publicKeyPath, path.join(secrets, 'karpaty-insurer.crt'));
     expect(checkAdapter('KARPATY', { secretsDir: secrets, env: { KARPATY_CLIENT_ID: 'ag0042' } })).toEqual(
       [],
     );
+  });
+
+  it("refuses the spec's sandbox certificate as Karpaty's: its private key is public", () => {
+    const secrets = mkdtempSync(path.join(os.tmpdir(), 'secrets-'));
+    copyFileSync(KARPATY_SPEC_CERTIFICATE, path.join(secrets, 'karpaty-insurer.crt'));
+    const findings = checkAdapter('KARPATY', { secretsDir: secrets, env: {} });
+    expect(findings.find((f) => f.path === '/signature/verifyWith')).toMatchObject({
+      level: 'error',
+      message: expect.stringMatching(/sandbox certificate from Karpaty's spec.*anyone can sign/),
+    });
   });
 
   it('checks Dnipro Life mappings and reports an unreadable SFTP key', () => {

@@ -129,6 +129,25 @@ describe('readCsv', () => {
     expect(missing.message).toMatch(/trailer line .* is missing/);
   });
 
+  it('checks an optional trailer when the file has one, and does not demand it', async () => {
+    const trailer = { label: 'Всього', required: false };
+    expect(await readAll(cp1251('Номер;Сума\r\nА;1\r\nБ;2\r\n'), { ...options, trailer })).toHaveLength(2);
+    expect(
+      await readAll(cp1251('Номер;Сума\r\nА;1\r\nБ;2\r\nВсього;2\r\n'), { ...options, trailer }),
+    ).toHaveLength(2);
+    const wrong = await failure(cp1251('Номер;Сума\r\nА;1\r\nБ;2\r\nВсього;3\r\n'), {
+      ...options,
+      trailer,
+    });
+    expect(wrong.toJSON()).toEqual({
+      kind: 'validation',
+      file: 'T.csv',
+      row: 4,
+      field: 'Всього',
+      message: 'the trailer says 3 rows, the file has 2',
+    });
+  });
+
   it('streams a long file row by row', async () => {
     const total = 50_000;
     async function* lines() {

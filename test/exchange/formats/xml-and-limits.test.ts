@@ -54,6 +54,14 @@ describe('parseXml', () => {
     expect(err.row).toBe(2);
   });
 
+  it('says a 0-byte document is empty and what to do about it', () => {
+    expect(refusal(() => parseXml(Buffer.alloc(0), 'payments-2026-10.xml')).toJSON()).toMatchObject({
+      kind: 'parse',
+      file: 'payments-2026-10.xml',
+      message: expect.stringMatching(/empty \(0 bytes\).*ask the insurer/),
+    });
+  });
+
   it('refuses a non-UTF-8 payload', () => {
     expect(
       refusal(() => parseXml(Buffer.from([0x3c, 0x61, 0x3e, 0xcf, 0x3c, 0x2f, 0x61, 0x3e]), 'w.xml')).message,

@@ -259,6 +259,37 @@ describe('Dnipro Life ACK_REG_AG0042_20261005_001.csv', () => {
       },
     ]);
   });
+
+  // Spec v3.2 §2 gives the ACK no trailer and the sample has none; when the insurer adds the usual
+  // `Всього;<count>` line it must agree with the rows, or a truncated answer would pass as whole.
+  const ackWith = (trailer: string) => {
+    const original = iconv.decode(readFileSync(fixture('ACK_REG_AG0042_20261005_001.csv')), 'win1251');
+    const name = `ACK_REG_AG0042_20261005_${String(Math.floor(Math.random() * 900) + 100)}.csv`;
+    const file = path.join(tmp, name);
+    writeFileSync(file, iconv.encode(`${original}${trailer}\r\n`, 'win1251'));
+    return { file, name };
+  };
+
+  it('takes an ACK whose trailer agrees with its 5 rows', async () => {
+    const { file } = ackWith('Всього;5');
+    const result = await tryMapping('DNIPRO_LIFE', 'register-answer', file);
+    expect(result.fileError).toBeFalsy();
+    expect(result.errors).toEqual([]);
+    expect(result.records).toHaveLength(5);
+  });
+
+  it('refuses an ACK whose trailer count is wrong, whole, naming file, row and field', async () => {
+    const { file, name } = ackWith('Всього;6');
+    const result = await tryMapping('DNIPRO_LIFE', 'register-answer', file);
+    expect(result.accepted).toBe(false);
+    expect(result.fileError?.toJSON()).toEqual({
+      kind: 'validation',
+      file: name,
+      row: 7,
+      field: 'Всього',
+      message: 'the trailer says 6 rows, the file has 5',
+    });
+  });
 });
 
 describe('Dnipro Life REG_AG0042_20261005_001.csv', () => {

@@ -10,10 +10,12 @@ import {
   renderMessage,
 } from '../../../src/exchange/mapping';
 import { verifyXml } from '../../../src/exchange/signature';
+import { KARPATY_SPEC_CERTIFICATE } from '../../sandbox';
 
 const FIXTURES = path.join(__dirname, '../../../adapters/karpaty/__fixtures__');
 const fixture = (name: string) => path.join(FIXTURES, name);
-const CERT = readFileSync(path.join(__dirname, '../../../adapters/karpaty/sandbox-insurer.crt'), 'utf8');
+// The spec's samples are signed with its sandbox key; its certificate checks them here, and only here.
+const CERT = readFileSync(KARPATY_SPEC_CERTIFICATE, 'utf8');
 
 describe('Karpaty policies-page-1.xml', () => {
   it('verifies, then maps the signed bytes to 3 policies with endorsements', async () => {

@@ -10,6 +10,7 @@ import {
   receive,
   replayMessage,
 } from '../../../src/exchange/pipeline';
+import { KARPATY_SPEC_CERTIFICATE } from '../../sandbox';
 import { describeEachEngine } from '../../support/engines';
 import { seedIntermediary } from '../support/intermediary';
 
@@ -50,6 +51,8 @@ describeEachEngine('the inbound pipeline', (ctx) => {
   beforeAll(async () => {
     await seedIntermediary(ctx.database);
     deps = { database: ctx.database, secretsDir: fs.mkdtempSync(path.join(os.tmpdir(), 'secrets-')) };
+    // This test deployment registers the certificate the spec's samples are signed with as Karpaty's.
+    fs.copyFileSync(KARPATY_SPEC_CERTIFICATE, path.join(deps.secretsDir, 'karpaty-insurer.crt'));
   });
 
   it('stores a file once however often it is delivered', async () => {

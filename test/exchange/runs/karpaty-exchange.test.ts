@@ -28,6 +28,8 @@ describeEachEngine('Karpaty exchange over REST with the sandbox insurer', (ctx) 
       partnerPublicKeyPem: fs.readFileSync(keys.publicKeyPath),
       today: () => '2026-10-06',
     });
+    // Registered as Karpaty's certificate: the key the sandbox made at start.
+    fs.writeFileSync(path.join(secretsDir, 'karpaty-insurer.crt'), sandbox.insurerPublicKeyPem);
     overrides = { rest: { baseUrl: sandbox.url, clientId: 'ag-0042', clientSecret: 's3cret' } };
     deps = { database: ctx.database, secretsDir };
   });

@@ -4,9 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { ExchangeError } from '../../../src/exchange/errors';
 import { ensureSandboxSigningKey, signXml, verifyXml } from '../../../src/exchange/signature';
+import { KARPATY_SPEC_CERTIFICATE } from '../../sandbox';
 
 const ROOT = path.join(__dirname, '../../..');
-const CERT = readFileSync(path.join(ROOT, 'adapters/karpaty/sandbox-insurer.crt'), 'utf8');
+// The spec's samples are signed with its sandbox key; its certificate checks them here, and only here.
+const CERT = readFileSync(KARPATY_SPEC_CERTIFICATE, 'utf8');
 const page = (name: string) => readFileSync(path.join(ROOT, 'adapters/karpaty/__fixtures__', name), 'utf8');
 
 function refused(xml: string, cert = CERT): ExchangeError {

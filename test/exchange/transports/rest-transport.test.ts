@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { RestTransport, TransportError, type RestTransportOptions } from '../../../src/exchange/transports';
 import {
-  KARPATY_KEYS_DIR,
   KARPATY_SAMPLES_DIR,
   signatureProblem,
   signXml,
@@ -17,7 +16,6 @@ const partnerKeys = generateKeyPairSync('rsa', {
   publicKeyEncoding: { type: 'spki', format: 'pem' },
   privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
 });
-const insurerCert = fs.readFileSync(path.join(KARPATY_KEYS_DIR, 'sandbox-insurer.crt'));
 const batchSample = fs.readFileSync(path.join(KARPATY_SAMPLES_DIR, 'application-batch.xml'), 'utf8');
 
 let sandbox: KarpatySandbox;
@@ -80,7 +78,7 @@ describe('REST transport against the sandbox Karpaty', () => {
       '<Payment policy="KR-KS-26-004411" paidOn="2026-10-07" amount="18200.00"',
     );
     expect(commission.bytes.toString()).toContain('premium="18200.00" ratePct="15.0" commission="2730.00"');
-    expect(signatureProblem(payments.bytes.toString(), insurerCert)).toBeNull();
+    expect(signatureProblem(payments.bytes.toString(), sandbox.insurerPublicKeyPem)).toBeNull();
 
     sandbox.revokeTokens();
     await t.fetchPayments('2026-10-01', '2026-10-31');
@@ -108,7 +106,7 @@ describe('REST transport against the sandbox Karpaty', () => {
     const texts = pages.map((p) => p.bytes.toString('utf8'));
     expect(texts.map((x) => /pages="(\d+)"/.exec(x)?.[1])).toEqual(['3', '3', '3']);
     expect(texts.join('').match(/<Policy number=/g)).toHaveLength(8);
-    for (const x of texts) expect(signatureProblem(x, insurerCert)).toBeNull();
+    for (const x of texts) expect(signatureProblem(x, sandbox.insurerPublicKeyPem)).toBeNull();
   });
 
   it('waits out a 429 for its Retry-After and then succeeds', async () => {
@@ -196,7 +194,7 @@ describe('REST transport against the sandbox Karpaty', () => {
       Buffer.from(signXml(batchSample, partnerKeys.privateKey)),
     );
     expect(batchId).toBe('B-000001');
-    expect(signatureProblem(receipt.bytes.toString(), insurerCert)).toBeNull();
+    expect(signatureProblem(receipt.bytes.toString(), sandbox.insurerPublicKeyPem)).toBeNull();
 
     const first = (await t.getBatchStatus(batchId)).bytes.toString();
     expect(first).toContain('<Item ref="A-2026-00017" status="accepted"/>');
@@ -252,6 +250,6 @@ describe('REST transport against the sandbox Karpaty', () => {
     expect(page.bytes.equals(fs.readFileSync(path.join(KARPATY_SAMPLES_DIR, 'policies-tampered.xml')))).toBe(
       true,
     );
-    expect(signatureProblem(page.bytes.toString(), insurerCert)).toMatch(/does not match/);
+    expect(signatureProblem(page.bytes.toString(), sandbox.insurerPublicKeyPem)).toMatch(/does not match/);
   });
 });

@@ -264,6 +264,44 @@ describe('SFTP transport against the sandbox Dnipro Life', () => {
     expect((await t.listNew()).map((i) => i.name)).toEqual(['CONTRACTS_20261002.csv']);
   });
 
+  it('stops a file bigger than listed at the limit while it streams in, whatever the listing said', async () => {
+    // 8 MiB on disk; the server lists and stats it as 1 200 bytes (a lying server, or a file still growing).
+    const big = Buffer.alloc(8 * 1024 * 1024, 0x41);
+    await sandbox.publishFile('CONTRACTS_20261002.csv', big);
+    sandbox.sftp.reportSize('/out/CONTRACTS_20261002.csv', 1200);
+    const limit = 256 * 1024;
+    const t = transport({ maxBytes: limit });
+    const [item] = await t.listNew();
+    expect(item.size).toBe(1200);
+    const heapBefore = process.memoryUsage().heapUsed;
+    const error = await expectTransportError(t.fetch(item));
+    expect(error.reason).toBe('too-large');
+    expect(error.retryable).toBe(false);
+    expect(error.message).toContain('/out/CONTRACTS_20261002.csv');
+    expect(error.message).toContain(`${limit}-byte limit`);
+    // Stopped at the limit: what the server sent is the limit plus what was already in flight.
+    const served = sandbox.sftp.bytesServed.get('/out/CONTRACTS_20261002.csv') ?? 0;
+    expect(served).toBeGreaterThan(limit);
+    expect(served).toBeLessThan(limit + 1024 * 1024);
+    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(4 * 1024 * 1024);
+    // The connection is still good for the next file.
+    await sandbox.publishFile('PAYMENTS_202610.csv', sample('PAYMENTS_202610.csv'));
+    const next = (await t.listNew()).find((i) => i.name === 'PAYMENTS_202610.csv')!;
+    expect((await t.fetch(next)).bytes.equals(sample('PAYMENTS_202610.csv'))).toBe(true);
+  });
+
+  it('takes in a 0-byte file once, as 0 bytes, instead of failing on every run', async () => {
+    await sandbox.publishFile('PAYMENTS_202611.csv', Buffer.alloc(0));
+    const t = transport();
+    const first = await pullNew(t, async () => undefined);
+    expect(first.failed.map((f) => String(f.error))).toEqual([]);
+    expect(first.stored.map((i) => [i.name, i.size, Buffer.isBuffer(i.bytes), i.bytes.length])).toEqual([
+      ['PAYMENTS_202611.csv', 0, true, 0],
+    ]);
+    // Acknowledged: the next run does not meet it again.
+    expect(await pullNew(t, async () => undefined)).toEqual({ stored: [], failed: [] });
+  });
+
   it('gives up on a hung download after the operation timeout and reconnects for the next call', async () => {
     await sandbox.publishFile('CONTRACTS_20261002.csv', sample('CONTRACTS_20261002.csv'));
     await sandbox.publishFile('PAYMENTS_202610.csv', sample('PAYMENTS_202610.csv'));

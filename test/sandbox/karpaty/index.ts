@@ -7,7 +7,7 @@
  * unknown product is rejected; others are `accepted`, and `issued` with a policy number once the
  * batch status has been asked for `issueAfterPolls` times.
  */
-import { randomBytes } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -18,6 +18,12 @@ export { signXml, signatureProblem } from './xml-signature';
 
 export const KARPATY_SAMPLES_DIR = path.join(__dirname, 'samples');
 export const KARPATY_KEYS_DIR = path.join(__dirname, 'keys');
+/**
+ * The sandbox certificate shipped with Karpaty's spec, which signed the spec's samples. Its private
+ * key ships with the spec too, so anyone can sign with it: it serves to check the samples in tests,
+ * and no adapter ever trusts it.
+ */
+export const KARPATY_SPEC_CERTIFICATE = path.join(KARPATY_KEYS_DIR, 'sandbox-insurer.crt');
 const NS = 'urn:karpaty:partner:v2';
 
 export interface KarpatySandboxOptions {
@@ -27,7 +33,10 @@ export interface KarpatySandboxOptions {
   clientSecret: string;
   /** The partner's registered certificate or public key (PEM); when set, application batches must be signed with it. */
   partnerPublicKeyPem?: string | Buffer;
-  /** Key the insurer signs its documents with; default the spec's sandbox-insurer.key. */
+  /**
+   * Key the insurer signs its documents with (PEM); default a fresh RSA key made at start. Never the
+   * spec's sandbox key: its private half is public, so nothing signed with it may be trusted.
+   */
   insurerPrivateKeyPem?: string | Buffer;
   /** Token lifetime, default 3600 s. */
   tokenTtlSec?: number;
@@ -70,6 +79,8 @@ export interface KarpatySandbox {
   /** API root to configure in the adapter, e.g. `http://127.0.0.1:41234/api/v2`. */
   url: string;
   port: number;
+  /** Public key (SPKI PEM) of the key this sandbox signs with: what a test or the demo registers as Karpaty's. */
+  insurerPublicKeyPem: string;
   /** Every request seen: method, path with query, status answered. */
   log: { method: string; path: string; status: number }[];
   tokensIssued(): number;
@@ -151,7 +162,13 @@ function childAttr(el: Element, name: string, attr: string): string | null {
 
 export async function startKarpatySandbox(options: KarpatySandboxOptions): Promise<KarpatySandbox> {
   const insurerKey =
-    options.insurerPrivateKeyPem ?? fs.readFileSync(path.join(KARPATY_KEYS_DIR, 'sandbox-insurer.key'));
+    options.insurerPrivateKeyPem ??
+    generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    }).privateKey;
+  const insurerPublicKeyPem = createPublicKey(insurerKey).export({ type: 'spki', format: 'pem' }).toString();
   const ttlMs = (options.tokenTtlSec ?? 3600) * 1000;
   const rps = options.requestsPerSecond ?? 10;
   const pageSize = options.pageSize ?? 50;
@@ -452,6 +469,7 @@ export async function startKarpatySandbox(options: KarpatySandboxOptions): Promi
   return {
     url: `http://127.0.0.1:${port}/api/v2`,
     port,
+    insurerPublicKeyPem,
     log,
     tokensIssued: () => tokensIssued,
     force429(count, retryAfterSec = 1) {
