@@ -23,6 +23,15 @@ import {
 } from '../../../../back-office/compensation';
 import { toPlainLine } from '../../../../back-office/compensation/engine';
 import { NetworkRuleError } from '../../../../back-office/network';
+import {
+  actorSchema,
+  codeSchema,
+  dateSchema,
+  idSchema,
+  MAX_ID,
+  periodSchema,
+  text,
+} from '../../schema-types';
 import { registerContestRoutes } from './contests';
 import {
   ChangeRefusedError,
@@ -49,9 +58,12 @@ export interface BackOfficeRouteOptions {
 const periodParams = {
   type: 'object',
   required: ['code'],
-  properties: { code: { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$' } },
+  additionalProperties: false,
+  properties: { code: periodSchema },
 } as const;
-const date = { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$' } as const;
+const date = dateSchema;
+/** A reason kept with a bitemporal fact or in the audit log (1000 characters). */
+const reason = text(1000, 1);
 const errors = {
   400: { $ref: 'ApiError#' },
   404: { $ref: 'ApiError#' },
@@ -109,8 +121,8 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
             type: 'object',
             additionalProperties: false,
             properties: {
-              preview: { type: 'boolean' },
-              createdBy: { type: 'string' },
+              preview: { type: 'boolean', description: 'true: return every line, post nothing' },
+              createdBy: actorSchema,
               lines: { type: 'boolean' },
             },
           },
@@ -155,7 +167,8 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
           body: {
             type: 'object',
             required: ['closedBy'],
-            properties: { closedBy: { type: 'string', minLength: 1 } },
+            additionalProperties: false,
+            properties: { closedBy: actorSchema },
           },
           response: {
             400: { $ref: 'ApiError#' },
@@ -205,10 +218,11 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
           params: periodParams,
           querystring: {
             type: 'object',
+            additionalProperties: false,
             properties: {
-              consultantId: { type: 'integer' },
-              kind: { enum: [...ACCRUAL_KINDS] },
-              offset: { type: 'integer', minimum: 0 },
+              consultantId: idSchema,
+              kind: { type: 'string', enum: [...ACCRUAL_KINDS] },
+              offset: { type: 'integer', minimum: 0, maximum: MAX_ID },
               limit: { type: 'integer', minimum: 1, maximum: 5000 },
             },
           },
@@ -231,8 +245,8 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
       type: 'object',
       additionalProperties: false,
       properties: {
-        fromPeriod: { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$' },
-        postedBy: { type: 'string' },
+        fromPeriod: periodSchema,
+        postedBy: actorSchema,
       },
     } as const;
     app.post<{ Body: { fromPeriod?: string; postedBy?: string } }>(
@@ -272,13 +286,13 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
             required: ['consultantCode', 'levelCode', 'validFrom', 'reason', 'recordedBy'],
             additionalProperties: false,
             properties: {
-              consultantCode: { type: 'string' },
-              levelCode: { type: 'string' },
+              consultantCode: codeSchema,
+              levelCode: codeSchema,
               validFrom: date,
               validTo: date,
-              reason: { type: 'string', minLength: 1 },
-              recordedBy: { type: 'string', minLength: 1 },
-              approvedBy: { type: 'string' },
+              reason,
+              recordedBy: actorSchema,
+              approvedBy: actorSchema,
               preview: { type: 'boolean' },
             },
           },
@@ -305,12 +319,16 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
             required: ['consultantCode', 'sponsorCode', 'validFrom', 'reason', 'recordedBy'],
             additionalProperties: false,
             properties: {
-              consultantCode: { type: 'string' },
-              sponsorCode: { type: ['string', 'null'] },
+              consultantCode: codeSchema,
+              sponsorCode: {
+                ...codeSchema,
+                type: ['string', 'null'],
+                description: 'null: no sponsor from validFrom',
+              },
               validFrom: date,
               validTo: date,
-              reason: { type: 'string', minLength: 1 },
-              recordedBy: { type: 'string', minLength: 1 },
+              reason,
+              recordedBy: actorSchema,
               preview: { type: 'boolean' },
             },
           },
@@ -335,16 +353,25 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
           params: periodParams,
           body: {
             type: 'object',
+            additionalProperties: false,
             properties: {
-              createdBy: { type: 'string' },
+              createdBy: actorSchema,
               intermediary: {
                 type: 'object',
+                description: 'The customer (Замовник) printed on the acts; the configured one when left out',
                 required: ['name', 'edrpou'],
+                additionalProperties: false,
                 properties: {
-                  name: { type: 'string' },
-                  edrpou: { type: 'string' },
-                  city: { type: 'string' },
-                  address: { type: 'string' },
+                  name: text(300, 1),
+                  edrpou: { type: 'string', pattern: '^\\d{8}$', description: 'Код ЄДРПОУ' },
+                  city: text(100),
+                  address: text(300),
+                  signatory: {
+                    type: 'object',
+                    required: ['position', 'name'],
+                    additionalProperties: false,
+                    properties: { position: text(100, 1), name: text(300, 1) },
+                  },
                 },
               },
             },
@@ -393,6 +420,7 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
           params: periodParams,
           querystring: {
             type: 'object',
+            additionalProperties: false,
             properties: { format: { type: 'string', enum: ['json', 'csv', 'xlsx'] } },
           },
         },
@@ -419,7 +447,11 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
           params: {
             type: 'object',
             required: ['year', 'seq'],
-            properties: { year: { type: 'integer' }, seq: { type: 'string', pattern: '^\\d{6,}$' } },
+            additionalProperties: false,
+            properties: {
+              year: { type: 'integer', minimum: 1900, maximum: 9999 },
+              seq: { type: 'string', pattern: '^\\d{6,}$', maxLength: 12 },
+            },
           },
           response: { 404: { $ref: 'ApiError#' } },
         },
@@ -441,9 +473,10 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
           body: {
             type: 'object',
             required: ['planFile', 'period'],
+            additionalProperties: false,
             properties: {
-              planFile: { type: 'string' },
-              period: { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$' },
+              planFile: text(1000, 1),
+              period: periodSchema,
             },
           },
           response: errors,
