@@ -4,6 +4,9 @@
  * career and sponsor changes (with a preview of their impact), acts of a closed period (produce,
  * register as JSON/CSV/XLSX, one act's PDF), the what-if of a draft plan, and contests.
  */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import {
   ActInputError,
@@ -19,9 +22,16 @@ import {
   calculatePeriod,
   listAccruals,
   PlanRefusedError,
+  productCatalog,
   whatIf,
 } from '../../../../back-office/compensation';
 import { toPlainLine } from '../../../../back-office/compensation/engine';
+import {
+  type CompiledPlan,
+  compilePlan,
+  loadPlanText,
+  PLAN_TEXT_MAX_CHARS,
+} from '../../../../back-office/compensation/plan';
 import { NetworkRuleError } from '../../../../back-office/network';
 import {
   actorSchema,
@@ -95,6 +105,21 @@ const guarded = async <T>(work: () => Promise<T>): Promise<T> => {
     return asClientError(error);
   }
 };
+
+/**
+ * Runs `work` with the already validated plan in a file of the server's own making (the what-if of
+ * the compensation module reads a plan file), removed afterwards. The request never names a path.
+ */
+async function withPlanFile<T>(plan: CompiledPlan, work: (file: string) => Promise<T>): Promise<T> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ecspert-plan-'));
+  try {
+    const file = path.join(dir, 'plan.json');
+    await fs.writeFile(file, JSON.stringify(plan.document), { mode: 0o600 });
+    return await work(file);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
 
 export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyPluginAsync {
   return async (app) => {
@@ -464,25 +489,62 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
       },
     );
 
-    app.post<{ Body: { planFile: string; period: string } }>(
+    app.post<{ Body: { period: string; plan?: string; planVersionId?: number } }>(
       '/api/plans/what-if',
       {
         schema: {
           tags,
-          summary: 'A draft plan file over a posted period, per consultant and rule; writes nothing',
+          summary:
+            'A draft plan over a posted period, per consultant and rule; writes nothing. The plan is sent as its YAML or JSON text, or chosen as a registered plan version',
           body: {
             type: 'object',
-            required: ['planFile', 'period'],
+            required: ['period'],
             additionalProperties: false,
             properties: {
-              planFile: text(1000, 1),
               period: periodSchema,
+              plan: {
+                type: 'string',
+                minLength: 1,
+                maxLength: PLAN_TEXT_MAX_CHARS,
+                description: 'The draft plan, the text of a plan file (YAML or JSON); or give planVersionId',
+              },
+              planVersionId: { ...idSchema, description: 'A registered plan version (draft or active)' },
             },
           },
           response: errors,
         },
       },
-      async (request) => guarded(() => whatIf(app.database, request.body.planFile, request.body.period)),
+      async (request, reply) => {
+        const { period, plan, planVersionId } = request.body;
+        if ((plan === undefined) === (planVersionId === undefined)) {
+          return reply.code(400).send({
+            error: 'bad_request',
+            message: 'body.plan or body.planVersionId: give exactly one',
+            details: [
+              { field: 'body.plan', message: 'give the plan text or body.planVersionId, exactly one' },
+            ],
+          });
+        }
+        return guarded(async () => {
+          const catalog = await productCatalog(app.database);
+          let draft: CompiledPlan;
+          if (plan !== undefined) draft = loadPlanText(plan, 'body.plan', catalog);
+          else {
+            const row = await app.database.db
+              .selectFrom('plan_version' as never)
+              .select(['document' as never])
+              .where('id' as never, '=', planVersionId as never)
+              .executeTakeFirst();
+            if (!row)
+              return reply
+                .code(404)
+                .send({ error: 'not_found', message: `no plan version ${planVersionId}` });
+            const document = app.database.dialect.readJson((row as { document: unknown }).document);
+            draft = compilePlan(document, `plan version ${planVersionId}`, catalog);
+          }
+          return withPlanFile(draft, (file) => whatIf(app.database, file, period));
+        });
+      },
     );
   };
 }
