@@ -13,6 +13,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config';
 import type { Database } from '../db';
+import { installCrossSiteGuard } from './cross-site';
 import { type ApiErrorBody, installErrorHandlers } from './errors';
 import { databasePlugin } from './plugins/database';
 import { openApiPlugin } from './plugins/openapi';
@@ -90,6 +91,9 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}): Promise
 
   installErrorHandlers(app);
   installInputPolicy(app);
+  installCrossSiteGuard(app);
+  // Bodies are JSON only: text/plain is what a cross-site form can send without a preflight.
+  app.removeContentTypeParser('text/plain');
   await app.register(openApiPlugin, { version: HUB_VERSION });
   await app.register(databasePlugin, { database: deps.database, ownsDatabase: options.ownsDatabase });
   await app.register(queuePlugin, { queue: deps.queue, ownsQueue: options.ownsQueue });
