@@ -96,6 +96,8 @@ describeEachEngine('strict input', (ctx) => {
     ['/api/periods/2026-03/accruals?consultantId=9223372036854775809', 'consultantId'],
     ['/api/periods/2026-03/accruals?limit=10&limt=5', 'limt'],
     ['/api/periods?x=1', 'x'],
+    ['/api/insurers?page=1&page=2', 'page'],
+    [`/api/contests/${'X'.repeat(500)}/standings`, 'code'],
   ])('refuses %s naming %s', async (url, field) => {
     const response = await app.inject({ url });
     expect(response.statusCode).toBe(400);
