@@ -433,6 +433,23 @@ export function loadPlanFile(file: string, catalog?: ProductCatalog): CompiledPl
   return compilePlan(parsePlanText(text, file), file, catalog);
 }
 
+/** The longest plan text accepted from a user (the default plan is under 4 KB). */
+export const PLAN_TEXT_MAX_CHARS = 256 * 1024;
+
+/**
+ * Validates and compiles plan text a user sent rather than a file: YAML, or JSON (which YAML reads
+ * too). `label` says where the text came from in every problem, e.g. `body.plan`; nothing is read
+ * from disk.
+ */
+export function loadPlanText(text: string, label: string, catalog?: ProductCatalog): CompiledPlan {
+  if (text.length > PLAN_TEXT_MAX_CHARS) {
+    throw new PlanRefusedError([
+      { file: label, path: '', reason: `longer than ${PLAN_TEXT_MAX_CHARS} characters` },
+    ]);
+  }
+  return compilePlan(parsePlanText(text, label), label, catalog);
+}
+
 export interface PlanCheckResult {
   ok: boolean;
   file: string;

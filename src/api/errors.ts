@@ -89,6 +89,32 @@ function errorWord(statusCode: number): string {
     .replace(/^_|_$/g, '');
 }
 
+/**
+ * Database errors caused by a value the request supplied, by SQLSTATE (PostgreSQL, PGlite) or ORA
+ * code (Oracle). Routes validate first and name the field; this is the safety net for a value that
+ * got through, so it answers 400 instead of 500.
+ */
+const INPUT_ERRORS: Record<string, string> = {
+  '22001': 'a value in the request is longer than the database allows',
+  '22003': 'a number in the request is out of range',
+  '22007': 'a date or time in the request is not valid',
+  '22008': 'a date or time in the request is out of range',
+  '22021': 'a value in the request holds a character the database cannot store (e.g. NUL)',
+  '22P02': 'a value in the request is not valid for its type',
+  '22P05': 'a value in the request holds a character the database cannot store (e.g. NUL)',
+  'ORA-01438': 'a number in the request is out of range',
+  'ORA-01722': 'a value in the request is not a valid number',
+  'ORA-01839': 'a date in the request is not valid',
+  'ORA-01847': 'a date in the request is not valid',
+  'ORA-12899': 'a value in the request is longer than the database allows',
+};
+
+/** The safe message for a database error caused by input, or null when it is not one. */
+export function inputErrorMessage(error: unknown): string | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && Object.hasOwn(INPUT_ERRORS, code) ? INPUT_ERRORS[code] : null;
+}
+
 export function installErrorHandlers(app: FastifyInstance): void {
   app.addSchema(apiErrorSchema);
 
@@ -101,6 +127,13 @@ export function installErrorHandlers(app: FastifyInstance): void {
         message: details.map((d) => `${d.field}: ${d.message}`).join('; '),
         details,
       };
+      return reply.code(400).send(body);
+    }
+    const fromInput = inputErrorMessage(error);
+    if (fromInput) {
+      // The database's own text may quote the value; the log keeps it, the answer does not.
+      request.log.info({ err: error }, 'request rejected by the database: invalid input');
+      const body: ApiErrorBody = { error: 'bad_request', message: fromInput };
       return reply.code(400).send(body);
     }
     const statusCode = error.statusCode ?? 500;

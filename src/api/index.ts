@@ -19,6 +19,7 @@ export { createQueueProbe, type QueueProbe, type QueueMode, type QueueProbeOptio
 export {
   PAGE_SIZE_DEFAULT,
   PAGE_SIZE_MAX,
+  PAGE_MAX,
   fetchPage,
   pageEnvelopeSchema,
   pageOffset,

@@ -5,6 +5,8 @@
 
 export const PAGE_SIZE_DEFAULT = 50;
 export const PAGE_SIZE_MAX = 500;
+/** Far past any list we hold, and small enough that the row offset stays an exact number. */
+export const PAGE_MAX = 1_000_000;
 
 /** The validated query of a list route (fastify fills the defaults). */
 export interface PageQuery {
@@ -25,7 +27,13 @@ export interface Page<T> {
 type JsonSchema = Record<string, unknown>;
 
 export const pageQueryProperties = {
-  page: { type: 'integer', minimum: 1, default: 1, description: '1-based page number' },
+  page: {
+    type: 'integer',
+    minimum: 1,
+    maximum: PAGE_MAX,
+    default: 1,
+    description: `1-based page number, at most ${PAGE_MAX}`,
+  },
   pageSize: {
     type: 'integer',
     minimum: 1,
@@ -37,7 +45,7 @@ export const pageQueryProperties = {
 
 /**
  * The querystring schema of a list route; `filters` adds the route's own parameters, e.g.
- * `pageQuerySchema({ insurer: { type: 'string' } })`. Unknown parameters are dropped.
+ * `pageQuerySchema({ insurer: { type: 'string', maxLength: 40 } })`. Unknown parameters are refused.
  */
 export function pageQuerySchema(filters: Record<string, JsonSchema> = {}): JsonSchema {
   return {

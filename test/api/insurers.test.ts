@@ -98,7 +98,7 @@ describeEachEngine('GET /api/insurers', (ctx) => {
     const response = await app.inject({ method: 'GET', url: '/api/insurers?page=first&pageSize=501' });
     expect(response.statusCode).toBe(400);
     expect(response.json().details).toEqual([
-      { field: 'page', message: 'must be integer' },
+      { field: 'page', message: 'must be integer (digits only)' },
       { field: 'pageSize', message: 'must be <= 500' },
     ]);
   });

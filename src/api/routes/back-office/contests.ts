@@ -11,11 +11,85 @@ import {
   type ContestDefinition,
   listContests,
 } from '../../../../back-office/contests';
+import { codeSchema, MAX_ID, periodSchema, text } from '../../schema-types';
 
-const period = { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$' } as const;
+const period = periodSchema;
 const paging = {
-  offset: { type: 'integer', minimum: 0 },
+  offset: { type: 'integer', minimum: 0, maximum: MAX_ID },
   limit: { type: 'integer', minimum: 1, maximum: 1000 },
+} as const;
+/** A money prize in hryvnias ('5000' or '1250.50'); createContest checks the format and answers 422. */
+const money = text(15);
+const codes = { type: 'array', maxItems: 1000, items: codeSchema } as const;
+
+/**
+ * A contest definition at the door: the same shape createContest checks (which stays the authority
+ * on what a contest means), with every text bounded by its column so nothing fails in the database.
+ */
+const contestBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['code', 'name', 'firstPeriod', 'lastPeriod', 'metric', 'tieBreak'],
+  properties: {
+    code: { type: 'string', pattern: '^[A-Z][A-Z0-9_-]{0,39}$', maxLength: 40 },
+    name: text(300, 1),
+    firstPeriod: period,
+    lastPeriod: period,
+    metric: {
+      type: 'object',
+      required: ['kind'],
+      additionalProperties: false,
+      properties: {
+        kind: { type: 'string', enum: ['plan_metric', 'new_policies'] },
+        name: { type: 'string', enum: ['personalVolume', 'groupVolume', 'personalPremium', 'newPolicies'] },
+        products: codes,
+      },
+    },
+    eligibility: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { levels: codes, units: codes },
+    },
+    tieBreak: {
+      type: 'array',
+      maxItems: 5,
+      items: { type: 'string', enum: ['newPolicies', 'personalVolume', 'groupVolume', 'hiredOn', 'code'] },
+    },
+    prizes: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        top: {
+          type: 'array',
+          maxItems: 1000,
+          items: {
+            type: 'object',
+            required: ['place', 'prize'],
+            additionalProperties: false,
+            properties: {
+              place: { type: 'integer', minimum: 1, maximum: 100_000 },
+              prize: text(300, 1),
+              amount: money,
+            },
+          },
+        },
+        thresholds: {
+          type: 'array',
+          maxItems: 1000,
+          items: {
+            type: 'object',
+            required: ['min', 'prize'],
+            additionalProperties: false,
+            properties: {
+              min: text(22),
+              prize: text(300, 1),
+              amount: money,
+            },
+          },
+        },
+      },
+    },
+  },
 } as const;
 const errors = { 404: { $ref: 'ApiError#' }, 409: { $ref: 'ApiError#' }, 422: { $ref: 'ApiError#' } };
 
@@ -26,7 +100,11 @@ export async function registerContestRoutes(app: FastifyInstance, tags: string[]
       schema: {
         tags,
         summary: 'Contests, newest first; ?running=yyyy-mm keeps those running in that period',
-        querystring: { type: 'object', properties: { running: period, ...paging } },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { running: period, ...paging },
+        },
       },
     },
     async (request) => listContests(app.database, request.query),
@@ -38,7 +116,7 @@ export async function registerContestRoutes(app: FastifyInstance, tags: string[]
       schema: {
         tags,
         summary: 'Create a contest: period range, metric, eligibility, tie-break, prizes (money or in kind)',
-        body: { type: 'object' },
+        body: contestBody,
         response: errors,
       },
     },
@@ -67,8 +145,17 @@ export async function registerContestRoutes(app: FastifyInstance, tags: string[]
         tags,
         summary:
           'Standings now: posted periods from their runs, a period not yet calculated measured live; nothing is written',
-        params: { type: 'object', required: ['code'], properties: { code: { type: 'string' } } },
-        querystring: { type: 'object', properties: { through: period, ...paging } },
+        params: {
+          type: 'object',
+          required: ['code'],
+          additionalProperties: false,
+          properties: { code: codeSchema },
+        },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { through: period, ...paging },
+        },
         response: errors,
       },
     },

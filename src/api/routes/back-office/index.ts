@@ -4,6 +4,9 @@
  * career and sponsor changes (with a preview of their impact), acts of a closed period (produce,
  * register as JSON/CSV/XLSX, one act's PDF), the what-if of a draft plan, and contests.
  */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import {
   ActInputError,
@@ -19,10 +22,26 @@ import {
   calculatePeriod,
   listAccruals,
   PlanRefusedError,
+  productCatalog,
   whatIf,
 } from '../../../../back-office/compensation';
 import { toPlainLine } from '../../../../back-office/compensation/engine';
+import {
+  type CompiledPlan,
+  compilePlan,
+  loadPlanText,
+  PLAN_TEXT_MAX_CHARS,
+} from '../../../../back-office/compensation/plan';
 import { NetworkRuleError } from '../../../../back-office/network';
+import {
+  actorSchema,
+  codeSchema,
+  dateSchema,
+  idSchema,
+  MAX_ID,
+  periodSchema,
+  text,
+} from '../../schema-types';
 import { registerContestRoutes } from './contests';
 import {
   ChangeRefusedError,
@@ -49,9 +68,12 @@ export interface BackOfficeRouteOptions {
 const periodParams = {
   type: 'object',
   required: ['code'],
-  properties: { code: { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$' } },
+  additionalProperties: false,
+  properties: { code: periodSchema },
 } as const;
-const date = { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$' } as const;
+const date = dateSchema;
+/** A reason kept with a bitemporal fact or in the audit log (1000 characters). */
+const reason = text(1000, 1);
 const errors = {
   400: { $ref: 'ApiError#' },
   404: { $ref: 'ApiError#' },
@@ -84,6 +106,21 @@ const guarded = async <T>(work: () => Promise<T>): Promise<T> => {
   }
 };
 
+/**
+ * Runs `work` with the already validated plan in a file of the server's own making (the what-if of
+ * the compensation module reads a plan file), removed afterwards. The request never names a path.
+ */
+async function withPlanFile<T>(plan: CompiledPlan, work: (file: string) => Promise<T>): Promise<T> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ecspert-plan-'));
+  try {
+    const file = path.join(dir, 'plan.json');
+    await fs.writeFile(file, JSON.stringify(plan.document), { mode: 0o600 });
+    return await work(file);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
 export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyPluginAsync {
   return async (app) => {
     const tags = ['back-office'];
@@ -109,8 +146,8 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
             type: 'object',
             additionalProperties: false,
             properties: {
-              preview: { type: 'boolean' },
-              createdBy: { type: 'string' },
+              preview: { type: 'boolean', description: 'true: return every line, post nothing' },
+              createdBy: actorSchema,
               lines: { type: 'boolean' },
             },
           },
@@ -155,7 +192,8 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
           body: {
             type: 'object',
             required: ['closedBy'],
-            properties: { closedBy: { type: 'string', minLength: 1 } },
+            additionalProperties: false,
+            properties: { closedBy: actorSchema },
           },
           response: {
             400: { $ref: 'ApiError#' },
@@ -205,10 +243,11 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
           params: periodParams,
           querystring: {
             type: 'object',
+            additionalProperties: false,
             properties: {
-              consultantId: { type: 'integer' },
-              kind: { enum: [...ACCRUAL_KINDS] },
-              offset: { type: 'integer', minimum: 0 },
+              consultantId: idSchema,
+              kind: { type: 'string', enum: [...ACCRUAL_KINDS] },
+              offset: { type: 'integer', minimum: 0, maximum: MAX_ID },
               limit: { type: 'integer', minimum: 1, maximum: 5000 },
             },
           },
@@ -231,8 +270,8 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
       type: 'object',
       additionalProperties: false,
       properties: {
-        fromPeriod: { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$' },
-        postedBy: { type: 'string' },
+        fromPeriod: periodSchema,
+        postedBy: actorSchema,
       },
     } as const;
     app.post<{ Body: { fromPeriod?: string; postedBy?: string } }>(
@@ -272,13 +311,13 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
             required: ['consultantCode', 'levelCode', 'validFrom', 'reason', 'recordedBy'],
             additionalProperties: false,
             properties: {
-              consultantCode: { type: 'string' },
-              levelCode: { type: 'string' },
+              consultantCode: codeSchema,
+              levelCode: codeSchema,
               validFrom: date,
               validTo: date,
-              reason: { type: 'string', minLength: 1 },
-              recordedBy: { type: 'string', minLength: 1 },
-              approvedBy: { type: 'string' },
+              reason,
+              recordedBy: actorSchema,
+              approvedBy: actorSchema,
               preview: { type: 'boolean' },
             },
           },
@@ -305,12 +344,16 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
             required: ['consultantCode', 'sponsorCode', 'validFrom', 'reason', 'recordedBy'],
             additionalProperties: false,
             properties: {
-              consultantCode: { type: 'string' },
-              sponsorCode: { type: ['string', 'null'] },
+              consultantCode: codeSchema,
+              sponsorCode: {
+                ...codeSchema,
+                type: ['string', 'null'],
+                description: 'null: no sponsor from validFrom',
+              },
               validFrom: date,
               validTo: date,
-              reason: { type: 'string', minLength: 1 },
-              recordedBy: { type: 'string', minLength: 1 },
+              reason,
+              recordedBy: actorSchema,
               preview: { type: 'boolean' },
             },
           },
@@ -335,16 +378,25 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
           params: periodParams,
           body: {
             type: 'object',
+            additionalProperties: false,
             properties: {
-              createdBy: { type: 'string' },
+              createdBy: actorSchema,
               intermediary: {
                 type: 'object',
+                description: 'The customer (Замовник) printed on the acts; the configured one when left out',
                 required: ['name', 'edrpou'],
+                additionalProperties: false,
                 properties: {
-                  name: { type: 'string' },
-                  edrpou: { type: 'string' },
-                  city: { type: 'string' },
-                  address: { type: 'string' },
+                  name: text(300, 1),
+                  edrpou: { type: 'string', pattern: '^\\d{8}$', description: 'Код ЄДРПОУ' },
+                  city: text(100),
+                  address: text(300),
+                  signatory: {
+                    type: 'object',
+                    required: ['position', 'name'],
+                    additionalProperties: false,
+                    properties: { position: text(100, 1), name: text(300, 1) },
+                  },
                 },
               },
             },
@@ -393,6 +445,7 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
           params: periodParams,
           querystring: {
             type: 'object',
+            additionalProperties: false,
             properties: { format: { type: 'string', enum: ['json', 'csv', 'xlsx'] } },
           },
         },
@@ -419,7 +472,11 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
           params: {
             type: 'object',
             required: ['year', 'seq'],
-            properties: { year: { type: 'integer' }, seq: { type: 'string', pattern: '^\\d{6,}$' } },
+            additionalProperties: false,
+            properties: {
+              year: { type: 'integer', minimum: 1900, maximum: 9999 },
+              seq: { type: 'string', pattern: '^\\d{6,}$', maxLength: 12 },
+            },
           },
           response: { 404: { $ref: 'ApiError#' } },
         },
@@ -432,24 +489,62 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
       },
     );
 
-    app.post<{ Body: { planFile: string; period: string } }>(
+    app.post<{ Body: { period: string; plan?: string; planVersionId?: number } }>(
       '/api/plans/what-if',
       {
         schema: {
           tags,
-          summary: 'A draft plan file over a posted period, per consultant and rule; writes nothing',
+          summary:
+            'A draft plan over a posted period, per consultant and rule; writes nothing. The plan is sent as its YAML or JSON text, or chosen as a registered plan version',
           body: {
             type: 'object',
-            required: ['planFile', 'period'],
+            required: ['period'],
+            additionalProperties: false,
             properties: {
-              planFile: { type: 'string' },
-              period: { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$' },
+              period: periodSchema,
+              plan: {
+                type: 'string',
+                minLength: 1,
+                maxLength: PLAN_TEXT_MAX_CHARS,
+                description: 'The draft plan, the text of a plan file (YAML or JSON); or give planVersionId',
+              },
+              planVersionId: { ...idSchema, description: 'A registered plan version (draft or active)' },
             },
           },
           response: errors,
         },
       },
-      async (request) => guarded(() => whatIf(app.database, request.body.planFile, request.body.period)),
+      async (request, reply) => {
+        const { period, plan, planVersionId } = request.body;
+        if ((plan === undefined) === (planVersionId === undefined)) {
+          return reply.code(400).send({
+            error: 'bad_request',
+            message: 'body.plan or body.planVersionId: give exactly one',
+            details: [
+              { field: 'body.plan', message: 'give the plan text or body.planVersionId, exactly one' },
+            ],
+          });
+        }
+        return guarded(async () => {
+          const catalog = await productCatalog(app.database);
+          let draft: CompiledPlan;
+          if (plan !== undefined) draft = loadPlanText(plan, 'body.plan', catalog);
+          else {
+            const row = await app.database.db
+              .selectFrom('plan_version' as never)
+              .select(['document' as never])
+              .where('id' as never, '=', planVersionId as never)
+              .executeTakeFirst();
+            if (!row)
+              return reply
+                .code(404)
+                .send({ error: 'not_found', message: `no plan version ${planVersionId}` });
+            const document = app.database.dialect.readJson((row as { document: unknown }).document);
+            draft = compilePlan(document, `plan version ${planVersionId}`, catalog);
+          }
+          return withPlanFile(draft, (file) => whatIf(app.database, file, period));
+        });
+      },
     );
   };
 }

@@ -8,6 +8,7 @@ import { enqueueExchangeRun, listAdapters, MESSAGE_REPLAY } from '../../../excha
 import { findMessage, listMessages, messageTrail, readPayload } from '../../../exchange/message-store';
 import { replayMessage } from '../../../exchange/pipeline';
 import { fetchPage, type PageQuery, pageEnvelopeSchema, pageQuerySchema } from '../../paging';
+import { actorSchema, codeSchema, idSchema, text } from '../../schema-types';
 
 export interface ExchangeRouteOptions {
   secretsDir: string;
@@ -84,8 +85,12 @@ const MISMATCH_COLUMNS = [
 const idParams = {
   type: 'object',
   required: ['id'],
-  properties: { id: { type: 'integer', minimum: 1 } },
+  additionalProperties: false,
+  properties: { id: idSchema },
 } as const;
+
+/** Nothing to send: a POST that takes no body still refuses one with fields in it. */
+const noBody = { type: 'object', additionalProperties: false, properties: {} } as const;
 
 export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsync {
   return async (app) => {
@@ -110,9 +115,9 @@ export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsyn
               type: 'string',
               enum: ['received', 'parsed', 'mapped', 'applied', 'quarantined', 'failed', 'sent', 'built'],
             },
-            insurer: { type: 'string' },
+            insurer: codeSchema,
             direction: { type: 'string', enum: ['inbound', 'outbound'] },
-            messageType: { type: 'string' },
+            messageType: text(100, 1),
           }),
           response: { 200: pageEnvelopeSchema({ $ref: 'ExchangeMessage#' }), 400: { $ref: 'ApiError#' } },
         },
@@ -220,6 +225,7 @@ export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsyn
           tags: ['exchange'],
           summary: 'Process a stored inbound message again from its raw bytes, without asking the insurer',
           params: idParams,
+          body: noBody,
           response: {
             200: { type: 'object', additionalProperties: true },
             202: { type: 'object', additionalProperties: true },
@@ -261,7 +267,7 @@ export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsyn
             type: 'object',
             required: ['insurer'],
             additionalProperties: false,
-            properties: { insurer: { type: 'string', examples: ['DNIPRO_LIFE'] } },
+            properties: { insurer: { ...codeSchema, examples: ['DNIPRO_LIFE'] } },
           },
           response: {
             202: {
@@ -296,8 +302,8 @@ export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsyn
           summary: "Differences between an insurer's view and ours, for review",
           querystring: pageQuerySchema({
             status: { type: 'string', enum: ['open', 'resolved', 'dismissed'] },
-            kind: { type: 'string' },
-            insurer: { type: 'string' },
+            kind: text(40, 1),
+            insurer: codeSchema,
           }),
           response: { 200: pageEnvelopeSchema({ $ref: 'Mismatch#' }), 400: { $ref: 'ApiError#' } },
         },
@@ -337,8 +343,9 @@ export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsyn
             additionalProperties: false,
             properties: {
               status: { type: 'string', enum: ['resolved', 'dismissed'] },
-              resolution: { type: 'string', minLength: 3, maxLength: 2000 },
-              by: { type: 'string', minLength: 1, maxLength: 100 },
+              // Kept as the audit log's reason too, which holds 1000 characters.
+              resolution: text(1000, 3),
+              by: actorSchema,
             },
           },
           response: { 200: { $ref: 'Mismatch#' }, 404: { $ref: 'ApiError#' }, 409: { $ref: 'ApiError#' } },
