@@ -17,7 +17,14 @@ import {
 } from '../../back-office/network';
 import { type Database, type DB, migrate, OracleCompileDialect, SqlDialect, SqlRecorder } from '../../src/db';
 import { applyRecords } from '../../src/exchange/apply';
-import { listMessages, setMessageStatus, storeMessage } from '../../src/exchange/message-store';
+import {
+  claimMessage,
+  countAttempt,
+  listMessages,
+  listUnprocessedMessages,
+  setMessageStatus,
+  storeMessage,
+} from '../../src/exchange/message-store';
 import * as samples from '../exchange/apply/dnipro-life-samples';
 
 /** What PostgreSQL accepts and Oracle does not. */
@@ -158,7 +165,13 @@ describe('Oracle SQL of the exchange: message store and applying records', () =>
       messageType: 'contracts',
       payload: Buffer.from('abc'),
     });
-    await setMessageStatus(database, 9, 'applied', [{ row: 2, field: 'x', message: 'y' }]);
+    // The recorder reports no row updated, so the checked move is refused; its SQL is what counts here.
+    await expect(
+      setMessageStatus(database, 9, 'applied', [{ row: 2, field: 'x', message: 'y' }]),
+    ).rejects.toThrow(/message 9/);
+    expect(recorder.sql).toContainEqual(
+      expect.stringMatching(/^update "exchange_message" set .* where "id" = :\d+ and "status" in \(/),
+    );
     await listMessages(database, { status: 'quarantined' }, { page: 2, pageSize: 50 });
     expectOracleSql(recorder.sql);
     expect(recorder.sql).toContainEqual(
@@ -244,5 +257,25 @@ describe('Oracle SQL of bulk inserts', () => {
     );
     expect(recorder.sql.join('\n')).not.toMatch(/json_populate_recordset/);
     expect(recorder.statements.map((s) => s.parameters.length)).toEqual([2000, 2000, 800]);
+  });
+});
+
+describe('Oracle SQL of claiming messages', () => {
+  it('claims with FOR UPDATE SKIP LOCKED, lists waiting messages', async () => {
+    const { database, recorder } = oracleDatabase();
+    recorder.respond = (statement) =>
+      /for update skip locked$/.test(statement) ? [{ id: 9, status: 'received', attempts: 0 }] : undefined;
+    expect(await countAttempt(database, 9)).toBe(true);
+    await database.db.transaction().execute((trx) => claimMessage(trx, 9, ['received']));
+    await listUnprocessedMessages(database, { insurerCode: 'DNIPRO_LIFE', limit: 100 });
+    expectOracleSql(recorder.sql);
+    expect(recorder.sql).toContainEqual(
+      expect.stringMatching(/^select .* from "exchange_message" where .* for update skip locked$/),
+    );
+    expect(recorder.sql).toContainEqual(
+      expect.stringMatching(
+        /^select .*"m"\."status" in \(.*offset :\d+ rows fetch (first|next) :\d+ rows only$/,
+      ),
+    );
   });
 });

@@ -14,13 +14,16 @@ import type { CanonicalMessageType } from '../canonical';
 import { ExchangeError, isExchangeError } from '../errors';
 import { mapMessage, resolveMessage, type ResolvedMessage } from '../mapping';
 import {
+  claimMessage,
   countAttempt,
   findMessage,
   readPayload,
   setMessageStatus,
   storeMessage,
   type StoredMessage,
+  UNPROCESSED_STATUSES,
 } from '../message-store';
+import type { ExchangeMessageStatus } from '../../db';
 import { verifyXml } from '../signature';
 import type { ExchangeDeps } from './deps';
 
@@ -29,6 +32,8 @@ export interface ProcessReport {
   file: string;
   messageType: string;
   status: 'applied' | 'quarantined' | 'failed' | 'skipped';
+  /** Why a message was skipped: it was finished already, or another process has it in hand. */
+  skippedBecause?: 'finished' | 'in-hand';
   /** Rows read from the file. */
   rows: number;
   applied: number;
@@ -72,6 +77,13 @@ const STATISTICS_TABLES = [
   'commission_statement_line',
   'mismatch',
 ];
+
+/** Another process claimed the message between this one's look and its claim. */
+class ClaimedElsewhere extends Error {
+  constructor(messageId: number) {
+    super(`message ${messageId} is being processed elsewhere`);
+  }
+}
 
 class FileRefused extends Error {
   constructor(readonly errors: ExchangeError[]) {
@@ -139,10 +151,12 @@ async function quarantine(
   deps: ExchangeDeps,
   message: StoredMessage,
   errors: ExchangeError[],
-  rows = 0,
+  rows: number,
+  waiting: readonly ExchangeMessageStatus[],
 ): Promise<ProcessReport> {
   const listed = summarise(errors);
-  await deps.database.db.transaction().execute(async (trx) => {
+  const claimed = await deps.database.db.transaction().execute(async (trx) => {
+    if (!(await claimMessage(trx, message.id, waiting))) return false;
     await recordRowIssues(
       trx,
       deps.database.dialect,
@@ -155,7 +169,9 @@ async function quarantine(
       errors: listed,
       total: errors.length,
     });
+    return true;
   });
+  if (!claimed) return report(message, 'skipped', { skippedBecause: 'in-hand' });
   deps.logger?.warn(
     { messageId: message.id, file: message.externalName, errors: listed.slice(0, 5) },
     'message quarantined',
@@ -198,9 +214,18 @@ export async function processMessage(
   if (!message) throw new RangeError(`no stored message ${messageId}`);
   if (message.direction !== 'inbound')
     throw new RangeError(`message ${messageId} is outbound: only inbound messages are processed`);
-  if ((message.status === 'applied' || message.status === 'quarantined') && !options.again)
-    return report(message, 'skipped');
-  await countAttempt(database, messageId);
+  // What may be processed: a waiting message, one that failed for an internal reason, and with
+  // `again` a quarantined one. An applied message never is (a replay is a new message).
+  const waiting: ExchangeMessageStatus[] = [
+    ...UNPROCESSED_STATUSES,
+    'failed',
+    ...(options.again ? (['quarantined'] as const) : []),
+  ];
+  if (!waiting.includes(message.status)) return report(message, 'skipped', { skippedBecause: 'finished' });
+  // Claimed and counted in a short transaction of its own, so a crash mid-apply leaves the attempt
+  // visible; the apply's transaction below claims the message again and holds it to the end.
+  if (!(await countAttempt(database, messageId, waiting)))
+    return report(message, 'skipped', { skippedBecause: 'in-hand' });
   const file = message.externalName ?? `message-${messageId}`;
 
   let resolved: ResolvedMessage;
@@ -217,7 +242,7 @@ export async function processMessage(
     }
     payload = verifiedPayload(deps, resolved, await readPayload(database, messageId), file);
   } catch (error) {
-    if (isExchangeError(error)) return quarantine(deps, message, [error]);
+    if (isExchangeError(error)) return quarantine(deps, message, [error], 0, waiting);
     throw error;
   }
 
@@ -230,6 +255,9 @@ export async function processMessage(
   let rows = 0;
   try {
     const result = await database.db.transaction().execute(async (trx) => {
+      // Held until commit or rollback: a second processor skips the message instead of applying it
+      // again, and cannot mark it failed when the first one's rows meet its own.
+      if (!(await claimMessage(trx, messageId, waiting))) throw new ClaimedElsewhere(messageId);
       const at = new Date();
       const ctx: ApplyContext = {
         trx,
@@ -333,13 +361,26 @@ export async function processMessage(
     deps.logger?.info({ messageId, file, ...summary, errors: undefined, timings }, 'message applied');
     return report(message, 'applied', { ...summary, timings });
   } catch (error) {
-    if (error instanceof FileRefused) return quarantine(deps, message, error.errors, rows);
-    if (isExchangeError(error)) return quarantine(deps, message, [error], rows);
+    if (error instanceof ClaimedElsewhere) return report(message, 'skipped', { skippedBecause: 'in-hand' });
+    if (error instanceof FileRefused) return quarantine(deps, message, error.errors, rows, waiting);
+    if (isExchangeError(error)) return quarantine(deps, message, [error], rows, waiting);
     const reason = (error as Error)?.message ?? String(error);
-    await setMessageStatus(database, messageId, 'failed', {
-      errors: [{ kind: 'internal', file, row: null, field: null, message: reason }],
-    });
-    deps.logger?.error({ messageId, file, err: error }, 'message processing failed');
+    // Marked failed only while this process can claim it: a message another process applied or
+    // holds meanwhile keeps its status (applied never becomes failed).
+    const marked = await database.db
+      .transaction()
+      .execute(async (trx) => {
+        if (!(await claimMessage(trx, messageId, waiting))) return false;
+        await setMessageStatus({ ...database, db: trx }, messageId, 'failed', {
+          errors: [{ kind: 'internal', file, row: null, field: null, message: reason }],
+        });
+        return true;
+      })
+      .catch((markError: unknown) => {
+        deps.logger?.error({ messageId, err: markError }, 'could not mark the message failed');
+        return false;
+      });
+    deps.logger?.error({ messageId, file, err: error, markedFailed: marked }, 'message processing failed');
     throw error;
   }
 }

@@ -9,6 +9,7 @@ import { checkFileName } from '../formats';
 import {
   type Channel,
   findMessage,
+  listUnprocessedMessages,
   setMessageStatus,
   storeMessage,
   type StoredMessage,
@@ -71,24 +72,43 @@ export async function receive(deps: ExchangeDeps, delivery: Delivery): Promise<R
 }
 
 /**
- * Processes every received message of the insurer (or of all insurers) in the order their contents
- * depend on each other: answers, contracts, amendments, payments, commission; then oldest first.
+ * Processes every waiting message of the insurer (or of all insurers; see listUnprocessedMessages)
+ * in the order their contents depend on each other: answers, contracts, amendments, payments,
+ * commission; then oldest first. A message that fails for an internal reason is reported as failed
+ * and the run goes on with the next one; it is tried again on a later run.
  */
 export async function processPending(deps: ExchangeDeps, insurerCode?: string): Promise<ProcessReport[]> {
-  let query = deps.database.db
-    .selectFrom('exchange_message as m')
-    .innerJoin('insurer as i', 'i.id', 'm.insurer_id')
-    .select(['m.id', 'm.message_type'])
-    .where('m.direction', '=', 'inbound')
-    .where('m.status', 'in', ['received', 'parsed', 'mapped']);
-  if (insurerCode) query = query.where('i.code', '=', insurerCode);
-  const pending = await query.orderBy('m.id').execute();
+  const pending = await listUnprocessedMessages(deps.database, { insurerCode });
   pending.sort(
-    (a, b) =>
-      (PROCESSING_ORDER[a.message_type] ?? 9) - (PROCESSING_ORDER[b.message_type] ?? 9) ||
-      Number(a.id) - Number(b.id),
+    (a, b) => (PROCESSING_ORDER[a.messageType] ?? 9) - (PROCESSING_ORDER[b.messageType] ?? 9) || a.id - b.id,
   );
   const reports: ProcessReport[] = [];
-  for (const { id } of pending) reports.push(await processMessage(deps, Number(id)));
+  for (const { id, messageType } of pending) {
+    try {
+      reports.push(await processMessage(deps, id));
+    } catch (error) {
+      reports.push({
+        messageId: id,
+        file: `message ${id}`,
+        messageType,
+        status: 'failed',
+        rows: 0,
+        applied: 0,
+        unchanged: 0,
+        rowIssues: 0,
+        mismatchesRaised: 0,
+        recalculationsRequested: 0,
+        errors: [
+          {
+            kind: 'internal',
+            file: null,
+            row: null,
+            field: null,
+            message: (error as Error)?.message ?? String(error),
+          },
+        ],
+      });
+    }
+  }
   return reports;
 }
