@@ -16,6 +16,7 @@ import {
   uplineAsOf,
 } from '../../back-office/network';
 import { type Database, type DB, migrate, OracleCompileDialect, SqlDialect, SqlRecorder } from '../../src/db';
+import { up as personIdentity } from '../../migrations/0511_person_identity';
 import { applyRecords } from '../../src/exchange/apply';
 import {
   claimMessage,
@@ -260,14 +261,20 @@ describe('Oracle SQL of bulk inserts', () => {
   });
 });
 
-describe('Oracle SQL of claiming messages', () => {
-  it('claims with FOR UPDATE SKIP LOCKED, lists waiting messages', async () => {
+describe('Oracle SQL of claiming messages and keeping persons unique', () => {
+  it('claims with FOR UPDATE SKIP LOCKED, lists waiting messages and inserts persons ignoring duplicates', async () => {
     const { database, recorder } = oracleDatabase();
     recorder.respond = (statement) =>
       /for update skip locked$/.test(statement) ? [{ id: 9, status: 'received', attempts: 0 }] : undefined;
     expect(await countAttempt(database, 9)).toBe(true);
     await database.db.transaction().execute((trx) => claimMessage(trx, 9, ['received']));
     await listUnprocessedMessages(database, { insurerCode: 'DNIPRO_LIFE', limit: 100 });
+    await database.dialect.insertIgnoringDuplicates(
+      database.db,
+      'person',
+      [{ person_kind: 'individual', full_name: 'Особа', tax_number: '3000000000', created_at: new Date() }],
+      { columns: ['tax_number'], index: 'person_tax_number_uq' },
+    );
     expectOracleSql(recorder.sql);
     expect(recorder.sql).toContainEqual(
       expect.stringMatching(/^select .* from "exchange_message" where .* for update skip locked$/),
@@ -276,6 +283,27 @@ describe('Oracle SQL of claiming messages', () => {
       expect.stringMatching(
         /^select .*"m"\."status" in \(.*offset :\d+ rows fetch (first|next) :\d+ rows only$/,
       ),
+    );
+    expect(recorder.sql).toContainEqual(
+      expect.stringMatching(
+        /^insert \/\*\+ IGNORE_ROW_ON_DUPKEY_INDEX\("person", "person_tax_number_uq"\) \*\/ into "person"/,
+      ),
+    );
+    expect(recorder.sql.join('\n')).not.toMatch(/on conflict/);
+  });
+
+  it('merges duplicate persons before the unique index (migration 0511)', async () => {
+    const { database, recorder } = oracleDatabase();
+    await personIdentity({ db: database.db, types: database.dialect.types, dialect: database.dialect });
+    expectOracleSql(recorder.sql);
+    expect(recorder.sql).toContainEqual(
+      expect.stringMatching(/^update "policy_version" set "policyholder_id" = \(select min\("k"\."id"\)/),
+    );
+    expect(recorder.sql).toContainEqual(
+      expect.stringMatching(/^delete from "person" where "id" in \(select/),
+    );
+    expect(recorder.sql).toContainEqual(
+      'create unique index "person_tax_number_uq" on "person" ("tax_number")',
     );
   });
 });

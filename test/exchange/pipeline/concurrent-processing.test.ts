@@ -107,4 +107,43 @@ describeEachEngine('processing messages concurrently', (ctx) => {
     expect((await findMessage(ctx.database, Number(id)))?.status).toBe('applied');
     expect(await statuses(Number(id))).toEqual(['received', 'mapped', 'applied']);
   });
+
+  it('three workers over the same pending messages: each applied once, no duplicate persons', async () => {
+    const files = [0, 1, 2, 3, 4, 5].map((k) => ({
+      name: `CONTRACTS_202611${String(k + 10)}.csv`,
+      payload: contractsFile(1000 + k * 300, 300),
+    }));
+    const ids: number[] = [];
+    for (const f of files) ids.push((await deliver(f.name, f.payload)).message.id);
+    const workers = await processors(ctx.database, 3);
+    let reports;
+    try {
+      reports = await Promise.all(
+        workers.list.map((database) => processPending(deps(database), 'DNIPRO_LIFE')),
+      );
+    } finally {
+      await workers.close();
+    }
+    const appliedReports = reports.flat().filter((r) => ids.includes(r.messageId) && r.status === 'applied');
+    expect(appliedReports.map((r) => r.messageId).sort()).toEqual([...ids].sort());
+    expect(reports.flat().filter((r) => r.status === 'failed')).toEqual([]);
+    for (const id of ids) {
+      expect((await findMessage(ctx.database, id))?.status).toBe('applied');
+      expect((await statuses(id)).filter((s) => s === 'applied' || s === 'failed')).toEqual(['applied']);
+    }
+    const duplicates = await ctx.database.db
+      .selectFrom('person')
+      .select(['tax_number', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('tax_number', 'is not', null)
+      .groupBy('tax_number')
+      .having((eb) => eb.fn.countAll(), '>', 1)
+      .execute();
+    expect(duplicates).toEqual([]);
+    const policies = await ctx.database.db
+      .selectFrom('policy')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('number', 'like', 'DL-2027-%')
+      .executeTakeFirstOrThrow();
+    expect(Number(policies.n)).toBe(files.length * 300);
+  }, 120_000);
 });
