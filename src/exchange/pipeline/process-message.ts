@@ -25,6 +25,7 @@ import {
 } from '../message-store';
 import type { ExchangeMessageStatus } from '../../db';
 import { verifyXml } from '../signature';
+import { columnErrors, storable } from './column-limits';
 import type { ExchangeDeps } from './deps';
 
 export interface ProcessReport {
@@ -94,9 +95,13 @@ class FileRefused extends Error {
 const MAX_LISTED = 200;
 
 function summarise(errors: ExchangeError[]): ProcessReport['errors'] {
-  return errors
-    .slice(0, MAX_LISTED)
-    .map((e) => ({ kind: e.kind, file: e.file, row: e.row, field: e.field, message: e.message }));
+  return errors.slice(0, MAX_LISTED).map((e) => ({
+    kind: e.kind,
+    file: e.file && storable(e.file),
+    row: e.row,
+    field: e.field && storable(e.field),
+    message: storable(e.message),
+  }));
 }
 
 function issueKind(error: ExchangeError): RowIssueKind {
@@ -116,8 +121,9 @@ async function recordRowIssues(
     ...problems.map((p) => ({ row_no: p.rowNo, field: p.field, kind: p.kind, message: p.message })),
   ].map((r) => ({
     ...r,
+    field: r.field === null ? null : storable(r.field).slice(0, 200),
     message_id: messageId,
-    message: r.message.slice(0, 2000),
+    message: storable(r.message).slice(0, 2000),
     raw: null,
     status: 'open' as const,
     created_at: at,
@@ -311,6 +317,12 @@ export async function processMessage(
           rows++;
           if (row.errors.length) {
             rowErrors.push(...row.errors);
+            continue;
+          }
+          // A text too long for its column or with a NUL byte is this row's problem, not the file's.
+          const unstorable = row.record ? columnErrors(resolved, row.record, { file, row: row.rowNo }) : [];
+          if (unstorable.length) {
+            rowErrors.push(...unstorable);
             continue;
           }
           // Under reject-file, the first bad row means nothing is applied: read on only to list the errors.
