@@ -49,6 +49,8 @@ export interface NewMessage {
   replayOfId?: number | null;
   /** Set only for replays and other deliberate copies; the default is insurer:channel:direction:sha256. */
   idempotencyKey?: string;
+  /** What the trail's first entry says about where the message came from. */
+  note?: string;
 }
 
 export function sha256Hex(payload: Uint8Array): string {
@@ -190,7 +192,7 @@ export async function storeMessage(
       database,
       id,
       status,
-      message.replayOfId ? `replay of message ${message.replayOfId}` : null,
+      message.note ?? (message.replayOfId ? `replay of message ${message.replayOfId}` : null),
       at,
     );
     return { message: (await findMessage(database, id))!, duplicate: false };

@@ -10,6 +10,7 @@ import {
   type Channel,
   findMessage,
   listUnprocessedMessages,
+  recordEvent,
   setMessageStatus,
   storeMessage,
   type StoredMessage,
@@ -64,6 +65,32 @@ export async function receive(deps: ExchangeDeps, delivery: Delivery): Promise<R
     payload: delivery.payload,
     contentType: delivery.contentType ?? null,
   });
+  // The same bytes came before under a name no message type claimed, and were quarantined for it:
+  // under a recognisable name they are a message to process, stored once more as that type
+  // (identity: insurer, channel, content and the type it was recognised as).
+  if (stored.duplicate && !problem && stored.message.messageType === 'unrecognised') {
+    const stray = stored.message;
+    const recognised = await storeMessage(deps.database, {
+      insurerCode: delivery.insurerCode,
+      channel: delivery.channel,
+      direction: 'inbound',
+      messageType,
+      externalName: delivery.fileName,
+      externalId: delivery.externalId ?? null,
+      payload: delivery.payload,
+      contentType: delivery.contentType ?? null,
+      idempotencyKey: `${stray.idempotencyKey}:as:${messageType}`,
+      note: `first delivered as ${stray.externalName} (message ${stray.id}), re-sent under a recognised name`,
+    });
+    if (!recognised.duplicate)
+      await recordEvent(
+        deps.database,
+        stray.id,
+        'resent',
+        `re-sent as ${delivery.fileName}: message ${recognised.message.id} (${messageType}) processes it`,
+      );
+    return recognised;
+  }
   if (problem && !stored.duplicate) {
     await setMessageStatus(deps.database, stored.message.id, 'quarantined', { errors: [problem.toJSON()] });
     return { message: (await findMessage(deps.database, stored.message.id))!, duplicate: false };
