@@ -14,6 +14,7 @@ export type { ApplyContext, ApplyOutcome, Located, RowProblem } from './context'
 export { applyPolicies, applyAmendments, applyPremiumPayments, applyCommissionLines, applyRegisterAnswers };
 export { requestRecalculation, raiseMismatches } from './reconciliation';
 export { commissionAt, ratePpm } from './commission-lines';
+export { knowledgeTimes } from './lookups';
 
 /** Applies the records of one inbound message type. */
 export async function applyRecords<M extends Exclude<CanonicalMessageType, 'register'>>(

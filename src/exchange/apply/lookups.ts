@@ -1,6 +1,7 @@
 /** Bulk look-ups of what mapped records refer to: products, consultants, policies, persons. */
 import type { CanonicalPerson } from '../canonical';
-import type { PolicyVersionTable } from '../../db';
+import type { Kysely } from 'kysely';
+import type { DB, PolicyVersionTable } from '../../db';
 import { type ApplyContext, chunks, inList, LOOKUP_BATCH } from './context';
 
 export interface ProductRef {
@@ -203,3 +204,40 @@ export async function ensurePersons(
 }
 
 export { personKey };
+
+/**
+ * When each stored message's content became known: its receipt, or for a replay the receipt of the
+ * message it replays (followed back to the first delivery).
+ */
+export async function knowledgeTimes(
+  db: Kysely<DB>,
+  messageIds: Iterable<number>,
+): Promise<Map<number, Date>> {
+  const times = new Map<number, Date>();
+  const origin = new Map<number, number>();
+  let wanted = [...new Set(messageIds)];
+  for (const id of wanted) origin.set(id, id);
+  for (let depth = 0; depth < 10 && wanted.length; depth++) {
+    const next: number[] = [];
+    for (const part of chunks(wanted, LOOKUP_BATCH)) {
+      const rows = await db
+        .selectFrom('exchange_message')
+        .select(['id', 'received_at', 'replay_of_id'])
+        .where((eb) => inList(eb, 'id', part))
+        .execute();
+      for (const r of rows) {
+        const id = Number(r.id);
+        for (const [start, at] of origin) {
+          if (at !== id) continue;
+          const known = new Date(r.received_at);
+          const before = times.get(start);
+          if (!before || known < before) times.set(start, known);
+          if (r.replay_of_id !== null) origin.set(start, Number(r.replay_of_id));
+        }
+        if (r.replay_of_id !== null) next.push(Number(r.replay_of_id));
+      }
+    }
+    wanted = [...new Set(next)];
+  }
+  return times;
+}

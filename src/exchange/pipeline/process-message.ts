@@ -8,7 +8,14 @@
 import type { Kysely } from 'kysely';
 import type { DB, RowIssueKind, SqlDialect } from '../../db';
 import { resolveSecret } from '../adapter-config';
-import { type ApplyContext, type ApplyOutcome, applyRecords, type Located, type RowProblem } from '../apply';
+import {
+  type ApplyContext,
+  type ApplyOutcome,
+  applyRecords,
+  knowledgeTimes,
+  type Located,
+  type RowProblem,
+} from '../apply';
 import { emptyOutcome, mergeOutcomes } from '../apply/context';
 import type { CanonicalMessageType } from '../canonical';
 import { ExchangeError, isExchangeError } from '../errors';
@@ -272,6 +279,8 @@ export async function processMessage(
         insurerCode: message.insurerCode!,
         messageId,
         recordedAt: at,
+        // A replay of an older message says what the insurer said then, not news of today.
+        knownAt: (await knowledgeTimes(trx, [messageId])).get(messageId) ?? message.receivedAt,
       };
       const recordType = resolved.recordType as Exclude<CanonicalMessageType, 'register'>;
       const rowErrors: ExchangeError[] = [];
