@@ -15,6 +15,13 @@ export { applyPolicies, applyAmendments, applyPremiumPayments, applyCommissionLi
 export { requestRecalculation, raiseMismatches } from './reconciliation';
 export { commissionAt, ratePpm } from './commission-lines';
 export { knowledgeTimes } from './lookups';
+export {
+  resolveMismatch,
+  MismatchResolutionError,
+  MISMATCH_TRANSITIONS,
+  type MismatchDecision,
+  type MismatchStatus,
+} from './mismatch-resolution';
 
 /** Applies the records of one inbound message type. */
 export async function applyRecords<M extends Exclude<CanonicalMessageType, 'register'>>(
