@@ -17,7 +17,7 @@ import {
 } from '../../back-office/network';
 import { type Database, type DB, migrate, OracleCompileDialect, SqlDialect, SqlRecorder } from '../../src/db';
 import { up as personIdentity } from '../../migrations/0511_person_identity';
-import { applyRecords } from '../../src/exchange/apply';
+import { applyRecords, resolveMismatch } from '../../src/exchange/apply';
 import {
   claimMessage,
   countAttempt,
@@ -181,6 +181,9 @@ describe('Oracle SQL of the exchange: message store and applying records', () =>
 
     recorder.clear();
     recorder.respond = (statement, parameters) => {
+      // The stored version names another policyholder: the row becomes a mismatch naming both.
+      if (/^select "full_name", "tax_number" from "person"/.test(statement))
+        return [{ full_name: 'Особа', tax_number: '1111111111' }];
       if (/^select "id", "tax_number" from "person"/.test(statement))
         return parameters.map((tax, i) => ({ id: i + 1, tax_number: tax }));
       if (/from "product"/.test(statement))
@@ -290,6 +293,15 @@ describe('Oracle SQL of claiming messages and keeping persons unique', () => {
       ),
     );
     expect(recorder.sql.join('\n')).not.toMatch(/on conflict/);
+
+    recorder.clear();
+    recorder.respond = () => undefined;
+    // The recorder reports no row updated, so the resolution is refused; its SQL is what counts.
+    await expect(
+      resolveMismatch(database, 4, { status: 'resolved', resolution: 'checked', by: 'olena' }),
+    ).rejects.toThrow(/no mismatch 4/);
+    expectOracleSql(recorder.sql);
+    expect(recorder.sql[0]).toMatch(/^update "mismatch" set .* where "id" = :\d+ and "status" in \(:\d+\)$/);
   });
 
   it('merges duplicate persons before the unique index (migration 0511)', async () => {
