@@ -360,6 +360,7 @@ export interface UnprocessedMessage {
   id: number;
   insurerCode: string | null;
   messageType: string;
+  externalName: string | null;
   status: ExchangeMessageStatus;
   attempts: number;
   receivedAt: Date;
@@ -378,7 +379,15 @@ export async function listUnprocessedMessages(
   let query = database.db
     .selectFrom('exchange_message as m')
     .leftJoin('insurer as i', 'i.id', 'm.insurer_id')
-    .select(['m.id', 'i.code as insurer_code', 'm.message_type', 'm.status', 'm.attempts', 'm.received_at'])
+    .select([
+      'm.id',
+      'i.code as insurer_code',
+      'm.message_type',
+      'm.external_name',
+      'm.status',
+      'm.attempts',
+      'm.received_at',
+    ])
     .where('m.direction', '=', 'inbound')
     .where((eb) =>
       eb.or([
@@ -394,6 +403,7 @@ export async function listUnprocessedMessages(
     id: Number(r.id),
     insurerCode: r.insurer_code,
     messageType: r.message_type,
+    externalName: r.external_name,
     status: r.status,
     attempts: Number(r.attempts),
     receivedAt: new Date(r.received_at),

@@ -110,13 +110,13 @@ export async function processPending(deps: ExchangeDeps, insurerCode?: string): 
     (a, b) => (PROCESSING_ORDER[a.messageType] ?? 9) - (PROCESSING_ORDER[b.messageType] ?? 9) || a.id - b.id,
   );
   const reports: ProcessReport[] = [];
-  for (const { id, messageType } of pending) {
+  for (const { id, messageType, externalName } of pending) {
     try {
       reports.push(await processMessage(deps, id));
     } catch (error) {
       reports.push({
         messageId: id,
-        file: `message ${id}`,
+        file: externalName ?? `message ${id}`,
         messageType,
         status: 'failed',
         rows: 0,
