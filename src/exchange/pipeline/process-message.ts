@@ -59,7 +59,8 @@ export interface ProcessReport {
 }
 
 export interface ProcessOptions {
-  /** Process even a message already applied or quarantined (a replay does this with a new record). */
+  /** Process a quarantined message again too (e.g. once its adapter is fixed). An applied message is
+   * never processed again: a replay makes a new message of the same bytes. */
   again?: boolean;
   /** Records applied per batch inside the message's transaction. */
   chunkSize?: number;
@@ -385,7 +386,7 @@ export async function processMessage(
     if (error instanceof ClaimedElsewhere) return report(message, 'skipped', { skippedBecause: 'in-hand' });
     if (error instanceof FileRefused) return quarantine(deps, message, error.errors, rows, waiting);
     if (isExchangeError(error)) return quarantine(deps, message, [error], rows, waiting);
-    const reason = (error as Error)?.message ?? String(error);
+    const reason = storable((error as Error)?.message ?? String(error)).slice(0, 2000);
     // Marked failed only while this process can claim it: a message another process applied or
     // holds meanwhile keeps its status (applied never becomes failed).
     const marked = await database.db
