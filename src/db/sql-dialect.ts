@@ -235,6 +235,37 @@ export class SqlDialect {
     });
   }
 
+  /**
+   * Inserts rows, leaving out those whose key a unique index already holds, also when another
+   * transaction inserted it a moment ago: `on conflict do nothing` on PostgreSQL and PGlite (a row
+   * another transaction has not committed yet is waited for, then left out), the
+   * IGNORE_ROW_ON_DUPKEY_INDEX hint on Oracle. Rows go in the order given: sort them by the key so
+   * that two writers take the same keys in the same order. All rows must have the same keys.
+   */
+  async insertIgnoringDuplicates(
+    db: Kysely<any>,
+    table: string,
+    rows: readonly Record<string, unknown>[],
+    unique: { columns: string[]; index: string },
+  ): Promise<void> {
+    const size = this.isOracle ? 500 : 1000;
+    for (let i = 0; i < rows.length; i += size) {
+      const part = rows.slice(i, i + size) as Record<string, unknown>[];
+      if (!this.isOracle) {
+        await db
+          .insertInto(table)
+          .values(part)
+          .onConflict((oc) => oc.columns(unique.columns as never[]).doNothing())
+          .execute();
+        continue;
+      }
+      const compiled = db.insertInto(table).values(part).compile();
+      // Quoted: the schema's names are lower case, which Oracle keeps only in quotes.
+      const hint = `insert /*+ IGNORE_ROW_ON_DUPKEY_INDEX("${table}", "${unique.index}") */ into`;
+      await db.executeQuery({ ...compiled, sql: compiled.sql.replace(/^insert into/, hint) });
+    }
+  }
+
   /** True when the error is a unique constraint violation (a duplicate). */
   isUniqueViolation(error: unknown): boolean {
     const e = error as { code?: string; errorNum?: number; message?: string };

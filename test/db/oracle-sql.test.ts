@@ -16,8 +16,16 @@ import {
   uplineAsOf,
 } from '../../back-office/network';
 import { type Database, type DB, migrate, OracleCompileDialect, SqlDialect, SqlRecorder } from '../../src/db';
-import { applyRecords } from '../../src/exchange/apply';
-import { listMessages, setMessageStatus, storeMessage } from '../../src/exchange/message-store';
+import { up as personIdentity } from '../../migrations/0511_person_identity';
+import { applyRecords, resolveMismatch } from '../../src/exchange/apply';
+import {
+  claimMessage,
+  countAttempt,
+  listMessages,
+  listUnprocessedMessages,
+  setMessageStatus,
+  storeMessage,
+} from '../../src/exchange/message-store';
 import * as samples from '../exchange/apply/dnipro-life-samples';
 
 /** What PostgreSQL accepts and Oracle does not. */
@@ -158,7 +166,13 @@ describe('Oracle SQL of the exchange: message store and applying records', () =>
       messageType: 'contracts',
       payload: Buffer.from('abc'),
     });
-    await setMessageStatus(database, 9, 'applied', [{ row: 2, field: 'x', message: 'y' }]);
+    // The recorder reports no row updated, so the checked move is refused; its SQL is what counts here.
+    await expect(
+      setMessageStatus(database, 9, 'applied', [{ row: 2, field: 'x', message: 'y' }]),
+    ).rejects.toThrow(/message 9/);
+    expect(recorder.sql).toContainEqual(
+      expect.stringMatching(/^update "exchange_message" set .* where "id" = :\d+ and "status" in \(/),
+    );
     await listMessages(database, { status: 'quarantined' }, { page: 2, pageSize: 50 });
     expectOracleSql(recorder.sql);
     expect(recorder.sql).toContainEqual(
@@ -167,6 +181,9 @@ describe('Oracle SQL of the exchange: message store and applying records', () =>
 
     recorder.clear();
     recorder.respond = (statement, parameters) => {
+      // The stored version names another policyholder: the row becomes a mismatch naming both.
+      if (/^select "full_name", "tax_number" from "person"/.test(statement))
+        return [{ full_name: 'Особа', tax_number: '1111111111' }];
       if (/^select "id", "tax_number" from "person"/.test(statement))
         return parameters.map((tax, i) => ({ id: i + 1, tax_number: tax }));
       if (/from "product"/.test(statement))
@@ -244,5 +261,61 @@ describe('Oracle SQL of bulk inserts', () => {
     );
     expect(recorder.sql.join('\n')).not.toMatch(/json_populate_recordset/);
     expect(recorder.statements.map((s) => s.parameters.length)).toEqual([2000, 2000, 800]);
+  });
+});
+
+describe('Oracle SQL of claiming messages and keeping persons unique', () => {
+  it('claims with FOR UPDATE SKIP LOCKED, lists waiting messages and inserts persons ignoring duplicates', async () => {
+    const { database, recorder } = oracleDatabase();
+    recorder.respond = (statement) =>
+      /for update skip locked$/.test(statement) ? [{ id: 9, status: 'received', attempts: 0 }] : undefined;
+    expect(await countAttempt(database, 9)).toBe(true);
+    await database.db.transaction().execute((trx) => claimMessage(trx, 9, ['received']));
+    await listUnprocessedMessages(database, { insurerCode: 'DNIPRO_LIFE', limit: 100 });
+    await database.dialect.insertIgnoringDuplicates(
+      database.db,
+      'person',
+      [{ person_kind: 'individual', full_name: 'Особа', tax_number: '3000000000', created_at: new Date() }],
+      { columns: ['tax_number'], index: 'person_tax_number_uq' },
+    );
+    expectOracleSql(recorder.sql);
+    expect(recorder.sql).toContainEqual(
+      expect.stringMatching(/^select .* from "exchange_message" where .* for update skip locked$/),
+    );
+    expect(recorder.sql).toContainEqual(
+      expect.stringMatching(
+        /^select .*"m"\."status" in \(.*offset :\d+ rows fetch (first|next) :\d+ rows only$/,
+      ),
+    );
+    expect(recorder.sql).toContainEqual(
+      expect.stringMatching(
+        /^insert \/\*\+ IGNORE_ROW_ON_DUPKEY_INDEX\("person", "person_tax_number_uq"\) \*\/ into "person"/,
+      ),
+    );
+    expect(recorder.sql.join('\n')).not.toMatch(/on conflict/);
+
+    recorder.clear();
+    recorder.respond = () => undefined;
+    // The recorder reports no row updated, so the resolution is refused; its SQL is what counts.
+    await expect(
+      resolveMismatch(database, 4, { status: 'resolved', resolution: 'checked', by: 'olena' }),
+    ).rejects.toThrow(/no mismatch 4/);
+    expectOracleSql(recorder.sql);
+    expect(recorder.sql[0]).toMatch(/^update "mismatch" set .* where "id" = :\d+ and "status" in \(:\d+\)$/);
+  });
+
+  it('merges duplicate persons before the unique index (migration 0511)', async () => {
+    const { database, recorder } = oracleDatabase();
+    await personIdentity({ db: database.db, types: database.dialect.types, dialect: database.dialect });
+    expectOracleSql(recorder.sql);
+    expect(recorder.sql).toContainEqual(
+      expect.stringMatching(/^update "policy_version" set "policyholder_id" = \(select min\("k"\."id"\)/),
+    );
+    expect(recorder.sql).toContainEqual(
+      expect.stringMatching(/^delete from "person" where "id" in \(select/),
+    );
+    expect(recorder.sql).toContainEqual(
+      'create unique index "person_tax_number_uq" on "person" ("tax_number")',
+    );
   });
 });

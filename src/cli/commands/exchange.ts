@@ -37,6 +37,12 @@ function deps(context: CommandContext, database: Database): ExchangeDeps {
 }
 
 function printReport(report: ProcessReport): void {
+  if (report.status === 'skipped') {
+    console.log(
+      `${report.file}: skipped — ${report.skippedBecause === 'in-hand' ? 'another process is processing it' : 'already processed'}`,
+    );
+    return;
+  }
   console.log(
     `${report.file}: ${report.status} — ${report.rows} row(s), ${report.applied} applied, ${report.unchanged} unchanged, ${report.rowIssues} row issue(s), ${report.mismatchesRaised} mismatch(es), ${report.recalculationsRequested} recalculation request(s)`,
   );
@@ -199,7 +205,11 @@ export function registerExchangeCommands(program: Command): void {
             options.insurer ? insurerCode(options.insurer) : undefined,
           );
           for (const r of reports) printReport(r);
-          console.log(`${reports.length} message(s) processed`);
+          const failed = reports.filter((r) => r.status === 'failed').length;
+          console.log(
+            `${reports.length} message(s) processed${failed ? `, ${failed} failed (tried again on the next run)` : ''}`,
+          );
+          if (failed) process.exitCode = 1;
         });
       }),
     );

@@ -15,6 +15,11 @@ export interface ApplyContext {
   messageId: number | null;
   /** The knowledge time of what is applied. */
   recordedAt: Date;
+  /**
+   * When the insurer told us what the records say: the message's receipt, or the original's for a
+   * replay. Versions known from later messages are not overwritten by older news. Default recordedAt.
+   */
+  knownAt?: Date;
 }
 
 /** A record with the row (physical line or element number) it came from. */

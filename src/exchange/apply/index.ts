@@ -14,6 +14,14 @@ export type { ApplyContext, ApplyOutcome, Located, RowProblem } from './context'
 export { applyPolicies, applyAmendments, applyPremiumPayments, applyCommissionLines, applyRegisterAnswers };
 export { requestRecalculation, raiseMismatches } from './reconciliation';
 export { commissionAt, ratePpm } from './commission-lines';
+export { knowledgeTimes } from './lookups';
+export {
+  resolveMismatch,
+  MismatchResolutionError,
+  MISMATCH_TRANSITIONS,
+  type MismatchDecision,
+  type MismatchStatus,
+} from './mismatch-resolution';
 
 /** Applies the records of one inbound message type. */
 export async function applyRecords<M extends Exclude<CanonicalMessageType, 'register'>>(

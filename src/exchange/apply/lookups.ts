@@ -1,6 +1,7 @@
 /** Bulk look-ups of what mapped records refer to: products, consultants, policies, persons. */
 import type { CanonicalPerson } from '../canonical';
-import type { PolicyVersionTable } from '../../db';
+import type { Kysely } from 'kysely';
+import type { DB, PolicyVersionTable } from '../../db';
 import { type ApplyContext, chunks, inList, LOOKUP_BATCH } from './context';
 
 export interface ProductRef {
@@ -115,6 +116,9 @@ export function versionInForce(versions: VersionRow[], date: string): VersionRow
   return best;
 }
 
+/** The unique index that makes a tax number one person (migration 0511). */
+const PERSON_IDENTITY = { columns: ['tax_number'], index: 'person_tax_number_uq' };
+
 function personKey(p: CanonicalPerson): string {
   return p.taxNumber ? `tax:${p.taxNumber}` : `name:${p.fullName}|${p.birthDate ?? ''}`;
 }
@@ -151,31 +155,39 @@ export async function ensurePersons(
     if (row) ids.set(personKey(p), Number(row.id));
   }
   const missing = [...unique].filter(([key]) => !ids.has(key));
-  for (const part of chunks(missing, LOOKUP_BATCH)) {
+  const row = (p: CanonicalPerson) => ({
+    person_kind: p.kind,
+    full_name: p.fullName,
+    tax_number: p.taxNumber,
+    company_code: null,
+    birth_date: p.birthDate,
+    created_at: ctx.recordedAt,
+  });
+  // A tax number is one person, held by a unique index: another worker may be inserting the same
+  // person right now, so its row is left out here and found by the look-up after (sorted, so that two
+  // workers take the same tax numbers in the same order and do not deadlock).
+  const missingTax = missing
+    .map(([, p]) => p)
+    .filter((p) => p.taxNumber)
+    .sort((a, b) => (a.taxNumber! < b.taxNumber! ? -1 : a.taxNumber! > b.taxNumber! ? 1 : 0));
+  for (const part of chunks(missingTax, LOOKUP_BATCH)) {
+    await ctx.dialect.insertIgnoringDuplicates(ctx.trx, 'person', part.map(row), PERSON_IDENTITY);
+    const taxNumbers = part.map((p) => p.taxNumber!);
+    const rows = await ctx.trx
+      .selectFrom('person')
+      .select(['id', 'tax_number'])
+      .where((eb) => inList(eb, 'tax_number', taxNumbers))
+      .execute();
+    for (const r of rows) ids.set(`tax:${r.tax_number}`, Number(r.id));
+  }
+  const missingNamed = missing.filter(([, p]) => !p.taxNumber);
+  for (const part of chunks(missingNamed, LOOKUP_BATCH)) {
     await ctx.dialect.bulkInsert(
       ctx.trx,
       'person',
-      part.map(([, p]) => ({
-        person_kind: p.kind,
-        full_name: p.fullName,
-        tax_number: p.taxNumber,
-        company_code: null,
-        birth_date: p.birthDate,
-        created_at: ctx.recordedAt,
-      })),
+      part.map(([, p]) => row(p)),
     );
-    const taxNumbers = part.map(([, p]) => p.taxNumber).filter((t): t is string => !!t);
-    if (taxNumbers.length) {
-      const rows = await ctx.trx
-        .selectFrom('person')
-        .select(['id', 'tax_number'])
-        .where((eb) => inList(eb, 'tax_number', taxNumbers))
-        .orderBy('id')
-        .execute();
-      for (const r of rows) if (!ids.has(`tax:${r.tax_number}`)) ids.set(`tax:${r.tax_number}`, Number(r.id));
-    }
     for (const [key, p] of part) {
-      if (ids.has(key)) continue;
       let query = ctx.trx
         .selectFrom('person')
         .select('id')
@@ -184,11 +196,48 @@ export async function ensurePersons(
       query = p.birthDate
         ? query.where('birth_date', '=', p.birthDate)
         : query.where('birth_date', 'is', null);
-      const row = await query.orderBy('id', 'desc').executeTakeFirstOrThrow();
-      ids.set(key, Number(row.id));
+      const found = await query.orderBy('id', 'desc').executeTakeFirstOrThrow();
+      ids.set(key, Number(found.id));
     }
   }
   return ids;
 }
 
 export { personKey };
+
+/**
+ * When each stored message's content became known: its receipt, or for a replay the receipt of the
+ * message it replays (followed back to the first delivery).
+ */
+export async function knowledgeTimes(
+  db: Kysely<DB>,
+  messageIds: Iterable<number>,
+): Promise<Map<number, Date>> {
+  const times = new Map<number, Date>();
+  const origin = new Map<number, number>();
+  let wanted = [...new Set(messageIds)];
+  for (const id of wanted) origin.set(id, id);
+  for (let depth = 0; depth < 10 && wanted.length; depth++) {
+    const next: number[] = [];
+    for (const part of chunks(wanted, LOOKUP_BATCH)) {
+      const rows = await db
+        .selectFrom('exchange_message')
+        .select(['id', 'received_at', 'replay_of_id'])
+        .where((eb) => inList(eb, 'id', part))
+        .execute();
+      for (const r of rows) {
+        const id = Number(r.id);
+        for (const [start, at] of origin) {
+          if (at !== id) continue;
+          const known = new Date(r.received_at);
+          const before = times.get(start);
+          if (!before || known < before) times.set(start, known);
+          if (r.replay_of_id !== null) origin.set(start, Number(r.replay_of_id));
+        }
+        if (r.replay_of_id !== null) next.push(Number(r.replay_of_id));
+      }
+    }
+    wanted = [...new Set(next)];
+  }
+  return times;
+}

@@ -20,16 +20,28 @@ import {
 import {
   consultantsByCode,
   ensurePersons,
+  knowledgeTimes,
   personKey,
   policiesByNumber,
   productsOf,
   versionInForce,
   versionsOf,
+  type VersionRow,
 } from './lookups';
 import { changedFacts, factsOf, insertVersions, type NewVersion, type VersionFacts } from './policy-versions';
 import { type MismatchInput, raiseMismatches, requestRecalculation } from './reconciliation';
 
 const CHUNK = LOOKUP_BATCH;
+
+/** Facts whose change alters what consultants earn. */
+const REMUNERATION_FACTS = new Set<keyof VersionFacts>([
+  'consultant_id',
+  'agent_code',
+  'sum_insured',
+  'annual_premium',
+  'payment_frequency',
+  'status',
+]);
 
 function isoDay(at: Date): string {
   return at.toISOString().slice(0, 10);
@@ -114,6 +126,12 @@ async function applyChunk(ctx: ApplyContext, items: Located<CanonicalPolicy>[]):
     ctx,
     [...known.values()].map((p) => p.id),
   );
+  const knowledge = await knowledgeTimes(
+    ctx.trx,
+    [...versions.values()]
+      .flat()
+      .flatMap((v) => (v.source_message_id === null ? [] : [Number(v.source_message_id)])),
+  );
   const highest = new Map<number, number>();
   for (const [policyId, list] of versions) highest.set(policyId, Math.max(...list.map((v) => v.version_no)));
 
@@ -123,6 +141,39 @@ async function applyChunk(ctx: ApplyContext, items: Located<CanonicalPolicy>[]):
   for (const item of usable) {
     const { rowNo, record } = item;
     const policyId = policies.get(record.policyNumber)!.id;
+    const existing = versions.get(policyId);
+    const holderId = persons.get(personKey(record.policyholder))!;
+    // A policy number we hold under another policyholder is not taken over: a person decides.
+    const ourHolder = existing?.length
+      ? Number(versionInForce(existing, '9999-12-31')!.policyholder_id)
+      : null;
+    if (ourHolder !== null && ourHolder !== holderId) {
+      const ours = await ctx.trx
+        .selectFrom('person')
+        .select(['full_name', 'tax_number'])
+        .where('id', '=', ourHolder)
+        .executeTakeFirstOrThrow();
+      const theirs = `${record.policyholder.fullName}${record.policyholder.taxNumber ? ` (${record.policyholder.taxNumber})` : ''}`;
+      const held = `${ours.full_name}${ours.tax_number ? ` (${ours.tax_number})` : ''}`;
+      outcome.problems.push({
+        rowNo,
+        field: 'policyholder',
+        kind: 'reference',
+        message: `policy ${record.policyNumber} is held by ${held}; this row names ${theirs} as its policyholder, so it is not applied until someone checks who holds the policy`,
+      });
+      mismatches.push({
+        kind: 'other',
+        policyNumber: record.policyNumber,
+        policyId,
+        field: 'policyholder',
+        insurerValue: theirs.slice(0, 500),
+        ourValue: held.slice(0, 500),
+        details: `${ctx.insurerCode} sends policy ${record.policyNumber} under policyholder ${theirs}; the hub holds it under ${held}`,
+        rowNo,
+        identity: `${record.policyNumber}:policyholder:${record.policyholder.taxNumber ?? record.policyholder.fullName}`,
+      });
+      continue;
+    }
     const consultantId = consultants.get(record.agentCode) ?? null;
     if (consultantId === null) {
       mismatches.push({
@@ -141,7 +192,7 @@ async function applyChunk(ctx: ApplyContext, items: Located<CanonicalPolicy>[]):
     const facts: VersionFacts = {
       consultant_id: consultantId,
       agent_code: record.agentCode,
-      policyholder_id: persons.get(personKey(record.policyholder))!,
+      policyholder_id: holderId,
       insured_person_id: record.insured ? persons.get(personKey(record.insured))! : null,
       issued_on: record.issuedOn,
       cover_start: record.coverStart,
@@ -154,7 +205,6 @@ async function applyChunk(ctx: ApplyContext, items: Located<CanonicalPolicy>[]):
       status: hasEndorsements ? 'in_force' : record.status,
       status_date: hasEndorsements ? record.coverStart : record.statusDate,
     };
-    const existing = versions.get(policyId);
     if (!existing?.length) {
       const validFrom = record.issuedOn < record.coverStart ? record.issuedOn : record.coverStart;
       fresh.push({ policyId, validFrom, facts, amendmentId: null });
@@ -162,14 +212,24 @@ async function applyChunk(ctx: ApplyContext, items: Located<CanonicalPolicy>[]):
     } else if (hasEndorsements) {
       outcome.unchanged++;
     } else {
-      const latest = versionInForce(existing, '9999-12-31')!;
+      // Effective-dated: the file says how the policy stood when the insurer sent it. Versions known
+      // from later messages (a later amendment, when an older message is replayed) are not
+      // overwritten; the file is compared with what was known when it was sent.
+      const knownAt = ctx.knownAt ?? ctx.recordedAt;
+      const isLater = (v: VersionRow) =>
+        v.source_message_id !== null &&
+        (knowledge.get(Number(v.source_message_id)) ?? knownAt).getTime() > knownAt.getTime();
+      const laterKnown = existing.filter(isLater);
+      const earlierKnown = existing.filter((v) => !isLater(v));
+      const latest = versionInForce(earlierKnown.length ? earlierKnown : existing, '9999-12-31')!;
       const changed = changedFacts(factsOf(latest), facts);
-      if (!changed.length) {
+      const statusChanged = changed.includes('status');
+      let validFrom = statusChanged ? record.statusDate : isoDay(knownAt);
+      if (validFrom < latest.valid_from) validFrom = latest.valid_from;
+      if (!changed.length || laterKnown.some((v) => v.valid_from <= validFrom)) {
+        // Nothing new, or news older than what later messages already told from that day on.
         outcome.unchanged++;
       } else {
-        const statusChanged = changed.includes('status');
-        let validFrom = statusChanged ? record.statusDate : isoDay(ctx.recordedAt);
-        if (validFrom < latest.valid_from) validFrom = latest.valid_from;
         fresh.push({ policyId, validFrom, facts, amendmentId: null });
         outcome.applied++;
         if (statusChanged && (record.status === 'terminated' || record.status === 'cancelled')) {
@@ -178,6 +238,14 @@ async function applyChunk(ctx: ApplyContext, items: Located<CanonicalPolicy>[]):
             causeKind: 'policy_status',
             causeRef: `policy:${policyId}:status:${record.status}:${record.statusDate}`,
             description: `${ctx.insurerCode} reports policy ${record.policyNumber} ${record.status} from ${record.statusDate}`,
+          });
+        } else if (changed.some((key) => REMUNERATION_FACTS.has(key))) {
+          // A change dated in a calculated or closed period rewrites its history: recalculate it.
+          outcome.recalculationsRequested += await requestRecalculation(ctx, {
+            effectiveOn: validFrom,
+            causeKind: 'policy_change',
+            causeRef: `policy:${policyId}:change:${validFrom}:${changed.join(',')}`.slice(0, 200),
+            description: `${ctx.insurerCode} reports policy ${record.policyNumber} changed (${changed.join(', ')}) from ${validFrom}`,
           });
         }
       }

@@ -5,7 +5,8 @@
  * quarantined / failed with reasons naming file, row and field; each move is kept in the trail.
  */
 import { createHash } from 'node:crypto';
-import type { Database, ExchangeMessageStatus, ExchangeMessageTable } from '../../db';
+import type { Kysely } from 'kysely';
+import type { Database, DB, ExchangeMessageStatus, ExchangeMessageTable } from '../../db';
 
 export type Channel = ExchangeMessageTable['channel'];
 export type Direction = ExchangeMessageTable['direction'];
@@ -48,6 +49,8 @@ export interface NewMessage {
   replayOfId?: number | null;
   /** Set only for replays and other deliberate copies; the default is insurer:channel:direction:sha256. */
   idempotencyKey?: string;
+  /** What the trail's first entry says about where the message came from. */
+  note?: string;
 }
 
 export function sha256Hex(payload: Uint8Array): string {
@@ -189,7 +192,7 @@ export async function storeMessage(
       database,
       id,
       status,
-      message.replayOfId ? `replay of message ${message.replayOfId}` : null,
+      message.note ?? (message.replayOfId ? `replay of message ${message.replayOfId}` : null),
       at,
     );
     return { message: (await findMessage(database, id))!, duplicate: false };
@@ -216,7 +219,54 @@ export async function recordEvent(
     .execute();
 }
 
-/** Moves a message to a new status, with the reasons (e.g. row errors) when there are any. */
+/**
+ * The status moves a message may make; anything else is refused. A finished message stays finished:
+ * an applied one is never marked failed or applied again (a replay is a new message), and a message
+ * that failed for an internal reason (the database went away, a deadlock) may be processed again.
+ */
+export const MESSAGE_TRANSITIONS: Readonly<Record<ExchangeMessageStatus, readonly ExchangeMessageStatus[]>> =
+  {
+    received: ['parsed', 'mapped', 'applied', 'quarantined', 'failed'],
+    parsed: ['mapped', 'applied', 'quarantined', 'failed'],
+    mapped: ['applied', 'quarantined', 'failed'],
+    failed: ['mapped', 'applied', 'quarantined', 'failed'],
+    // A quarantined message is processed again only deliberately (processMessage's `again`), e.g.
+    // once the adapter's mapping is fixed.
+    quarantined: ['mapped', 'applied', 'quarantined'],
+    applied: [],
+    built: ['sent', 'failed'],
+    sent: [],
+  };
+
+/** The statuses a message may be in to move to `to`. */
+export function statusesBefore(to: ExchangeMessageStatus): ExchangeMessageStatus[] {
+  return (Object.keys(MESSAGE_TRANSITIONS) as ExchangeMessageStatus[]).filter((from) =>
+    MESSAGE_TRANSITIONS[from].includes(to),
+  );
+}
+
+/** A status change the message's current status does not allow (HTTP 409 where it reaches the API). */
+export class IllegalTransition extends Error {
+  readonly statusCode = 409;
+  constructor(
+    readonly messageId: number,
+    readonly from: ExchangeMessageStatus | null,
+    readonly to: ExchangeMessageStatus,
+  ) {
+    super(
+      from === null
+        ? `no stored message ${messageId}`
+        : `message ${messageId} is ${from}: it cannot become ${to}`,
+    );
+    this.name = 'IllegalTransition';
+  }
+}
+
+/**
+ * Moves a message to a new status, with the reasons (e.g. row errors) when there are any. The move is
+ * checked in the update itself (`where status in (…)`), so of two processes racing only allowed moves
+ * land; an illegal one throws IllegalTransition and changes nothing.
+ */
 export async function setMessageStatus(
   database: Database,
   messageId: number,
@@ -226,7 +276,7 @@ export async function setMessageStatus(
 ): Promise<void> {
   const finished =
     status === 'applied' || status === 'quarantined' || status === 'failed' || status === 'sent';
-  await database.db
+  const result = await database.db
     .updateTable('exchange_message')
     .set({
       status,
@@ -234,23 +284,130 @@ export async function setMessageStatus(
       ...(finished ? { processed_at: at } : {}),
     })
     .where('id', '=', messageId)
-    .execute();
+    .where('status', 'in', statusesBefore(status))
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) {
+    const current = await database.db
+      .selectFrom('exchange_message')
+      .select('status')
+      .where('id', '=', messageId)
+      .executeTakeFirst();
+    throw new IllegalTransition(messageId, current?.status ?? null, status);
+  }
   const detail = reasons === null ? null : typeof reasons === 'string' ? reasons : JSON.stringify(reasons);
   await recordEvent(database, messageId, status, detail, at);
 }
 
-/** Counts one more processing attempt (a crash mid-apply leaves it visible). */
-export async function countAttempt(database: Database, messageId: number): Promise<void> {
-  const row = await database.db
+/** The statuses an inbound message is waiting to be processed in. */
+export const UNPROCESSED_STATUSES: readonly ExchangeMessageStatus[] = ['received', 'parsed', 'mapped'];
+
+/** A message that failed for an internal reason is tried again, up to this many attempts in all. */
+export const MAX_ATTEMPTS = 5;
+
+export interface ClaimedMessage {
+  id: number;
+  status: ExchangeMessageStatus;
+  attempts: number;
+}
+
+/**
+ * Claims an inbound message for processing inside the caller's transaction: the row is locked until
+ * the transaction ends, and a message another transaction holds is skipped, not waited for
+ * (`for update skip locked` on PostgreSQL and Oracle; PGlite has one session, so its transactions
+ * run one after another and the status check alone decides). Answers null when the message is held
+ * elsewhere or is no longer in one of `statuses`. A process that dies loses its connection, the
+ * server rolls its transaction back and the claim is free again: nothing has to expire.
+ */
+export async function claimMessage(
+  trx: Kysely<DB>,
+  messageId: number,
+  statuses: readonly ExchangeMessageStatus[],
+): Promise<ClaimedMessage | null> {
+  const row = await trx
     .selectFrom('exchange_message')
-    .select('attempts')
+    .select(['id', 'status', 'attempts'])
     .where('id', '=', messageId)
-    .executeTakeFirstOrThrow();
-  await database.db
-    .updateTable('exchange_message')
-    .set({ attempts: Number(row.attempts) + 1 })
-    .where('id', '=', messageId)
-    .execute();
+    .where('direction', '=', 'inbound')
+    .where('status', 'in', [...statuses])
+    .forUpdate()
+    .skipLocked()
+    .executeTakeFirst();
+  return row ? { id: Number(row.id), status: row.status, attempts: Number(row.attempts) } : null;
+}
+
+/**
+ * Counts one more processing attempt, committed at once so that a crash mid-apply leaves it visible.
+ * Answers false, counting nothing, when another process holds the message or it is no longer waiting.
+ */
+export async function countAttempt(
+  database: Database,
+  messageId: number,
+  statuses: readonly ExchangeMessageStatus[] = [...UNPROCESSED_STATUSES, 'failed'],
+): Promise<boolean> {
+  return database.db.transaction().execute(async (trx) => {
+    const claimed = await claimMessage(trx, messageId, statuses);
+    if (!claimed) return false;
+    await trx
+      .updateTable('exchange_message')
+      .set({ attempts: claimed.attempts + 1 })
+      .where('id', '=', messageId)
+      .execute();
+    return true;
+  });
+}
+
+export interface UnprocessedMessage {
+  id: number;
+  insurerCode: string | null;
+  messageType: string;
+  externalName: string | null;
+  status: ExchangeMessageStatus;
+  attempts: number;
+  receivedAt: Date;
+}
+
+/**
+ * Inbound messages waiting to be processed, oldest first: received and not finished, or failed for
+ * an internal reason with attempts left. The database, not the queue, is the source of truth: after
+ * a queue is lost, this finds the work again. A message listed here may be in hand elsewhere right
+ * now; processing claims it, so handing it to a second worker is harmless.
+ */
+export async function listUnprocessedMessages(
+  database: Database,
+  filter: { insurerCode?: string; limit?: number } = {},
+): Promise<UnprocessedMessage[]> {
+  let query = database.db
+    .selectFrom('exchange_message as m')
+    .leftJoin('insurer as i', 'i.id', 'm.insurer_id')
+    .select([
+      'm.id',
+      'i.code as insurer_code',
+      'm.message_type',
+      'm.external_name',
+      'm.status',
+      'm.attempts',
+      'm.received_at',
+    ])
+    .where('m.direction', '=', 'inbound')
+    .where((eb) =>
+      eb.or([
+        eb('m.status', 'in', [...UNPROCESSED_STATUSES]),
+        eb.and([eb('m.status', '=', 'failed'), eb('m.attempts', '<', MAX_ATTEMPTS)]),
+      ]),
+    );
+  if (filter.insurerCode) query = query.where('i.code', '=', filter.insurerCode);
+  query = query.orderBy('m.id');
+  if (filter.limit) query = query.offset(0).fetch(filter.limit);
+  const rows = await query.execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    insurerCode: r.insurer_code,
+    messageType: r.message_type,
+    externalName: r.external_name,
+    status: r.status,
+    attempts: Number(r.attempts),
+    receivedAt: new Date(r.received_at),
+  }));
 }
 
 export interface MessageFilter {

@@ -8,20 +8,31 @@
 import type { Kysely } from 'kysely';
 import type { DB, RowIssueKind, SqlDialect } from '../../db';
 import { resolveSecret } from '../adapter-config';
-import { type ApplyContext, type ApplyOutcome, applyRecords, type Located, type RowProblem } from '../apply';
+import {
+  type ApplyContext,
+  type ApplyOutcome,
+  applyRecords,
+  knowledgeTimes,
+  type Located,
+  type RowProblem,
+} from '../apply';
 import { emptyOutcome, mergeOutcomes } from '../apply/context';
 import type { CanonicalMessageType } from '../canonical';
 import { ExchangeError, isExchangeError } from '../errors';
 import { mapMessage, resolveMessage, type ResolvedMessage } from '../mapping';
 import {
+  claimMessage,
   countAttempt,
   findMessage,
   readPayload,
   setMessageStatus,
   storeMessage,
   type StoredMessage,
+  UNPROCESSED_STATUSES,
 } from '../message-store';
+import type { ExchangeMessageStatus } from '../../db';
 import { verifyXml } from '../signature';
+import { columnErrors, storable } from './column-limits';
 import type { ExchangeDeps } from './deps';
 
 export interface ProcessReport {
@@ -29,6 +40,8 @@ export interface ProcessReport {
   file: string;
   messageType: string;
   status: 'applied' | 'quarantined' | 'failed' | 'skipped';
+  /** Why a message was skipped: it was finished already, or another process has it in hand. */
+  skippedBecause?: 'finished' | 'in-hand';
   /** Rows read from the file. */
   rows: number;
   applied: number;
@@ -46,7 +59,8 @@ export interface ProcessReport {
 }
 
 export interface ProcessOptions {
-  /** Process even a message already applied or quarantined (a replay does this with a new record). */
+  /** Process a quarantined message again too (e.g. once its adapter is fixed). An applied message is
+   * never processed again: a replay makes a new message of the same bytes. */
   again?: boolean;
   /** Records applied per batch inside the message's transaction. */
   chunkSize?: number;
@@ -73,6 +87,13 @@ const STATISTICS_TABLES = [
   'mismatch',
 ];
 
+/** Another process claimed the message between this one's look and its claim. */
+class ClaimedElsewhere extends Error {
+  constructor(messageId: number) {
+    super(`message ${messageId} is being processed elsewhere`);
+  }
+}
+
 class FileRefused extends Error {
   constructor(readonly errors: ExchangeError[]) {
     super(`${errors.length} row(s) cannot be read and the adapter rejects the whole file`);
@@ -82,9 +103,13 @@ class FileRefused extends Error {
 const MAX_LISTED = 200;
 
 function summarise(errors: ExchangeError[]): ProcessReport['errors'] {
-  return errors
-    .slice(0, MAX_LISTED)
-    .map((e) => ({ kind: e.kind, file: e.file, row: e.row, field: e.field, message: e.message }));
+  return errors.slice(0, MAX_LISTED).map((e) => ({
+    kind: e.kind,
+    file: e.file && storable(e.file),
+    row: e.row,
+    field: e.field && storable(e.field),
+    message: storable(e.message),
+  }));
 }
 
 function issueKind(error: ExchangeError): RowIssueKind {
@@ -104,8 +129,9 @@ async function recordRowIssues(
     ...problems.map((p) => ({ row_no: p.rowNo, field: p.field, kind: p.kind, message: p.message })),
   ].map((r) => ({
     ...r,
+    field: r.field === null ? null : storable(r.field).slice(0, 200),
     message_id: messageId,
-    message: r.message.slice(0, 2000),
+    message: storable(r.message).slice(0, 2000),
     raw: null,
     status: 'open' as const,
     created_at: at,
@@ -139,10 +165,12 @@ async function quarantine(
   deps: ExchangeDeps,
   message: StoredMessage,
   errors: ExchangeError[],
-  rows = 0,
+  rows: number,
+  waiting: readonly ExchangeMessageStatus[],
 ): Promise<ProcessReport> {
   const listed = summarise(errors);
-  await deps.database.db.transaction().execute(async (trx) => {
+  const claimed = await deps.database.db.transaction().execute(async (trx) => {
+    if (!(await claimMessage(trx, message.id, waiting))) return false;
     await recordRowIssues(
       trx,
       deps.database.dialect,
@@ -155,7 +183,9 @@ async function quarantine(
       errors: listed,
       total: errors.length,
     });
+    return true;
   });
+  if (!claimed) return report(message, 'skipped', { skippedBecause: 'in-hand' });
   deps.logger?.warn(
     { messageId: message.id, file: message.externalName, errors: listed.slice(0, 5) },
     'message quarantined',
@@ -198,9 +228,18 @@ export async function processMessage(
   if (!message) throw new RangeError(`no stored message ${messageId}`);
   if (message.direction !== 'inbound')
     throw new RangeError(`message ${messageId} is outbound: only inbound messages are processed`);
-  if ((message.status === 'applied' || message.status === 'quarantined') && !options.again)
-    return report(message, 'skipped');
-  await countAttempt(database, messageId);
+  // What may be processed: a waiting message, one that failed for an internal reason, and with
+  // `again` a quarantined one. An applied message never is (a replay is a new message).
+  const waiting: ExchangeMessageStatus[] = [
+    ...UNPROCESSED_STATUSES,
+    'failed',
+    ...(options.again ? (['quarantined'] as const) : []),
+  ];
+  if (!waiting.includes(message.status)) return report(message, 'skipped', { skippedBecause: 'finished' });
+  // Claimed and counted in a short transaction of its own, so a crash mid-apply leaves the attempt
+  // visible; the apply's transaction below claims the message again and holds it to the end.
+  if (!(await countAttempt(database, messageId, waiting)))
+    return report(message, 'skipped', { skippedBecause: 'in-hand' });
   const file = message.externalName ?? `message-${messageId}`;
 
   let resolved: ResolvedMessage;
@@ -217,7 +256,7 @@ export async function processMessage(
     }
     payload = verifiedPayload(deps, resolved, await readPayload(database, messageId), file);
   } catch (error) {
-    if (isExchangeError(error)) return quarantine(deps, message, [error]);
+    if (isExchangeError(error)) return quarantine(deps, message, [error], 0, waiting);
     throw error;
   }
 
@@ -230,6 +269,9 @@ export async function processMessage(
   let rows = 0;
   try {
     const result = await database.db.transaction().execute(async (trx) => {
+      // Held until commit or rollback: a second processor skips the message instead of applying it
+      // again, and cannot mark it failed when the first one's rows meet its own.
+      if (!(await claimMessage(trx, messageId, waiting))) throw new ClaimedElsewhere(messageId);
       const at = new Date();
       const ctx: ApplyContext = {
         trx,
@@ -238,6 +280,8 @@ export async function processMessage(
         insurerCode: message.insurerCode!,
         messageId,
         recordedAt: at,
+        // A replay of an older message says what the insurer said then, not news of today.
+        knownAt: (await knowledgeTimes(trx, [messageId])).get(messageId) ?? message.receivedAt,
       };
       const recordType = resolved.recordType as Exclude<CanonicalMessageType, 'register'>;
       const rowErrors: ExchangeError[] = [];
@@ -283,6 +327,12 @@ export async function processMessage(
           rows++;
           if (row.errors.length) {
             rowErrors.push(...row.errors);
+            continue;
+          }
+          // A text too long for its column or with a NUL byte is this row's problem, not the file's.
+          const unstorable = row.record ? columnErrors(resolved, row.record, { file, row: row.rowNo }) : [];
+          if (unstorable.length) {
+            rowErrors.push(...unstorable);
             continue;
           }
           // Under reject-file, the first bad row means nothing is applied: read on only to list the errors.
@@ -333,13 +383,26 @@ export async function processMessage(
     deps.logger?.info({ messageId, file, ...summary, errors: undefined, timings }, 'message applied');
     return report(message, 'applied', { ...summary, timings });
   } catch (error) {
-    if (error instanceof FileRefused) return quarantine(deps, message, error.errors, rows);
-    if (isExchangeError(error)) return quarantine(deps, message, [error], rows);
-    const reason = (error as Error)?.message ?? String(error);
-    await setMessageStatus(database, messageId, 'failed', {
-      errors: [{ kind: 'internal', file, row: null, field: null, message: reason }],
-    });
-    deps.logger?.error({ messageId, file, err: error }, 'message processing failed');
+    if (error instanceof ClaimedElsewhere) return report(message, 'skipped', { skippedBecause: 'in-hand' });
+    if (error instanceof FileRefused) return quarantine(deps, message, error.errors, rows, waiting);
+    if (isExchangeError(error)) return quarantine(deps, message, [error], rows, waiting);
+    const reason = storable((error as Error)?.message ?? String(error)).slice(0, 2000);
+    // Marked failed only while this process can claim it: a message another process applied or
+    // holds meanwhile keeps its status (applied never becomes failed).
+    const marked = await database.db
+      .transaction()
+      .execute(async (trx) => {
+        if (!(await claimMessage(trx, messageId, waiting))) return false;
+        await setMessageStatus({ ...database, db: trx }, messageId, 'failed', {
+          errors: [{ kind: 'internal', file, row: null, field: null, message: reason }],
+        });
+        return true;
+      })
+      .catch((markError: unknown) => {
+        deps.logger?.error({ messageId, err: markError }, 'could not mark the message failed');
+        return false;
+      });
+    deps.logger?.error({ messageId, file, err: error, markedFailed: marked }, 'message processing failed');
     throw error;
   }
 }

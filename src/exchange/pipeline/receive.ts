@@ -9,6 +9,8 @@ import { checkFileName } from '../formats';
 import {
   type Channel,
   findMessage,
+  listUnprocessedMessages,
+  recordEvent,
   setMessageStatus,
   storeMessage,
   type StoredMessage,
@@ -63,6 +65,32 @@ export async function receive(deps: ExchangeDeps, delivery: Delivery): Promise<R
     payload: delivery.payload,
     contentType: delivery.contentType ?? null,
   });
+  // The same bytes came before under a name no message type claimed, and were quarantined for it:
+  // under a recognisable name they are a message to process, stored once more as that type
+  // (identity: insurer, channel, content and the type it was recognised as).
+  if (stored.duplicate && !problem && stored.message.messageType === 'unrecognised') {
+    const stray = stored.message;
+    const recognised = await storeMessage(deps.database, {
+      insurerCode: delivery.insurerCode,
+      channel: delivery.channel,
+      direction: 'inbound',
+      messageType,
+      externalName: delivery.fileName,
+      externalId: delivery.externalId ?? null,
+      payload: delivery.payload,
+      contentType: delivery.contentType ?? null,
+      idempotencyKey: `${stray.idempotencyKey}:as:${messageType}`,
+      note: `first delivered as ${stray.externalName} (message ${stray.id}), re-sent under a recognised name`,
+    });
+    if (!recognised.duplicate)
+      await recordEvent(
+        deps.database,
+        stray.id,
+        'resent',
+        `re-sent as ${delivery.fileName}: message ${recognised.message.id} (${messageType}) processes it`,
+      );
+    return recognised;
+  }
   if (problem && !stored.duplicate) {
     await setMessageStatus(deps.database, stored.message.id, 'quarantined', { errors: [problem.toJSON()] });
     return { message: (await findMessage(deps.database, stored.message.id))!, duplicate: false };
@@ -71,24 +99,43 @@ export async function receive(deps: ExchangeDeps, delivery: Delivery): Promise<R
 }
 
 /**
- * Processes every received message of the insurer (or of all insurers) in the order their contents
- * depend on each other: answers, contracts, amendments, payments, commission; then oldest first.
+ * Processes every waiting message of the insurer (or of all insurers; see listUnprocessedMessages)
+ * in the order their contents depend on each other: answers, contracts, amendments, payments,
+ * commission; then oldest first. A message that fails for an internal reason is reported as failed
+ * and the run goes on with the next one; it is tried again on a later run.
  */
 export async function processPending(deps: ExchangeDeps, insurerCode?: string): Promise<ProcessReport[]> {
-  let query = deps.database.db
-    .selectFrom('exchange_message as m')
-    .innerJoin('insurer as i', 'i.id', 'm.insurer_id')
-    .select(['m.id', 'm.message_type'])
-    .where('m.direction', '=', 'inbound')
-    .where('m.status', 'in', ['received', 'parsed', 'mapped']);
-  if (insurerCode) query = query.where('i.code', '=', insurerCode);
-  const pending = await query.orderBy('m.id').execute();
+  const pending = await listUnprocessedMessages(deps.database, { insurerCode });
   pending.sort(
-    (a, b) =>
-      (PROCESSING_ORDER[a.message_type] ?? 9) - (PROCESSING_ORDER[b.message_type] ?? 9) ||
-      Number(a.id) - Number(b.id),
+    (a, b) => (PROCESSING_ORDER[a.messageType] ?? 9) - (PROCESSING_ORDER[b.messageType] ?? 9) || a.id - b.id,
   );
   const reports: ProcessReport[] = [];
-  for (const { id } of pending) reports.push(await processMessage(deps, Number(id)));
+  for (const { id, messageType, externalName } of pending) {
+    try {
+      reports.push(await processMessage(deps, id));
+    } catch (error) {
+      reports.push({
+        messageId: id,
+        file: externalName ?? `message ${id}`,
+        messageType,
+        status: 'failed',
+        rows: 0,
+        applied: 0,
+        unchanged: 0,
+        rowIssues: 0,
+        mismatchesRaised: 0,
+        recalculationsRequested: 0,
+        errors: [
+          {
+            kind: 'internal',
+            file: null,
+            row: null,
+            field: null,
+            message: (error as Error)?.message ?? String(error),
+          },
+        ],
+      });
+    }
+  }
   return reports;
 }
