@@ -14,6 +14,7 @@ import type { Database } from '../db';
 import { type JobQueue, type Recovery, startRecovery } from '../jobs';
 import { loadAdapter } from './adapter-config';
 import { projectRoot } from './mapping';
+import { listUnprocessedMessages, type UnprocessedMessage } from './message-store';
 import type { ExchangeDeps } from './pipeline';
 import { processMessage, processPending, replayMessage } from './pipeline';
 import { type ChannelOverrides, runExchange } from './runs';
@@ -110,35 +111,17 @@ export function enqueueProcessPending(queue: JobQueue, insurerCode: string) {
   return queue.enqueue(MESSAGES_PROCESS_PENDING, { insurerCode }, { key: `process-pending:${insurerCode}` });
 }
 
-export interface UnprocessedMessage {
-  id: number;
-  insurerCode: string;
-  messageType: string;
-  receivedAt: Date;
-}
-
 /**
- * Inbound messages stored but neither applied nor quarantined (nor failed, which the queue retries
- * and a person looks at), received before `receivedBefore`: a plain look at their status.
+ * Inbound messages stored but not processed yet (failed ones with attempts left included), received
+ * before `receivedBefore`, that belong to an insurer: the message store's own list, the database
+ * being the source of truth after the queue is lost.
  */
 export async function findUnprocessedMessages(
   database: Database,
   options: { receivedBefore?: Date } = {},
-): Promise<UnprocessedMessage[]> {
-  let query = database.db
-    .selectFrom('exchange_message as m')
-    .innerJoin('insurer as i', 'i.id', 'm.insurer_id')
-    .select(['m.id', 'i.code', 'm.message_type', 'm.received_at'])
-    .where('m.direction', '=', 'inbound')
-    .where('m.status', 'in', ['received', 'parsed', 'mapped']);
-  if (options.receivedBefore) query = query.where('m.received_at', '<', options.receivedBefore);
-  const rows = await query.orderBy('m.id').execute();
-  return rows.map((r) => ({
-    id: Number(r.id),
-    insurerCode: r.code,
-    messageType: r.message_type,
-    receivedAt: new Date(r.received_at),
-  }));
+): Promise<(UnprocessedMessage & { insurerCode: string })[]> {
+  const rows = await listUnprocessedMessages(database, { receivedBefore: options.receivedBefore });
+  return rows.filter((r): r is UnprocessedMessage & { insurerCode: string } => r.insurerCode !== null);
 }
 
 /**

@@ -128,6 +128,32 @@ describeEachEngine('exchange routes', (ctx) => {
     ]);
   });
 
+  it('of two people resolving one mismatch at the same moment, one succeeds and the other gets 409', async () => {
+    const open = (await app.inject({ url: '/api/exchange/mismatches?status=open' })).json();
+    const target = open.items.find((m: { kind: string }) => m.kind === 'application_rejected_but_issued');
+    const resolve = (by: string, status: string) =>
+      app.inject({
+        method: 'POST',
+        url: `/api/exchange/mismatches/${target.id}/resolve`,
+        payload: { status, resolution: `decided by ${by}`, by },
+      });
+    const answers = await Promise.all([
+      resolve('clerk.olena', 'resolved'),
+      resolve('clerk.petro', 'dismissed'),
+    ]);
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 409]);
+    const refused = answers.find((a) => a.statusCode === 409)!;
+    const winner = answers.find((a) => a.statusCode === 200)!.json();
+    expect(refused.json().message).toContain(`already ${winner.status} by ${winner.resolvedBy}`);
+    const audit = await ctx.database.db
+      .selectFrom('audit_log')
+      .select(['actor'])
+      .where('entity_kind', '=', 'mismatch')
+      .where('entity_id', '=', String(target.id))
+      .execute();
+    expect(audit).toEqual([{ actor: winner.resolvedBy }]);
+  });
+
   it('documents the exchange routes in the OpenAPI reference', async () => {
     const doc = (await app.inject({ url: '/docs/json' })).json();
     expect(Object.keys(doc.paths)).toEqual(

@@ -374,7 +374,7 @@ export interface UnprocessedMessage {
  */
 export async function listUnprocessedMessages(
   database: Database,
-  filter: { insurerCode?: string; limit?: number } = {},
+  filter: { insurerCode?: string; receivedBefore?: Date; limit?: number } = {},
 ): Promise<UnprocessedMessage[]> {
   let query = database.db
     .selectFrom('exchange_message as m')
@@ -396,6 +396,7 @@ export async function listUnprocessedMessages(
       ]),
     );
   if (filter.insurerCode) query = query.where('i.code', '=', filter.insurerCode);
+  if (filter.receivedBefore) query = query.where('m.received_at', '<', filter.receivedBefore);
   query = query.orderBy('m.id');
   if (filter.limit) query = query.offset(0).fetch(filter.limit);
   const rows = await query.execute();

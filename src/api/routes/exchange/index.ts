@@ -6,6 +6,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { JobQueue } from '../../../jobs';
 import { enqueueExchangeRun, listAdapters, MESSAGE_REPLAY } from '../../../exchange/exchange-jobs';
 import { findMessage, listMessages, messageTrail, readPayload } from '../../../exchange/message-store';
+import { MismatchResolutionError, resolveMismatch } from '../../../exchange/apply';
 import { replayMessage } from '../../../exchange/pipeline';
 import { fetchPage, type PageQuery, pageEnvelopeSchema, pageQuerySchema } from '../../paging';
 import { actorSchema, codeSchema, idSchema, text } from '../../schema-types';
@@ -352,49 +353,23 @@ export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsyn
         },
       },
       async (request, reply) => {
-        const { db, dialect } = app.database;
-        const before = await db
-          .selectFrom('mismatch')
-          .selectAll()
-          .where('id', '=', request.params.id)
-          .executeTakeFirst();
-        if (!before)
-          return reply.code(404).send({ error: 'not_found', message: `no mismatch ${request.params.id}` });
-        if (before.status !== 'open')
-          return reply
-            .code(409)
-            .send({ error: 'conflict', message: `mismatch ${before.id} is already ${before.status}` });
-        const at = new Date();
-        await db.transaction().execute(async (trx) => {
-          await trx
-            .updateTable('mismatch')
-            .set({
-              status: request.body.status,
-              resolution: request.body.resolution,
-              resolved_by: request.body.by,
-              resolved_at: at,
-            })
-            .where('id', '=', before.id)
-            .execute();
-          await trx
-            .insertInto('audit_log')
-            .values({
-              occurred_at: at,
-              actor: request.body.by,
-              action: `mismatch.${request.body.status}`,
-              entity_kind: 'mismatch',
-              entity_id: String(before.id),
-              before_state: dialect.json({ status: before.status }),
-              after_state: dialect.json({ status: request.body.status }),
-              reason: request.body.resolution,
-            })
-            .execute();
-        });
+        // A checked transition (open → resolved/dismissed) in one update: of two people resolving the
+        // same mismatch at once, one succeeds and the other gets 409 naming who closed it.
+        try {
+          await resolveMismatch(app.database, request.params.id, request.body);
+        } catch (error) {
+          if (error instanceof MismatchResolutionError)
+            return reply
+              .code(error.statusCode)
+              .send({ error: error.statusCode === 404 ? 'not_found' : 'conflict', message: error.message });
+          throw error;
+        }
+        const { db } = app.database;
         const row = await db
           .selectFrom('mismatch as m')
           .innerJoin('insurer as i', 'i.id', 'm.insurer_id')
           .select(MISMATCH_COLUMNS)
-          .where('m.id', '=', before.id)
+          .where('m.id', '=', request.params.id)
           .executeTakeFirstOrThrow();
         return row;
       },
