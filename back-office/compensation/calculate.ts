@@ -18,6 +18,7 @@ import {
   type PeriodVolumes,
 } from './engine';
 import { loadPeriodInputs, periodRef } from './inputs';
+import { lockPeriods } from './period-lock';
 import {
   compensationDb,
   insertAccruals,
@@ -31,7 +32,9 @@ import { type CompiledPlan, compilePlan, DEFAULT_PLAN_PATH, loadPlanFile, PlanRe
 import { DEFAULT_CATALOG, type ProductCatalog } from './product-catalog';
 import type { CompensationDB } from './tables';
 
+/** A calculation refused for a reason a person can act on (the API answers 409 with the message). */
 export class CalculationRefusedError extends Error {
+  readonly statusCode = 409;
   constructor(message: string) {
     super(message);
     this.name = 'CalculationRefusedError';
@@ -165,6 +168,11 @@ export interface PeriodCalculation {
   timings: Record<string, number>;
 }
 
+const closedRefusal = (periodCode: string) =>
+  new CalculationRefusedError(
+    `period ${periodCode} is closed; a change to it is posted as a recalculation in the open period`,
+  );
+
 /** `ecspert period calculate <yyyy-mm> [--preview]` */
 export async function calculatePeriod(
   database: Database,
@@ -179,11 +187,7 @@ export async function calculatePeriod(
     .select('status')
     .where('code', '=', periodCode)
     .executeTakeFirst();
-  if (status?.status === 'closed' && !options.preview) {
-    throw new CalculationRefusedError(
-      `period ${periodCode} is closed; a change to it is posted as a recalculation in the open period`,
-    );
-  }
+  if (status?.status === 'closed' && !options.preview) throw closedRefusal(periodCode);
   const registered = options.planFile
     ? options.preview
       ? { versionId: 0, plan: loadPlanFile(options.planFile, await productCatalog(database)) }
@@ -232,6 +236,15 @@ export async function calculatePeriod(
   outcome.runId = await inTransaction(database, async (tx) => {
     const trx = tx.db;
     const tdb = trx as unknown as Kysely<CompensationDB>;
+    // Hold the period against every other change until this commits, then look at it again: a
+    // close (or another calculation) may have committed while the inputs were read and calculated.
+    await lockPeriods(tx, [periodCode]);
+    const current = await tdb
+      .selectFrom('production_period')
+      .select('status')
+      .where('code', '=', periodCode)
+      .executeTakeFirst();
+    if (current?.status === 'closed') throw closedRefusal(periodCode);
     await tdb
       .updateTable('calculation_run')
       .set({ status: 'superseded' })
