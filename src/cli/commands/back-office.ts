@@ -408,8 +408,12 @@ export function registerBackOfficeCommands(program: Command): void {
             fs.writeFileSync(path.join(o.out, `register_${code}.csv`), periodRegisterCsv(register));
             fs.writeFileSync(path.join(o.out, `register_${code}.xlsx`), await periodRegisterXlsx(register));
             console.log(
-              `${code}: ${result.issued.length} act(s) issued, ${result.alreadyIssued.length} already issued, ${result.nothingToPay.length} with nothing to pay; ledger ${money(result.check.ledgerTotalKop)}, acts ${money(result.check.actsGrossKop)}, ${result.check.balanced ? 'balanced' : `${result.check.differences.length} difference(s)`}`,
+              `${code}: ${result.issued.length} act(s) issued, ${result.alreadyIssued.length} already issued, ${result.nothingToPay.length} with nothing to pay; ledger ${money(result.check.ledgerTotalKop)}, carried in ${money(result.check.carriedInKop)}, acts ${money(result.check.actsGrossKop)}, carried forward ${money(result.check.carriedOutKop)} (${result.check.carriedForward.length} consultant(s)); ${result.check.consultants} consultant(s) checked, ${result.check.balanced ? 'balanced' : `${result.check.differences.length} difference(s)`}`,
             );
+            for (const d of result.check.differences.slice(0, 20))
+              console.error(
+                `  ${d.consultantCode}: due ${money(d.ledgerKop + d.carriedInKop)} (ledger ${money(d.ledgerKop)}, carried in ${money(d.carriedInKop)}), act ${d.actKop === null ? 'none' : money(d.actKop)}`,
+              );
             if (!result.check.balanced) process.exitCode = 1;
           });
         },
