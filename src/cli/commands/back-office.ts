@@ -43,6 +43,19 @@ import { formatHryvnias } from '../../db/money';
 import { action, createContext, UserError, withDatabase } from '../context';
 
 const money = (kop: number) => formatHryvnias(kop).replace(/\u00a0/g, ' ');
+
+/**
+ * Refusals a person can act on (409: the period is closed, acts of a period not closed yet) as one
+ * line on stderr and exit code 1, like the API's 409 answer, instead of an internal failure.
+ */
+async function refusable<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if ((error as { statusCode?: number })?.statusCode === 409) throw new UserError((error as Error).message);
+    throw error;
+  }
+}
 const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
 
 function period(code: string): string {
@@ -171,13 +184,15 @@ export function registerBackOfficeCommands(program: Command): void {
       action(
         async (code: string, options: { preview?: boolean; plan?: string; lines?: boolean; by?: string }) => {
           const context = createContext();
-          const result = await withDatabase(context, (database) =>
-            calculatePeriod(database, period(code), {
-              preview: options.preview,
-              planFile: options.plan,
-              createdBy: options.by,
-              onProgress: (stage, n) => process.stderr.write(`${stage}: ${n}\n`),
-            }),
+          const result = await refusable(
+            withDatabase(context, (database) =>
+              calculatePeriod(database, period(code), {
+                preview: options.preview,
+                planFile: options.plan,
+                createdBy: options.by,
+                onProgress: (stage, n) => process.stderr.write(`${stage}: ${n}\n`),
+              }),
+            ),
           );
           console.log(
             `${result.periodCode} ${result.preview ? 'preview' : `run ${result.runId}`}: ${result.lineCount} line(s), ${money(result.totalKop)} (plan ${result.planCode} ${result.planVersion}), ${result.missing.length} input problem(s), ${result.careerDecisions.length} career decision(s)`,
@@ -297,8 +312,10 @@ export function registerBackOfficeCommands(program: Command): void {
         action(async (options: { from?: string; by?: string; json?: boolean }) => {
           const context = createContext();
           const run = post ? postCorrections : previewCorrections;
-          const report = await withDatabase(context, (database) =>
-            run(database, { fromPeriod: options.from && period(options.from), postedBy: options.by }),
+          const report = await refusable(
+            withDatabase(context, (database) =>
+              run(database, { fromPeriod: options.from && period(options.from), postedBy: options.by }),
+            ),
           );
           printCorrections(report, !!options.json);
         }),
@@ -393,7 +410,9 @@ export function registerBackOfficeCommands(program: Command): void {
           const context = createContext();
           const intermediary = intermediaryFrom(o);
           await withDatabase(context, async (database) => {
-            const result = await producePeriodActs(database, period(code), { intermediary, createdBy: o.by });
+            const result = await refusable(
+              producePeriodActs(database, period(code), { intermediary, createdBy: o.by }),
+            );
             fs.mkdirSync(o.out, { recursive: true });
             for (const issued of result.issued) {
               const base = path.join(

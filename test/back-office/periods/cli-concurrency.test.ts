@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
+import { closePeriod } from '../../../back-office/periods';
 import { openDatabase } from '../../../src/db';
 import { openTestDatabase, postgresUrl, type TestDatabase } from '../../support/engines';
 import { seedNetwork, seedPayment, seedPolicy } from '../compensation/db-support';
@@ -130,5 +131,19 @@ describePostgres('two `ecspert period calculate` processes at once [postgres]', 
       select sum(a.amount) as total from accrual a join calculation_run r on r.id = a.run_id
       where r.status = 'posted' and a.period_code = '2026-03'`.execute(database.db);
     expect(posted.rows[0].total).toBe('29400.00');
+  });
+
+  it('refuses to calculate the period once it is closed, in one line that says what to do', async () => {
+    await closePeriod(database, '2026-03', { closedBy: 'buh' });
+    const refused = await ecspert(database.schemaName!, 'period', 'calculate', '2026-03').done;
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toBe(
+      'ecspert: period 2026-03 is closed; a change to it is posted as a recalculation in the open period',
+    );
+    const runs = await sql<{ n: number }>`
+      select count(*)::int as n from calculation_run where period_code = '2026-03' and status = 'posted'`.execute(
+      database.db,
+    );
+    expect(runs.rows[0].n).toBe(1);
   });
 });
