@@ -18,7 +18,7 @@ import {
   type PeriodVolumes,
 } from './engine';
 import { loadPeriodInputs, periodRef } from './inputs';
-import { lockPeriods } from './period-lock';
+import { ensurePeriodLocks, lockPeriods } from './period-lock';
 import {
   compensationDb,
   insertAccruals,
@@ -65,13 +65,14 @@ export async function registerPlan(
 ): Promise<RegisteredPlan> {
   const db = compensationDb(database);
   const plan = loadPlanFile(file, await productCatalog(database));
-  const existing = await db
-    .selectFrom('plan_version')
-    .select(['id', 'sha256'])
-    .where('plan_code', '=', plan.code)
-    .where('version', '=', plan.version)
-    .executeTakeFirst();
-  if (existing) {
+  const registered = () =>
+    db
+      .selectFrom('plan_version')
+      .select(['id', 'sha256'])
+      .where('plan_code', '=', plan.code)
+      .where('version', '=', plan.version)
+      .executeTakeFirst();
+  const sameVersion = (existing: { id: number; sha256: string }): RegisteredPlan => {
     if (existing.sha256 !== plan.sha256) {
       throw new PlanRefusedError([
         {
@@ -82,23 +83,32 @@ export async function registerPlan(
       ]);
     }
     return { versionId: Number(existing.id), plan };
-  }
-  const versionId = await database.dialect.insertReturningId(
-    database.db,
-    'plan_version',
-    {
+  };
+  const existing = await registered();
+  if (existing) return sameVersion(existing);
+  const values = {
+    plan_code: plan.code,
+    version: plan.version,
+    effective_from: plan.effectiveFrom,
+    sha256: plan.sha256,
+    document: database.dialect.json(plan.document),
+    source_file: file,
+    status: options.status ?? 'active',
+    loaded_at: new Date(),
+    loaded_by: options.loadedBy ?? null,
+  };
+  let versionId: number;
+  try {
+    versionId = await database.dialect.insertReturningId(database.db, 'plan_version', values, {
       plan_code: plan.code,
       version: plan.version,
-      effective_from: plan.effectiveFrom,
-      sha256: plan.sha256,
-      document: database.dialect.json(plan.document),
-      source_file: file,
-      status: options.status ?? 'active',
-      loaded_at: new Date(),
-      loaded_by: options.loadedBy ?? null,
-    },
-    { plan_code: plan.code, version: plan.version },
-  );
+    });
+  } catch (error) {
+    // Another process registered it at the same moment (two first calculations at once): use
+    // theirs. Inside a transaction PostgreSQL has aborted the transaction, so the error stands.
+    if (!database.dialect.isUniqueViolation(error) || database.db.isTransaction) throw error;
+    return sameVersion((await registered())!);
+  }
   return { versionId, plan };
 }
 
@@ -142,6 +152,8 @@ export interface CalculateOptions {
   planFile?: string;
   createdBy?: string;
   onProgress?: (stage: string, count: number) => void;
+  /** Hears that another operation holds the period, before the posting waits for it to finish. */
+  onWait?: (period: string) => void;
   /**
    * Volumes of earlier periods recalculated in the same run, by period code: a rolling-window
    * qualification reads these instead of what the earlier period's posted run stored.
@@ -230,6 +242,7 @@ export async function calculatePeriod(
   if (options.preview) return outcome;
 
   t = performance.now();
+  await ensurePeriodLocks(database, [periodCode]);
   const now = new Date();
   // Inside a caller's transaction (a recalculation of closed periods re-runs the calculated ones
   // after them in its own transaction) the run joins it; otherwise it gets one of its own.
@@ -238,7 +251,7 @@ export async function calculatePeriod(
     const tdb = trx as unknown as Kysely<CompensationDB>;
     // Hold the period against every other change until this commits, then look at it again: a
     // close (or another calculation) may have committed while the inputs were read and calculated.
-    await lockPeriods(tx, [periodCode]);
+    await lockPeriods(tx, [periodCode], options.onWait);
     const current = await tdb
       .selectFrom('production_period')
       .select('status')

@@ -10,7 +10,7 @@ import {
   type PeriodIssue,
 } from '../acts';
 import { type Database, inTransaction } from '../../src/db';
-import { lockPeriods } from '../compensation';
+import { ensurePeriodLocks, lockPeriods } from '../compensation';
 
 export class ActsRefusedError extends Error {
   readonly statusCode = 409;
@@ -34,6 +34,7 @@ export async function producePeriodActs(
   // the open period), so the acts need not hold the lock while they are issued; two producers of
   // one period cannot double an act either: each act is unique per consultant and period, taken
   // under the year's number lock (back-office/acts/repository.ts).
+  await ensurePeriodLocks(database, [period]);
   const row = await inTransaction(database, async (tx) => {
     await lockPeriods(tx, [period]);
     return tx.db

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { type Database, inTransaction, type MismatchKind } from '../../src/db';
-import { type CompensationDB, lockPeriods, periodRef } from '../compensation';
+import { type CompensationDB, ensurePeriodLocks, lockPeriods, periodRef } from '../compensation';
 
 export interface ClosingRules {
   blockingMismatchKinds: MismatchKind[];
@@ -175,15 +175,22 @@ export interface ClosedPeriod {
 export async function closePeriod(
   database: Database,
   periodCode: string,
-  options: { closedBy: string; rules?: ClosingRules; at?: Date },
+  options: {
+    closedBy: string;
+    rules?: ClosingRules;
+    at?: Date;
+    /** Hears that another operation holds the period, before the close waits for it to finish. */
+    onWait?: (period: string) => void;
+  },
 ): Promise<ClosedPeriod> {
   if (!options.closedBy?.trim()) throw new Error('closing a period needs who closes it (closedBy)');
   let at = options.at ?? new Date();
+  await ensurePeriodLocks(database, [periodCode]);
   const outcome = await inTransaction(database, async (tx) => {
     const db = cdb(tx);
     // Hold the period so a calculation, recalculation or close of it waits for this one (and this
     // one for them): the blockers are read once whatever ran before has committed.
-    await lockPeriods(tx, [periodCode]);
+    await lockPeriods(tx, [periodCode], options.onWait);
     at = options.at ?? new Date(); // the moment it closes, not when it started waiting
     const blockers = await closingBlockers(tx, periodCode, options.rules);
     await db

@@ -44,6 +44,12 @@ import { action, createContext, UserError, withDatabase } from '../context';
 
 const money = (kop: number) => formatHryvnias(kop).replace(/\u00a0/g, ' ');
 
+/** Told when another operation (a calculation, recalculation, close or acts) holds the period. */
+const waiting = (code: string) =>
+  process.stderr.write(
+    `period ${code} is being changed by another operation (a calculation, recalculation, close or acts); waiting for it to finish\n`,
+  );
+
 /**
  * Refusals a person can act on (409: the period is closed, acts of a period not closed yet) as one
  * line on stderr and exit code 1, like the API's 409 answer, instead of an internal failure.
@@ -191,6 +197,7 @@ export function registerBackOfficeCommands(program: Command): void {
                 planFile: options.plan,
                 createdBy: options.by,
                 onProgress: (stage, n) => process.stderr.write(`${stage}: ${n}\n`),
+                onWait: waiting,
               }),
             ),
           );
@@ -225,7 +232,7 @@ export function registerBackOfficeCommands(program: Command): void {
         const context = createContext();
         try {
           const closed = await withDatabase(context, (database) =>
-            closePeriod(database, period(code), { closedBy: options.by }),
+            closePeriod(database, period(code), { closedBy: options.by, onWait: waiting }),
           );
           console.log(`${closed.period} closed by ${closed.closedBy} at ${closed.closedAt.toISOString()}`);
         } catch (error) {

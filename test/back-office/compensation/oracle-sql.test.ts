@@ -70,6 +70,14 @@ describe('ledger integrity SQL for Oracle', () => {
     ]);
     expect(recorder.sql.join('\n')).not.toMatch(/on conflict/i);
     recorder.clear();
+    await db
+      .transaction()
+      .execute((trx) => lockPeriods({ ...database, db: trx as any }, ['2026-05'], () => undefined));
+    expect(recorder.sql.filter((s) => s.startsWith('select'))).toEqual([
+      'select "period_code" from "period_lock" where "period_code" = :1 for update skip locked',
+      'select "period_code" from "period_lock" where "period_code" in (:1) order by "period_code" for update',
+    ]);
+    recorder.clear();
     await upLedgerIntegrity({ db, types: database.dialect.types, dialect: database.dialect });
     const trigger = recorder.sql.find((s) => s.includes('trigger'))!;
     expect(trigger).toMatch(

@@ -28,6 +28,7 @@ const bin = path.resolve(__dirname, '../../../bin/ecspert.js');
 
 interface Run {
   stderr: string;
+  exited: boolean;
   done: Promise<{ status: number | null; stdout: string; stderr: string }>;
 }
 
@@ -42,12 +43,15 @@ function ecspert(schema: string, ...args: string[]): Run {
       LOG_LEVEL: 'silent',
     },
   });
-  const run: Run = { stderr: '', done: undefined as never };
+  const run: Run = { stderr: '', exited: false, done: undefined as never };
   let stdout = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (run.stderr += d));
   run.done = new Promise((resolve) =>
-    child.on('close', (status) => resolve({ status, stdout: stdout.trim(), stderr: run.stderr.trim() })),
+    child.on('close', (status) => {
+      run.exited = true;
+      resolve({ status, stdout: stdout.trim(), stderr: run.stderr.trim() });
+    }),
   );
   return run;
 }
@@ -98,9 +102,11 @@ describePostgres('two `ecspert period calculate` processes at once [postgres]', 
     const second = ecspert(database.schemaName!, 'period', 'calculate', '2026-03', '--by', 'cli-2');
     try {
       // Both have calculated and go on to post; one of them already waits on the held lock.
-      await until('both processes calculated', () =>
-        [first, second].every((r) => /calculated: \d+/.test(r.stderr)),
-      );
+      await until('both processes calculated', () => {
+        const gone = [first, second].find((r) => r.exited);
+        if (gone) throw new Error(`a calculation ended before posting: ${gone.stderr}`);
+        return [first, second].every((r) => /calculated: \d+/.test(r.stderr));
+      });
       await until('a posting waits on the metrics table', async () => {
         const r = await sql<{ n: number }>`
           select count(*)::int as n from pg_locks l join pg_class c on c.oid = l.relation
@@ -117,6 +123,14 @@ describePostgres('two `ecspert period calculate` processes at once [postgres]', 
       await holder.close();
     }
     const results = await Promise.all([first.done, second.done]);
+    // The one that came second was told why it waits.
+    expect(
+      results.filter((r) =>
+        r.stderr.includes(
+          'period 2026-03 is being changed by another operation (a calculation, recalculation, close or acts); waiting for it to finish',
+        ),
+      ),
+    ).toHaveLength(1);
     for (const r of results) {
       expect(r.stderr).not.toMatch(/ecspert:/);
       expect(r.status).toBe(0);

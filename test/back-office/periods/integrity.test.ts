@@ -120,15 +120,19 @@ describeEachEngine('two calculations of one period at once', (ctx) => {
     for (let round = 0; round < 2; round++) {
       // Both calculations reach their posting, then meet the held lock on the metrics table.
       const hold = await holdLock(ctx.database, 'lock table consultant_period_metric in share mode');
+      const waited: string[] = [];
+      const onWait = (period: string) => waited.push(period);
       const both = Promise.allSettled([
-        calculatePeriod(ctx.database, '2026-03', { knownAt: KNOWN, createdBy: 'first' }),
-        calculatePeriod(other, '2026-03', { knownAt: KNOWN, createdBy: 'second' }),
+        calculatePeriod(ctx.database, '2026-03', { knownAt: KNOWN, createdBy: 'first', onWait }),
+        calculatePeriod(other, '2026-03', { knownAt: KNOWN, createdBy: 'second', onWait }),
       ]);
       await waitersOn(ctx.database, 'consultant_period_metric', 1);
       await sleep(500); // the second one reaches its posting too
       await hold.release();
       const outcomes = await both;
       expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled']);
+      // The second was told it waits for the first (PGlite runs one transaction at a time anyway).
+      expect(waited).toEqual(ctx.database.engine === 'postgres' ? ['2026-03'] : []);
       const posted = await postedRuns(ctx.database, '2026-03');
       expect(posted).toHaveLength(1);
       const lines = await sql<{ n: number | string; total: string | null }>`
