@@ -1,7 +1,7 @@
 /**
  * Money stays right under concurrency (issue 9, Money 1, 2 and 4): two calculations of one period
- * at once post one run; a close during a calculation or a recalculation stands; the ledger refuses
- * UPDATE and DELETE in the database itself.
+ * at once post one run; a close during a calculation or a recalculation stands; two acts runs of
+ * one period issue each act once; the ledger refuses UPDATE and DELETE in the database itself.
  *
  * On PostgreSQL each operation runs on a connection pool of its own (same schema), truly at once; a
  * third session holds a table lock that the operations meet at a known point, so that they overlap
@@ -10,9 +10,11 @@
  */
 import { sql } from 'kysely';
 import { calculatePeriod, CalculationRefusedError } from '../../../back-office/compensation';
-import { closePeriod, postCorrections } from '../../../back-office/periods';
+import { checkActsAgainstLedger } from '../../../back-office/acts';
+import { closePeriod, postCorrections, producePeriodActs } from '../../../back-office/periods';
 import { type Database, openDatabase } from '../../../src/db';
 import { describeEachEngine, postgresUrl, type TestDatabase } from '../../support/engines';
+import { intermediary } from '../acts/fixtures';
 import { seedNetwork, seedPayment, seedPolicy, seedSale, type Seeded } from '../compensation/db-support';
 
 jest.setTimeout(120_000);
@@ -179,6 +181,43 @@ describeEachEngine('a close during a calculation', (ctx) => {
     expect(outcome.message).toBe(
       'period 2026-03 is closed; a change to it is posted as a recalculation in the open period',
     );
+  });
+});
+
+describeEachEngine('two acts runs of one closed period at once', (ctx) => {
+  let other: Database;
+  beforeAll(async () => {
+    await seedMarchApril(ctx.database);
+    other = await otherConnection(ctx.database);
+    await calculatePeriod(ctx.database, '2026-03', { knownAt: KNOWN, createdBy: 'buh' });
+    await closePeriod(ctx.database, '2026-03', { closedBy: 'buh' });
+  });
+  afterAll(async () => {
+    if (other !== ctx.database) await other?.close();
+  });
+
+  it('issue each act once, numbered without gaps, and the check balances', async () => {
+    const [a, b] = await Promise.all([
+      producePeriodActs(ctx.database, '2026-03', { intermediary, createdBy: 'first' }),
+      producePeriodActs(other, '2026-03', { intermediary, createdBy: 'second' }),
+    ]);
+    const issued = [...a.issued, ...b.issued].map((i) => i.act.consultant.code).sort();
+    expect(issued).toEqual(['D', 'M', 'S']);
+    for (const run of [a, b])
+      expect([...run.issued.map((i) => i.act.consultant.code), ...run.alreadyIssued].sort()).toEqual([
+        'D',
+        'M',
+        'S',
+      ]);
+    const numbers = await (ctx.database.db as any)
+      .selectFrom('act')
+      .select('sequence_no')
+      .orderBy('sequence_no')
+      .execute();
+    expect(numbers.map((n: any) => Number(n.sequence_no))).toEqual([1, 2, 3]);
+    const check = await checkActsAgainstLedger(ctx.database, '2026-03');
+    expect(check.actsGrossKop).toBe(2_940_000);
+    expect(check.balanced).toBe(true);
   });
 });
 
