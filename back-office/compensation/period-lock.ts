@@ -7,9 +7,10 @@
  *
  * A row lock rather than an advisory lock: it works alike on PostgreSQL, PGlite and Oracle, and
  * its key is the period inside the schema, so suites sharing one PostgreSQL database in schemas of
- * their own never wait for each other. A lock row is created on first use, in the same
- * transaction (`on conflict do nothing` waits for a concurrent creator instead of failing; Oracle
- * rolls a failed statement back alone, so a duplicate is simply ignored there). Periods are locked
+ * their own never wait for each other. A lock row is created on first use, before the transaction
+ * when the caller is not in one yet (ensurePeriodLocks), else in it (`on conflict do nothing`
+ * waits for a concurrent creator instead of failing; Oracle rolls a failed statement back alone,
+ * so a duplicate is simply ignored there). Lock rows are never deleted. Periods are locked
  * in code order, so two operations locking several periods cannot deadlock each other. On PGlite
  * (one session behind a mutex) a transaction already runs alone; the lock costs nothing there.
  */
