@@ -62,6 +62,7 @@ async function refusable<T>(work: Promise<T>): Promise<T> {
     throw error;
   }
 }
+
 const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
 
 function period(code: string): string {
