@@ -14,6 +14,12 @@ import {
   type WithholdingRateTable,
 } from './withholding';
 
+/**
+ * The act line kind of a negative balance carried forward: a consultant whose period nets below
+ * zero gets no act, and the debt is netted in the next act (planPeriodActs, loadCarriedBalances).
+ */
+export const CARRIED_FORWARD = 'carried_forward';
+
 /** Ukrainian names of the accrual kinds of the ledger, in the order an act lists them. */
 export const KIND_NAMES: Readonly<Record<string, string>> = {
   personal: 'Винагорода за особисті продажі',
@@ -24,6 +30,8 @@ export const KIND_NAMES: Readonly<Record<string, string>> = {
   chargeback: 'Повернення винагороди за достроково припиненими договорами',
   storno: 'Сторнування',
   additional: 'Донарахування',
+  // A negative balance of earlier periods (e.g. chargebacks above what was earned) netted here.
+  [CARRIED_FORWARD]: 'Від’ємний залишок, перенесений з попереднього періоду',
 };
 
 export const LEGAL_FORM_NAMES: Readonly<Record<LegalForm, string>> = {
@@ -279,19 +287,44 @@ export interface LedgerAccrual {
   explanation?: string;
 }
 
+/** A consultant's negative balance from earlier periods, carried into this period's act. */
+export interface CarriedBalance {
+  consultant: ActConsultant;
+  /** Below zero: what earlier periods left the consultant owing. */
+  amountKop: number;
+  /** The last period whose balance was carried on (the act's line names it). */
+  fromPeriod: string;
+}
+
 export interface PeriodActPlan {
   period: string;
   /** One input per consultant with a positive gross, by consultant code. */
   inputs: ActInput[];
-  /** Consultants whose lines net to zero or less: no act this period; the balance stays in the ledger. */
+  /**
+   * Consultants whose lines (with any balance carried in) net to zero or less: no act this
+   * period; a negative balance carries forward into the next act.
+   */
   nothingToPay: { consultant: ActConsultant; grossKop: number }[];
   ledgerTotalKop: number;
+  /** The negative balances carried in from earlier periods, summed (zero or below). */
+  carriedInKop: number;
+  /** The negative balances this period carries forward, summed (zero or below). */
+  carriedOutKop: number;
 }
 
-/** Splits a period's ledger into act inputs, one per consultant with anything to pay. */
-export function planPeriodActs(period: string, accruals: LedgerAccrual[]): PeriodActPlan {
+/**
+ * Splits a period's ledger into act inputs, one per consultant with anything to pay. A negative
+ * balance carried in from earlier periods becomes a line of the consultant's input, so it is netted
+ * in the act, or carried on when the period still nets below zero.
+ */
+export function planPeriodActs(
+  period: string,
+  accruals: LedgerAccrual[],
+  carried: CarriedBalance[] = [],
+): PeriodActPlan {
   const byConsultant = new Map<string, ActInput>();
   let ledgerTotalKop = 0;
+  let carriedInKop = 0;
   accruals.forEach((a, i) => {
     if (a.periodCode !== period) {
       throw new ActInputError(
@@ -310,13 +343,37 @@ export function planPeriodActs(period: string, accruals: LedgerAccrual[]): Perio
       explanation: a.explanation,
     });
   });
+  for (const c of carried) {
+    if (c.amountKop >= 0 || !Number.isSafeInteger(c.amountKop))
+      throw new ActInputError(
+        `carried balance of consultant ${c.consultant.code} is ${c.amountKop} kopiyky: only a debt (below zero) is carried`,
+      );
+    if (c.fromPeriod >= period)
+      throw new ActInputError(
+        `carried balance of consultant ${c.consultant.code} comes from ${c.fromPeriod}, not before ${period}`,
+      );
+    carriedInKop += c.amountKop;
+    let input = byConsultant.get(c.consultant.code);
+    if (!input)
+      byConsultant.set(c.consultant.code, (input = { period, consultant: c.consultant, lines: [] }));
+    input.lines.push({
+      kind: CARRIED_FORWARD,
+      accrualPeriod: c.fromPeriod,
+      correctsPeriod: null,
+      amountKop: c.amountKop,
+      explanation: `Від’ємний залишок на кінець ${c.fromPeriod} утримується з цього акта`,
+    });
+  }
   const all = [...byConsultant.values()].sort((a, b) => a.consultant.code.localeCompare(b.consultant.code));
+  const nothingToPay = all
+    .filter((input) => grossOf(input) <= 0)
+    .map((input) => ({ consultant: input.consultant, grossKop: grossOf(input) }));
   return {
     period,
     inputs: all.filter((input) => grossOf(input) > 0),
-    nothingToPay: all
-      .filter((input) => grossOf(input) <= 0)
-      .map((input) => ({ consultant: input.consultant, grossKop: grossOf(input) })),
+    nothingToPay,
     ledgerTotalKop,
+    carriedInKop,
+    carriedOutKop: nothingToPay.reduce((s, n) => s + n.grossKop, 0),
   };
 }

@@ -12,6 +12,7 @@ export {
   buildAct,
   planPeriodActs,
   grossOf,
+  CARRIED_FORWARD,
   formatActNumber,
   lastDayOfPeriod,
   withheldByTax,
@@ -27,6 +28,7 @@ export {
   type BuildActOptions,
   type LedgerAccrual,
   type PeriodActPlan,
+  type CarriedBalance,
 } from './act';
 export {
   computeWithholding,
@@ -62,6 +64,7 @@ export {
   issueAct,
   issuePeriodActs,
   loadPeriodLedger,
+  loadCarriedBalances,
   loadPeriodRegister,
   loadActPdf,
   checkActsAgainstLedger,

@@ -18,6 +18,7 @@ import {
   type ActInput,
   buildAct,
   type BuildActOptions,
+  type CarriedBalance,
   formatActNumber,
   lastDayOfPeriod,
   type LedgerAccrual,
@@ -267,27 +268,100 @@ export async function loadPeriodLedger(database: Database, period: string): Prom
   }
 }
 
+/**
+ * The negative balances consultants carry into a period's act from the closed periods before it.
+ * Per consultant, period by period: the balance carried in plus the period's ledger is what is due;
+ * what is due above zero is the period's act (the balance starts again from zero), zero or below is
+ * carried on. So a chargeback that exceeds what a consultant earned is netted in the next act with
+ * anything to pay, never lost.
+ */
+export async function loadCarriedBalances(database: Database, period: string): Promise<CarriedBalance[]> {
+  const db = actsDb(database);
+  const rows = await db
+    .selectFrom('accrual as a')
+    .innerJoin('calculation_run as r', 'r.id', 'a.run_id')
+    .select(['a.consultant_id', 'a.period_code', (eb) => eb.fn.sum<string>('a.amount').as('total')])
+    .where('a.period_code', '<', period)
+    .where('r.status', '=', 'posted')
+    .where('a.period_code', 'in', (eb) =>
+      eb.selectFrom('production_period').select('code').where('status', '=', 'closed'),
+    )
+    .groupBy(['a.consultant_id', 'a.period_code'])
+    .orderBy('a.consultant_id')
+    .orderBy('a.period_code')
+    .execute();
+  const balances = new Map<number, { amountKop: number; fromPeriod: string }>();
+  for (const r of rows) {
+    const id = Number(r.consultant_id);
+    const due = (balances.get(id)?.amountKop ?? 0) + kopiykyFromDecimal(String(r.total));
+    balances.set(id, { amountKop: due > 0 ? 0 : due, fromPeriod: r.period_code });
+  }
+  const owing = [...balances.entries()].filter(([, b]) => b.amountKop < 0);
+  const carried: CarriedBalance[] = [];
+  for (let i = 0; i < owing.length; i += 500) {
+    const chunk = owing.slice(i, i + 500);
+    const people = await db
+      .selectFrom('consultant')
+      .select(['id', 'code', 'full_name', 'tax_number', 'legal_form'])
+      .where(
+        'id',
+        'in',
+        chunk.map(([id]) => id),
+      )
+      .execute();
+    const byId = new Map(people.map((p) => [Number(p.id), p]));
+    for (const [id, b] of chunk) {
+      const p = byId.get(id)!;
+      carried.push({
+        consultant: {
+          id,
+          code: p.code,
+          fullName: p.full_name,
+          taxNumber: p.tax_number,
+          legalForm: p.legal_form as LegalForm,
+        },
+        amountKop: b.amountKop,
+        fromPeriod: b.fromPeriod,
+      });
+    }
+  }
+  return carried.sort((a, b) => a.consultant.code.localeCompare(b.consultant.code));
+}
+
 export interface PeriodIssue {
   issued: IssuedAct[];
   /** Consultants who already had the period's act (issuing again changes nothing). */
   alreadyIssued: string[];
-  /** Consultants whose period nets to zero or less: no act. */
+  /** Consultants whose period (with any balance carried in) nets to zero or less: no act. */
   nothingToPay: { consultantCode: string; grossKop: number }[];
   ledgerTotalKop: number;
+  /** Negative balances of earlier periods netted in (or carried on through) this period. */
+  carriedInKop: number;
+  /** Negative balances this period carries forward into the next act. */
+  carriedOutKop: number;
 }
 
-/** Issues the acts of a period from its ledger, one per consultant with anything to pay, by consultant code. */
+/**
+ * Issues the acts of a period from its ledger and the negative balances carried in, one per
+ * consultant with anything to pay, by consultant code.
+ */
 export async function issuePeriodActs(
   database: Database,
   period: string,
   options: IssueActOptions,
 ): Promise<PeriodIssue> {
-  const plan = planPeriodActs(period, await loadPeriodLedger(database, period));
+  const plan = planPeriodActs(
+    period,
+    await loadPeriodLedger(database, period),
+    await loadCarriedBalances(database, period),
+  );
   const result: PeriodIssue = {
     issued: [],
     alreadyIssued: [],
     nothingToPay: plan.nothingToPay.map((n) => ({ consultantCode: n.consultant.code, grossKop: n.grossKop })),
     ledgerTotalKop: plan.ledgerTotalKop,
+    carriedInKop: plan.carriedInKop,
+    carriedOutKop: plan.carriedOutKop,
   };
   for (const input of plan.inputs) {
     try {
@@ -356,38 +430,65 @@ export interface LedgerCheck {
   period: string;
   ledgerTotalKop: number;
   actsGrossKop: number;
-  /** Consultants whose act gross differs from their ledger sum, or who should have an act and have none. */
-  differences: { consultantCode: string; ledgerKop: number; actKop: number | null }[];
-  /** True when every consultant with a positive balance has an act equal to it, and no act lacks a ledger. */
+  /** Negative balances carried in from earlier periods, summed (zero or below). */
+  carriedInKop: number;
+  /** Negative balances carried forward to the next act, summed (zero or below). */
+  carriedOutKop: number;
+  /** How many consultants the check counted: everyone with a ledger line, an act or a balance. */
+  consultants: number;
+  /**
+   * Consultants whose act gross differs from what is due (their ledger plus the balance carried
+   * in), who are due something and have no act, or who have an act and are due nothing.
+   */
+  differences: { consultantCode: string; ledgerKop: number; carriedInKop: number; actKop: number | null }[];
+  /** Consultants who end the period owing: no act, the balance carries forward. */
+  carriedForward: { consultantCode: string; ledgerKop: number; carriedInKop: number; balanceKop: number }[];
+  /** True when every consultant's act equals what is due and acts + carried forward = ledger + carried in. */
   balanced: boolean;
 }
 
 /**
- * The invariant a closed period keeps: its acts sum to its ledger. Consultants netting to zero or
- * less have no act and are reported by planPeriodActs, not counted as differences.
+ * The invariant a closed period keeps, per consultant and in total: its acts plus the negative
+ * balances carried forward equal its ledger plus the negative balances carried in. Every consultant
+ * counts, the ones who end the period owing too.
  */
 export async function checkActsAgainstLedger(database: Database, period: string): Promise<LedgerCheck> {
   const ledger = await loadPeriodLedger(database, period);
   const byConsultant = new Map<string, number>();
   for (const a of ledger)
     byConsultant.set(a.consultant.code, (byConsultant.get(a.consultant.code) ?? 0) + a.amountKop);
+  const carriedIn = new Map(
+    (await loadCarriedBalances(database, period)).map((c) => [c.consultant.code, c.amountKop]),
+  );
   const register = await loadPeriodRegister(database, period);
   const acts = new Map(register.rows.map((r) => [r.consultantCode, r.grossKop]));
+  const codes = [...new Set([...byConsultant.keys(), ...carriedIn.keys(), ...acts.keys()])].sort((a, b) =>
+    a.localeCompare(b),
+  );
   const differences: LedgerCheck['differences'] = [];
-  for (const [code, ledgerKop] of byConsultant) {
+  const carriedForward: LedgerCheck['carriedForward'] = [];
+  for (const code of codes) {
+    const ledgerKop = byConsultant.get(code) ?? 0;
+    const carriedInKop = carriedIn.get(code) ?? 0;
     const actKop = acts.get(code) ?? null;
-    if (ledgerKop > 0 ? actKop !== ledgerKop : actKop !== null)
-      differences.push({ consultantCode: code, ledgerKop, actKop });
+    const due = ledgerKop + carriedInKop;
+    if (due > 0 ? actKop !== due : actKop !== null)
+      differences.push({ consultantCode: code, ledgerKop, carriedInKop, actKop });
+    else if (due < 0) carriedForward.push({ consultantCode: code, ledgerKop, carriedInKop, balanceKop: due });
   }
-  for (const [code, actKop] of acts) {
-    if (!byConsultant.has(code)) differences.push({ consultantCode: code, ledgerKop: 0, actKop });
-  }
-  differences.sort((a, b) => a.consultantCode.localeCompare(b.consultantCode));
+  const ledgerTotalKop = ledger.reduce((s, a) => s + a.amountKop, 0);
+  const carriedInKop = [...carriedIn.values()].reduce((s, v) => s + v, 0);
+  const carriedOutKop = carriedForward.reduce((s, c) => s + c.balanceKop, 0);
+  const actsGrossKop = register.totals.grossKop;
   return {
     period,
-    ledgerTotalKop: ledger.reduce((s, a) => s + a.amountKop, 0),
-    actsGrossKop: register.totals.grossKop,
+    ledgerTotalKop,
+    actsGrossKop,
+    carriedInKop,
+    carriedOutKop,
+    consultants: codes.length,
     differences,
-    balanced: differences.length === 0,
+    carriedForward,
+    balanced: differences.length === 0 && actsGrossKop + carriedOutKop === ledgerTotalKop + carriedInKop,
   };
 }

@@ -18,6 +18,7 @@ import {
   type PeriodVolumes,
 } from './engine';
 import { loadPeriodInputs, periodRef } from './inputs';
+import { ensurePeriodLocks, lockPeriods } from './period-lock';
 import {
   compensationDb,
   insertAccruals,
@@ -31,7 +32,9 @@ import { type CompiledPlan, compilePlan, DEFAULT_PLAN_PATH, loadPlanFile, PlanRe
 import { DEFAULT_CATALOG, type ProductCatalog } from './product-catalog';
 import type { CompensationDB } from './tables';
 
+/** A calculation refused for a reason a person can act on (the API answers 409 with the message). */
 export class CalculationRefusedError extends Error {
+  readonly statusCode = 409;
   constructor(message: string) {
     super(message);
     this.name = 'CalculationRefusedError';
@@ -62,13 +65,14 @@ export async function registerPlan(
 ): Promise<RegisteredPlan> {
   const db = compensationDb(database);
   const plan = loadPlanFile(file, await productCatalog(database));
-  const existing = await db
-    .selectFrom('plan_version')
-    .select(['id', 'sha256'])
-    .where('plan_code', '=', plan.code)
-    .where('version', '=', plan.version)
-    .executeTakeFirst();
-  if (existing) {
+  const registered = () =>
+    db
+      .selectFrom('plan_version')
+      .select(['id', 'sha256'])
+      .where('plan_code', '=', plan.code)
+      .where('version', '=', plan.version)
+      .executeTakeFirst();
+  const sameVersion = (existing: { id: number; sha256: string }): RegisteredPlan => {
     if (existing.sha256 !== plan.sha256) {
       throw new PlanRefusedError([
         {
@@ -79,23 +83,32 @@ export async function registerPlan(
       ]);
     }
     return { versionId: Number(existing.id), plan };
-  }
-  const versionId = await database.dialect.insertReturningId(
-    database.db,
-    'plan_version',
-    {
+  };
+  const existing = await registered();
+  if (existing) return sameVersion(existing);
+  const values = {
+    plan_code: plan.code,
+    version: plan.version,
+    effective_from: plan.effectiveFrom,
+    sha256: plan.sha256,
+    document: database.dialect.json(plan.document),
+    source_file: file,
+    status: options.status ?? 'active',
+    loaded_at: new Date(),
+    loaded_by: options.loadedBy ?? null,
+  };
+  let versionId: number;
+  try {
+    versionId = await database.dialect.insertReturningId(database.db, 'plan_version', values, {
       plan_code: plan.code,
       version: plan.version,
-      effective_from: plan.effectiveFrom,
-      sha256: plan.sha256,
-      document: database.dialect.json(plan.document),
-      source_file: file,
-      status: options.status ?? 'active',
-      loaded_at: new Date(),
-      loaded_by: options.loadedBy ?? null,
-    },
-    { plan_code: plan.code, version: plan.version },
-  );
+    });
+  } catch (error) {
+    // Another process registered it at the same moment (two first calculations at once): use
+    // theirs. Inside a transaction PostgreSQL has aborted the transaction, so the error stands.
+    if (!database.dialect.isUniqueViolation(error) || database.db.isTransaction) throw error;
+    return sameVersion((await registered())!);
+  }
   return { versionId, plan };
 }
 
@@ -139,6 +152,8 @@ export interface CalculateOptions {
   planFile?: string;
   createdBy?: string;
   onProgress?: (stage: string, count: number) => void;
+  /** Hears that another operation holds the period, before the posting waits for it to finish. */
+  onWait?: (period: string) => void;
   /**
    * Volumes of earlier periods recalculated in the same run, by period code: a rolling-window
    * qualification reads these instead of what the earlier period's posted run stored.
@@ -165,6 +180,11 @@ export interface PeriodCalculation {
   timings: Record<string, number>;
 }
 
+const closedRefusal = (periodCode: string) =>
+  new CalculationRefusedError(
+    `period ${periodCode} is closed; a change to it is posted as a recalculation in the open period`,
+  );
+
 /** `ecspert period calculate <yyyy-mm> [--preview]` */
 export async function calculatePeriod(
   database: Database,
@@ -179,11 +199,7 @@ export async function calculatePeriod(
     .select('status')
     .where('code', '=', periodCode)
     .executeTakeFirst();
-  if (status?.status === 'closed' && !options.preview) {
-    throw new CalculationRefusedError(
-      `period ${periodCode} is closed; a change to it is posted as a recalculation in the open period`,
-    );
-  }
+  if (status?.status === 'closed' && !options.preview) throw closedRefusal(periodCode);
   const registered = options.planFile
     ? options.preview
       ? { versionId: 0, plan: loadPlanFile(options.planFile, await productCatalog(database)) }
@@ -226,12 +242,22 @@ export async function calculatePeriod(
   if (options.preview) return outcome;
 
   t = performance.now();
+  await ensurePeriodLocks(database, [periodCode]);
   const now = new Date();
   // Inside a caller's transaction (a recalculation of closed periods re-runs the calculated ones
   // after them in its own transaction) the run joins it; otherwise it gets one of its own.
   outcome.runId = await inTransaction(database, async (tx) => {
     const trx = tx.db;
     const tdb = trx as unknown as Kysely<CompensationDB>;
+    // Hold the period against every other change until this commits, then look at it again: a
+    // close (or another calculation) may have committed while the inputs were read and calculated.
+    await lockPeriods(tx, [periodCode], options.onWait);
+    const current = await tdb
+      .selectFrom('production_period')
+      .select('status')
+      .where('code', '=', periodCode)
+      .executeTakeFirst();
+    if (current?.status === 'closed') throw closedRefusal(periodCode);
     await tdb
       .updateTable('calculation_run')
       .set({ status: 'superseded' })

@@ -35,5 +35,6 @@ export {
 } from './engine';
 export { ACCRUAL_KINDS, listAccruals, postedRun, type LedgerLine, type AccrualQuery } from './ledger';
 export { loadPeriodInputs, periodRef } from './inputs';
+export { ensurePeriodLocks, lockPeriods } from './period-lock';
 export { compileExpression, ExpressionError } from './expression';
 export type { CompensationDB } from './tables';

@@ -9,7 +9,8 @@ import {
   type LedgerCheck,
   type PeriodIssue,
 } from '../acts';
-import type { Database } from '../../src/db';
+import { type Database, inTransaction } from '../../src/db';
+import { ensurePeriodLocks, lockPeriods } from '../compensation';
 
 export class ActsRefusedError extends Error {
   readonly statusCode = 409;
@@ -28,11 +29,20 @@ export async function producePeriodActs(
   period: string,
   options: IssueActOptions,
 ): Promise<PeriodActs> {
-  const row = await database.db
-    .selectFrom('production_period')
-    .select('status')
-    .where('code', '=', period)
-    .executeTakeFirst();
+  // Waits for a close (or anything else changing the period) to commit before looking. Once
+  // closed, a period's ledger never changes again (calculations are refused, corrections go into
+  // the open period), so the acts need not hold the lock while they are issued; two producers of
+  // one period cannot double an act either: each act is unique per consultant and period, taken
+  // under the year's number lock (back-office/acts/repository.ts).
+  await ensurePeriodLocks(database, [period]);
+  const row = await inTransaction(database, async (tx) => {
+    await lockPeriods(tx, [period]);
+    return tx.db
+      .selectFrom('production_period')
+      .select('status')
+      .where('code', '=', period)
+      .executeTakeFirst();
+  });
   if (row?.status !== 'closed')
     throw new ActsRefusedError(
       `period ${period} is ${row?.status ?? 'unknown'}: acts are produced for closed periods only (its amounts are final then)`,

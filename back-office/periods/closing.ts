@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { type Database, inTransaction, type MismatchKind } from '../../src/db';
-import { type CompensationDB, periodRef } from '../compensation';
+import { type CompensationDB, ensurePeriodLocks, lockPeriods, periodRef } from '../compensation';
 
 export interface ClosingRules {
   blockingMismatchKinds: MismatchKind[];
@@ -175,19 +175,23 @@ export interface ClosedPeriod {
 export async function closePeriod(
   database: Database,
   periodCode: string,
-  options: { closedBy: string; rules?: ClosingRules; at?: Date },
+  options: {
+    closedBy: string;
+    rules?: ClosingRules;
+    at?: Date;
+    /** Hears that another operation holds the period, before the close waits for it to finish. */
+    onWait?: (period: string) => void;
+  },
 ): Promise<ClosedPeriod> {
   if (!options.closedBy?.trim()) throw new Error('closing a period needs who closes it (closedBy)');
-  const at = options.at ?? new Date();
+  let at = options.at ?? new Date();
+  await ensurePeriodLocks(database, [periodCode]);
   const outcome = await inTransaction(database, async (tx) => {
     const db = cdb(tx);
-    // Lock the period row so a concurrent calculation or close waits for this one.
-    await db
-      .selectFrom('production_period')
-      .select('id')
-      .where('code', '=', periodCode)
-      .forUpdate()
-      .execute();
+    // Hold the period so a calculation, recalculation or close of it waits for this one (and this
+    // one for them): the blockers are read once whatever ran before has committed.
+    await lockPeriods(tx, [periodCode], options.onWait);
+    at = options.at ?? new Date(); // the moment it closes, not when it started waiting
     const blockers = await closingBlockers(tx, periodCode, options.rules);
     await db
       .insertInto('period_close_attempt')
@@ -200,12 +204,15 @@ export async function closePeriod(
       })
       .execute();
     if (blockers.length) return blockers;
-    await db
+    const closed = await db
       .updateTable('production_period')
       .set({ status: 'closed', closed_at: at, closed_by: options.closedBy })
       .where('code', '=', periodCode)
       .where('status', '=', 'calculated')
-      .execute();
+      .executeTakeFirst();
+    // Under the lock the blockers saw a calculated period; never report "closed" for anything else.
+    if (Number(closed.numUpdatedRows) !== 1)
+      throw new Error(`period ${periodCode} changed while it was being closed; nothing was closed`);
     return null;
   });
   if (outcome) throw new PeriodCloseRefusedError(periodCode, outcome);

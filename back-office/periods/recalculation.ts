@@ -27,6 +27,7 @@ import {
   type AccrualLine,
   calculatePeriod,
   type CompensationDB,
+  lockPeriods,
   periodRef,
   planForPeriod,
 } from '../compensation';
@@ -603,6 +604,22 @@ async function runCorrections(
   if (options.fromPeriod) starts.push(options.fromPeriod);
   if (!starts.length) return report;
   const from = starts.sort()[0];
+  // Hold every period this may change — the closed ones recalculated, the calculated ones
+  // calculated again, the open one the corrections go into — before reading their status, so a
+  // close (or a calculation) of any of them waits for this to commit, or this for it: a period
+  // closed meanwhile is treated as closed, never set back to calculated.
+  const known = await db
+    .selectFrom('production_period')
+    .select('code')
+    .where('code', '>=', from)
+    .orderBy('code')
+    .execute();
+  const last = known.length ? known[known.length - 1].code : from;
+  await lockPeriods(database, [
+    from,
+    ...known.map((p) => p.code),
+    nextPeriodStart(await periodRef(db, last)).slice(0, 7),
+  ]);
   const periods = await db
     .selectFrom('production_period')
     .select(['code', 'status'])

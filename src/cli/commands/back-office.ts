@@ -43,6 +43,26 @@ import { formatHryvnias } from '../../db/money';
 import { action, createContext, UserError, withDatabase } from '../context';
 
 const money = (kop: number) => formatHryvnias(kop).replace(/\u00a0/g, ' ');
+
+/** Told when another operation (a calculation, recalculation, close or acts) holds the period. */
+const waiting = (code: string) =>
+  process.stderr.write(
+    `period ${code} is being changed by another operation (a calculation, recalculation, close or acts); waiting for it to finish\n`,
+  );
+
+/**
+ * Refusals a person can act on (409: the period is closed, acts of a period not closed yet) as one
+ * line on stderr and exit code 1, like the API's 409 answer, instead of an internal failure.
+ */
+async function refusable<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if ((error as { statusCode?: number })?.statusCode === 409) throw new UserError((error as Error).message);
+    throw error;
+  }
+}
+
 const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
 
 function period(code: string): string {
@@ -171,13 +191,16 @@ export function registerBackOfficeCommands(program: Command): void {
       action(
         async (code: string, options: { preview?: boolean; plan?: string; lines?: boolean; by?: string }) => {
           const context = createContext();
-          const result = await withDatabase(context, (database) =>
-            calculatePeriod(database, period(code), {
-              preview: options.preview,
-              planFile: options.plan,
-              createdBy: options.by,
-              onProgress: (stage, n) => process.stderr.write(`${stage}: ${n}\n`),
-            }),
+          const result = await refusable(
+            withDatabase(context, (database) =>
+              calculatePeriod(database, period(code), {
+                preview: options.preview,
+                planFile: options.plan,
+                createdBy: options.by,
+                onProgress: (stage, n) => process.stderr.write(`${stage}: ${n}\n`),
+                onWait: waiting,
+              }),
+            ),
           );
           console.log(
             `${result.periodCode} ${result.preview ? 'preview' : `run ${result.runId}`}: ${result.lineCount} line(s), ${money(result.totalKop)} (plan ${result.planCode} ${result.planVersion}), ${result.missing.length} input problem(s), ${result.careerDecisions.length} career decision(s)`,
@@ -210,7 +233,7 @@ export function registerBackOfficeCommands(program: Command): void {
         const context = createContext();
         try {
           const closed = await withDatabase(context, (database) =>
-            closePeriod(database, period(code), { closedBy: options.by }),
+            closePeriod(database, period(code), { closedBy: options.by, onWait: waiting }),
           );
           console.log(`${closed.period} closed by ${closed.closedBy} at ${closed.closedAt.toISOString()}`);
         } catch (error) {
@@ -297,8 +320,10 @@ export function registerBackOfficeCommands(program: Command): void {
         action(async (options: { from?: string; by?: string; json?: boolean }) => {
           const context = createContext();
           const run = post ? postCorrections : previewCorrections;
-          const report = await withDatabase(context, (database) =>
-            run(database, { fromPeriod: options.from && period(options.from), postedBy: options.by }),
+          const report = await refusable(
+            withDatabase(context, (database) =>
+              run(database, { fromPeriod: options.from && period(options.from), postedBy: options.by }),
+            ),
           );
           printCorrections(report, !!options.json);
         }),
@@ -393,7 +418,9 @@ export function registerBackOfficeCommands(program: Command): void {
           const context = createContext();
           const intermediary = intermediaryFrom(o);
           await withDatabase(context, async (database) => {
-            const result = await producePeriodActs(database, period(code), { intermediary, createdBy: o.by });
+            const result = await refusable(
+              producePeriodActs(database, period(code), { intermediary, createdBy: o.by }),
+            );
             fs.mkdirSync(o.out, { recursive: true });
             for (const issued of result.issued) {
               const base = path.join(
@@ -408,8 +435,12 @@ export function registerBackOfficeCommands(program: Command): void {
             fs.writeFileSync(path.join(o.out, `register_${code}.csv`), periodRegisterCsv(register));
             fs.writeFileSync(path.join(o.out, `register_${code}.xlsx`), await periodRegisterXlsx(register));
             console.log(
-              `${code}: ${result.issued.length} act(s) issued, ${result.alreadyIssued.length} already issued, ${result.nothingToPay.length} with nothing to pay; ledger ${money(result.check.ledgerTotalKop)}, acts ${money(result.check.actsGrossKop)}, ${result.check.balanced ? 'balanced' : `${result.check.differences.length} difference(s)`}`,
+              `${code}: ${result.issued.length} act(s) issued, ${result.alreadyIssued.length} already issued, ${result.nothingToPay.length} with nothing to pay; ledger ${money(result.check.ledgerTotalKop)}, carried in ${money(result.check.carriedInKop)}, acts ${money(result.check.actsGrossKop)}, carried forward ${money(result.check.carriedOutKop)} (${result.check.carriedForward.length} consultant(s)); ${result.check.consultants} consultant(s) checked, ${result.check.balanced ? 'balanced' : `${result.check.differences.length} difference(s)`}`,
             );
+            for (const d of result.check.differences.slice(0, 20))
+              console.error(
+                `  ${d.consultantCode}: due ${money(d.ledgerKop + d.carriedInKop)} (ledger ${money(d.ledgerKop)}, carried in ${money(d.carriedInKop)}), act ${d.actKop === null ? 'none' : money(d.actKop)}`,
+              );
             if (!result.check.balanced) process.exitCode = 1;
           });
         },

@@ -132,6 +132,40 @@ describe('planPeriodActs', () => {
     { consultant: fop, periodCode: '2025-01', kind: 'bonus', correctsPeriod: null, amountKop: 99 },
   ];
 
+  it('nets a debt carried in from an earlier period in the act, on its own line naming that period, or carries it on', () => {
+    const plan = planPeriodActs('2025-01', ledger, [
+      { consultant: shevchenko, amountKop: -141_079, fromPeriod: '2024-12' }, // −1 410,79
+      { consultant: debtor, amountKop: -1_000, fromPeriod: '2024-11' },
+    ]);
+    expect(plan.carriedInKop).toBe(-142_079);
+    expect(plan.nothingToPay).toEqual([{ consultant: debtor, grossKop: -16_000 }]);
+    expect(plan.carriedOutKop).toBe(-16_000);
+    const act = buildAct(plan.inputs[0], { number: '2025/000001' });
+    expect(act.grossKop).toBe(900_000 - 141_079);
+    expect(act.correctionLines).toContainEqual(
+      expect.objectContaining({
+        section: 'correction',
+        kind: 'carried_forward',
+        kindName: 'Від’ємний залишок, перенесений з попереднього періоду',
+        accrualPeriod: '2024-12',
+        amountKop: -141_079,
+      }),
+    );
+    const actsGross = plan.inputs
+      .map((input, i) => buildAct(input, { number: `2025/00000${i + 1}` }).grossKop)
+      .reduce((a, b) => a + b, 0);
+    expect(actsGross + plan.carriedOutKop).toBe(plan.ledgerTotalKop + plan.carriedInKop);
+  });
+
+  it('carries only debts, from periods before the act', () => {
+    expect(() =>
+      planPeriodActs('2025-01', ledger, [{ consultant: debtor, amountKop: 500, fromPeriod: '2024-12' }]),
+    ).toThrow('carried balance of consultant K-00030 is 500 kopiyky: only a debt (below zero) is carried');
+    expect(() =>
+      planPeriodActs('2025-01', ledger, [{ consultant: debtor, amountKop: -500, fromPeriod: '2025-01' }]),
+    ).toThrow('carried balance of consultant K-00030 comes from 2025-01, not before 2025-01');
+  });
+
   it('makes one act per consultant with anything to pay; acts and the rest sum to the ledger; the register sums the acts', () => {
     const plan = planPeriodActs('2025-01', ledger);
     expect(plan.inputs.map((i) => i.consultant.code)).toEqual(['K-00012', 'K-00020']);

@@ -1,6 +1,11 @@
 /** The acts' SQL compiles for Oracle: the year's sequence row locked with FOR UPDATE, paging with FETCH, no LIMIT/RETURNING. */
 import { Kysely } from 'kysely';
-import { allocateActNumber, loadPeriodLedger, loadPeriodRegister } from '../../../back-office/acts';
+import {
+  allocateActNumber,
+  loadCarriedBalances,
+  loadPeriodLedger,
+  loadPeriodRegister,
+} from '../../../back-office/acts';
 import { up as actsMigration } from '../../../migrations/0300_acts';
 import { OracleCompileDialect, SqlDialect, SqlRecorder } from '../../../src/db';
 
@@ -50,6 +55,30 @@ describe('acts SQL for Oracle', () => {
     expect(recorder.sql[0]).toMatch(/inner join "calculation_run" "r"/);
     expect(recorder.sql[0]).toMatch(/offset :\d+ rows fetch (first|next) :\d+ rows only/i);
     expect(recorder.sql[1]).toMatch(/from "act" where "period_code" = :1 order by "act_number"/);
+  });
+
+  it('reads the balances carried in from closed periods with one grouped query and no limit', async () => {
+    recorder.respond = (sql) =>
+      sql.includes('group by')
+        ? [
+            { consultant_id: 7, period_code: '2026-01', total: '-10.00' },
+            { consultant_id: 7, period_code: '2026-02', total: '4.00' },
+          ]
+        : sql.includes('from "consultant"')
+          ? [{ id: 7, code: 'K-7', full_name: 'Ім’я', tax_number: null, legal_form: 'individual' }]
+          : undefined;
+    const carried = await loadCarriedBalances(database as any, '2026-03');
+    expect(carried).toEqual([
+      expect.objectContaining({
+        amountKop: -600,
+        fromPeriod: '2026-02',
+        consultant: expect.objectContaining({ code: 'K-7' }),
+      }),
+    ]);
+    expect(recorder.sql[0]).toMatch(
+      /"period_code" in \(select "code" from "production_period" where "status" = :\d+\) group by "a"\."consultant_id", "a"\."period_code"/,
+    );
+    for (const statement of recorder.sql) expect(statement).not.toMatch(/\blimit\b|\breturning\b/i);
   });
 
   it('compiles the acts migration to Oracle DDL with quoted columns in checks', async () => {

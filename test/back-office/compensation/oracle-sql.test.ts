@@ -2,7 +2,9 @@
 import { Kysely } from 'kysely';
 import { loadPeriodInputs, periodRef } from '../../../back-office/compensation/inputs';
 import { listAccruals, postedRun, postedTotals } from '../../../back-office/compensation/ledger';
+import { lockPeriods } from '../../../back-office/compensation/period-lock';
 import type { CompensationDB } from '../../../back-office/compensation/tables';
+import { up as upLedgerIntegrity } from '../../../migrations/0500_ledger_integrity';
 import { OracleCompileDialect, SqlDialect, SqlRecorder } from '../../../src/db';
 
 describe('compensation SQL for Oracle', () => {
@@ -41,5 +43,46 @@ describe('compensation SQL for Oracle', () => {
     expect(recorder.sql[0]).toMatch(/fetch (first|next) :\d+ rows only/i);
     expect(recorder.sql[1]).toMatch(/offset :\d+ rows fetch (first|next) :\d+ rows only/i);
     expect(recorder.sql[2]).toMatch(/sum\("amount"\)/);
+  });
+});
+
+describe('ledger integrity SQL for Oracle', () => {
+  it('locks periods with select … for update and makes the ledger append-only by a trigger', async () => {
+    const recorder = new SqlRecorder();
+    const db = new Kysely<any>({ dialect: new OracleCompileDialect(recorder) });
+    const database = {
+      db,
+      dialect: new SqlDialect('oracle'),
+      describe: 'oracle-compile',
+      ping: async () => true,
+      close: async () => {},
+    };
+    await db
+      .transaction()
+      .execute((trx) => lockPeriods({ ...database, db: trx as any }, ['2026-04', '2026-03']));
+    const locks = recorder.sql.filter((s) => s.includes('"period_lock"'));
+    expect(locks).toEqual([
+      'insert into "period_lock" ("period_code") values (:1)',
+      'insert into "period_lock" ("period_code") values (:1)',
+      expect.stringMatching(
+        /^select "period_code" from "period_lock" where "period_code" in \(:1, :2\) order by "period_code" for update$/,
+      ),
+    ]);
+    expect(recorder.sql.join('\n')).not.toMatch(/on conflict/i);
+    recorder.clear();
+    await db
+      .transaction()
+      .execute((trx) => lockPeriods({ ...database, db: trx as any }, ['2026-05'], () => undefined));
+    expect(recorder.sql.filter((s) => s.startsWith('select'))).toEqual([
+      'select "period_code" from "period_lock" where "period_code" = :1 for update skip locked',
+      'select "period_code" from "period_lock" where "period_code" in (:1) order by "period_code" for update',
+    ]);
+    recorder.clear();
+    await upLedgerIntegrity({ db, types: database.dialect.types, dialect: database.dialect });
+    const trigger = recorder.sql.find((s) => s.includes('trigger'))!;
+    expect(trigger).toMatch(
+      /^create or replace trigger "accrual_append_only" before update or delete on "accrual" for each row begin raise_application_error\(-20090, 'the accrual ledger is append-only: [^']*'\); end;$/,
+    );
+    expect(recorder.sql.join('\n')).not.toMatch(/plpgsql|\$body\$|truncate/);
   });
 });
