@@ -380,12 +380,13 @@ export interface WhatIfReport {
 /** `ecspert plan what-if <file> <yyyy-mm>`: the draft plan over a posted period; nothing is written. */
 export async function whatIf(
   database: Database,
-  planFile: string,
+  plan: string | CompiledPlan,
   periodCode: string,
   options: { knownAt?: Date } = {},
 ): Promise<WhatIfReport> {
   const db = compensationDb(database);
-  const draft = loadPlanFile(planFile, await productCatalog(database));
+  // A file is the CLI user's own; the API passes a plan it compiled from a request or a version.
+  const draft = typeof plan === 'string' ? loadPlanFile(plan, await productCatalog(database)) : plan;
   const posted = await postedRun(db, periodCode);
   // Read the inputs as the posted run knew them, so the differences come from the plan alone.
   const knownAt = options.knownAt ?? (posted ? new Date(posted.known_at) : new Date());

@@ -4,9 +4,6 @@
  * career and sponsor changes (with a preview of their impact), acts of a closed period (produce,
  * register as JSON/CSV/XLSX, one act's PDF), the what-if of a draft plan, and contests.
  */
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import {
   ActInputError,
@@ -105,21 +102,6 @@ const guarded = async <T>(work: () => Promise<T>): Promise<T> => {
     return asClientError(error);
   }
 };
-
-/**
- * Runs `work` with the already validated plan in a file of the server's own making (the what-if of
- * the compensation module reads a plan file), removed afterwards. The request never names a path.
- */
-async function withPlanFile<T>(plan: CompiledPlan, work: (file: string) => Promise<T>): Promise<T> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ecspert-plan-'));
-  try {
-    const file = path.join(dir, 'plan.json');
-    await fs.writeFile(file, JSON.stringify(plan.document), { mode: 0o600 });
-    return await work(file);
-  } finally {
-    await fs.rm(dir, { recursive: true, force: true });
-  }
-}
 
 export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyPluginAsync {
   return async (app) => {
@@ -542,7 +524,7 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
             const document = app.database.dialect.readJson((row as { document: unknown }).document);
             draft = compilePlan(document, `plan version ${planVersionId}`, catalog);
           }
-          return withPlanFile(draft, (file) => whatIf(app.database, file, period));
+          return whatIf(app.database, draft, period);
         });
       },
     );
