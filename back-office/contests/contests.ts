@@ -35,39 +35,45 @@ export interface ContestDefinition {
   prizes?: ContestPrizes;
 }
 
-const period = { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$' };
+const period = { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$', maxLength: 7 } as const;
 /** A money prize in hryvnias, at most two decimals: '5000' or '1250.50'. */
-const money = { type: 'string', pattern: '^\\d{1,12}(\\.\\d{1,2})?$' };
-const contestSchema = {
+const money = { type: 'string', pattern: '^\\d{1,12}(\\.\\d{1,2})?$', maxLength: 15 } as const;
+const text = (maxLength: number, minLength = 0) =>
+  ({ type: 'string', maxLength, ...(minLength ? { minLength } : {}) }) as const;
+const codes = { type: 'array', maxItems: 1000, items: text(40, 1) } as const;
+
+/**
+ * What a contest definition is, for a file and for the API alike: every text bounded by its column,
+ * every list and number by what a contest can use, so nothing valid here fails in the database.
+ */
+export const CONTEST_SCHEMA = {
   type: 'object',
   additionalProperties: false,
   required: ['code', 'name', 'firstPeriod', 'lastPeriod', 'metric', 'tieBreak'],
   properties: {
-    code: { type: 'string', pattern: '^[A-Z][A-Z0-9_-]{0,39}$' },
-    name: { type: 'string', minLength: 1 },
+    code: { type: 'string', pattern: '^[A-Z][A-Z0-9_-]{0,39}$', maxLength: 40 },
+    name: text(300, 1),
     firstPeriod: period,
     lastPeriod: period,
     metric: {
       type: 'object',
       required: ['kind'],
-      properties: {
-        kind: { enum: ['plan_metric', 'new_policies'] },
-        name: { enum: ['personalVolume', 'groupVolume', 'personalPremium', 'newPolicies'] },
-        products: { type: 'array', items: { type: 'string' } },
-      },
       additionalProperties: false,
+      properties: {
+        kind: { type: 'string', enum: ['plan_metric', 'new_policies'] },
+        name: { type: 'string', enum: ['personalVolume', 'groupVolume', 'personalPremium', 'newPolicies'] },
+        products: codes,
+      },
     },
     eligibility: {
       type: 'object',
       additionalProperties: false,
-      properties: {
-        levels: { type: 'array', items: { type: 'string' } },
-        units: { type: 'array', items: { type: 'string' } },
-      },
+      properties: { levels: codes, units: codes },
     },
     tieBreak: {
       type: 'array',
-      items: { enum: ['newPolicies', 'personalVolume', 'groupVolume', 'hiredOn', 'code'] },
+      maxItems: 5,
+      items: { type: 'string', enum: ['newPolicies', 'personalVolume', 'groupVolume', 'hiredOn', 'code'] },
     },
     prizes: {
       type: 'object',
@@ -75,22 +81,28 @@ const contestSchema = {
       properties: {
         top: {
           type: 'array',
+          maxItems: 1000,
           items: {
             type: 'object',
             required: ['place', 'prize'],
             additionalProperties: false,
-            properties: { place: { type: 'integer', minimum: 1 }, prize: { type: 'string' }, amount: money },
+            properties: {
+              place: { type: 'integer', minimum: 1, maximum: 100_000 },
+              prize: text(300, 1),
+              amount: money,
+            },
           },
         },
         thresholds: {
           type: 'array',
+          maxItems: 1000,
           items: {
             type: 'object',
             required: ['min', 'prize'],
             additionalProperties: false,
             properties: {
-              min: { type: 'string', pattern: '^\\d+(\\.\\d+)?$' },
-              prize: { type: 'string' },
+              min: { type: 'string', pattern: '^\\d+(\\.\\d+)?$', maxLength: 22 },
+              prize: text(300, 1),
               amount: money,
             },
           },
@@ -98,8 +110,8 @@ const contestSchema = {
       },
     },
   },
-};
-const validateContest = new Ajv({ allErrors: true }).compile(contestSchema);
+} as const;
+const validateContest = new Ajv({ allErrors: true }).compile(CONTEST_SCHEMA);
 
 export class ContestError extends Error {
   constructor(message: string) {

@@ -6,6 +6,7 @@ export {
   listContests,
   recordContestStandings,
   ContestError,
+  CONTEST_SCHEMA,
   type ContestDefinition,
   type ContestStandings,
   type ContestSummary,

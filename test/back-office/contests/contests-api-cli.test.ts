@@ -69,8 +69,9 @@ describeEachEngine('contests API', (ctx) => {
       url: '/api/contests',
       payload: { ...contest, code: 'BAD-PRIZE', prizes: { top: [{ place: 1, prize: 'x', amount: '1,5' }] } },
     });
-    expect(money.statusCode).toBe(422);
-    expect(money.json().message).toContain('/prizes/top/0/amount');
+    // The money format is part of the contest schema the route shares with createContest: refused at the door.
+    expect(money.statusCode).toBe(400);
+    expect(money.json().details).toEqual([expect.objectContaining({ field: 'body.prizes.top[0].amount' })]);
   });
 
   it('lists contests with paging and by the period they run in', async () => {

@@ -5,91 +5,19 @@
  */
 import type { FastifyInstance } from 'fastify';
 import {
+  CONTEST_SCHEMA,
   ContestError,
   contestStandings,
   createContest,
   type ContestDefinition,
   listContests,
 } from '../../../../back-office/contests';
-import { codeSchema, MAX_ID, periodSchema, text } from '../../schema-types';
+import { codeSchema, MAX_ID, periodSchema } from '../../schema-types';
 
 const period = periodSchema;
 const paging = {
   offset: { type: 'integer', minimum: 0, maximum: MAX_ID },
   limit: { type: 'integer', minimum: 1, maximum: 1000 },
-} as const;
-/** A money prize in hryvnias ('5000' or '1250.50'); createContest checks the format and answers 422. */
-const money = text(15);
-const codes = { type: 'array', maxItems: 1000, items: codeSchema } as const;
-
-/**
- * A contest definition at the door: the same shape createContest checks (which stays the authority
- * on what a contest means), with every text bounded by its column so nothing fails in the database.
- */
-const contestBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['code', 'name', 'firstPeriod', 'lastPeriod', 'metric', 'tieBreak'],
-  properties: {
-    code: { type: 'string', pattern: '^[A-Z][A-Z0-9_-]{0,39}$', maxLength: 40 },
-    name: text(300, 1),
-    firstPeriod: period,
-    lastPeriod: period,
-    metric: {
-      type: 'object',
-      required: ['kind'],
-      additionalProperties: false,
-      properties: {
-        kind: { type: 'string', enum: ['plan_metric', 'new_policies'] },
-        name: { type: 'string', enum: ['personalVolume', 'groupVolume', 'personalPremium', 'newPolicies'] },
-        products: codes,
-      },
-    },
-    eligibility: {
-      type: 'object',
-      additionalProperties: false,
-      properties: { levels: codes, units: codes },
-    },
-    tieBreak: {
-      type: 'array',
-      maxItems: 5,
-      items: { type: 'string', enum: ['newPolicies', 'personalVolume', 'groupVolume', 'hiredOn', 'code'] },
-    },
-    prizes: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        top: {
-          type: 'array',
-          maxItems: 1000,
-          items: {
-            type: 'object',
-            required: ['place', 'prize'],
-            additionalProperties: false,
-            properties: {
-              place: { type: 'integer', minimum: 1, maximum: 100_000 },
-              prize: text(300, 1),
-              amount: money,
-            },
-          },
-        },
-        thresholds: {
-          type: 'array',
-          maxItems: 1000,
-          items: {
-            type: 'object',
-            required: ['min', 'prize'],
-            additionalProperties: false,
-            properties: {
-              min: text(22),
-              prize: text(300, 1),
-              amount: money,
-            },
-          },
-        },
-      },
-    },
-  },
 } as const;
 const errors = { 404: { $ref: 'ApiError#' }, 409: { $ref: 'ApiError#' }, 422: { $ref: 'ApiError#' } };
 
@@ -116,7 +44,7 @@ export async function registerContestRoutes(app: FastifyInstance, tags: string[]
       schema: {
         tags,
         summary: 'Create a contest: period range, metric, eligibility, tie-break, prizes (money or in kind)',
-        body: contestBody,
+        body: CONTEST_SCHEMA,
         response: errors,
       },
     },
