@@ -139,8 +139,9 @@ async function recordRowIssues(
   await dialect.bulkInsert(trx, 'exchange_row_issue', rows);
 }
 
-function report(
-  message: StoredMessage,
+/** A report with no rows yet; processPending uses it for a message that failed outright. */
+export function report(
+  message: Pick<StoredMessage, 'id' | 'externalName' | 'messageType'>,
   status: ProcessReport['status'],
   partial: Partial<ProcessReport> = {},
 ): ProcessReport {

@@ -16,7 +16,7 @@ import {
   type StoredMessage,
 } from '../message-store';
 import type { ExchangeDeps } from './deps';
-import { PROCESSING_ORDER, processMessage, type ProcessReport } from './process-message';
+import { PROCESSING_ORDER, processMessage, type ProcessReport, report } from './process-message';
 
 export interface Delivery {
   insurerCode: string;
@@ -55,30 +55,24 @@ export async function receive(deps: ExchangeDeps, delivery: Delivery): Promise<R
       message: `no message type of ${delivery.insurerCode} matches the file name ${delivery.fileName} (see ${adapter.file})`,
     });
   }
-  const stored = await storeMessage(deps.database, {
+  const asStored = {
     insurerCode: delivery.insurerCode,
     channel: delivery.channel,
-    direction: 'inbound',
+    direction: 'inbound' as const,
     messageType,
     externalName: delivery.fileName,
     externalId: delivery.externalId ?? null,
     payload: delivery.payload,
     contentType: delivery.contentType ?? null,
-  });
+  };
+  const stored = await storeMessage(deps.database, asStored);
   // The same bytes came before under a name no message type claimed, and were quarantined for it:
   // under a recognisable name they are a message to process, stored once more as that type
   // (identity: insurer, channel, content and the type it was recognised as).
   if (stored.duplicate && !problem && stored.message.messageType === 'unrecognised') {
     const stray = stored.message;
     const recognised = await storeMessage(deps.database, {
-      insurerCode: delivery.insurerCode,
-      channel: delivery.channel,
-      direction: 'inbound',
-      messageType,
-      externalName: delivery.fileName,
-      externalId: delivery.externalId ?? null,
-      payload: delivery.payload,
-      contentType: delivery.contentType ?? null,
+      ...asStored,
       idempotencyKey: `${stray.idempotencyKey}:as:${messageType}`,
       note: `first delivered as ${stray.externalName} (message ${stray.id}), re-sent under a recognised name`,
     });
@@ -114,27 +108,19 @@ export async function processPending(deps: ExchangeDeps, insurerCode?: string): 
     try {
       reports.push(await processMessage(deps, id));
     } catch (error) {
-      reports.push({
-        messageId: id,
-        file: externalName ?? `message ${id}`,
-        messageType,
-        status: 'failed',
-        rows: 0,
-        applied: 0,
-        unchanged: 0,
-        rowIssues: 0,
-        mismatchesRaised: 0,
-        recalculationsRequested: 0,
-        errors: [
-          {
-            kind: 'internal',
-            file: null,
-            row: null,
-            field: null,
-            message: (error as Error)?.message ?? String(error),
-          },
-        ],
-      });
+      reports.push(
+        report({ id, externalName, messageType }, 'failed', {
+          errors: [
+            {
+              kind: 'internal',
+              file: null,
+              row: null,
+              field: null,
+              message: (error as Error)?.message ?? String(error),
+            },
+          ],
+        }),
+      );
     }
   }
   return reports;

@@ -1,5 +1,4 @@
 /** What the API suites share: a logger whose lines the test can read, ports, and the Redis check. */
-import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { sql } from 'kysely';
 import pino, { type Logger } from 'pino';
@@ -36,39 +35,6 @@ export async function closedPort(): Promise<number> {
   const { port } = server.address() as net.AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
-}
-
-export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-
-/**
- * Whether Redis answers PING, checked synchronously (in a child node) so suites can decide at
- * collection time whether to run or skip.
- */
-export function redisAnswers(url: string): boolean {
-  const { hostname, port } = new URL(url);
-  const script = `
-    const s = require('node:net').connect(${Number(port || 6379)}, ${JSON.stringify(hostname)});
-    s.setTimeout(1500, () => process.exit(1));
-    s.on('error', () => process.exit(1));
-    s.on('connect', () => s.write('PING\\r\\n'));
-    s.on('data', (d) => process.exit(/PONG|NOAUTH/.test(String(d)) ? 0 : 1));`;
-  return spawnSync(process.execPath, ['-e', script], { timeout: 3000, env: {} }).status === 0;
-}
-
-let redisSkipNoted = false;
-/** Runs the Redis suites when Redis answers; under CI=true a missing Redis fails instead of skipping. */
-export function redisAvailable(): boolean {
-  if (redisAnswers(REDIS_URL)) return true;
-  if (process.env.CI === 'true') {
-    throw new Error(
-      `CI=true but Redis at ${REDIS_URL} does not answer: the Redis suites cannot be skipped in CI`,
-    );
-  }
-  if (!redisSkipNoted) {
-    redisSkipNoted = true;
-    console.log(`Redis suites skipped: nothing answers at ${REDIS_URL} (set REDIS_URL)`);
-  }
-  return false;
 }
 
 /**
