@@ -137,6 +137,11 @@ export function installErrorHandlers(app: FastifyInstance): void {
       return reply.code(400).send(body);
     }
     const statusCode = error.statusCode ?? 500;
+    if (statusCode === 503) {
+      // A service the request needs is not answering (the job queue's Redis): nothing was done.
+      const body: ApiErrorBody = { error: 'service_unavailable', message: error.message };
+      return reply.code(503).header('retry-after', '5').send(body);
+    }
     if (statusCode >= 400 && statusCode < 500) {
       // Fastify's own client errors (malformed JSON, body too large, wrong content type) carry a safe message.
       const body: ApiErrorBody = { error: errorWord(statusCode), message: error.message };

@@ -17,8 +17,22 @@ import {
   type JobCounts,
   type JobDefinition,
   type JobQueue,
+  QueueUnavailableError,
   UnknownJobError,
 } from './job-queue';
+
+/** An error that says the connection to Redis is gone, not that Redis refused the command. */
+function isConnectionLoss(error: unknown): boolean {
+  const e = error as { code?: string; message?: string; name?: string };
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(e?.code ?? '') ||
+    e?.name === 'MaxRetriesPerRequestError' ||
+    /Connection is closed|Stream isn't writeable|enableOfflineQueue/.test(e?.message ?? '')
+  );
+}
+
+/** How long a producer waits for Redis to answer before refusing the work (ms). */
+const PRODUCER_WAIT_MS = 2000;
 
 export interface BullmqOptions {
   redisUrl: string;
@@ -41,6 +55,7 @@ export class BullmqJobQueue implements JobQueue {
   private readonly definitions = new Map<string, JobDefinition<any>>();
   private readonly connections: Redis[] = [];
   private readonly queue: Queue;
+  private readonly producer: Redis;
   private worker: Worker | null = null;
   /** Every schedule given to this queue, to register again when Redis has lost them. */
   private readonly schedules = new Map<
@@ -53,7 +68,11 @@ export class BullmqJobQueue implements JobQueue {
 
   constructor(private readonly options: BullmqOptions) {
     this.queueName = options.queueName ?? 'ecspert';
-    const connection = this.connect();
+    // The queue's own connection adds jobs for callers who wait (API requests): it fails fast while
+    // Redis is down instead of holding commands in an offline queue until it is back (BullMQ's
+    // advice for producers); workers keep their own patient connections.
+    const connection = this.connect({ producer: true });
+    this.producer = connection;
     this.queue = new Queue(this.queueName, { connection });
     // Without a listener BullMQ prints every failed reconnect to stderr, stack and all.
     this.queue.on('error', (error) => this.otherError(error));
@@ -100,12 +119,14 @@ export class BullmqJobQueue implements JobQueue {
     this.reconnectListeners.push(listener);
   }
 
-  private connect(): Redis {
+  private connect({ producer = false } = {}): Redis {
     // Workers need maxRetriesPerRequest: null (BullMQ blocks on Redis commands).
-    const connection = new Redis(this.options.redisUrl, {
-      maxRetriesPerRequest: null,
-      enableReadyCheck: true,
-    });
+    const connection = new Redis(
+      this.options.redisUrl,
+      producer
+        ? { maxRetriesPerRequest: 1, enableOfflineQueue: false, enableReadyCheck: true }
+        : { maxRetriesPerRequest: null, enableReadyCheck: true },
+    );
     // ioredis reports every failed reconnect (every 2 s while Redis is down): one line per outage.
     let down = false;
     connection.on('error', (error) => {
@@ -138,8 +159,44 @@ export class BullmqJobQueue implements JobQueue {
     };
   }
 
+  /**
+   * Resolves once Redis answers (at most PRODUCER_WAIT_MS), else refuses: with
+   * maxRetriesPerRequest null, a command sent while Redis is down would wait in ioredis' offline
+   * queue until it is back, and the caller (an API request) with it.
+   */
+  private async producerReady(): Promise<void> {
+    if (this.producer.status === 'ready') return;
+    const ready = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => done(false), PRODUCER_WAIT_MS);
+      const onReady = () => done(true);
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.producer.off('ready', onReady);
+        resolve(ok);
+      };
+      this.producer.on('ready', onReady);
+    });
+    if (!ready) throw new QueueUnavailableError();
+  }
+
   async enqueue<Data>(name: string, data: Data, options: EnqueueOptions = {}) {
     const jobOptions = this.jobOptions(name);
+    await this.producerReady();
+    try {
+      return await this.add(name, data, jobOptions, options);
+    } catch (error) {
+      // Redis went away while the job was being added (the producer does not wait for it).
+      if (this.producer.status !== 'ready' || isConnectionLoss(error)) throw new QueueUnavailableError();
+      throw error;
+    }
+  }
+
+  private async add<Data>(
+    name: string,
+    data: Data,
+    jobOptions: ReturnType<BullmqJobQueue['jobOptions']>,
+    options: EnqueueOptions,
+  ) {
     if (options.key) {
       const jobId = jobIdFor(options.key);
       const existing = await this.queue.getJob(jobId);

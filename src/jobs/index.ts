@@ -5,7 +5,7 @@ import { InProcessJobQueue } from './in-process-driver';
 import type { JobQueue } from './job-queue';
 
 export type { JobQueue, JobDefinition, JobRun, EnqueueOptions, JobCounts } from './job-queue';
-export { UnknownJobError } from './job-queue';
+export { QueueUnavailableError, UnknownJobError } from './job-queue';
 export { startRecovery, type Recovery, type RecoveryTask, type RecoveryOptions } from './recovery';
 export { InProcessJobQueue, BullmqJobQueue, type BullmqOptions };
 

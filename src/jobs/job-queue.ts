@@ -79,3 +79,12 @@ export class UnknownJobError extends Error {
     this.name = 'UnknownJobError';
   }
 }
+
+/** Work asked for while the queue's Redis does not answer: nothing was queued; the API answers 503. */
+export class QueueUnavailableError extends Error {
+  readonly statusCode = 503;
+  constructor() {
+    super('the job queue (Redis) is not answering; nothing was queued: try again once it is back');
+    this.name = 'QueueUnavailableError';
+  }
+}
