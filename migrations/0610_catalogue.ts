@@ -9,7 +9,20 @@
 import { sql } from 'kysely';
 import type { MigrationContext } from '../src/db/migrator';
 
-export async function up({ db, types: t }: MigrationContext): Promise<void> {
+/**
+ * Oracle's ALTER TABLE takes `add (column, …)`, not `add column` (what Kysely's builder writes), so
+ * Oracle gets its statements spelled out, with the types ColumnTypes gives it.
+ */
+const ORACLE = [
+  `alter table "insurer" add ("contact_person" varchar2(200 char), "contact_email" varchar2(200 char), "contact_phone" varchar2(40 char), "active" number(10) default 1 not null check ("active" in (0, 1)), "updated_at" timestamp with time zone)`,
+  `alter table "product" add ("line_of_business" varchar2(40 char), "active" number(10) default 1 not null check ("active" in (0, 1)), "valid_from" date, "valid_to" date, "updated_at" timestamp with time zone)`,
+];
+
+export async function up({ db, types: t, dialect }: MigrationContext): Promise<void> {
+  if (dialect.isOracle) {
+    for (const statement of ORACLE) await sql.raw(statement).execute(db);
+    return;
+  }
   const flag = (column: string) =>
     [
       t.int,

@@ -24,6 +24,7 @@ import { recordManualCareerChange } from '../../../back-office/periods';
 import { type DB, OracleCompileDialect, SqlDialect, SqlRecorder } from '../../../src/db';
 import { INSURERS, PRODUCTS } from '../../../src/demo/reference';
 import { describeEachEngine } from '../../support/engines';
+import { up as catalogueMigration } from '../../../migrations/0610_catalogue';
 
 const who = { recordedBy: 'olena', reason: 'agency agreement signed' };
 
@@ -394,6 +395,20 @@ describeEachEngine('catalogue', (ctx) => {
 });
 
 describe('catalogue SQL on Oracle (compiled, no server)', () => {
+  it('adds the catalogue columns with ALTER TABLE … ADD (…), as Oracle wants', async () => {
+    const recorder = new SqlRecorder();
+    const db = new Kysely<DB>({ dialect: new OracleCompileDialect(recorder) });
+    const dialect = new SqlDialect('oracle');
+    await catalogueMigration({ db, types: dialect.types, dialect });
+    expect(recorder.sql).toHaveLength(2);
+    expect(recorder.sql[0]).toMatch(/^alter table "insurer" add \("contact_person" varchar2\(200 char\), /);
+    expect(recorder.sql[1]).toMatch(
+      /"active" number\(10\) default 1 not null check \("active" in \(0, 1\)\)/,
+    );
+    for (const statement of recorder.sql) expect(statement).not.toMatch(/add column|boolean/i);
+    await db.destroy();
+  });
+
   it('pages with OFFSET … FETCH and filters dates without PostgreSQL-only syntax', async () => {
     const recorder = new SqlRecorder();
     recorder.respond = (statement) => (/count\(\*\)/i.test(statement) ? [{ total: 0 }] : []);
