@@ -184,6 +184,24 @@ export async function syncCatalogue(
     reason: options.reason?.trim() || `synchronised from ${file}`,
     at: options.at ?? new Date(),
   };
+  // Two syncs of one insurer at once: the later one meets the earlier's insurer or products on their
+  // unique keys (409), and its transaction is gone; it runs once more and finds them there.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await syncInTransaction(database, file, doc, who);
+    } catch (error) {
+      const raced = error instanceof CatalogueError && error.statusCode === 409;
+      if (!raced || attempt >= 2 || database.db.isTransaction) throw error;
+    }
+  }
+}
+
+async function syncInTransaction(
+  database: Database,
+  file: string,
+  doc: CatalogueDocument,
+  who: { recordedBy: string; reason: string; at: Date },
+): Promise<SyncReport> {
   const i = doc.insurer;
   const insurerFields = {
     name: i.name,

@@ -38,12 +38,12 @@ async function auditOf(db: Kysely<DB>, entityId: string) {
 }
 
 /** An adapters folder of its own with one insurer whose catalogue the test writes. */
-function adaptersWith(catalogue: string): { dir: string; file: string } {
+function adaptersWith(catalogue: string, adapterCode = 'LVIV_RE'): { dir: string; file: string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'adapters-'));
   mkdirSync(path.join(dir, 'lviv-re'));
   writeFileSync(
     path.join(dir, 'lviv-re/adapter.yaml'),
-    'insurer:\n  code: LVIV_RE\n  name: ТДВ «Львів Ре»\n  companyCode: "12345678"\n',
+    `insurer:\n  code: ${adapterCode}\n  name: ТДВ «Львів Ре»\n  companyCode: "12345678"\n`,
   );
   const file = path.join(dir, 'lviv-re/catalogue.yaml');
   writeFileSync(file, catalogue);
@@ -258,6 +258,20 @@ describeEachEngine('catalogue', (ctx) => {
       action: 'product.update',
       reason: expect.stringMatching(/^synchronised from .*lviv-re\/catalogue\.yaml$/),
     });
+  });
+
+  it('two syncs of a new insurer at once: one adds it, the other finds it there', async () => {
+    const { dir } = adaptersWith(
+      LVIV_CATALOGUE.replaceAll('LVIV_RE', 'LVIV_TWO').replaceAll('LR-', 'L2-'),
+      'LVIV_TWO',
+    );
+    const reports = await Promise.all([
+      syncCatalogue(ctx.database, 'lviv-re', { adaptersDir: dir, recordedBy: 'olena' }),
+      syncCatalogue(ctx.database, 'lviv-re', { adaptersDir: dir, recordedBy: 'taras' }),
+    ]);
+    expect(reports.map((r) => r.insurerAction).sort()).toEqual(['added', 'unchanged']);
+    expect(await productsOf(ctx.database, 'LVIV_TWO')).toHaveLength(2);
+    expect((await auditOf(ctx.database.db, 'LVIV_TWO')).map((a) => a.action)).toEqual(['insurer.add']);
   });
 
   it('refuses a bad catalogue file naming the file and the path, and changes nothing', async () => {
