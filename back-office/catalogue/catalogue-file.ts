@@ -58,8 +58,13 @@ function shownPath(file: string): string {
 export function catalogueFileOf(insurer: string, options: AdapterLocation = {}): string {
   try {
     return path.join(adapterFolder(insurer, options), CATALOGUE_FILE);
-  } catch (error) {
-    throw new CatalogueError((error as Error).message, 404, 'insurer');
+  } catch {
+    // Said without the server's folders: the API passes this message on.
+    throw new CatalogueError(
+      `no adapter for insurer '${insurer}' (looked for adapters/<folder>/adapter.yaml)`,
+      404,
+      'insurer',
+    );
   }
 }
 

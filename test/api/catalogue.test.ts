@@ -172,6 +172,9 @@ describeEachEngine('the catalogue API', (ctx) => {
       payload: { recordedBy: 'olena' },
     });
     expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().message).toBe(
+      "insurer: no adapter for insurer 'NOBODY' (looked for adapters/<folder>/adapter.yaml)",
+    );
     const aPath = await app.inject({
       method: 'POST',
       url: '/api/insurers/..%2Fetc/sync',
