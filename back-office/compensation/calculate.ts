@@ -5,8 +5,9 @@
  * the what-if: a draft plan over a posted period, compared per consultant and rule, posting nothing.
  */
 import type { Kysely } from 'kysely';
-import { type Database, inTransaction, OPEN_END, type SqlDialect, STILL_KNOWN } from '../../src/db';
+import { type Database, type DB, inTransaction, OPEN_END, type SqlDialect, STILL_KNOWN } from '../../src/db';
 import { decimalFromKopiyky } from '../../src/db/money';
+import { recordAudit } from '../network/audit';
 import { contestPrizeLines, recordContestStandings } from '../contests/contests';
 import {
   type AccrualKind,
@@ -62,6 +63,82 @@ export async function registerPlan(
   database: Database,
   file: string,
   options: { status?: 'active' | 'draft'; loadedBy?: string } = {},
+): Promise<RegisteredPlan> {
+  const registered = await registerPlanVersion(database, file, options);
+  // A draft only proposes; the levels a person can be given are those of the plans that pay.
+  if ((options.status ?? 'active') === 'active')
+    await syncCareerLevels(database, registered.plan, options.loadedBy ?? 'system:plan');
+  return registered;
+}
+
+export interface CareerLevelSync {
+  added: string[];
+  changed: string[];
+}
+
+/**
+ * Makes the career_level table name every level of the plan, at the plan's rank (lowest first) and
+ * with its name, so a manual career change can give any level of the plan in force. Levels the plan
+ * no longer names stay: past careers refer to them. Each addition or change is in the audit log.
+ */
+export async function syncCareerLevels(
+  database: Database,
+  plan: Pick<CompiledPlan, 'code' | 'version' | 'levels'>,
+  actor: string,
+): Promise<CareerLevelSync> {
+  return inTransaction(database, async (tx) => {
+    const db = tx.db as Kysely<DB>;
+    const existing = new Map(
+      (await db.selectFrom('career_level').select(['id', 'code', 'name', 'rank_order']).execute()).map(
+        (r) => [r.code, r],
+      ),
+    );
+    const result: CareerLevelSync = { added: [], changed: [] };
+    const reason = `levels of plan ${plan.code} version ${plan.version}`;
+    for (const level of plan.levels) {
+      const row = existing.get(level.code);
+      const after = { code: level.code, name: level.name, rank: level.rank };
+      if (!row) {
+        await db
+          .insertInto('career_level')
+          .values({ code: level.code, name: level.name, rank_order: level.rank })
+          .execute();
+        result.added.push(level.code);
+        await recordAudit(db, tx, {
+          actor,
+          action: 'career_level.add',
+          entityKind: 'career_level',
+          entityId: level.code,
+          before: null,
+          after,
+          reason,
+        });
+      } else if (row.name !== level.name || Number(row.rank_order) !== level.rank) {
+        await db
+          .updateTable('career_level')
+          .set({ name: level.name, rank_order: level.rank })
+          .where('id', '=', row.id)
+          .execute();
+        result.changed.push(level.code);
+        await recordAudit(db, tx, {
+          actor,
+          action: 'career_level.update',
+          entityKind: 'career_level',
+          entityId: level.code,
+          before: { code: row.code, name: row.name, rank: Number(row.rank_order) },
+          after,
+          reason,
+        });
+      }
+    }
+    return result;
+  });
+}
+
+async function registerPlanVersion(
+  database: Database,
+  file: string,
+  options: { status?: 'active' | 'draft'; loadedBy?: string },
 ): Promise<RegisteredPlan> {
   const db = compensationDb(database);
   const plan = loadPlanFile(file, await productCatalog(database));

@@ -17,6 +17,8 @@ export {
   calculatePeriod,
   whatIf,
   registerPlan,
+  syncCareerLevels,
+  type CareerLevelSync,
   planForPeriod,
   productCatalog,
   CalculationRefusedError,

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { HUB_VERSION } from '../api/version';
 import { registerBackOfficeCommands } from './commands/back-office';
+import { registerCatalogueCommands } from './commands/catalogue';
 import { registerContestCommands } from './commands/contests';
 import { registerDbCommands } from './commands/db';
 import { registerDemoCommands } from './commands/demo';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerExchangeCommands(program);
   registerBackOfficeCommands(program);
   registerContestCommands(program);
+  registerCatalogueCommands(program);
   return program;
 }
 

@@ -28,6 +28,14 @@ export interface InsurerTable {
   name: string;
   company_code: string | null;
   created_at: Date;
+  /** Who to call at the insurer about the exchange and the agency agreement (migration 0610). */
+  contact_person: string | null;
+  contact_email: string | null;
+  contact_phone: string | null;
+  /** 1 while the hub works with the insurer, 0 once it no longer does. */
+  active: Generated<number>;
+  /** Last change through the catalogue; null until the first. */
+  updated_at: Date | null;
 }
 
 export interface ProductTable {
@@ -39,6 +47,15 @@ export interface ProductTable {
   term_years: number | null;
   first_year_rate_pct: Decimal | null;
   renewal_rate_pct: Decimal | null;
+  /** The insurer's line of business, e.g. life, motor, property (migration 0610). */
+  line_of_business: string | null;
+  /** 1 while it is sold. */
+  active: Generated<number>;
+  /** First day it is sold; null when it always was. */
+  valid_from: IsoDate | null;
+  /** First day it is no longer sold (exclusive); null while open. */
+  valid_to: IsoDate | null;
+  updated_at: Date | null;
 }
 
 export interface UnitTable {

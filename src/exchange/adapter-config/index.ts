@@ -179,6 +179,55 @@ export function publiclyKnownKey(pem: string): string | null {
   return PUBLICLY_KNOWN_KEYS[createHash('sha256').update(der).digest('base64')] ?? null;
 }
 
+/**
+ * The insurer's catalogue beside adapter.yaml (insurer details and products, loaded by
+ * `ecspert insurer sync`; back-office/catalogue): missing is a warning, unusable an error.
+ */
+function checkCatalogue(catalogueFile: string, insurerCode: string): AdapterFinding[] {
+  if (!existsSync(catalogueFile))
+    return [
+      {
+        level: 'warning',
+        file: catalogueFile,
+        path: '',
+        message:
+          "no catalogue: the insurer's details and products cannot be synchronised (`ecspert insurer sync`); write catalogue.yaml (schemas/catalogue.schema.json)",
+      },
+    ];
+  let doc: unknown;
+  try {
+    doc = YAML.parse(readFileSync(catalogueFile, 'utf8'));
+  } catch (err) {
+    return [
+      {
+        level: 'error',
+        file: catalogueFile,
+        path: '',
+        message: `not readable YAML: ${(err as Error).message}`,
+      },
+    ];
+  }
+  const validate = schemaValidator('catalogue');
+  if (!validate(doc))
+    return describeSchemaErrors(validate.errors).map((p) => ({
+      level: 'error' as const,
+      file: catalogueFile,
+      path: p.path,
+      message: p.message,
+    }));
+  const code = (doc as { insurer: { code: string } }).insurer.code;
+  return code === insurerCode
+    ? []
+    : [
+        {
+          level: 'error',
+          file: catalogueFile,
+          path: '/insurer/code',
+          message: `'${code}' is not this adapter's insurer (${insurerCode})`,
+        },
+      ];
+}
+
 /** Every check `ecspert adapter check` runs; an empty list means the adapter is ready. */
 export function checkAdapter(insurer: string, context: SecretContext & AdapterLocation): AdapterFinding[] {
   const findings: AdapterFinding[] = [];
@@ -190,6 +239,7 @@ export function checkAdapter(insurer: string, context: SecretContext & AdapterLo
     return [{ level: 'error', file: e.file ?? insurer, path: e.jsonPath ?? '', message: e.message }];
   }
   const { file } = adapter;
+  findings.push(...checkCatalogue(path.join(path.dirname(file), 'catalogue.yaml'), adapter.insurer.code));
   for (const [name, message] of Object.entries(adapter.messages)) {
     const where = `/messages/${name}`;
     try {
