@@ -13,7 +13,14 @@ import {
   recordUnitChange,
 } from '../periods/changes';
 import { recordAudit } from './audit';
-import { isUniqueViolation, NetworkInputError, requireDate, taxNumberProblem } from './errors';
+import {
+  isUniqueViolation,
+  LATEST_KNOWLEDGE,
+  lockTreeForWriting,
+  NetworkInputError,
+  requireDate,
+  taxNumberProblem,
+} from './errors';
 import { changeSponsor, changeUnit, downlineAsOf } from './network-repository';
 import { openUnitOn } from './units';
 
@@ -319,9 +326,10 @@ export async function transferConsultant(database: Database, input: Transfer) {
   requireDate('effectiveOn', input.effectiveOn);
   if (input.unitCode === undefined && input.sponsorCode === undefined)
     throw new NetworkInputError('invalid', 'unitCode', 'say the new unitCode, the new sponsorCode, or both');
-  const at = input.recordedAt ?? now();
   return inTransaction(database, async (tx) => {
     const db = tx.db;
+    if (input.sponsorCode) await lockTreeForWriting(db, 'consultant_sponsor');
+    const at = input.recordedAt ?? now();
     const c = await consultantByCode(db, input.code);
     if (input.effectiveOn < c.hired_on)
       throw new NetworkInputError(
@@ -345,7 +353,7 @@ export async function transferConsultant(database: Database, input: Transfer) {
     if (input.unitCode !== undefined) await openUnitOn(db, input.unitCode, input.effectiveOn, 'unitCode');
     if (input.sponsorCode) {
       const sponsor = await sponsorOn(db, input.sponsorCode, input.effectiveOn);
-      const below = await downlineAsOf(tx, c.id, input.effectiveOn, at);
+      const below = await downlineAsOf(tx, c.id, input.effectiveOn, LATEST_KNOWLEDGE);
       if (sponsor.id === c.id || below.some((d) => d.consultantId === sponsor.id))
         throw new NetworkInputError(
           'invalid',

@@ -1,3 +1,6 @@
+import { type Kysely, sql } from 'kysely';
+import type { DB } from '../../src/db';
+
 /** A refusal of a network change, naming the field at fault, so the API and the CLI can say which. */
 export type NetworkRefusalKind = 'invalid' | 'not_found' | 'conflict';
 
@@ -22,6 +25,21 @@ export function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: unknown; message?: unknown } | null;
   return e?.code === '23505' || (typeof e?.message === 'string' && e.message.includes('ORA-00001'));
 }
+
+/**
+ * Serialises the writers of a tree (sponsor changes, unit moves) for the rest of the transaction, so
+ * two changes that each look fine alone cannot together make a loop. Plain reads go on meanwhile
+ * (EXCLUSIVE mode lets queries through on PostgreSQL and Oracle alike).
+ */
+export async function lockTreeForWriting(
+  db: Kysely<DB>,
+  table: 'consultant_sponsor' | 'unit_structure',
+): Promise<void> {
+  await sql`lock table ${sql.table(table)} in exclusive mode`.execute(db);
+}
+
+/** Everything recorded so far, for checks made under the lock (newer than any `recorded_at`). */
+export const LATEST_KNOWLEDGE = new Date('9999-12-30T00:00:00.000Z');
 
 const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 

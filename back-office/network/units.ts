@@ -15,7 +15,13 @@ import {
   STILL_KNOWN,
 } from '../../src/db';
 import { recordAudit } from './audit';
-import { isUniqueViolation, NetworkInputError, requireDate } from './errors';
+import {
+  isUniqueViolation,
+  LATEST_KNOWLEDGE,
+  lockTreeForWriting,
+  NetworkInputError,
+  requireDate,
+} from './errors';
 
 export interface UnitNode {
   unitId: number;
@@ -247,7 +253,7 @@ async function unitsBelow(db: Kysely<DB>, unitId: number, date: IsoDate): Promis
     db.selectFrom('unit_structure as us').select(['us.unit_id', 'us.parent_unit_id']),
     'us',
     date,
-    now(),
+    LATEST_KNOWLEDGE,
   ).execute();
   const children = new Map<number, number[]>();
   for (const r of rows)
@@ -269,8 +275,9 @@ async function unitsBelow(db: Kysely<DB>, unitId: number, date: IsoDate): Promis
 /** Moves the unit under another parent (and optionally another manager) from `from`; refuses loops and closed parents. */
 export async function moveUnit(database: Database, input: MoveUnit): Promise<UnitNode> {
   requireDate('from', input.from);
-  const at = input.recordedAt ?? now();
   await inTransaction(database, async ({ db }) => {
+    await lockTreeForWriting(db, 'unit_structure');
+    const at = input.recordedAt ?? now();
     const unit = await openUnitOn(db, input.code, input.from, 'code');
     const parent = input.parentCode ? await openUnitOn(db, input.parentCode, input.from, 'parentCode') : null;
     if (parent && (parent.id === unit.id || (await unitsBelow(db, unit.id, input.from)).has(parent.id)))

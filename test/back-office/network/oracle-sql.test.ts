@@ -161,6 +161,7 @@ describe('Oracle SQL of the network records', () => {
       expect.stringMatching(/^insert into "consultant" \(.*"address".*\) values/),
     );
     expect(recorder.sql).toContainEqual(expect.stringMatching(/^insert into "consultant_activity_status"/));
+    expect(recorder.sql).toContainEqual('lock table "unit_structure" in exclusive mode');
     expect(recorder.sql).toContainEqual(
       expect.stringMatching(/^update "unit_structure" set "superseded_at" = :1/),
     );

@@ -4,7 +4,13 @@
  * answers 4xx naming the field and changes nothing; reads answer "as of D" and "as known at K".
  */
 import type { FastifyInstance } from 'fastify';
-import { taxNumberProblem } from '../../../back-office/network';
+import {
+  hireConsultant,
+  NetworkInputError,
+  openUnit,
+  taxNumberProblem,
+  transferConsultant,
+} from '../../../back-office/network';
 import { buildApi, createQueueProbe } from '../../../src/api';
 import { networkRoutes } from '../../../src/api/routes/core/network';
 import { taxNumber } from '../../../src/demo/names';
@@ -397,5 +403,46 @@ describeEachEngine('units and consultants API', (ctx) => {
     expect(b.legalForm).toBe('sole_proprietor');
     expect((await get('/api/consultants/V/policies')).total).toBe(0);
     await refused(404, 'code', () => app.inject({ method: 'GET', url: '/api/consultants/NOBODY' }));
+  });
+});
+
+describeEachEngine('two sponsor changes at once', (ctx) => {
+  it('lets one through and refuses the other, so the two cannot make a loop', async () => {
+    const by = { recordedBy: 'hr' };
+    await openUnit(ctx.database, { code: 'U', name: 'U', openedOn: '2026-01-01', ...by });
+    for (const [code, tax] of [
+      ['X', '3184710691'],
+      ['Y', '1234567899'],
+    ])
+      await hireConsultant(ctx.database, {
+        code,
+        fullName: code,
+        taxNumber: tax,
+        legalForm: 'individual',
+        sponsorCode: null,
+        unitCode: 'U',
+        hiredOn: '2026-01-01',
+        ...by,
+      });
+    const results = await Promise.allSettled([
+      transferConsultant(ctx.database, {
+        code: 'X',
+        sponsorCode: 'Y',
+        effectiveOn: '2026-02-01',
+        reason: 'r',
+        ...by,
+      }),
+      transferConsultant(ctx.database, {
+        code: 'Y',
+        sponsorCode: 'X',
+        effectiveOn: '2026-02-01',
+        reason: 'r',
+        ...by,
+      }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const refusal = (results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason;
+    expect(refusal).toBeInstanceOf(NetworkInputError);
+    expect(refusal.field).toBe('sponsorCode');
   });
 });
