@@ -1,5 +1,6 @@
 /**
- * The agent network: sponsor tree, units, careers and their history, read as of any date and as
+ * The agent network: sponsor tree, units, consultants (hire, terminate, rehire, transfer, contact),
+ * careers and their history, read as of any date and as
  * known at any moment.
  */
 export {
@@ -22,3 +23,45 @@ export {
   type CareerChange,
 } from './career-repository';
 export { recordAudit, type AuditEntry } from './audit';
+export { NetworkInputError, taxNumberProblem, isUniqueViolation, type NetworkRefusalKind } from './errors';
+export {
+  openUnit,
+  renameUnit,
+  moveUnit,
+  closeUnit,
+  unitTreeAsOf,
+  showUnitNode,
+  unitMembersAsOf,
+  unitStructureAsOf,
+  type UnitNode,
+  type OpenUnit,
+  type RenameUnit,
+  type MoveUnit,
+  type CloseUnit,
+} from './units';
+export {
+  hireConsultant,
+  terminateConsultant,
+  rehireConsultant,
+  transferConsultant,
+  updateContactDetails,
+  statusAsOf,
+  type Hire,
+  type Termination,
+  type Rehire,
+  type Transfer,
+  type ContactUpdate,
+  type LegalForm,
+  type ActivityStatus,
+} from './consultants';
+export {
+  networkTree,
+  listConsultants,
+  consultantCard,
+  policiesOfConsultant,
+  relativesOf,
+  type TreeNode,
+  type TreeQuery,
+  type ConsultantCard,
+  type ConsultantSummary,
+} from './views';

@@ -85,8 +85,8 @@ async function consultantByCode(db: Kysely<DB>, code: string) {
   return { id: Number(row.id), code: row.code };
 }
 
-/** Is the day inside a closed period? */
-async function closedPeriodOf(db: Kysely<DB>, date: IsoDate): Promise<string | null> {
+/** Is the day inside a closed period? (The network's transfers ask it too, to require an approval.) */
+export async function closedPeriodOf(db: Kysely<DB>, date: IsoDate): Promise<string | null> {
   const row = await db
     .selectFrom('production_period')
     .select('code')
@@ -180,6 +180,8 @@ export interface SponsorChange {
   validTo?: IsoDate;
   reason: string;
   recordedBy: string;
+  /** Who approved a change reaching into a closed period (another person); named in the request. */
+  approvedBy?: string | null;
   recordedAt?: Date;
 }
 
@@ -210,7 +212,7 @@ export async function recordSponsorChange(
         effectiveOn: change.validFrom,
         causeKind: 'sponsor_change',
         causeRef,
-        description: `зміна спонсора ${consultant.code}: ${sponsor?.code ?? 'без спонсора'} з ${change.validFrom} (${change.reason}; вніс ${change.recordedBy})`,
+        description: `зміна спонсора ${consultant.code}: ${sponsor?.code ?? 'без спонсора'} з ${change.validFrom} (${change.reason}; вніс ${change.recordedBy}${change.approvedBy ? `, погодив ${change.approvedBy}` : ''})`,
       },
       at,
     );
@@ -225,6 +227,8 @@ export interface UnitChange {
   validTo?: IsoDate;
   reason: string;
   recordedBy: string;
+  /** Who approved a change reaching into a closed period (another person); named in the request. */
+  approvedBy?: string | null;
   recordedAt?: Date;
 }
 
@@ -256,7 +260,7 @@ export async function recordUnitChange(database: Database, change: UnitChange): 
         effectiveOn: change.validFrom,
         causeKind: 'unit_change',
         causeRef,
-        description: `зміна підрозділу ${consultant.code}: ${unit.code} з ${change.validFrom} (${change.reason}; вніс ${change.recordedBy})`,
+        description: `зміна підрозділу ${consultant.code}: ${unit.code} з ${change.validFrom} (${change.reason}; вніс ${change.recordedBy}${change.approvedBy ? `, погодив ${change.approvedBy}` : ''})`,
       },
       at,
     );

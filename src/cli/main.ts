@@ -7,6 +7,7 @@ import { registerContestCommands } from './commands/contests';
 import { registerDbCommands } from './commands/db';
 import { registerDemoCommands } from './commands/demo';
 import { registerExchangeCommands } from './commands/exchange';
+import { registerNetworkCommands } from './commands/network';
 import { registerServeCommands } from './commands/serve';
 
 export function buildProgram(): Command {
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerBackOfficeCommands(program);
   registerContestCommands(program);
   registerCatalogueCommands(program);
+  registerNetworkCommands(program);
   return program;
 }
 

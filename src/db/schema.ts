@@ -74,6 +74,8 @@ export interface ConsultantTable {
   legal_form: 'individual' | 'sole_proprietor';
   email: string | null;
   phone: string | null;
+  /** Postal address (0620). */
+  address: string | null;
   hired_on: IsoDate;
   terminated_on: IsoDate | null;
   created_at: Date;
@@ -84,6 +86,8 @@ export interface UnitStructureTable extends Bitemporal {
   unit_id: number;
   parent_unit_id: number | null;
   manager_consultant_id: number | null;
+  /** The unit's name from valid_from (0620); null: the name in `unit`. */
+  name: string | null;
 }
 
 export interface ConsultantSponsorTable extends Bitemporal {

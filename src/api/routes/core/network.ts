@@ -1,0 +1,607 @@
+/**
+ * The network over HTTP, thin over back-office/network: units (tree with counts, open, rename, move,
+ * close), consultants (list, card, policies, hire, terminate, rehire, transfer, contact), the sponsor
+ * tree and a consultant's upline and downline, each read "as of D" and "as known at K".
+ * Reads need network.read, writes network.write. A refusal answers 4xx naming the field.
+ */
+import type { FastifyContextConfig, FastifyPluginAsync, FastifyReply } from 'fastify';
+import {
+  closeUnit,
+  consultantCard,
+  hireConsultant,
+  listConsultants,
+  moveUnit,
+  NetworkInputError,
+  networkTree,
+  openUnit,
+  policiesOfConsultant,
+  rehireConsultant,
+  relativesOf,
+  renameUnit,
+  showUnitNode,
+  terminateConsultant,
+  transferConsultant,
+  unitMembersAsOf,
+  unitTreeAsOf,
+  updateContactDetails,
+} from '../../../../back-office/network';
+import type { ApiErrorBody } from '../../errors';
+import { pageOffset, type PageQuery, pageQueryProperties } from '../../paging';
+import { actorSchema, codeSchema, dateSchema, text } from '../../schema-types';
+
+/**
+ * The permission a route needs, read by the authorisation hook (`config.permission`); cast because
+ * fastify's route config type learns the key only where that hook declares it.
+ */
+const permission = (name: 'network.read' | 'network.write') =>
+  ({ permission: name }) as unknown as FastifyContextConfig;
+const READ = permission('network.read');
+const WRITE = permission('network.write');
+const tags = ['network'];
+
+const reason = text(1000, 1);
+const optionalReason = text(1000);
+// The digits and the check digit are the module's to judge (422 naming body.taxNumber), so that the
+// OpenAPI document needs no pattern a client generator would have to reproduce.
+const taxNumber = {
+  type: 'string',
+  minLength: 10,
+  maxLength: 10,
+  description: 'РНОКПП: 10 digits, the last a check digit (weights -1,5,7,9,4,6,10,5,7, sum mod 11 mod 10)',
+  examples: ['3184710691'],
+} as const;
+const phone = {
+  type: ['string', 'null'],
+  maxLength: 40,
+  pattern: '^\\+?[0-9 ()-]{5,40}$',
+  examples: ['+380501234567'],
+};
+const email = {
+  type: ['string', 'null'],
+  maxLength: 200,
+  format: 'email',
+  examples: ['o.koval@example.com'],
+};
+const address = { type: ['string', 'null'], maxLength: 500 };
+const nullableCode = { ...codeSchema, type: ['string', 'null'] };
+const errors = {
+  400: { $ref: 'ApiError#' },
+  404: { $ref: 'ApiError#' },
+  409: { $ref: 'ApiError#' },
+  422: { $ref: 'ApiError#' },
+};
+const codeParams = {
+  type: 'object',
+  required: ['code'],
+  additionalProperties: false,
+  properties: { code: { ...codeSchema, examples: ['K-00001'] } },
+} as const;
+const asOfQuery = {
+  asOf: { ...dateSchema, description: 'the business date; today when left out' },
+  knownAt: {
+    type: 'string',
+    format: 'date-time',
+    maxLength: 40,
+    description: 'as known at this moment; now when left out',
+    examples: ['2026-03-01T00:00:00Z'],
+  },
+};
+const closed = (properties: Record<string, unknown>, required: string[] = []) => ({
+  type: 'object',
+  additionalProperties: false,
+  required,
+  properties,
+});
+
+interface AsOfQuery {
+  asOf?: string;
+  knownAt?: string;
+}
+const today = () => new Date().toISOString().slice(0, 10);
+const dateOf = (q: AsOfQuery) => q.asOf ?? today();
+const knownOf = (q: AsOfQuery) => (q.knownAt ? new Date(q.knownAt) : new Date());
+
+/**
+ * Runs the service; a refusal answers its status with the field at fault (`body.` before a body
+ * field, as schema errors name them).
+ */
+async function answer<T>(reply: FastifyReply, bodyFields: readonly string[], work: () => Promise<T>) {
+  try {
+    return await work();
+  } catch (error) {
+    if (!(error instanceof NetworkInputError)) throw error;
+    const field = bodyFields.includes(error.field) ? `body.${error.field}` : error.field;
+    const message = error.message.slice(error.field.length + 2);
+    const word = { invalid: 'unprocessable_entity', not_found: 'not_found', conflict: 'conflict' }[
+      error.kind
+    ];
+    const body: ApiErrorBody = {
+      error: word,
+      message: `${field}: ${message}`,
+      details: [{ field, message }],
+    };
+    return reply.code(error.statusCode).send(body);
+  }
+}
+
+const page = (q: PageQuery) => ({ offset: pageOffset(q), limit: q.pageSize });
+function slicePage<T>(all: T[], q: PageQuery) {
+  const offset = pageOffset(q);
+  return {
+    items: all.slice(offset, offset + q.pageSize),
+    page: q.page,
+    pageSize: q.pageSize,
+    total: all.length,
+  };
+}
+
+export const networkRoutes: FastifyPluginAsync = async (app) => {
+  const database = () => app.database;
+
+  // ---- units ----
+  app.get<{ Querystring: PageQuery & AsOfQuery & { q?: string } }>(
+    '/api/units',
+    {
+      config: READ,
+      schema: {
+        tags,
+        summary: 'The unit tree on a date (parents before children) with consultants per unit and below',
+        querystring: closed({ ...pageQueryProperties, ...asOfQuery, q: text(100, 1) }),
+        response: errors,
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const search = q.q?.toLowerCase();
+      const all = (await unitTreeAsOf(database(), dateOf(q), knownOf(q))).filter(
+        (u) => !search || u.code.toLowerCase().includes(search) || u.name.toLowerCase().includes(search),
+      );
+      return { asOf: dateOf(q), ...slicePage(all, q) };
+    },
+  );
+
+  app.get<{ Params: { code: string }; Querystring: AsOfQuery }>(
+    '/api/units/:code',
+    {
+      config: READ,
+      schema: {
+        tags,
+        summary: 'One unit on a date, with its consultants',
+        params: codeParams,
+        querystring: closed(asOfQuery),
+        response: errors,
+      },
+    },
+    async (request, reply) =>
+      answer(reply, [], async () => {
+        const node = await showUnitNode(
+          database(),
+          request.params.code,
+          dateOf(request.query),
+          knownOf(request.query),
+        );
+        const members = await unitMembersAsOf(
+          database(),
+          node.unitId,
+          dateOf(request.query),
+          knownOf(request.query),
+        );
+        return { ...node, asOf: dateOf(request.query), members };
+      }),
+  );
+
+  const openFields = [
+    'code',
+    'name',
+    'city',
+    'parentCode',
+    'managerCode',
+    'openedOn',
+    'recordedBy',
+    'reason',
+  ];
+  app.post<{ Body: Parameters<typeof openUnit>[1] }>(
+    '/api/units',
+    {
+      config: WRITE,
+      schema: {
+        tags,
+        summary: 'Open a unit on a date, under a parent unit open that day, with a manager',
+        body: closed(
+          {
+            code: codeSchema,
+            name: text(300, 1),
+            city: { type: ['string', 'null'], maxLength: 100 },
+            parentCode: nullableCode,
+            managerCode: nullableCode,
+            openedOn: dateSchema,
+            recordedBy: actorSchema,
+            reason: optionalReason,
+          },
+          ['code', 'name', 'openedOn', 'recordedBy'],
+        ),
+        response: errors,
+      },
+    },
+    async (request, reply) =>
+      answer(reply, openFields, async () => reply.code(201).send(await openUnit(database(), request.body))),
+  );
+
+  app.post<{
+    Params: { code: string };
+    Body: { name: string; from: string; recordedBy: string; reason?: string };
+  }>(
+    '/api/units/:code/rename',
+    {
+      config: WRITE,
+      schema: {
+        tags,
+        summary: 'Rename a unit from a date',
+        params: codeParams,
+        body: closed(
+          { name: text(300, 1), from: dateSchema, recordedBy: actorSchema, reason: optionalReason },
+          ['name', 'from', 'recordedBy'],
+        ),
+        response: errors,
+      },
+    },
+    async (request, reply) =>
+      answer(reply, ['name', 'from', 'recordedBy', 'reason'], () =>
+        renameUnit(database(), { ...request.body, code: request.params.code }),
+      ),
+  );
+
+  app.post<{
+    Params: { code: string };
+    Body: {
+      parentCode: string | null;
+      managerCode?: string | null;
+      from: string;
+      recordedBy: string;
+      reason: string;
+    };
+  }>(
+    '/api/units/:code/move',
+    {
+      config: WRITE,
+      schema: {
+        tags,
+        summary:
+          'Move a unit under another parent (and manager) from a date; loops and closed parents refused',
+        params: codeParams,
+        body: closed(
+          {
+            parentCode: nullableCode,
+            managerCode: nullableCode,
+            from: dateSchema,
+            recordedBy: actorSchema,
+            reason,
+          },
+          ['parentCode', 'from', 'recordedBy', 'reason'],
+        ),
+        response: errors,
+      },
+    },
+    async (request, reply) =>
+      answer(reply, ['parentCode', 'managerCode', 'from', 'recordedBy', 'reason'], () =>
+        moveUnit(database(), { ...request.body, code: request.params.code }),
+      ),
+  );
+
+  app.post<{ Params: { code: string }; Body: { closedOn: string; recordedBy: string; reason: string } }>(
+    '/api/units/:code/close',
+    {
+      config: WRITE,
+      schema: {
+        tags,
+        summary: 'Close a unit from a date (refused while consultants or sub-units are in it)',
+        params: codeParams,
+        body: closed({ closedOn: dateSchema, recordedBy: actorSchema, reason }, [
+          'closedOn',
+          'recordedBy',
+          'reason',
+        ]),
+        response: errors,
+      },
+    },
+    async (request, reply) =>
+      answer(reply, ['closedOn', 'recordedBy', 'reason'], () =>
+        closeUnit(database(), { ...request.body, code: request.params.code }),
+      ),
+  );
+
+  // ---- consultants ----
+  app.get<{ Querystring: PageQuery & AsOfQuery & { q?: string; unit?: string } }>(
+    '/api/consultants',
+    {
+      config: READ,
+      schema: {
+        tags,
+        summary:
+          'Consultants by code, with status and unit on a date; search by code or name, filter by unit',
+        querystring: closed({ ...pageQueryProperties, ...asOfQuery, q: text(100, 1), unit: codeSchema }),
+        response: errors,
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const { items, total } = await listConsultants(database(), {
+        date: dateOf(q),
+        knownAt: knownOf(q),
+        search: q.q,
+        unitCode: q.unit,
+        ...page(q),
+      });
+      return { asOf: dateOf(q), items, page: q.page, pageSize: q.pageSize, total };
+    },
+  );
+
+  app.get<{ Params: { code: string }; Querystring: AsOfQuery }>(
+    '/api/consultants/:code',
+    {
+      config: READ,
+      schema: {
+        tags,
+        summary:
+          'The consultant card on a date: careers, statuses, upline, direct downline, policies, accruals, acts',
+        params: codeParams,
+        querystring: closed(asOfQuery),
+        response: errors,
+      },
+    },
+    async (request, reply) =>
+      answer(reply, [], () =>
+        consultantCard(database(), request.params.code, dateOf(request.query), knownOf(request.query)),
+      ),
+  );
+
+  app.get<{ Params: { code: string }; Querystring: PageQuery & AsOfQuery }>(
+    '/api/consultants/:code/policies',
+    {
+      config: READ,
+      schema: {
+        tags,
+        summary: "The consultant's policies up to a date, by number",
+        params: codeParams,
+        querystring: closed({ ...pageQueryProperties, ...asOfQuery }),
+        response: errors,
+      },
+    },
+    async (request, reply) =>
+      answer(reply, [], async () => {
+        const q = request.query;
+        const { items, total } = await policiesOfConsultant(
+          database(),
+          request.params.code,
+          dateOf(q),
+          page(q),
+        );
+        return { items, page: q.page, pageSize: q.pageSize, total };
+      }),
+  );
+
+  for (const direction of ['upline', 'downline'] as const)
+    app.get<{ Params: { code: string }; Querystring: PageQuery & AsOfQuery }>(
+      `/api/consultants/:code/${direction}`,
+      {
+        config: READ,
+        schema: {
+          tags,
+          summary:
+            direction === 'upline'
+              ? "The consultant's sponsors up to the top on a date, nearest first"
+              : 'Everyone below the consultant on a date, by generation and code',
+          params: codeParams,
+          querystring: closed({ ...pageQueryProperties, ...asOfQuery }),
+          response: errors,
+        },
+      },
+      async (request, reply) =>
+        answer(reply, [], async () => {
+          const q = request.query;
+          const all = await relativesOf(database(), request.params.code, direction, dateOf(q), knownOf(q));
+          return { asOf: dateOf(q), ...slicePage(all, q) };
+        }),
+    );
+
+  const hireFields = [
+    'code',
+    'fullName',
+    'taxNumber',
+    'legalForm',
+    'sponsorCode',
+    'unitCode',
+    'hiredOn',
+    'phone',
+    'email',
+    'address',
+    'recordedBy',
+    'reason',
+  ];
+  app.post<{ Body: Parameters<typeof hireConsultant>[1] }>(
+    '/api/consultants',
+    {
+      config: WRITE,
+      schema: {
+        tags,
+        summary: 'Hire a consultant into a unit under a sponsor from a date',
+        body: closed(
+          {
+            code: codeSchema,
+            fullName: text(300, 1),
+            taxNumber,
+            legalForm: {
+              type: 'string',
+              enum: ['individual', 'sole_proprietor'],
+              description: 'sole_proprietor: ФОП',
+            },
+            sponsorCode: { ...nullableCode, description: 'null: the top of the network' },
+            unitCode: codeSchema,
+            hiredOn: dateSchema,
+            phone,
+            email,
+            address,
+            recordedBy: actorSchema,
+            reason: optionalReason,
+          },
+          ['code', 'fullName', 'taxNumber', 'legalForm', 'sponsorCode', 'unitCode', 'hiredOn', 'recordedBy'],
+        ),
+        response: errors,
+      },
+    },
+    async (request, reply) =>
+      answer(reply, hireFields, async () =>
+        reply.code(201).send(await hireConsultant(database(), request.body)),
+      ),
+  );
+
+  app.post<{ Params: { code: string }; Body: { terminatedOn: string; reason: string; recordedBy: string } }>(
+    '/api/consultants/:code/terminate',
+    {
+      config: WRITE,
+      schema: {
+        tags,
+        summary: "End a consultant's work from a date (not before the hire)",
+        params: codeParams,
+        body: closed({ terminatedOn: dateSchema, reason, recordedBy: actorSchema }, [
+          'terminatedOn',
+          'reason',
+          'recordedBy',
+        ]),
+        response: errors,
+      },
+    },
+    async (request, reply) =>
+      answer(reply, ['terminatedOn', 'reason', 'recordedBy'], () =>
+        terminateConsultant(database(), { ...request.body, code: request.params.code }),
+      ),
+  );
+
+  app.post<{ Params: { code: string }; Body: { rehiredOn: string; reason: string; recordedBy: string } }>(
+    '/api/consultants/:code/rehire',
+    {
+      config: WRITE,
+      schema: {
+        tags,
+        summary: 'Take a terminated consultant back from a date',
+        params: codeParams,
+        body: closed({ rehiredOn: dateSchema, reason, recordedBy: actorSchema }, [
+          'rehiredOn',
+          'reason',
+          'recordedBy',
+        ]),
+        response: errors,
+      },
+    },
+    async (request, reply) =>
+      answer(reply, ['rehiredOn', 'reason', 'recordedBy'], () =>
+        rehireConsultant(database(), { ...request.body, code: request.params.code }),
+      ),
+  );
+
+  const transferFields = ['unitCode', 'sponsorCode', 'effectiveOn', 'reason', 'recordedBy', 'approvedBy'];
+  app.post<{
+    Params: { code: string };
+    Body: {
+      unitCode?: string;
+      sponsorCode?: string | null;
+      effectiveOn: string;
+      reason: string;
+      recordedBy: string;
+      approvedBy?: string;
+    };
+  }>(
+    '/api/consultants/:code/transfer',
+    {
+      config: WRITE,
+      schema: {
+        tags,
+        summary:
+          'Move a consultant to another unit and/or sponsor from a date; inside a closed period only with an approval',
+        params: codeParams,
+        body: closed(
+          {
+            unitCode: codeSchema,
+            sponsorCode: { ...nullableCode, description: 'null: the top of the network' },
+            effectiveOn: dateSchema,
+            reason,
+            recordedBy: actorSchema,
+            approvedBy: actorSchema,
+          },
+          ['effectiveOn', 'reason', 'recordedBy'],
+        ),
+        response: errors,
+      },
+    },
+    async (request, reply) =>
+      answer(reply, transferFields, () =>
+        transferConsultant(database(), { ...request.body, code: request.params.code }),
+      ),
+  );
+
+  app.patch<{
+    Params: { code: string };
+    Body: {
+      phone?: string | null;
+      email?: string | null;
+      address?: string | null;
+      recordedBy: string;
+      reason?: string;
+    };
+  }>(
+    '/api/consultants/:code/contact',
+    {
+      config: WRITE,
+      schema: {
+        tags,
+        summary: "Change a consultant's phone, e-mail or address (null clears one)",
+        params: codeParams,
+        body: closed({ phone, email, address, recordedBy: actorSchema, reason: optionalReason }, [
+          'recordedBy',
+        ]),
+        response: errors,
+      },
+    },
+    async (request, reply) =>
+      answer(reply, ['phone', 'email', 'address', 'recordedBy', 'reason'], () =>
+        updateContactDetails(database(), { ...request.body, code: request.params.code }),
+      ),
+  );
+
+  // ---- the sponsor tree ----
+  app.get<{
+    Querystring: PageQuery & AsOfQuery & { from?: string; depth?: number; level?: number; q?: string };
+  }>(
+    '/api/network/tree',
+    {
+      config: READ,
+      schema: {
+        tags,
+        summary:
+          'The sponsor tree on a date with depth and downline counts; from a consultant, to a depth, one level, or searched',
+        querystring: closed({
+          ...pageQueryProperties,
+          ...asOfQuery,
+          from: codeSchema,
+          depth: { type: 'integer', minimum: 0, maximum: 1000 },
+          level: { type: 'integer', minimum: 0, maximum: 1000 },
+          q: text(100, 1),
+        }),
+        response: errors,
+      },
+    },
+    async (request, reply) =>
+      answer(reply, [], async () => {
+        const q = request.query;
+        const all = await networkTree(database(), {
+          date: dateOf(q),
+          knownAt: knownOf(q),
+          fromCode: q.from,
+          depth: q.depth,
+          level: q.level,
+          search: q.q,
+        });
+        return { asOf: dateOf(q), ...slicePage(all, q) };
+      }),
+  );
+};
