@@ -6,6 +6,7 @@ import { registerContestCommands } from './commands/contests';
 import { registerDbCommands } from './commands/db';
 import { registerDemoCommands } from './commands/demo';
 import { registerExchangeCommands } from './commands/exchange';
+import { registerPolicyRecordCommands } from './commands/policies';
 import { registerServeCommands } from './commands/serve';
 
 export function buildProgram(): Command {
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerExchangeCommands(program);
   registerBackOfficeCommands(program);
   registerContestCommands(program);
+  registerPolicyRecordCommands(program);
   return program;
 }
 

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { createQueueProbe, installShutdownHandlers, startServer } from '../../api';
 import { backOfficeRoutes } from '../../api/routes/back-office';
+import { policyRoutes } from '../../api/routes/core/policies';
 import { exchangeRoutes } from '../../api/routes/exchange';
 import { type Database, migrate } from '../../db';
 import { isDemoSeeded, seedDemo } from '../../demo';
@@ -91,6 +92,7 @@ async function serve(
   const routes = [
     exchangeRoutes({ secretsDir: context.config.secretsDir, jobs: background.jobs }),
     backOfficeRoutes(),
+    policyRoutes,
   ];
   const server = await startServer({
     config: context.config,

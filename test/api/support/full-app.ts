@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApi, createQueueProbe } from '../../../src/api';
 import { backOfficeRoutes } from '../../../src/api/routes/back-office';
+import { policyRoutes } from '../../../src/api/routes/core/policies';
 import { exchangeRoutes } from '../../../src/api/routes/exchange';
 import type { Database } from '../../../src/db';
 import { intermediary } from '../../back-office/acts/fixtures';
@@ -19,6 +20,6 @@ export async function buildFullApi(database: Database): Promise<FastifyInstance>
       logger: memoryLogger('silent').logger,
       queue: createQueueProbe(null),
     },
-    { routes: [exchangeRoutes({ secretsDir }), backOfficeRoutes({ intermediary })] },
+    { routes: [exchangeRoutes({ secretsDir }), backOfficeRoutes({ intermediary }), policyRoutes] },
   );
 }
