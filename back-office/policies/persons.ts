@@ -3,7 +3,7 @@
  * added by hand with the check digit verified, found by name or tax number, shown with their
  * policies and applications; contact details change with an audit entry.
  */
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, DB, IsoDate } from '../../src/db';
 import { recordAudit } from '../network';
 import { conflict, invalid, notFound } from './errors';
@@ -101,9 +101,10 @@ export async function listPersons(database: Database, filter: PersonFilter): Pro
   let query = db.selectFrom('person');
   if (filter.search) {
     const search = filter.search;
+    // The escape character is explicit: Oracle's LIKE has none by default.
     query = query.where((eb) =>
       eb.or([
-        eb(eb.fn('lower', ['full_name']), 'like', likePattern(search)),
+        sql<boolean>`lower(${sql.ref('full_name')}) like ${likePattern(search)} escape '\\'`,
         eb('tax_number', 'like', `${search.replace(/[\\%_]/g, '')}%`),
         eb('company_code', 'like', `${search.replace(/[\\%_]/g, '')}%`),
       ]),
