@@ -484,4 +484,34 @@ describeEachEngine('persons, applications and policies API', (ctx) => {
       items: [{ externalKey: 'T-3' }, { externalKey: 'T-3-storno', correction: true }],
     });
   });
+  it('two clerks at once: one person per tax number (the other told who has it), two numbers for two applications', async () => {
+    const taxNumber = valid('355501234');
+    const [a, b] = await Promise.all(
+      ['olena', 'petro'].map((clerk) =>
+        post('/api/persons', { fullName: `Коваль (${clerk})`, taxNumber, addedBy: clerk }),
+      ),
+    );
+    expect([a.statusCode, b.statusCode].sort()).toEqual([201, 409]);
+    const winner = (a.statusCode === 201 ? a : b).json();
+    expect((a.statusCode === 409 ? a : b).json().message).toBe(
+      `taxNumber: ${taxNumber} belongs to person ${winner.id} (${winner.fullName}) already`,
+    );
+    // Both name a holder nobody has added yet: one adds the person, the other finds them.
+    const holderTax = valid('366601234');
+    const entered = await Promise.all(
+      [1, 2].map(() =>
+        post('/api/applications', application({ holder: { fullName: 'Бондар Ігор', taxNumber: holderTax } })),
+      ),
+    );
+    expect(entered.map((r) => r.statusCode)).toEqual([201, 201]);
+    const numbers = entered.map((r) => r.json().number);
+    expect(new Set(numbers).size).toBe(2);
+    expect(entered[0].json().holderId).toBe(entered[1].json().holderId);
+    const holders = await ctx.database.db
+      .selectFrom('person')
+      .select('id')
+      .where('tax_number', '=', holderTax)
+      .execute();
+    expect(holders).toHaveLength(1);
+  });
 });
