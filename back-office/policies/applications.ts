@@ -187,9 +187,9 @@ export async function listApplications(
   const rows = selectView(query);
   const ordered =
     filter.sort === 'signed'
-      ? rows.orderBy('a.signed_on desc').orderBy('a.id desc')
+      ? rows.orderBy('a.signed_on', 'desc').orderBy('a.id', 'desc')
       : filter.sort === 'updated'
-        ? rows.orderBy('a.updated_at desc').orderBy('a.id desc')
+        ? rows.orderBy('a.updated_at', 'desc').orderBy('a.id', 'desc')
         : rows.orderBy('a.number');
   const page = await readPage(
     filter,

@@ -100,6 +100,80 @@ export function deriveInstalments(
   return out;
 }
 
+type Planned = { no: number; dueOn: IsoDate; policyYear: number; amountKop: number };
+type Received = Pick<PremiumPaymentView, 'paidOn' | 'amountKop' | 'coverFrom'>;
+
+/**
+ * Which instalment each received premium paid. A payment that names the period it covers
+ * (cover_from, as insurers report it) goes to the instalment of that period, a correction with it
+ * too; what is left over, and payments that name no period, pay the oldest unpaid instalments
+ * first. So six months of receipts of a policy sold years ago pay the last six months, not the
+ * first year.
+ */
+export function allocatePayments(planned: Planned[], payments: Received[], asOf: IsoDate): Instalment[] {
+  const credited = planned.map(() => 0);
+  const lastDate: (IsoDate | null)[] = planned.map(() => null);
+  const completedOn: (IsoDate | null)[] = planned.map(() => null);
+  /** Money not tied to an instalment, oldest first, with the day it arrived. */
+  const pool: { on: IsoDate; kop: number }[] = [];
+  const instalmentOf = (day: IsoDate): number => {
+    let found = -1;
+    for (let i = 0; i < planned.length && planned[i].dueOn <= day; i++) found = i;
+    return found;
+  };
+  for (const p of payments) {
+    const i = p.coverFrom ? instalmentOf(p.coverFrom) : -1;
+    if (i < 0) {
+      pool.push({ on: p.paidOn, kop: p.amountKop });
+      continue;
+    }
+    credited[i] += p.amountKop;
+    lastDate[i] = p.paidOn;
+    if (completedOn[i] === null && credited[i] >= planned[i].amountKop) completedOn[i] = p.paidOn;
+    if (credited[i] < planned[i].amountKop) completedOn[i] = null;
+  }
+  // Beyond an instalment's amount (or a reversal of a payment we never saw) goes to the pool.
+  planned.forEach((p, i) => {
+    if (credited[i] > p.amountKop) {
+      pool.push({ on: lastDate[i]!, kop: credited[i] - p.amountKop });
+      credited[i] = p.amountKop;
+    } else if (credited[i] < 0) {
+      pool.push({ on: lastDate[i]!, kop: credited[i] });
+      credited[i] = 0;
+    }
+  });
+  pool.sort((a, b) => (a.on < b.on ? -1 : a.on > b.on ? 1 : 0));
+  // A negative amount in the pool takes back the latest money before it.
+  const chunks: { on: IsoDate; kop: number }[] = [];
+  for (const c of pool) {
+    if (c.kop >= 0) chunks.push({ ...c });
+    else {
+      let owed = -c.kop;
+      for (let j = chunks.length - 1; j >= 0 && owed > 0; j--) {
+        const take = Math.min(owed, chunks[j].kop);
+        chunks[j].kop -= take;
+        owed -= take;
+      }
+    }
+  }
+  let j = 0;
+  planned.forEach((p, i) => {
+    while (credited[i] < p.amountKop && j < chunks.length) {
+      const take = Math.min(p.amountKop - credited[i], chunks[j].kop);
+      credited[i] += take;
+      chunks[j].kop -= take;
+      if (credited[i] === p.amountKop) completedOn[i] = chunks[j].on;
+      if (chunks[j].kop === 0) j++;
+    }
+  });
+  return planned.map((p, i) => {
+    const paidKop = credited[i];
+    const status: InstalmentStatus =
+      paidKop >= p.amountKop ? 'paid' : p.dueOn < asOf ? 'overdue' : p.dueOn === asOf ? 'due' : 'upcoming';
+    return { ...p, paidKop, paidOn: status === 'paid' ? completedOn[i] : null, status };
+  });
+}
+
 export async function paymentCalendar(
   database: Database,
   policyId: number,
@@ -141,27 +215,7 @@ export async function paymentCalendar(
   const payments = rows.map(premiumPaymentView);
   const receivedKop = payments.reduce((sum, p) => sum + p.amountKop, 0);
 
-  // The day the running total of receipts first reached each instalment's cumulative amount.
-  let cumulative = 0;
-  const instalments: Instalment[] = planned.map((p) => {
-    const before = cumulative;
-    cumulative += p.amountKop;
-    const paidKop = Math.max(0, Math.min(p.amountKop, receivedKop - before));
-    let paidOn: IsoDate | null = null;
-    if (paidKop === p.amountKop) {
-      let running = 0;
-      for (const payment of payments) {
-        running += payment.amountKop;
-        if (running >= cumulative) {
-          paidOn = payment.paidOn;
-          break;
-        }
-      }
-    }
-    const status: InstalmentStatus =
-      paidKop === p.amountKop ? 'paid' : p.dueOn < asOf ? 'overdue' : p.dueOn === asOf ? 'due' : 'upcoming';
-    return { ...p, paidKop, paidOn, status };
-  });
+  const instalments = allocatePayments(planned, payments, asOf);
   const dueToDateKop = instalments.filter((i) => i.dueOn <= asOf).reduce((s, i) => s + i.amountKop, 0);
   const overdue = instalments.filter((i) => i.status === 'overdue');
   return {

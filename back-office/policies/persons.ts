@@ -116,7 +116,7 @@ export async function listPersons(database: Database, filter: PersonFilter): Pro
     filter.sort === 'id'
       ? query.orderBy('id')
       : filter.sort === 'created'
-        ? query.orderBy('created_at desc').orderBy('id desc')
+        ? query.orderBy('created_at', 'desc').orderBy('id', 'desc')
         : query.orderBy('full_name').orderBy('id');
   const page = await readPage(
     filter,

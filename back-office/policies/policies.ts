@@ -175,9 +175,9 @@ export async function listPolicies(database: Database, filter: PolicyFilter): Pr
   ]);
   const ordered =
     filter.sort === 'issued'
-      ? rows.orderBy('pv.issued_on desc').orderBy('p.id desc')
+      ? rows.orderBy('pv.issued_on', 'desc').orderBy('p.id', 'desc')
       : filter.sort === 'premium'
-        ? rows.orderBy('pv.annual_premium desc').orderBy('p.id desc')
+        ? rows.orderBy('pv.annual_premium', 'desc').orderBy('p.id', 'desc')
         : rows.orderBy('i.code').orderBy('p.number');
   const page = await readPage(
     filter,
