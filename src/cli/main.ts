@@ -8,6 +8,7 @@ import { registerDbCommands } from './commands/db';
 import { registerDemoCommands } from './commands/demo';
 import { registerExchangeCommands } from './commands/exchange';
 import { registerNetworkCommands } from './commands/network';
+import { registerPolicyRecordCommands } from './commands/policies';
 import { registerServeCommands } from './commands/serve';
 
 export function buildProgram(): Command {
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerContestCommands(program);
   registerCatalogueCommands(program);
   registerNetworkCommands(program);
+  registerPolicyRecordCommands(program);
   return program;
 }
 

@@ -137,6 +137,12 @@ export interface PersonTable {
   company_code: string | null;
   birth_date: IsoDate | null;
   created_at: Date;
+  /** Contact details kept by hand (migration 0630); null where nobody entered them. */
+  email?: string | null;
+  phone?: string | null;
+  address?: string | null;
+  /** When the contact details last changed (migration 0630). */
+  updated_at?: Date | null;
 }
 
 export type ApplicationStatus = 'pending' | 'sent' | 'accepted' | 'rejected' | 'issued' | 'withdrawn';
@@ -159,6 +165,10 @@ export interface ApplicationTable {
   details: Json | null;
   created_at: Date;
   updated_at: Date;
+  /** The cover start the client asks for (migration 0630); null on applications from before it. */
+  start_on?: IsoDate | null;
+  /** Who entered the application by hand (migration 0630). */
+  entered_by?: string | null;
 }
 
 export interface ApplicationRegisterTable {

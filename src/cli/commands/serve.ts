@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { createQueueProbe, installShutdownHandlers, startServer } from '../../api';
 import { backOfficeRoutes } from '../../api/routes/back-office';
 import { networkRoutes } from '../../api/routes/core/network';
+import { policyRoutes } from '../../api/routes/core/policies';
 import { exchangeRoutes } from '../../api/routes/exchange';
 import { type Database, migrate } from '../../db';
 import { isDemoSeeded, seedDemo } from '../../demo';
@@ -93,6 +94,7 @@ async function serve(
     exchangeRoutes({ secretsDir: context.config.secretsDir, jobs: background.jobs }),
     backOfficeRoutes(),
     networkRoutes,
+    policyRoutes,
   ];
   const server = await startServer({
     config: context.config,

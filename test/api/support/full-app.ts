@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApi, createQueueProbe } from '../../../src/api';
 import { backOfficeRoutes } from '../../../src/api/routes/back-office';
 import { networkRoutes } from '../../../src/api/routes/core/network';
+import { policyRoutes } from '../../../src/api/routes/core/policies';
 import { exchangeRoutes } from '../../../src/api/routes/exchange';
 import type { Database } from '../../../src/db';
 import { intermediary } from '../../back-office/acts/fixtures';
@@ -20,6 +21,13 @@ export async function buildFullApi(database: Database): Promise<FastifyInstance>
       logger: memoryLogger('silent').logger,
       queue: createQueueProbe(null),
     },
-    { routes: [exchangeRoutes({ secretsDir }), backOfficeRoutes({ intermediary }), networkRoutes] },
+    {
+      routes: [
+        exchangeRoutes({ secretsDir }),
+        backOfficeRoutes({ intermediary }),
+        networkRoutes,
+        policyRoutes,
+      ],
+    },
   );
 }

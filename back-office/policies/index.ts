@@ -1,0 +1,49 @@
+/**
+ * Policies and applications: persons (policyholders and insured, one per tax number), applications
+ * entered by or for a consultant and their way through registers to the policy they became, and
+ * policies with versions, amendments, the payment calendar and premium payments. This module owns
+ * `person` contact details and applications entered by hand; policies, versions, amendments and
+ * payments are written by the exchange (src/exchange/apply) and only read here. The API routes
+ * (src/api/routes/core/policies.ts) and the CLI (src/cli/commands/policies.ts) call this service.
+ */
+export { PolicyRecordError, type PolicyRecordRefusal } from './errors';
+export { edrpouProblem, rnokppProblem } from './tax-number';
+export type { Page, PageRequest } from './paging';
+export {
+  addPerson,
+  type ContactChange,
+  findPerson,
+  listPersons,
+  type NewPerson,
+  type PersonFilter,
+  type PersonView,
+  updatePersonContacts,
+} from './persons';
+export {
+  APPLICATION_STATUSES,
+  type ApplicationCard,
+  type ApplicationFilter,
+  type ApplicationView,
+  enterApplication,
+  getApplication,
+  listApplications,
+  type NewApplication,
+  PAYMENT_FREQUENCIES,
+  type PersonRef,
+  type RegisterStep,
+  withdrawApplication,
+} from './applications';
+export {
+  type AsOf,
+  getPolicy,
+  listPolicies,
+  listPremiumPayments,
+  POLICY_STATUSES,
+  type PolicyCard,
+  type PolicyFilter,
+  type PolicyListItem,
+  type PremiumPaymentView,
+} from './policies';
+export { type Instalment, type PaymentCalendar, paymentCalendar } from './calendar';
+
+export { getPersonCard, type PersonCard } from './person-card';

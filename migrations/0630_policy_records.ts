@@ -1,0 +1,17 @@
+/**
+ * Persons and applications kept by hand through the API and the command line: a person's contact
+ * details (changed with an audit entry), the day an application asks cover to start, and who entered
+ * it. Every column is nullable, so the rows the demo and the exchange wrote stay as they are.
+ */
+import type { MigrationContext } from '../src/db/migrator';
+
+export async function up({ db, types: t }: MigrationContext): Promise<void> {
+  await db.schema.alterTable('person').addColumn('email', t.text(200)).execute();
+  await db.schema.alterTable('person').addColumn('phone', t.text(40)).execute();
+  await db.schema.alterTable('person').addColumn('address', t.text(500)).execute();
+  await db.schema.alterTable('person').addColumn('updated_at', t.timestamp).execute();
+  // The cover start the client asks for; the insurer's policy has its own cover_start.
+  await db.schema.alterTable('application').addColumn('start_on', t.date).execute();
+  // The login (or consultant code) of whoever entered the application by hand; null for the demo's.
+  await db.schema.alterTable('application').addColumn('entered_by', t.text(100)).execute();
+}

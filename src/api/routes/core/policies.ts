@@ -1,0 +1,505 @@
+/**
+ * Persons, applications and policies over HTTP: thin shells over back-office/policies (validate,
+ * call the service, shape the answer). Reads need `policies.read`, changes `policies.write`.
+ * Money goes in as decimal text ('1234.56') and comes out as integer kopiyky (`…Kop`).
+ */
+import type { FastifyContextConfig, FastifyPluginAsync, FastifyReply } from 'fastify';
+import {
+  addPerson,
+  APPLICATION_STATUSES,
+  type ApplicationFilter,
+  enterApplication,
+  getApplication,
+  getPersonCard,
+  getPolicy,
+  listApplications,
+  listPersons,
+  listPolicies,
+  listPremiumPayments,
+  type NewApplication,
+  type NewPerson,
+  paymentCalendar,
+  PAYMENT_FREQUENCIES,
+  type PersonFilter,
+  type PersonRef,
+  POLICY_STATUSES,
+  type PolicyFilter,
+  PolicyRecordError,
+  updatePersonContacts,
+  withdrawApplication,
+} from '../../../../back-office/policies';
+import { kopiykyFromDecimal } from '../../../db';
+import { pageQueryProperties } from '../../paging';
+import { actorSchema, codeSchema, dateSchema, idSchema, text } from '../../schema-types';
+
+const tags = ['policies'];
+/** The permission each route needs (read by the authorisation hook). */
+type RouteConfig = FastifyContextConfig & { permission: 'policies.read' | 'policies.write' };
+const read: RouteConfig = { permission: 'policies.read' };
+const write: RouteConfig = { permission: 'policies.write' };
+
+/** Up to 13 whole hryvnias digits and 2 of kopiyky: NUMERIC(18,2) and an exact number of kopiyky. */
+const moneySchema = {
+  type: 'string',
+  pattern: '^\\d{1,13}(\\.\\d{1,2})?$',
+  maxLength: 16,
+  description: 'hryvnias as decimal text',
+  examples: ['1234.56'],
+} as const;
+const knownAtSchema = {
+  type: 'string',
+  format: 'date-time',
+  maxLength: 40,
+  description: 'as known at this moment (ISO 8601); default now',
+} as const;
+const reason = text(1000, 1);
+const idParams = {
+  type: 'object',
+  required: ['id'],
+  additionalProperties: false,
+  properties: { id: idSchema },
+} as const;
+const errors = {
+  400: { $ref: 'ApiError#' },
+  404: { $ref: 'ApiError#' },
+  409: { $ref: 'ApiError#' },
+  422: { $ref: 'ApiError#' },
+};
+const personFields = {
+  kind: { type: 'string', enum: ['individual', 'company'], description: 'default individual' },
+  fullName: text(300, 1),
+  taxNumber: { type: 'string', pattern: '^\\d{10}$', maxLength: 10, description: 'РНОКПП of an individual' },
+  companyCode: { type: 'string', pattern: '^\\d{8}$', maxLength: 8, description: 'ЄДРПОУ of a company' },
+  birthDate: dateSchema,
+  email: text(200),
+  phone: text(40),
+  address: text(500),
+} as const;
+const personRefSchema = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'an existing person by id, or one found (by tax number) or added',
+  properties: {
+    personId: idSchema,
+    kind: personFields.kind,
+    fullName: personFields.fullName,
+    taxNumber: personFields.taxNumber,
+    companyCode: personFields.companyCode,
+    birthDate: personFields.birthDate,
+  },
+} as const;
+
+/** A refusal of the service as the one error shape, naming the field. */
+function refuse(reply: FastifyReply, error: unknown, where: 'body' | 'path') {
+  if (!(error instanceof PolicyRecordError)) throw error;
+  const status = error.kind === 'not_found' ? 404 : error.kind === 'conflict' ? 409 : 422;
+  const field =
+    error.field && error.kind !== 'not_found' && where === 'body' && error.field !== 'status'
+      ? `body.${error.field}`
+      : error.field;
+  return reply.code(status).send({
+    error: error.kind,
+    message: error.message,
+    ...(field ? { details: [{ field, message: error.message }] } : {}),
+  });
+}
+
+function personRef(ref: Record<string, unknown>): PersonRef {
+  return typeof ref.personId === 'number' ? { personId: ref.personId } : (ref as unknown as NewPerson);
+}
+
+export const policyRoutes: FastifyPluginAsync = async (app) => {
+  // ---- persons ----
+  app.get<{ Querystring: PersonFilter & { q?: string } }>(
+    '/api/persons',
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: 'Policyholders and insured persons, found by name or tax number',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            ...pageQueryProperties,
+            q: {
+              ...text(300, 1),
+              description: 'part of the name, or the start of a tax number or company code',
+            },
+            taxNumber: personFields.taxNumber,
+            kind: personFields.kind,
+            sort: { type: 'string', enum: ['name', 'id', 'created'], default: 'name' },
+          },
+        },
+        response: errors,
+      },
+    },
+    async (request) => {
+      const { q, ...filter } = request.query;
+      return listPersons(app.database, { ...filter, search: q });
+    },
+  );
+
+  app.get<{ Params: { id: number } }>(
+    '/api/persons/:id',
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: 'A person with their policies and applications',
+        params: idParams,
+        response: errors,
+      },
+    },
+    async (request, reply) => {
+      try {
+        return await getPersonCard(app.database, request.params.id);
+      } catch (error) {
+        return refuse(reply, error, 'path');
+      }
+    },
+  );
+
+  app.post<{ Body: NewPerson & { addedBy: string; reason?: string } }>(
+    '/api/persons',
+    {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Add a person; 409 naming the person who already has the tax number',
+        body: {
+          type: 'object',
+          required: ['fullName', 'addedBy'],
+          additionalProperties: false,
+          properties: { ...personFields, addedBy: actorSchema, reason },
+        },
+        response: errors,
+      },
+    },
+    async (request, reply) => {
+      const { addedBy, reason: why, ...person } = request.body;
+      try {
+        return reply.code(201).send(await addPerson(app.database, person, addedBy, why ?? null));
+      } catch (error) {
+        return refuse(reply, error, 'body');
+      }
+    },
+  );
+
+  app.patch<{
+    Params: { id: number };
+    Body: {
+      email?: string | null;
+      phone?: string | null;
+      address?: string | null;
+      changedBy: string;
+      reason: string;
+    };
+  }>(
+    '/api/persons/:id/contacts',
+    {
+      config: write,
+      schema: {
+        tags,
+        summary: "Change a person's contact details (the audit log keeps before, after and why)",
+        params: idParams,
+        body: {
+          type: 'object',
+          required: ['changedBy', 'reason'],
+          additionalProperties: false,
+          properties: {
+            email: { type: ['string', 'null'], maxLength: 200 },
+            phone: { type: ['string', 'null'], maxLength: 40 },
+            address: { type: ['string', 'null'], maxLength: 500 },
+            changedBy: actorSchema,
+            reason,
+          },
+        },
+        response: errors,
+      },
+    },
+    async (request, reply) => {
+      const { changedBy, reason: why, ...change } = request.body;
+      try {
+        return await updatePersonContacts(app.database, request.params.id, change, changedBy, why);
+      } catch (error) {
+        return refuse(reply, error, 'body');
+      }
+    },
+  );
+
+  // ---- applications ----
+  app.get<{ Querystring: ApplicationFilter & { holder?: number } }>(
+    '/api/applications',
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: 'Applications with their state (pending, sent, accepted, rejected, issued, withdrawn)',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            ...pageQueryProperties,
+            status: { type: 'string', enum: APPLICATION_STATUSES },
+            insurer: codeSchema,
+            consultant: codeSchema,
+            holder: idSchema,
+            sort: { type: 'string', enum: ['number', 'signed', 'updated'], default: 'number' },
+          },
+        },
+        response: errors,
+      },
+    },
+    // Scoping: a consultant's own list is this with `consultant` fixed to their code.
+    async (request) => {
+      const { holder, ...filter } = request.query;
+      return listApplications(app.database, { ...filter, holderId: holder });
+    },
+  );
+
+  app.get<{ Params: { id: number } }>(
+    '/api/applications/:id',
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: 'An application, its registers and answers, and the policy it became',
+        params: idParams,
+        response: errors,
+      },
+    },
+    async (request, reply) => {
+      try {
+        return await getApplication(app.database, request.params.id);
+      } catch (error) {
+        return refuse(reply, error, 'path');
+      }
+    },
+  );
+
+  app.post<{
+    Body: {
+      consultant: string;
+      insurer: string;
+      product: string;
+      holder: Record<string, unknown>;
+      insured?: Record<string, unknown>;
+      premium: string;
+      sumInsured: string;
+      paymentFrequency: number;
+      startOn: string;
+      signedOn?: string;
+      enteredBy: string;
+      reason?: string;
+    };
+  }>(
+    '/api/applications',
+    {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Enter an application; it goes into the next register of its insurer',
+        body: {
+          type: 'object',
+          required: [
+            'consultant',
+            'insurer',
+            'product',
+            'holder',
+            'premium',
+            'sumInsured',
+            'paymentFrequency',
+            'startOn',
+            'enteredBy',
+          ],
+          additionalProperties: false,
+          properties: {
+            consultant: codeSchema,
+            insurer: codeSchema,
+            product: codeSchema,
+            holder: personRefSchema,
+            insured: personRefSchema,
+            premium: { ...moneySchema, description: 'premium per payment, hryvnias' },
+            sumInsured: moneySchema,
+            paymentFrequency: {
+              type: 'integer',
+              enum: [...PAYMENT_FREQUENCIES],
+              description: 'payments a year',
+            },
+            startOn: { ...dateSchema, description: 'the cover start asked for' },
+            signedOn: { ...dateSchema, description: 'default today' },
+            enteredBy: actorSchema,
+            reason,
+          },
+        },
+        response: errors,
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      // Scoping: the consultant this application is for is b.consultant.
+      const input: NewApplication = {
+        consultant: b.consultant,
+        insurer: b.insurer,
+        product: b.product,
+        holder: personRef(b.holder),
+        insured: b.insured ? personRef(b.insured) : null,
+        premiumKop: kopiykyFromDecimal(b.premium),
+        sumInsuredKop: kopiykyFromDecimal(b.sumInsured),
+        paymentFrequency: b.paymentFrequency,
+        startOn: b.startOn,
+        signedOn: b.signedOn,
+      };
+      try {
+        return reply
+          .code(201)
+          .send(await enterApplication(app.database, input, b.enteredBy, b.reason ?? null));
+      } catch (error) {
+        return refuse(reply, error, 'body');
+      }
+    },
+  );
+
+  app.post<{ Params: { id: number }; Body: { withdrawnBy: string; reason: string } }>(
+    '/api/applications/:id/withdraw',
+    {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Withdraw a pending application; 409 once it is in a register',
+        params: idParams,
+        body: {
+          type: 'object',
+          required: ['withdrawnBy', 'reason'],
+          additionalProperties: false,
+          properties: { withdrawnBy: actorSchema, reason },
+        },
+        response: errors,
+      },
+    },
+    async (request, reply) => {
+      try {
+        return await withdrawApplication(
+          app.database,
+          request.params.id,
+          request.body.withdrawnBy,
+          request.body.reason,
+        );
+      } catch (error) {
+        return refuse(reply, error, 'path');
+      }
+    },
+  );
+
+  // ---- policies ----
+  const asOfQuery = {
+    asOf: { ...dateSchema, description: 'the policy as it was on this day; default today' },
+    knownAt: knownAtSchema,
+  };
+  const when = (q: { asOf?: string; knownAt?: string }) => ({
+    asOf: q.asOf,
+    knownAt: q.knownAt ? new Date(q.knownAt) : undefined,
+  });
+
+  app.get<{ Querystring: PolicyFilter & { holder?: number; knownAt?: string } }>(
+    '/api/policies',
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: 'Policies as of a day (and as known at a moment), filtered, sorted and paged',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            ...pageQueryProperties,
+            consultant: codeSchema,
+            insurer: codeSchema,
+            product: codeSchema,
+            status: { type: 'string', enum: POLICY_STATUSES },
+            holder: idSchema,
+            number: text(60, 1),
+            sort: { type: 'string', enum: ['number', 'issued', 'premium'], default: 'number' },
+            ...asOfQuery,
+          },
+        },
+        response: errors,
+      },
+    },
+    // Scoping: a consultant's own list is this with `consultant` fixed to their code.
+    async (request) => {
+      const { holder, knownAt, asOf, ...filter } = request.query;
+      return listPolicies(app.database, { ...filter, holderId: holder, ...when({ asOf, knownAt }) });
+    },
+  );
+
+  const policyWhen = {
+    type: 'object',
+    additionalProperties: false,
+    properties: asOfQuery,
+  } as const;
+
+  app.get<{ Params: { id: number }; Querystring: { asOf?: string; knownAt?: string } }>(
+    '/api/policies/:id',
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: 'A policy: the version in effect, every version, amendments, holder and consultant',
+        params: idParams,
+        querystring: policyWhen,
+        response: errors,
+      },
+    },
+    async (request, reply) => {
+      try {
+        return await getPolicy(app.database, request.params.id, when(request.query));
+      } catch (error) {
+        return refuse(reply, error, 'path');
+      }
+    },
+  );
+
+  app.get<{ Params: { id: number }; Querystring: { asOf?: string; knownAt?: string } }>(
+    '/api/policies/:id/calendar',
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: 'The payment calendar against the premiums received: due, paid, overdue (kopiyky)',
+        params: idParams,
+        querystring: policyWhen,
+        response: errors,
+      },
+    },
+    async (request, reply) => {
+      try {
+        return await paymentCalendar(app.database, request.params.id, when(request.query));
+      } catch (error) {
+        return refuse(reply, error, 'path');
+      }
+    },
+  );
+
+  app.get<{ Params: { id: number }; Querystring: { page: number; pageSize: number } }>(
+    '/api/policies/:id/payments',
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: 'Premium payments of a policy with corrections and reversals (negative rows), by date',
+        params: idParams,
+        querystring: { type: 'object', additionalProperties: false, properties: pageQueryProperties },
+        response: errors,
+      },
+    },
+    async (request, reply) => {
+      try {
+        return await listPremiumPayments(app.database, request.params.id, request.query);
+      } catch (error) {
+        return refuse(reply, error, 'path');
+      }
+    },
+  );
+};
