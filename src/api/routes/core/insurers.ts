@@ -31,6 +31,7 @@ export const insurerRoutes: FastifyPluginAsync = async (app) => {
   app.get<{ Querystring: PageQuery; Reply: Page<InsurerView> }>(
     '/api/insurers',
     {
+      config: { permission: 'catalogue.read' },
       schema: {
         tags: ['core'],
         summary: 'List insurers, ordered by code',
