@@ -7,6 +7,7 @@ import { registerDbCommands } from './commands/db';
 import { registerDemoCommands } from './commands/demo';
 import { registerExchangeCommands } from './commands/exchange';
 import { registerServeCommands } from './commands/serve';
+import { registerUserCommands } from './commands/users';
 
 export function buildProgram(): Command {
   const program = new Command('ecspert')
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerExchangeCommands(program);
   registerBackOfficeCommands(program);
   registerContestCommands(program);
+  registerUserCommands(program);
   return program;
 }
 

@@ -104,7 +104,7 @@ export function sessionCookie(request: FastifyRequest, secret: string | null, ma
     'Path=/',
     'HttpOnly',
     'SameSite=Strict',
-    `Max-Age=${secret === null ? 0 : Math.max(0, Math.floor(maxAgeSeconds))}`,
+    `Max-Age=${secret === null ? 0 : Math.max(0, Math.round(maxAgeSeconds))}`,
     ...(request.protocol === 'https' ? ['Secure'] : []),
   ].join('; ');
 }
