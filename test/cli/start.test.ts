@@ -71,7 +71,7 @@ describe('ecspert start on an empty embedded database', () => {
     const anonymous = await fetch(`http://127.0.0.1:${port}/api/insurers`);
     expect(anonymous.status).toBe(401);
     await anonymous.arrayBuffer();
-    const password = /^  admin +administrator +([A-Za-z0-9]{20})$/m.exec(output)![1];
+    const password = /^ {2}admin +administrator +([A-Za-z0-9]{20})$/m.exec(output)![1];
     const signedIn = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
