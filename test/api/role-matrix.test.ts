@@ -18,6 +18,8 @@ type JsonSchema = Record<string, any>;
 
 interface Operation {
   'x-permission'?: RoutePermission;
+  'x-roles'?: Role[];
+  description?: string;
   security?: Record<string, string[]>[];
   parameters?: { in: string; name: string; schema: JsonSchema }[];
 }
@@ -105,6 +107,13 @@ describeEachEngine('roles on every route', (ctx) => {
     expect(doc.components.securitySchemes).toEqual({
       cookieAuth: expect.objectContaining({ type: 'apiKey', in: 'cookie', name: 'ecspert_session' }),
       bearerAuth: expect.objectContaining({ type: 'http', scheme: 'bearer' }),
+    });
+    const accruals = operations.find((o) => o.method === 'get' && o.path === '/api/periods/{code}/accruals')!;
+    expect(accruals.operation).toMatchObject({
+      'x-roles': ['administrator', 'back_office', 'manager', 'consultant'],
+      description: expect.stringContaining(
+        'Permission `accruals.read`: administrator, back_office, manager, consultant.',
+      ),
     });
     for (const { operation } of operations)
       expect(operation.security).toEqual(

@@ -16,7 +16,8 @@
  *   with a request another site starts), and the cross-site guard (cross-site.ts) refuses
  *   state-changing requests from other origins and any body that is not JSON.
  * - The OpenAPI document declares both schemes (cookieAuth, bearerAuth) and, per operation, the
- *   security it needs and its permission (`x-permission`); public operations have `security: []`.
+ *   security it needs, its permission (`x-permission`) and the roles that hold it (`x-roles`, and in
+ *   the description); public operations have `security: []`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -26,6 +27,7 @@ import {
   type Principal,
   resolveApiToken,
   resolveSession,
+  ROLES,
   roleAllows,
   type RoutePermission,
   scopeOf,
@@ -147,6 +149,16 @@ export function installRouteDeclarations(app: FastifyInstance): void {
     const schema = (route.schema ??= {}) as Record<string, unknown>;
     schema.security = permission === 'public' ? [] : SIGNED_IN_SECURITY;
     schema['x-permission'] = permission;
+    const roles = ROLES.filter((role) => roleAllows(role, permission));
+    if (permission !== 'public') schema['x-roles'] = roles;
+    const who =
+      permission === 'public'
+        ? 'Public: no login needed.'
+        : permission === 'authenticated'
+          ? 'Any signed-in user.'
+          : `Permission \`${permission}\`: ${roles.join(', ')}.`;
+    if (!String(schema.description ?? '').includes(who))
+      schema.description = schema.description ? `${String(schema.description)}\n\n${who}` : who;
   });
 }
 

@@ -16,7 +16,7 @@ import {
   setUserDisabled,
 } from '../../../auth';
 import { codeSchema, idSchema, text } from '../../schema-types';
-import { sendAuthError, userView } from './auth';
+import { sendAuthError, userView } from './user-views';
 
 const tags = ['auth'];
 const config = { permission: 'users.admin' } as const;
