@@ -59,7 +59,10 @@ export class AddressThrottle {
       const oldest = this.failures.keys().next().value;
       if (oldest !== undefined) this.failures.delete(oldest);
     }
-    this.failures.set(address, [...this.recent(address, now), now]);
+    const recent = this.recent(address, now);
+    // Re-inserted, so the map stays ordered by last failure and the first key is the stalest.
+    this.failures.delete(address);
+    this.failures.set(address, [...recent, now]);
   }
 
   succeed(address: string): void {
