@@ -656,7 +656,8 @@ async function request(base: string, method: string, route: string, body?: unkno
   try {
     res = await fetch(`${base}${route}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers:
+        body === undefined ? apiAuthorization : { ...apiAuthorization, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(OP_TIMEOUT_MS),
     });
@@ -1199,11 +1200,15 @@ const seededDuplicates = new Map<string, number>();
 // ---------------------------------------------------------------------------------------------
 // Main
 
-async function hubCommand(args: string[]): Promise<void> {
+async function hubCommand(args: string[]): Promise<string> {
   const r = await run(process.execPath, [HUB, ...args], { env: hubEnv, timeoutMs: 120_000 });
   if (r.code !== 0)
     throw new Error(`ecspert ${args.join(' ')} failed: ${(r.stderr || r.stdout).trim().slice(-800)}`);
+  return r.stdout;
 }
+
+/** The API clients' login: an administrator's API token, made with the CLI as an operator would. */
+let apiAuthorization: Record<string, string> = {};
 
 async function main(): Promise<void> {
   console.log(`soak: ${DURATION_S} s, seed ${SEED}, ${WORKERS} workers, 2 API clients, 2 command-line users`);
@@ -1253,6 +1258,10 @@ async function main(): Promise<void> {
   delete hubEnv.ORACLE_URL;
   await hubCommand(['db', 'migrate']);
   await hubCommand(['demo', 'seed', '--seed', String(SEED % 100_000)]);
+  await hubCommand(['user', 'add', 'soak', '--role', 'administrator']);
+  const token = /^ecs_\S+$/m.exec(await hubCommand(['user', 'token', 'soak', '--name', 'soak API clients']));
+  if (!token) throw new Error('ecspert user token printed no token');
+  apiAuthorization = { authorization: `Bearer ${token[0]}` };
   await withSql(async (client) => {
     world.consultants = (
       await client.query<{ code: string }>('select code from consultant order by code')

@@ -1,7 +1,8 @@
 /**
- * Builds the HTTP API (not listening): plugins for the database and the queue probe, OpenAPI from the
- * route schemas, one error shape, request ids, then the routes. Other modules add their routes as
- * plugins through `routes`, so this file does not grow with every area.
+ * Builds the HTTP API (not listening): plugins for the database and the queue probe, authentication
+ * and roles (every route declares its permission; plugins/auth.ts), OpenAPI from the route schemas,
+ * one error shape, request ids, then the routes. Other modules add their routes as plugins through
+ * `routes`, so this file does not grow with every area.
  */
 import { randomUUID } from 'node:crypto';
 import Fastify, {
@@ -15,11 +16,13 @@ import type { AppConfig } from '../config';
 import type { Database } from '../db';
 import { installCrossSiteGuard } from './cross-site';
 import { type ApiErrorBody, installErrorHandlers } from './errors';
+import { type Authenticator, authPlugin, installRouteDeclarations } from './plugins/auth';
 import { databasePlugin } from './plugins/database';
 import { openApiPlugin } from './plugins/openapi';
 import { queuePlugin } from './plugins/queue';
 import type { QueueProbe } from './queue-probe';
 import { insurerRoutes } from './routes/core/insurers';
+import { authRoutes } from './routes/system/auth';
 import { healthRoutes } from './routes/system/health';
 import { buildValidator, installInputPolicy } from './validation';
 import { HUB_VERSION } from './version';
@@ -40,6 +43,13 @@ export interface ApiOptions {
   ownsQueue?: boolean;
   /** The longest /health waits for the database; default 2000 ms. */
   databaseTimeoutMs?: number;
+  /**
+   * How a request proves who it is; default: the session cookie or API token of src/auth, looked up
+   * in the database. Tests without a database give their own.
+   */
+  authenticate?: Authenticator;
+  /** Failed logins one client address may make in 15 minutes before it is answered 429; default 20. */
+  loginFailuresPerAddress?: number;
 }
 
 /** Incoming ids are kept only when they look like an id, so a client cannot inject text into logs. */
@@ -91,18 +101,26 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}): Promise
 
   installErrorHandlers(app);
   installInputPolicy(app);
+  // Before any route: a route that declares no permission stops the app here.
+  installRouteDeclarations(app);
   installCrossSiteGuard(app);
   // Bodies are JSON only: text/plain is what a cross-site form can send without a preflight.
   app.removeContentTypeParser('text/plain');
-  await app.register(openApiPlugin, { version: HUB_VERSION });
   await app.register(databasePlugin, { database: deps.database, ownsDatabase: options.ownsDatabase });
   await app.register(queuePlugin, { queue: deps.queue, ownsQueue: options.ownsQueue });
+  // After the database's own check, so that an outage answers 503 before anyone is looked up.
+  await app.register(authPlugin, { authenticate: options.authenticate });
+  await app.register(openApiPlugin, { version: HUB_VERSION });
 
   await app.register(healthRoutes, { databaseTimeoutMs: options.databaseTimeoutMs });
+  // Signing in, one's own tokens, and (for administrators) users.
+  await app.register(authRoutes, { failuresPerAddress: options.loginFailuresPerAddress });
   await app.register(insurerRoutes);
   for (const routes of options.routes ?? []) await app.register(routes);
   // The front door leads to the API reference until the web client serves it.
-  app.get('/', { schema: { hide: true } }, (_request, reply) => reply.redirect('/docs'));
+  app.get('/', { schema: { hide: true }, config: { permission: 'public' } }, (_request, reply) =>
+    reply.redirect('/docs'),
+  );
 
   return app;
 }

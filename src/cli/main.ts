@@ -10,6 +10,7 @@ import { registerExchangeCommands } from './commands/exchange';
 import { registerNetworkCommands } from './commands/network';
 import { registerPolicyRecordCommands } from './commands/policies';
 import { registerServeCommands } from './commands/serve';
+import { registerUserCommands } from './commands/users';
 
 export function buildProgram(): Command {
   const program = new Command('ecspert')
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerCatalogueCommands(program);
   registerNetworkCommands(program);
   registerPolicyRecordCommands(program);
+  registerUserCommands(program);
   return program;
 }
 

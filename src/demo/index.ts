@@ -2,14 +2,15 @@
  * Demo data: `seedDemo` fills an empty database with a believable Ukrainian insurance intermediary
  * (three insurers from the spec sheets, ~200 consultants in a six-level sponsor tree across three
  * branches, ~2,000 policies with versions, amendments, payment calendars and six months of premium
- * payments, open production periods, roles and users). The same seed always gives the same agency.
+ * payments, open production periods, and one login per role with a generated password, returned
+ * once in the summary's `logins`). The same seed always gives the same agency (passwords aside).
  */
 import type { Database, IsoDate } from '../db';
 import { buildDemoData } from './generate';
 import { type DemoSummary, type ProgressListener, writeDemo } from './write';
 
 export { buildDemoData, DEFAULT_SEED, DEFAULT_TODAY, type DemoData } from './generate';
-export { SEED_STEPS, type DemoSummary, type ProgressListener } from './write';
+export { SEED_STEPS, type DemoLogin, type DemoSummary, type ProgressListener } from './write';
 export { Random } from './random';
 
 export interface SeedDemoOptions {

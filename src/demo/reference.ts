@@ -1,7 +1,7 @@
 /**
  * The fixed part of the demo agency: the three insurers and their products exactly as their spec
- * sheets name them (/work/shared/insurers/<insurer>/SPEC.md), the career ladder, the units, the
- * roles and the staff logins.
+ * sheets name them (/work/shared/insurers/<insurer>/SPEC.md), the career ladder, the units and the
+ * staff logins (one per role; src/auth holds the roles).
  */
 
 export type InsurerCode = 'DNIPRO_LIFE' | 'KARPATY' | 'POLISSIA';
@@ -170,23 +170,17 @@ export const BRANCHES: readonly DemoUnit[] = [
   { code: 'DNIPRO', name: 'Дніпровська філія', city: 'Дніпро', plateRegion: 'АЕ' },
 ];
 
-export const ROLES: readonly { code: string; name: string }[] = [
-  { code: 'admin', name: 'Адміністратор' },
-  { code: 'back_office', name: 'Бек-офіс' },
-  { code: 'integration', name: 'Інженер інтеграції' },
-  { code: 'management', name: 'Керівництво' },
-  { code: 'consultant', name: 'Консультант' },
-];
-
 export interface DemoStaffUser {
   login: string;
   fullName: string;
   email: string;
-  role: string;
+  role: 'administrator' | 'integration' | 'back_office' | 'manager';
+  /** The unit a manager reads, with its sub-units. */
+  unitCode?: string;
 }
 
 export const STAFF_USERS: readonly DemoStaffUser[] = [
-  { login: 'admin', fullName: 'Адміністратор системи', email: 'admin@agency.example', role: 'admin' },
+  { login: 'admin', fullName: 'Адміністратор системи', email: 'admin@agency.example', role: 'administrator' },
   {
     login: 'backoffice',
     fullName: 'Гнатюк Оксана Василівна',
@@ -203,7 +197,8 @@ export const STAFF_USERS: readonly DemoStaffUser[] = [
     login: 'manager',
     fullName: 'Левицький Ярослав Богданович',
     email: 'y.levytskyi@agency.example',
-    role: 'management',
+    role: 'manager',
+    unitCode: 'LVIV',
   },
 ];
 

@@ -4,6 +4,7 @@
  * few history changes through recordBitemporal so they look exactly like ones made in the app.
  */
 import { type Insertable, type Kysely, sql } from 'kysely';
+import { createUser, findUser, type Role } from '../auth';
 import type { DB, IsoDate, SqlDialect } from '../db';
 import { OPEN_END, recordBitemporal, STILL_KNOWN } from '../db/bitemporal';
 import { decimalFromKopiyky } from '../db/money';
@@ -16,7 +17,6 @@ import {
   HEAD_OFFICE,
   INSURERS,
   PRODUCTS,
-  ROLES,
   STAFF_USERS,
 } from './reference';
 
@@ -42,6 +42,14 @@ export interface DemoSummary {
   premiumPaymentTotal: string;
   periods: number;
   users: number;
+  /** The logins the seed added, with their generated passwords: print them once, keep them nowhere. */
+  logins: DemoLogin[];
+}
+
+export interface DemoLogin {
+  login: string;
+  role: Role;
+  password: string;
 }
 
 export type ProgressListener = (step: string, done: number, total: number) => void;
@@ -167,14 +175,6 @@ export async function writeDemo(
       name: l.name,
       rank_order: l.rank,
     })),
-  );
-  const existingRoles = new Set(
-    (await trx.selectFrom('app_role').select('code').execute()).map((r) => r.code),
-  );
-  await insertBatches(
-    trx,
-    'app_role',
-    ROLES.filter((r) => !existingRoles.has(r.code)),
   );
   step();
 
@@ -552,51 +552,35 @@ export async function writeDemo(
       })),
   );
 
-  // Staff logins and one consultant's own; passwords are set by whoever runs the demo.
+  // One login per role, through the users module, each with a generated password handed out once;
+  // a login someone already added (the first administrator) is kept as it is.
   const seller = network.consultants.find((c) => c.code === CONSULTANT_LOGIN_CODE)!;
   const users = [
-    ...STAFF_USERS.map((u) => ({ ...u, consultantCode: null as string | null })),
+    ...STAFF_USERS.map((u) => ({ ...u, consultantCode: undefined as string | undefined })),
     {
       login: CONSULTANT_LOGIN_CODE.toLowerCase(),
       fullName: seller.name.fullName,
-      email: seller.email,
-      role: 'consultant',
-      consultantCode: seller.code as string | null,
+      role: 'consultant' as const,
+      unitCode: undefined as string | undefined,
+      consultantCode: seller.code as string | undefined,
     },
   ];
-  const existingLogins = new Set(
-    (await trx.selectFrom('app_user').select('login').execute()).map((r) => r.login),
-  );
-  await insertBatches(
-    trx,
-    'app_user',
-    users
-      .filter((u) => !existingLogins.has(u.login))
-      .map((u): Row<'app_user'> => ({
+  const logins: DemoLogin[] = [];
+  for (const u of users) {
+    if (await findUser({ db: trx, dialect }, u.login)) continue;
+    const created = await createUser(
+      { db: trx, dialect },
+      {
         login: u.login,
-        full_name: u.fullName,
-        email: u.email,
-        password_hash: null,
-        consultant_id: u.consultantCode === null ? null : consultantId(u.consultantCode),
-        status: 'active' as const,
-        created_at: momentOn(today, 6),
-      })),
-  );
-  const userIds = new Map(
-    (await trx.selectFrom('app_user').select(['id', 'login']).execute()).map((r) => [r.login, Number(r.id)]),
-  );
-  const existingGrants = new Set(
-    (await trx.selectFrom('app_user_role').select(['user_id', 'role_code']).execute()).map(
-      (r) => `${r.user_id}:${r.role_code}`,
-    ),
-  );
-  await insertBatches(
-    trx,
-    'app_user_role',
-    users
-      .map((u) => ({ user_id: need(userIds, u.login, 'user'), role_code: u.role }))
-      .filter((g) => !existingGrants.has(`${g.user_id}:${g.role_code}`)),
-  );
+        role: u.role,
+        displayName: u.fullName,
+        consultantCode: u.consultantCode,
+        unitCode: u.unitCode,
+      },
+      'demo',
+    );
+    logins.push({ login: created.user.login, role: created.user.role, password: created.password });
+  }
   step();
 
   return {
@@ -618,5 +602,6 @@ export async function writeDemo(
     premiumPaymentTotal: decimalFromKopiyky(paymentTotal),
     periods: data.periods.length,
     users: users.length,
+    logins,
   };
 }

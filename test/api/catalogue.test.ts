@@ -9,12 +9,14 @@ import { buildApi, createQueueProbe } from '../../src/api';
 import { apiErrorSchema } from '../../src/api/errors';
 import { insurerRoutes } from '../../src/api/routes/core/insurers';
 import { describeEachEngine } from '../support/engines';
-import { memoryLogger, testConfig } from './support/api-harness';
+import { memoryLogger, type SignedIn, signInAs, testConfig } from './support/api-harness';
 
 const author = { recordedBy: 'olena', reason: 'agency agreement signed' };
 
 describeEachEngine('the catalogue API', (ctx) => {
   let app: FastifyInstance;
+  /** A back-office clerk, signed in: nobody is trusted by default. */
+  let api: SignedIn;
 
   beforeAll(async () => {
     app = await buildApi({
@@ -23,6 +25,7 @@ describeEachEngine('the catalogue API', (ctx) => {
       logger: memoryLogger('silent').logger,
       queue: createQueueProbe(null),
     });
+    api = await signInAs(app, ctx.database, 'back_office');
   });
   afterAll(async () => {
     await app?.close();
@@ -36,7 +39,7 @@ describeEachEngine('the catalogue API', (ctx) => {
       .execute();
 
   it('adds an insurer (201), refuses the same code again (409) and a bad ЄДРПОУ naming the field', async () => {
-    const add = (payload: object) => app.inject({ method: 'POST', url: '/api/insurers', payload });
+    const add = (payload: object) => api.inject({ method: 'POST', url: '/api/insurers', payload });
     const created = await add({
       code: 'UNIQA',
       name: 'ПрАТ «СК «УНІКА»»',
@@ -60,41 +63,41 @@ describeEachEngine('the catalogue API', (ctx) => {
     const unknown = await add({ code: 'ARX', name: 'АРКС', edrpou: '12345678', ...author });
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json().details).toEqual([{ field: 'body.edrpou', message: expect.any(String) }]);
-    expect((await app.inject({ method: 'GET', url: '/api/insurers?q=arx' })).json().total).toBe(0);
+    expect((await api.inject({ method: 'GET', url: '/api/insurers?q=arx' })).json().total).toBe(0);
   });
 
   it('changes an insurer (only what differs) and lists by active, text and sort', async () => {
-    await app.inject({
+    await api.inject({
       method: 'POST',
       url: '/api/insurers',
       payload: { code: 'ARX', name: 'ПрАТ «СК «АРКС»', ...author },
     });
-    const patched = await app.inject({
+    const patched = await api.inject({
       method: 'PATCH',
       url: '/api/insurers/UNIQA',
       payload: { active: false, contactEmail: 'b2b@uniqa.example', ...author },
     });
     expect(patched.statusCode).toBe(200);
     expect(patched.json()).toMatchObject({ changed: ['contactEmail', 'active'], record: { active: false } });
-    const inactive = (await app.inject({ method: 'GET', url: '/api/insurers?active=false' })).json();
+    const inactive = (await api.inject({ method: 'GET', url: '/api/insurers?active=false' })).json();
     expect(inactive.items.map((i: { code: string }) => i.code)).toEqual(['UNIQA']);
-    const byCodeDesc = (await app.inject({ method: 'GET', url: '/api/insurers?sort=-code' })).json();
+    const byCodeDesc = (await api.inject({ method: 'GET', url: '/api/insurers?sort=-code' })).json();
     expect(byCodeDesc.items.map((i: { code: string }) => i.code)).toEqual(['UNIQA', 'ARX']);
-    const badSort = await app.inject({ method: 'GET', url: '/api/insurers?sort=colour' });
+    const badSort = await api.inject({ method: 'GET', url: '/api/insurers?sort=colour' });
     expect(badSort.statusCode).toBe(400);
     expect(badSort.json().details[0].field).toBe('sort');
     expect(
-      (await app.inject({ method: 'PATCH', url: '/api/insurers/NOBODY', payload: { name: 'x', ...author } }))
+      (await api.inject({ method: 'PATCH', url: '/api/insurers/NOBODY', payload: { name: 'x', ...author } }))
         .statusCode,
     ).toBe(404);
-    const shown = await app.inject({ method: 'GET', url: '/api/insurers/UNIQA' });
+    const shown = await api.inject({ method: 'GET', url: '/api/insurers/UNIQA' });
     expect(shown.json()).toMatchObject({ code: 'UNIQA', contactEmail: 'b2b@uniqa.example', products: [] });
-    expect((await app.inject({ method: 'GET', url: '/api/insurers/NOBODY' })).statusCode).toBe(404);
+    expect((await api.inject({ method: 'GET', url: '/api/insurers/NOBODY' })).statusCode).toBe(404);
   });
 
   it('adds and changes products, read as of a date', async () => {
     const add = (payload: object) =>
-      app.inject({ method: 'POST', url: '/api/insurers/ARX/products', payload });
+      api.inject({ method: 'POST', url: '/api/insurers/ARX/products', payload });
     expect(
       (
         await add({
@@ -118,7 +121,7 @@ describeEachEngine('the catalogue API', (ctx) => {
     const badGroup = await add({ code: 'ARX-PET', name: 'Тварини', productGroup: 'pets', ...author });
     expect(badGroup.statusCode).toBe(400);
     expect(badGroup.json().details[0].field).toBe('body.productGroup');
-    const backwards = await app.inject({
+    const backwards = await api.inject({
       method: 'PATCH',
       url: '/api/insurers/ARX/products/ARX-OLD',
       payload: { validTo: '2019-01-01', ...author },
@@ -126,26 +129,26 @@ describeEachEngine('the catalogue API', (ctx) => {
     expect(backwards.statusCode).toBe(422);
     expect(backwards.json().message).toMatch(/^validTo: /);
     const asOf = async (date: string) =>
-      (await app.inject({ method: 'GET', url: `/api/products?insurer=ARX&asOf=${date}&sort=-code` }))
+      (await api.inject({ method: 'GET', url: `/api/products?insurer=ARX&asOf=${date}&sort=-code` }))
         .json()
         .items.map((p: { code: string }) => p.code);
     expect(await asOf('2025-06-01')).toEqual(['ARX-OLD', 'ARX-CASCO']);
     expect(await asOf('2026-01-01')).toEqual(['ARX-CASCO']);
-    const withdrawn = await app.inject({
+    const withdrawn = await api.inject({
       method: 'PATCH',
       url: '/api/insurers/ARX/products/ARX-CASCO',
       payload: { active: false, ...author },
     });
     expect(withdrawn.json()).toMatchObject({ changed: ['active'], record: { active: false } });
     expect(await audit('ARX/ARX-CASCO')).toHaveLength(2);
-    const badDate = await app.inject({ method: 'GET', url: '/api/products?asOf=2026-02-31' });
+    const badDate = await api.inject({ method: 'GET', url: '/api/products?asOf=2026-02-31' });
     expect(badDate.statusCode).toBe(400);
     expect(badDate.json().details[0].field).toBe('asOf');
   });
 
   it("syncs an insurer's catalogue from its adapter folder by code; a second sync says nothing changed", async () => {
     const sync = () =>
-      app.inject({ method: 'POST', url: '/api/insurers/KARPATY/sync', payload: { recordedBy: 'olena' } });
+      api.inject({ method: 'POST', url: '/api/insurers/KARPATY/sync', payload: { recordedBy: 'olena' } });
     const first = await sync();
     expect(first.statusCode).toBe(200);
     expect(first.json()).toMatchObject({
@@ -163,10 +166,10 @@ describeEachEngine('the catalogue API', (ctx) => {
       changedAnything: false,
     });
     const products = (
-      await app.inject({ method: 'GET', url: '/api/products?insurer=KARPATY&productGroup=motor' })
+      await api.inject({ method: 'GET', url: '/api/products?insurer=KARPATY&productGroup=motor' })
     ).json();
     expect(products.items.map((p: { code: string }) => p.code)).toEqual(['KASKO-PRM', 'KASKO-STD']);
-    const unknown = await app.inject({
+    const unknown = await api.inject({
       method: 'POST',
       url: '/api/insurers/NOBODY/sync',
       payload: { recordedBy: 'olena' },
@@ -175,7 +178,7 @@ describeEachEngine('the catalogue API', (ctx) => {
     expect(unknown.json().message).toBe(
       "insurer: no adapter for insurer 'NOBODY' (looked for adapters/<folder>/adapter.yaml)",
     );
-    const aPath = await app.inject({
+    const aPath = await api.inject({
       method: 'POST',
       url: '/api/insurers/..%2Fetc/sync',
       payload: { recordedBy: 'olena' },

@@ -7,14 +7,17 @@
 import type { FastifyInstance } from 'fastify';
 import { request as httpRequest } from 'undici';
 import { describeEachEngine } from '../support/engines';
+import { type SignedIn, signInAs } from './support/api-harness';
 import { buildFullApi } from './support/full-app';
 
 describeEachEngine('cross-site requests', (ctx) => {
   let app: FastifyInstance;
+  let api: SignedIn;
   let base: string;
 
   beforeAll(async () => {
     app = await buildFullApi(ctx.database);
+    api = await signInAs(app, ctx.database, 'administrator');
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address() as { port: number };
     base = `http://127.0.0.1:${address.port}`;
@@ -31,7 +34,7 @@ describeEachEngine('cross-site requests', (ctx) => {
       ['an Origin of another site', { origin: 'https://evil.example' }],
       ['Origin: null (a sandboxed page)', { origin: 'null' }],
     ])('refuses a bodyless POST with %s (403)', async (_name, headers) => {
-      const response = await app.inject({ method: 'POST', url: replay, headers });
+      const response = await api.inject({ method: 'POST', url: replay, headers });
       expect(response.statusCode).toBe(403);
       expect(response.json().error).toBe('forbidden');
     });
@@ -44,7 +47,7 @@ describeEachEngine('cross-site requests', (ctx) => {
       ],
       ['text/plain', '{"preview":true}'],
     ])('refuses a %s body (415)', async (contentType, payload) => {
-      const response = await app.inject({
+      const response = await api.inject({
         method: 'POST',
         url: '/api/periods/2026-03/calculate',
         headers: { 'content-type': contentType },
@@ -54,12 +57,12 @@ describeEachEngine('cross-site requests', (ctx) => {
     });
 
     it('lets a bodyless POST without browser headers through (curl, the CLI)', async () => {
-      const response = await app.inject({ method: 'POST', url: replay });
+      const response = await api.inject({ method: 'POST', url: replay });
       expect(response.statusCode).toBe(404);
     });
 
     it('lets the page served by this server post (same origin, Sec-Fetch-Site: same-origin)', async () => {
-      const response = await app.inject({
+      const response = await api.inject({
         method: 'POST',
         url: replay,
         headers: {
@@ -72,7 +75,7 @@ describeEachEngine('cross-site requests', (ctx) => {
     });
 
     it('still answers reads from anywhere', async () => {
-      const response = await app.inject({
+      const response = await api.inject({
         url: '/api/insurers',
         headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
       });
@@ -109,13 +112,13 @@ describeEachEngine('cross-site requests', (ctx) => {
       expect(textPlain.statusCode).toBe(415);
       await textPlain.body.dump();
 
-      const curl = await httpRequest(`${base}${replay}`, { method: 'POST' });
+      const curl = await httpRequest(`${base}${replay}`, { method: 'POST', headers: api.headers });
       expect(curl.statusCode).toBe(404);
       await curl.body.dump();
 
       const sameOrigin = await httpRequest(`${base}${replay}`, {
         method: 'POST',
-        headers: { origin: base, 'sec-fetch-site': 'same-origin' },
+        headers: { ...api.headers, origin: base, 'sec-fetch-site': 'same-origin' },
       });
       expect(sameOrigin.statusCode).toBe(404);
       await sameOrigin.body.dump();

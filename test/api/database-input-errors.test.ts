@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { buildApi, createQueueProbe } from '../../src/api';
 import { inputErrorMessage } from '../../src/api/errors';
 import { describeEachEngine } from '../support/engines';
-import { memoryLogger, testConfig } from './support/api-harness';
+import { memoryLogger, testConfig, type SignedIn, signInAs } from './support/api-harness';
 
 const statements: Record<string, (value: string) => ReturnType<typeof sql>> = {
   date: (value) => sql`select cast(${value} as date) as v`,
@@ -17,6 +17,7 @@ const statements: Record<string, (value: string) => ReturnType<typeof sql>> = {
 
 describeEachEngine('database errors caused by input', (ctx) => {
   let app: FastifyInstance;
+  let api: SignedIn;
 
   beforeAll(async () => {
     // A route that hands its value to the database unchecked, as a route with a gap in its schema would.
@@ -24,6 +25,7 @@ describeEachEngine('database errors caused by input', (ctx) => {
       instance.post<{ Body: { kind: string; value: string } }>(
         '/test/unchecked',
         {
+          config: { permission: 'public' },
           schema: {
             body: {
               type: 'object',
@@ -52,6 +54,7 @@ describeEachEngine('database errors caused by input', (ctx) => {
       },
       { routes: [unchecked] },
     );
+    api = await signInAs(app, ctx.database, 'administrator');
   });
   afterAll(() => app?.close());
 
@@ -61,7 +64,7 @@ describeEachEngine('database errors caused by input', (ctx) => {
     ['text that is not a number', 'bigint', 'abc'],
     ['text longer than its column', 'long', 'abcdef'],
   ])('answers 400 for %s', async (_name, kind, value) => {
-    const response = await app.inject({ method: 'POST', url: '/test/unchecked', payload: { kind, value } });
+    const response = await api.inject({ method: 'POST', url: '/test/unchecked', payload: { kind, value } });
     expect(response.statusCode).toBe(400);
     expect(response.json().error).toBe('bad_request');
     expect(response.body).not.toContain(value);

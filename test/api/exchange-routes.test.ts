@@ -7,13 +7,14 @@ import { exchangeRoutes } from '../../src/api/routes/exchange';
 import { processMessage, receive } from '../../src/exchange/pipeline';
 import { describeEachEngine } from '../support/engines';
 import { seedIntermediary } from '../exchange/support/intermediary';
-import { memoryLogger, testConfig } from './support/api-harness';
+import { memoryLogger, testConfig, type SignedIn, signInAs } from './support/api-harness';
 
 const fixture = (name: string) =>
   fs.readFileSync(path.resolve(__dirname, '../../adapters/dnipro-life/__fixtures__', name));
 
 describeEachEngine('exchange routes', (ctx) => {
   let app: FastifyInstance;
+  let api: SignedIn;
   let contractsId: number;
 
   beforeAll(async () => {
@@ -39,6 +40,7 @@ describeEachEngine('exchange routes', (ctx) => {
       },
       { routes: [exchangeRoutes({ secretsDir })] },
     );
+    api = await signInAs(app, ctx.database, 'administrator');
   });
 
   afterAll(async () => {
@@ -46,22 +48,22 @@ describeEachEngine('exchange routes', (ctx) => {
   });
 
   it('lists stored messages a page at a time, filtered by status', async () => {
-    const all = await app.inject({ url: '/api/exchange/messages?pageSize=2' });
+    const all = await api.inject({ url: '/api/exchange/messages?pageSize=2' });
     expect(all.statusCode).toBe(200);
     expect(all.json()).toMatchObject({ page: 1, pageSize: 2, total: 3 });
     expect(all.json().items).toHaveLength(2);
-    const applied = await app.inject({ url: '/api/exchange/messages?status=applied&insurer=DNIPRO_LIFE' });
+    const applied = await api.inject({ url: '/api/exchange/messages?status=applied&insurer=DNIPRO_LIFE' });
     expect(
       applied
         .json()
         .items.map((m: { externalName: string }) => m.externalName)
         .sort(),
     ).toEqual(['ACK_REG_AG0042_20261005_001.csv', 'CONTRACTS_20261002.csv', 'PAYMENTS_202610.csv']);
-    expect((await app.inject({ url: '/api/exchange/messages?status=lost' })).statusCode).toBe(400);
+    expect((await api.inject({ url: '/api/exchange/messages?status=lost' })).statusCode).toBe(400);
   });
 
   it('shows one message with its trail and the row it could not apply', async () => {
-    const response = await app.inject({ url: `/api/exchange/messages/${contractsId}` });
+    const response = await api.inject({ url: `/api/exchange/messages/${contractsId}` });
     expect(response.statusCode).toBe(200);
     const body = response.json();
     expect(body.message).toMatchObject({
@@ -73,17 +75,17 @@ describeEachEngine('exchange routes', (ctx) => {
     expect(body.rowIssues).toEqual([
       expect.objectContaining({ row: 11, field: 'Дата укладення', kind: 'mapping' }),
     ]);
-    expect((await app.inject({ url: '/api/exchange/messages/999999' })).statusCode).toBe(404);
+    expect((await api.inject({ url: '/api/exchange/messages/999999' })).statusCode).toBe(404);
   });
 
   it('gives back the raw bytes exactly as received', async () => {
-    const response = await app.inject({ url: `/api/exchange/messages/${contractsId}/payload` });
+    const response = await api.inject({ url: `/api/exchange/messages/${contractsId}/payload` });
     expect(response.rawPayload.equals(fixture('CONTRACTS_20261002.csv'))).toBe(true);
     expect(response.headers['content-disposition']).toBe('attachment; filename="CONTRACTS_20261002.csv"');
   });
 
   it('replays a message: nothing changes in the core', async () => {
-    const response = await app.inject({
+    const response = await api.inject({
       method: 'POST',
       url: `/api/exchange/messages/${contractsId}/replay`,
     });
@@ -92,12 +94,12 @@ describeEachEngine('exchange routes', (ctx) => {
   });
 
   it('lists mismatches and resolves one, leaving a trail in the audit log', async () => {
-    const open = (await app.inject({ url: '/api/exchange/mismatches?status=open' })).json();
+    const open = (await api.inject({ url: '/api/exchange/mismatches?status=open' })).json();
     expect(
       open.items.map((m: { kind: string; policyNumber: string }) => `${m.kind}:${m.policyNumber}`).sort(),
     ).toEqual(['application_rejected_but_issued:DL-2026-000104', 'consultant_code_unknown:DL-2026-000107']);
     const target = open.items.find((m: { kind: string }) => m.kind === 'consultant_code_unknown');
-    const resolved = await app.inject({
+    const resolved = await api.inject({
       method: 'POST',
       url: `/api/exchange/mismatches/${target.id}/resolve`,
       payload: {
@@ -108,7 +110,7 @@ describeEachEngine('exchange routes', (ctx) => {
     });
     expect(resolved.statusCode).toBe(200);
     expect(resolved.json()).toMatchObject({ status: 'resolved', resolvedBy: 'clerk.olena' });
-    const again = await app.inject({
+    const again = await api.inject({
       method: 'POST',
       url: `/api/exchange/mismatches/${target.id}/resolve`,
       payload: { status: 'dismissed', resolution: 'again', by: 'x' },
@@ -129,10 +131,10 @@ describeEachEngine('exchange routes', (ctx) => {
   });
 
   it('of two people resolving one mismatch at the same moment, one succeeds and the other gets 409', async () => {
-    const open = (await app.inject({ url: '/api/exchange/mismatches?status=open' })).json();
+    const open = (await api.inject({ url: '/api/exchange/mismatches?status=open' })).json();
     const target = open.items.find((m: { kind: string }) => m.kind === 'application_rejected_but_issued');
     const resolve = (by: string, status: string) =>
-      app.inject({
+      api.inject({
         method: 'POST',
         url: `/api/exchange/mismatches/${target.id}/resolve`,
         payload: { status, resolution: `decided by ${by}`, by },
@@ -155,7 +157,7 @@ describeEachEngine('exchange routes', (ctx) => {
   });
 
   it('documents the exchange routes in the OpenAPI reference', async () => {
-    const doc = (await app.inject({ url: '/docs/json' })).json();
+    const doc = (await api.inject({ url: '/docs/json' })).json();
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining([
         '/api/exchange/messages',

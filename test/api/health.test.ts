@@ -7,18 +7,20 @@ import { describeEachEngine, postgresUrl } from '../support/engines';
 import { memoryLogger, testConfig } from './support/api-harness';
 import packageJson from '../../package.json';
 
-/** Routes another module might add, registered through buildApi's `routes` hook. */
+/** Routes another module might add, registered through buildApi's `routes` hook (public: no login here). */
 const probeRoutes: FastifyPluginAsync = async (app) => {
-  app.get('/api/probe/engine', async () => ({ engine: app.database.dialect.engine }));
-  app.get('/api/probe/boom', async () => {
+  const config = { permission: 'public' } as const;
+  app.get('/api/probe/engine', { config }, async () => ({ engine: app.database.dialect.engine }));
+  app.get('/api/probe/boom', { config }, async () => {
     throw new Error('connection string postgres://hub:s3cret@db/prod rejected');
   });
-  app.get('/api/probe/lost', async () => {
+  app.get('/api/probe/lost', { config }, async () => {
     throw new DatabaseUnavailableError('ECONNRESET');
   });
   app.post(
     '/api/probe/policies',
     {
+      config,
       schema: {
         body: {
           type: 'object',
@@ -88,7 +90,7 @@ describeEachEngine('HTTP API shell', (ctx) => {
     const params = spec.paths['/api/insurers'].get.parameters.map(
       (p: { name: string; in: string }) => `${p.in}:${p.name}`,
     );
-    expect(params).toEqual(['query:page', 'query:pageSize']);
+    expect(params).toEqual(['query:page', 'query:pageSize', 'query:active', 'query:q', 'query:sort']);
     expect(spec.components.schemas.Insurer.properties.companyCode.nullable).toBe(true);
 
     const ui = await app.inject({ method: 'GET', url: '/docs' });

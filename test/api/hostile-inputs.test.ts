@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { describeEachEngine } from '../support/engines';
+import { type SignedIn, signInAs } from './support/api-harness';
 import { buildFullApi } from './support/full-app';
 
 type JsonSchema = Record<string, any>;
@@ -167,6 +168,7 @@ function bodyWith(base: unknown, path: string, json: string): string {
 
 describeEachEngine('hostile input on every route', (ctx) => {
   let app: FastifyInstance;
+  let api: SignedIn;
   const routes: Route[] = [];
   let components: Record<string, JsonSchema> = {};
   let sent = 0;
@@ -179,6 +181,7 @@ describeEachEngine('hostile input on every route', (ctx) => {
 
   beforeAll(async () => {
     app = await buildFullApi(ctx.database);
+    api = await signInAs(app, ctx.database, 'administrator');
     await app.ready();
     const doc = app.swagger() as { paths: Record<string, Record<string, Operation>>; components?: any };
     components = doc.components?.schemas ?? {};
@@ -221,7 +224,7 @@ describeEachEngine('hostile input on every route', (ctx) => {
         atLimit = false,
       ): Promise<void> => {
         sent++;
-        const response = await app.inject({
+        const response = await api.inject({
           method: route.method.toUpperCase() as 'GET',
           url: request.url,
           ...(request.payload !== undefined

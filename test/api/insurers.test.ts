@@ -3,10 +3,11 @@ import { Kysely } from 'kysely';
 import { buildApi, createQueueProbe } from '../../src/api';
 import { type DB, OracleCompileDialect, SqlDialect, SqlRecorder } from '../../src/db';
 import { describeEachEngine } from '../support/engines';
-import { memoryLogger, testConfig } from './support/api-harness';
+import { memoryLogger, type SignedIn, signInAs, testConfig, trustedAs } from './support/api-harness';
 
 describeEachEngine('GET /api/insurers', (ctx) => {
   let app: FastifyInstance;
+  let api: SignedIn;
 
   beforeAll(async () => {
     // Inserted out of code order: the list must come back ordered by code.
@@ -39,13 +40,14 @@ describeEachEngine('GET /api/insurers', (ctx) => {
       logger: memoryLogger().logger,
       queue: createQueueProbe(null),
     });
+    api = await signInAs(app, ctx.database, 'integration');
   });
   afterAll(async () => {
     await app?.close();
   });
 
   it('answers the first page of 2 with the total of 3, ordered by code', async () => {
-    const response = await app.inject({ method: 'GET', url: '/api/insurers?pageSize=2' });
+    const response = await api.inject({ method: 'GET', url: '/api/insurers?pageSize=2' });
     expect(response.statusCode).toBe(200);
     const page = response.json();
     expect(page).toMatchObject({ page: 1, pageSize: 2, total: 3 });
@@ -78,24 +80,36 @@ describeEachEngine('GET /api/insurers', (ctx) => {
   });
 
   it('answers the second page with the one remaining insurer', async () => {
-    const page = (await app.inject({ method: 'GET', url: '/api/insurers?page=2&pageSize=2' })).json();
+    const page = (await api.inject({ method: 'GET', url: '/api/insurers?page=2&pageSize=2' })).json();
     expect(page).toMatchObject({ page: 2, pageSize: 2, total: 3 });
     expect(page.items.map((i: { code: string }) => i.code)).toEqual(['UNIQA']);
   });
 
   it('answers a page past the end with no items and the real total', async () => {
-    const page = (await app.inject({ method: 'GET', url: '/api/insurers?page=3&pageSize=2' })).json();
+    const page = (await api.inject({ method: 'GET', url: '/api/insurers?page=3&pageSize=2' })).json();
     expect(page).toEqual({ items: [], page: 3, pageSize: 2, total: 3 });
   });
 
   it('pages by 50 from page 1 when the query says nothing', async () => {
-    const page = (await app.inject({ method: 'GET', url: '/api/insurers' })).json();
+    const page = (await api.inject({ method: 'GET', url: '/api/insurers' })).json();
     expect(page).toMatchObject({ page: 1, pageSize: 50, total: 3 });
     expect(page.items.map((i: { code: string }) => i.code)).toEqual(['ARX', 'DNIPRO_LIFE', 'UNIQA']);
   });
 
+  it('answers 401 without a login and 403 to a role without catalogue.read', async () => {
+    const anonymous = await app.inject({ method: 'GET', url: '/api/insurers' });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.headers['www-authenticate']).toMatch(/^Bearer/);
+    const wrongToken = await app.inject({
+      method: 'GET',
+      url: '/api/insurers',
+      headers: { authorization: 'Bearer ecs_not-a-token' },
+    });
+    expect(wrongToken.statusCode).toBe(401);
+  });
+
   it('rejects pageSize=0 with a 400 naming the field', async () => {
-    const response = await app.inject({ method: 'GET', url: '/api/insurers?pageSize=0' });
+    const response = await api.inject({ method: 'GET', url: '/api/insurers?pageSize=0' });
     expect(response.statusCode).toBe(400);
     expect(response.json()).toEqual({
       error: 'bad_request',
@@ -105,7 +119,7 @@ describeEachEngine('GET /api/insurers', (ctx) => {
   });
 
   it('rejects a page size over 500 and a page that is not a number, naming both', async () => {
-    const response = await app.inject({ method: 'GET', url: '/api/insurers?page=first&pageSize=501' });
+    const response = await api.inject({ method: 'GET', url: '/api/insurers?page=first&pageSize=501' });
     expect(response.statusCode).toBe(400);
     expect(response.json().details).toEqual([
       { field: 'page', message: 'must be integer (digits only)' },
@@ -135,18 +149,21 @@ describe('GET /api/insurers on Oracle (SQL compiled, no server)', () => {
             },
           ];
     const db = new Kysely<DB>({ dialect: new OracleCompileDialect(recorder) });
-    const app = await buildApi({
-      database: {
-        db,
-        dialect: new SqlDialect('oracle'),
-        describe: 'oracle (compile only)',
-        ping: async () => true,
-        close: () => db.destroy(),
+    const app = await buildApi(
+      {
+        database: {
+          db,
+          dialect: new SqlDialect('oracle'),
+          describe: 'oracle (compile only)',
+          ping: async () => true,
+          close: () => db.destroy(),
+        },
+        config: testConfig(),
+        logger: memoryLogger().logger,
+        queue: createQueueProbe(null),
       },
-      config: testConfig(),
-      logger: memoryLogger().logger,
-      queue: createQueueProbe(null),
-    });
+      { authenticate: trustedAs('integration') },
+    );
     try {
       const response = await app.inject({ method: 'GET', url: '/api/insurers?page=2&pageSize=2' });
       expect(response.statusCode).toBe(200);

@@ -52,7 +52,7 @@ describe('startServer', () => {
     let answeredAt = 0;
     const handlerEntered = new Promise<void>((resolve) => (entered = resolve));
     const slowRoutes: FastifyPluginAsync = async (app) => {
-      app.get('/api/test/slow', async () => {
+      app.get('/api/test/slow', { config: { permission: 'public' } }, async () => {
         entered();
         await new Promise((resolve) => setTimeout(resolve, 400));
         answeredAt = Date.now();

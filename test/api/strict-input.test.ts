@@ -6,10 +6,12 @@
 import type { FastifyInstance } from 'fastify';
 import { seedNetwork, seedPayment, seedPolicy } from '../back-office/compensation/db-support';
 import { describeEachEngine } from '../support/engines';
+import { type SignedIn, signInAs } from './support/api-harness';
 import { buildFullApi } from './support/full-app';
 
 describeEachEngine('strict input', (ctx) => {
   let app: FastifyInstance;
+  let api: SignedIn;
   const runs = async () =>
     Number(
       (
@@ -36,6 +38,7 @@ describeEachEngine('strict input', (ctx) => {
       })
       .execute();
     app = await buildFullApi(ctx.database);
+    api = await signInAs(app, ctx.database, 'administrator');
   });
   afterAll(() => app?.close());
 
@@ -50,7 +53,7 @@ describeEachEngine('strict input', (ctx) => {
     ['lines: 1', { lines: 1 }, 'body.lines'],
   ])('refuses a calculation with %s and posts nothing', async (_name, payload, field) => {
     const before = await runs();
-    const response = await app.inject({ method: 'POST', url: '/api/periods/2026-03/calculate', payload });
+    const response = await api.inject({ method: 'POST', url: '/api/periods/2026-03/calculate', payload });
     expect(response.statusCode).toBe(400);
     expect(fields(response)).toContain(field);
     expect(await runs()).toBe(before);
@@ -58,7 +61,7 @@ describeEachEngine('strict input', (ctx) => {
 
   it('still previews with preview: true and posts nothing', async () => {
     const before = await runs();
-    const response = await app.inject({
+    const response = await api.inject({
       method: 'POST',
       url: '/api/periods/2026-03/calculate',
       payload: { preview: true },
@@ -69,14 +72,14 @@ describeEachEngine('strict input', (ctx) => {
   });
 
   it('refuses unknown fields in every body, not only the calculation', async () => {
-    const close = await app.inject({
+    const close = await api.inject({
       method: 'POST',
       url: '/api/periods/2026-03/close',
       payload: { closedBy: 'buh', force: true },
     });
     expect(close.statusCode).toBe(400);
     expect(fields(close)).toContain('body.force');
-    const acts = await app.inject({
+    const acts = await api.inject({
       method: 'POST',
       url: '/api/periods/2026-03/acts',
       payload: { intermediary: { name: 'X', edrpou: '1', bank: 'Y' } },
@@ -99,19 +102,19 @@ describeEachEngine('strict input', (ctx) => {
     ['/api/insurers?page=1&page=2', 'page'],
     [`/api/contests/${'X'.repeat(500)}/standings`, 'code'],
   ])('refuses %s naming %s', async (url, field) => {
-    const response = await app.inject({ url });
+    const response = await api.inject({ url });
     expect(response.statusCode).toBe(400);
     expect(fields(response)).toContain(field);
   });
 
   it('still takes well-formed numbers in the query', async () => {
-    const response = await app.inject({ url: '/api/insurers?page=1&pageSize=20' });
+    const response = await api.inject({ url: '/api/insurers?page=1&pageSize=20' });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ page: 1, pageSize: 20 });
   });
 
   it('refuses a date that does not exist (2026-02-31) naming the field', async () => {
-    const response = await app.inject({
+    const response = await api.inject({
       method: 'POST',
       url: '/api/careers/changes',
       payload: {

@@ -11,6 +11,7 @@ import YAML from 'yaml';
 import { DEFAULT_PLAN_PATH, registerPlan } from '../../back-office/compensation';
 import { seedNetwork, seedPayment, seedPolicy } from '../back-office/compensation/db-support';
 import { describeEachEngine } from '../support/engines';
+import { type SignedIn, signInAs } from './support/api-harness';
 import { buildFullApi } from './support/full-app';
 
 /** The default plan with the consultant's personal rate raised from 30 to 35 %. */
@@ -23,6 +24,7 @@ function draftPlan(): string {
 
 describeEachEngine('what-if over HTTP', (ctx) => {
   let app: FastifyInstance;
+  let api: SignedIn;
   let consultantId: number;
 
   beforeAll(async () => {
@@ -42,7 +44,8 @@ describeEachEngine('what-if over HTTP', (ctx) => {
       })
       .execute();
     app = await buildFullApi(ctx.database);
-    const posted = await app.inject({ method: 'POST', url: '/api/periods/2026-03/calculate', payload: {} });
+    api = await signInAs(app, ctx.database, 'administrator');
+    const posted = await api.inject({ method: 'POST', url: '/api/periods/2026-03/calculate', payload: {} });
     expect(posted.statusCode).toBe(200);
   });
   afterAll(() => app?.close());
@@ -50,7 +53,7 @@ describeEachEngine('what-if over HTTP', (ctx) => {
   it('refuses a server path and never answers with what the file holds', async () => {
     const secret = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'shadow-')), 'shadow');
     fs.writeFileSync(secret, 'root_SECRET_4242: x6hash\n');
-    const response = await app.inject({
+    const response = await api.inject({
       method: 'POST',
       url: '/api/plans/what-if',
       payload: { planFile: secret, period: '2026-03' },
@@ -62,7 +65,7 @@ describeEachEngine('what-if over HTTP', (ctx) => {
   });
 
   it('takes the draft plan as uploaded text and posts nothing', async () => {
-    const response = await app.inject({
+    const response = await api.inject({
       method: 'POST',
       url: '/api/plans/what-if',
       payload: { plan: draftPlan(), period: '2026-03' },
@@ -80,14 +83,14 @@ describeEachEngine('what-if over HTTP', (ctx) => {
     const { versionId } = await registerPlan(ctx.database, path.join(dir, 'draft.plan.yaml'), {
       status: 'draft',
     });
-    const response = await app.inject({
+    const response = await api.inject({
       method: 'POST',
       url: '/api/plans/what-if',
       payload: { planVersionId: versionId, period: '2026-03' },
     });
     expect(response.statusCode).toBe(200);
     expect(response.json().rows).toEqual([expect.objectContaining({ consultantId, differenceKop: 5_000 })]);
-    const missing = await app.inject({
+    const missing = await api.inject({
       method: 'POST',
       url: '/api/plans/what-if',
       payload: { planVersionId: 999_999, period: '2026-03' },
@@ -96,7 +99,7 @@ describeEachEngine('what-if over HTTP', (ctx) => {
   });
 
   it('names the plan field when the uploaded plan is refused, without any server path', async () => {
-    const response = await app.inject({
+    const response = await api.inject({
       method: 'POST',
       url: '/api/plans/what-if',
       payload: { plan: 'plan: X\nlevels: [', period: '2026-03' },
@@ -107,20 +110,20 @@ describeEachEngine('what-if over HTTP', (ctx) => {
   });
 
   it('wants exactly one of plan and planVersionId, and a plan of reasonable size', async () => {
-    const neither = await app.inject({
+    const neither = await api.inject({
       method: 'POST',
       url: '/api/plans/what-if',
       payload: { period: '2026-03' },
     });
     expect(neither.statusCode).toBe(400);
     expect(neither.json().message).toMatch(/plan/);
-    const both = await app.inject({
+    const both = await api.inject({
       method: 'POST',
       url: '/api/plans/what-if',
       payload: { plan: draftPlan(), planVersionId: 1, period: '2026-03' },
     });
     expect(both.statusCode).toBe(400);
-    const huge = await app.inject({
+    const huge = await api.inject({
       method: 'POST',
       url: '/api/plans/what-if',
       payload: { plan: `# ${'x'.repeat(300_000)}\n${draftPlan()}`, period: '2026-03' },

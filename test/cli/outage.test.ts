@@ -75,6 +75,8 @@ const lockWaiters = async (pg: PrivatePostgres) =>
 
 describeIf('ecspert through a PostgreSQL outage', () => {
   let pg: PrivatePostgres;
+  /** An API token of a user made with the CLI, as a program calling the API has one. */
+  let auth: { authorization: string };
 
   beforeAll(async () => {
     pg = await startPrivatePostgres();
@@ -84,6 +86,18 @@ describeIf('ecspert through a PostgreSQL outage', () => {
       timeout: 120_000,
     });
     if (migrated.status !== 0) throw new Error(`db migrate failed: ${migrated.stderr}`);
+    const cli = (...args: string[]) => {
+      const result = spawnSync(process.execPath, [bin, ...args], {
+        env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), DATABASE_URL: pg.url },
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      if (result.status !== 0) throw new Error(`ecspert ${args.join(' ')} failed: ${result.stderr}`);
+      return result.stdout;
+    };
+    cli('user', 'add', 'monitor', '--role', 'integration');
+    const token = /^ecs_\S+$/m.exec(cli('user', 'token', 'monitor', '--name', 'outage test'))![0];
+    auth = { authorization: `Bearer ${token}` };
   }, 180_000);
 
   afterAll(async () => {
@@ -102,13 +116,13 @@ describeIf('ecspert through a PostgreSQL outage', () => {
       });
       await until('the worker is ready', async () => /worker taking/.test(worker.output()));
       expect((await fetch(`${url}/health`)).status).toBe(200);
-      expect((await fetch(`${url}/api/insurers`)).status).toBe(200);
+      expect((await fetch(`${url}/api/insurers`, { headers: auth })).status).toBe(200);
 
       // A request in flight when the database goes away: its statement waits on a lock.
       const locker = holdLock(pg, 'insurer');
       await until('the lock is held', async () => (await lockWaiters(pg)) === 0 && locker.pid !== undefined);
       await sleep(300);
-      const inFlight = fetch(`${url}/api/insurers`);
+      const inFlight = fetch(`${url}/api/insurers`, { headers: auth });
       await until('the request waits on the lock', async () => (await lockWaiters(pg)) >= 1);
 
       const stoppedAt = Date.now();
@@ -136,7 +150,7 @@ describeIf('ecspert through a PostgreSQL outage', () => {
 
       // Work is refused at once, not after a connect timeout.
       const asked = Date.now();
-      const refused = await fetch(`${url}/api/insurers`);
+      const refused = await fetch(`${url}/api/insurers`, { headers: auth });
       const refusedInMs = Date.now() - asked;
       expect(refused.status).toBe(503);
       expect(refused.headers.get('retry-after')).toBe('5');
@@ -157,7 +171,7 @@ describeIf('ecspert through a PostgreSQL outage', () => {
         (await fetch(`${url}/health`)).status === 200 ? Date.now() : null,
       );
       const upAfterMs = upAt - startedAt;
-      const back = await fetch(`${url}/api/insurers`);
+      const back = await fetch(`${url}/api/insurers`, { headers: auth });
       expect(back.status).toBe(200);
       expect(await back.json()).toMatchObject({ total: expect.any(Number) });
       await until(

@@ -1,6 +1,7 @@
 /**
  * `npm start` as a new user meets it: on an empty data folder it migrates, seeds the demo, serves,
- * and prints where to look; /health answers and the demo data is there; Ctrl+C stops it cleanly.
+ * and prints where to look and the demo's logins; /health answers, the API wants a login, and with
+ * one of the printed logins the demo data is there; Ctrl+C stops it cleanly.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -25,6 +26,9 @@ describe('ecspert start on an empty embedded database', () => {
   let child: ChildProcess;
   let output = '';
   let port: number;
+  /** The session cookie of the demo's administrator, signed in with the password start printed. */
+  let cookie = '';
+  const api = (url: string) => fetch(`http://127.0.0.1:${port}${url}`, { headers: { cookie } });
 
   beforeAll(async () => {
     port = await freePort();
@@ -58,6 +62,28 @@ describe('ecspert start on an empty embedded database', () => {
     expect(output).toContain(`http://127.0.0.1:${port}/docs`);
     expect(output).toContain(`http://127.0.0.1:${port}/health`);
     expect(output).toMatch(/demo: 200 consultants, 2000 policies, \d+ premium payments/);
+    expect(output).toMatch(/sign in +POST http:\/\/127\.0\.0\.1:\d+\/api\/auth\/login/);
+    for (const role of ['administrator', 'integration', 'back_office', 'manager', 'consultant'])
+      expect(output).toMatch(new RegExp(`^  \\S+ +${role} +[A-Za-z0-9]{20}$`, 'm'));
+  });
+
+  it('wants a login, and signs in with a printed password (a session cookie)', async () => {
+    const anonymous = await fetch(`http://127.0.0.1:${port}/api/insurers`);
+    expect(anonymous.status).toBe(401);
+    await anonymous.arrayBuffer();
+    const password = /^ {2}admin +administrator +([A-Za-z0-9]{20})$/m.exec(output)![1];
+    const signedIn = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ login: 'admin', password }),
+    });
+    expect(signedIn.status).toBe(200);
+    const setCookie = signedIn.headers.get('set-cookie')!;
+    expect(setCookie).toMatch(/^ecspert_session=[\w-]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
+    cookie = setCookie.split(';')[0];
+    expect(await (await api('/api/auth/me')).json()).toMatchObject({
+      user: { login: 'admin', role: 'administrator' },
+    });
   });
 
   it('answers /health and serves the demo data', async () => {
@@ -68,7 +94,7 @@ describe('ecspert start on an empty embedded database', () => {
       database: { engine: 'pglite', ok: true },
       queue: { mode: 'embedded', ok: true },
     });
-    const insurers = (await (await fetch(`http://127.0.0.1:${port}/api/insurers`)).json()) as {
+    const insurers = (await (await api('/api/insurers')).json()) as {
       total: number;
       items: { code: string }[];
     };
@@ -81,15 +107,15 @@ describe('ecspert start on an empty embedded database', () => {
   it('exchanges with the sandbox insurers by itself: registers out, documents in and applied', async () => {
     const applied = async (insurer: string) =>
       (
-        (await (
-          await fetch(`http://127.0.0.1:${port}/api/exchange/messages?status=applied&insurer=${insurer}`)
-        ).json()) as { total: number }
+        (await (await api(`/api/exchange/messages?status=applied&insurer=${insurer}`)).json()) as {
+          total: number;
+        }
       ).total;
     const sent = async (insurer: string) =>
       (
-        (await (
-          await fetch(`http://127.0.0.1:${port}/api/exchange/messages?status=sent&insurer=${insurer}`)
-        ).json()) as { total: number }
+        (await (await api(`/api/exchange/messages?status=sent&insurer=${insurer}`)).json()) as {
+          total: number;
+        }
       ).total;
     const until = Date.now() + 60_000;
     while (Date.now() < until && ((await applied('KARPATY')) < 3 || (await sent('DNIPRO_LIFE')) < 1)) {

@@ -5,6 +5,7 @@
  * the second time and repeats itself exactly.
  */
 import { type Kysely, sql } from 'kysely';
+import { listUsers, login } from '../../src/auth';
 import { asOf, kopiykyFromDecimal, STILL_KNOWN } from '../../src/db';
 import {
   buildDemoData,
@@ -481,30 +482,22 @@ describeEachEngine('demo seed', (ctx) => {
     expect(periods[1]).toMatchObject({ starts_on: '2026-06-01', ends_on: '2026-06-30' });
   });
 
-  it('creates the roles and the logins of staff and of one consultant', async () => {
-    const roles = await db.selectFrom('app_role').select('code').orderBy('code').execute();
-    expect(roles.map((r) => r.code)).toEqual([
-      'admin',
-      'back_office',
-      'consultant',
-      'integration',
-      'management',
-    ]);
-    const users = await db
-      .selectFrom('app_user as u')
-      .innerJoin('app_user_role as r', 'r.user_id', 'u.id')
-      .leftJoin('consultant as c', 'c.id', 'u.consultant_id')
-      .select(['u.login', 'r.role_code', 'c.code as consultant'])
-      .orderBy('u.login')
-      .execute();
-    expect(users.map((u) => `${u.login}:${u.role_code}:${u.consultant ?? ''}`)).toEqual([
-      'admin:admin:',
-      'backoffice:back_office:',
-      'integration:integration:',
-      'k-00012:consultant:K-00012',
-      'manager:management:',
+  it('creates one login per role through the users module, each with a password handed out once', async () => {
+    const users = await listUsers(ctx.database);
+    expect(users.map((u) => `${u.login}:${u.role}:${u.consultantCode ?? ''}:${u.unitCode ?? ''}`)).toEqual([
+      'admin:administrator::',
+      'backoffice:back_office::',
+      'integration:integration::',
+      'k-00012:consultant:K-00012:',
+      'manager:manager::LVIV',
     ]);
     expect(summary.users).toBe(5);
+    expect(summary.logins.map((l) => l.login).sort()).toEqual(users.map((u) => u.login));
+    for (const l of summary.logins) {
+      expect(l.password).toMatch(/^[A-Za-z0-9]{20}$/);
+      const session = await login(ctx.database, { login: l.login, password: l.password });
+      expect(session.user.role).toBe(l.role);
+    }
   });
 
   it('refuses a second seed with a clear message and changes nothing', async () => {
@@ -555,7 +548,12 @@ describe('demo seed repeats itself [pglite]', () => {
       );
       expect(second.names).toEqual(first.names);
       expect(second.total).toBe(first.total);
-      expect(second.summary).toEqual(first.summary);
+      // The same agency; only the generated passwords differ.
+      const withoutPasswords = (summary: DemoSummary) => ({
+        ...summary,
+        logins: summary.logins.map((l) => l.login),
+      });
+      expect(withoutPasswords(second.summary)).toEqual(withoutPasswords(first.summary));
       // CPU time rather than wall time: the machine is shared, and PGlite works in this process.
       expect(first.cpuSeconds).toBeLessThan(20);
       // A different seed gives a different agency.

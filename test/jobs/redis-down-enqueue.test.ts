@@ -11,7 +11,7 @@ import { exchangeRoutes } from '../../src/api/routes/exchange';
 import { MESSAGE_REPLAY } from '../../src/exchange/exchange-jobs';
 import { receive } from '../../src/exchange/pipeline';
 import { BullmqJobQueue, QueueUnavailableError } from '../../src/jobs';
-import { memoryLogger, testConfig } from '../api/support/api-harness';
+import { memoryLogger, signInAs, testConfig } from '../api/support/api-harness';
 import { seedIntermediary } from '../exchange/support/intermediary';
 import { openTestDatabase } from '../support/engines';
 import { describeWithRedisServer, type PrivateRedis, startPrivateRedis } from '../support/services';
@@ -75,9 +75,10 @@ describeWithRedisServer('Redis outage suite')('asking for work while Redis is do
         { database, config: testConfig(), logger: memoryLogger().logger, queue: createQueueProbe(null) },
         { routes: [exchangeRoutes({ secretsDir, jobs: queue })] },
       );
+      const engineer = await signInAs(app, database, 'integration');
       try {
         const replay = () =>
-          app.inject({ method: 'POST', url: `/api/exchange/messages/${message.id}/replay` });
+          engineer.inject({ method: 'POST', url: `/api/exchange/messages/${message.id}/replay` });
         const first = await replay();
         expect(first.json()).toMatchObject({ queued: true });
         expect(first.statusCode).toBe(202);

@@ -69,7 +69,7 @@ export const databasePlugin = fp<DatabasePluginOptions>(
       if (error instanceof DatabaseUnavailableError || isConnectionLoss(error)) lostOn.add(request);
     });
     app.addHook('onSend', async (request, reply, payload) => {
-      if (!lostOn.has(request) || reply.statusCode !== 500) return payload;
+      if (!lostOn.has(request) || (reply.statusCode !== 500 && reply.statusCode !== 503)) return payload;
       reply.code(503).header('retry-after', String(retryAfterSeconds));
       reply.header('content-type', 'application/json; charset=utf-8');
       return JSON.stringify({

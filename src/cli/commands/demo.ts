@@ -1,9 +1,16 @@
 /** `ecspert demo …`: a believable intermediary to try the product on. */
 import type { Command } from 'commander';
 import { migrate } from '../../db';
-import { isDemoSeeded, seedDemo } from '../../demo';
+import { type DemoLogin, isDemoSeeded, seedDemo } from '../../demo';
 import { action, createContext, UserError, withDatabase } from '../context';
 import { createProgress } from '../progress';
+
+/** The demo's logins and their generated passwords, printed this once. */
+export function printDemoLogins(logins: DemoLogin[]): void {
+  if (!logins.length) return;
+  console.log('demo logins (passwords shown this once; sign in with POST /api/auth/login):');
+  for (const l of logins) console.log(`  ${l.login.padEnd(12)} ${l.role.padEnd(14)} ${l.password}`);
+}
 
 export function registerDemoCommands(program: Command): void {
   const demo = program
@@ -35,9 +42,11 @@ export function registerDemoCommands(program: Command): void {
             onProgress: (step, done, total) => progress.update(step, done, total),
           });
           progress.stop();
+          const { logins, ...counts } = summary;
           console.log(
-            `demo seeded in ${((Date.now() - started) / 1000).toFixed(1)} s: ${JSON.stringify(summary)}`,
+            `demo seeded in ${((Date.now() - started) / 1000).toFixed(1)} s: ${JSON.stringify(counts)}`,
           );
+          printDemoLogins(logins);
         });
       }),
     );

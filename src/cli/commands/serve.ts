@@ -6,12 +6,14 @@ import { networkRoutes } from '../../api/routes/core/network';
 import { policyRoutes } from '../../api/routes/core/policies';
 import { exchangeRoutes } from '../../api/routes/exchange';
 import { type Database, migrate } from '../../db';
+import { countUsers } from '../../auth';
 import { isDemoSeeded, seedDemo } from '../../demo';
 import { enqueueExchangeRun, startExchangeBackground } from '../../exchange/exchange-jobs';
 import type { ChannelOverrides } from '../../exchange/runs';
 import { type LinkedSandbox, SANDBOXED_INSURERS, startLinkedSandbox } from '../../exchange/sandbox-link';
 import { createJobQueue, type JobQueue } from '../../jobs';
 import { action, type CommandContext, createContext } from '../context';
+import { printDemoLogins } from './demo';
 
 /** How often an idle worker looks at its database. */
 const WORKER_HEARTBEAT_MS = 2000;
@@ -77,6 +79,7 @@ async function serve(
         console.log(
           `demo: ${summary.consultants} consultants, ${summary.policies} policies, ${summary.premiumPayments} premium payments`,
         );
+        printDemoLogins(summary.logins);
       }
     }
     // The demo exchanges for real, with sandbox insurers on this machine.
@@ -89,6 +92,7 @@ async function serve(
     await database.close();
     throw error;
   }
+  const users = await countUsers(database).catch(() => null);
   const queue = createQueueProbe(context.config.redisUrl, { logger: context.logger });
   const routes = [
     exchangeRoutes({ secretsDir: context.config.secretsDir, jobs: background.jobs }),
@@ -122,9 +126,25 @@ async function serve(
       `  exchange      ${server.url}/api/exchange/messages`,
       ...jobsAndSandboxes.sandboxes.map((s) => `  sandbox ${s.insurerCode.padEnd(11)} ${s.url}`),
       `jobs: ${jobsAndSandboxes.jobs.mode === 'redis' ? 'BullMQ' : 'in-process'}, ${jobsAndSandboxes.scheduled} exchange schedule(s)`,
+      ...loginHelp(server.url, users),
       'Stop with Ctrl+C.',
     ].join('\n'),
   );
+}
+
+/** How to sign in, and on a database without users how to add the first administrator. */
+function loginHelp(url: string, users: number | null): string[] {
+  const signIn = [
+    `sign in   POST ${url}/api/auth/login {"login","password"} (a session cookie), or send a program's`,
+    '          API token as `Authorization: Bearer <token>` (ecspert user token <login> --name <what for>)',
+  ];
+  if (users === 0)
+    return [
+      'no users yet: every API route but /health, /docs and the login answers 401 until you add one:',
+      '  ecspert user add admin --role administrator   (with this server stopped on the embedded database)',
+      ...signIn,
+    ];
+  return signIn;
 }
 
 export function registerServeCommands(program: Command): void {

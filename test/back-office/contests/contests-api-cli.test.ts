@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApi, createQueueProbe } from '../../../src/api';
 import { backOfficeRoutes } from '../../../src/api/routes/back-office';
-import { memoryLogger, testConfig } from '../../api/support/api-harness';
+import { memoryLogger, type SignedIn, signInAs, testConfig } from '../../api/support/api-harness';
 import { seedNetwork, seedPayment, seedPolicy } from '../compensation/db-support';
 import { describeEachEngine } from '../../support/engines';
 
@@ -27,6 +27,7 @@ const contest = {
 
 describeEachEngine('contests API', (ctx) => {
   let app: FastifyInstance;
+  let api: SignedIn;
 
   beforeAll(async () => {
     const s = await seedNetwork(ctx.database, [
@@ -47,24 +48,25 @@ describeEachEngine('contests API', (ctx) => {
       },
       { routes: [backOfficeRoutes()] },
     );
+    api = await signInAs(app, ctx.database, 'back_office');
   });
   afterAll(() => app?.close());
 
   it('creates a contest, refuses a duplicate and a wrong definition with the reason', async () => {
-    const created = await app.inject({ method: 'POST', url: '/api/contests', payload: contest });
+    const created = await api.inject({ method: 'POST', url: '/api/contests', payload: contest });
     expect(created.statusCode).toBe(201);
     expect(created.json()).toEqual({ id: expect.any(Number), code: 'SUMMER' });
-    const again = await app.inject({ method: 'POST', url: '/api/contests', payload: contest });
+    const again = await api.inject({ method: 'POST', url: '/api/contests', payload: contest });
     expect(again.statusCode).toBe(409);
     expect(again.json().message).toBe('contest SUMMER already exists');
-    const wrong = await app.inject({
+    const wrong = await api.inject({
       method: 'POST',
       url: '/api/contests',
       payload: { ...contest, code: 'BACKWARDS', lastPeriod: '2026-01' },
     });
     expect(wrong.statusCode).toBe(422);
     expect(wrong.json().message).toContain('/lastPeriod: before firstPeriod');
-    const money = await app.inject({
+    const money = await api.inject({
       method: 'POST',
       url: '/api/contests',
       payload: { ...contest, code: 'BAD-PRIZE', prizes: { top: [{ place: 1, prize: 'x', amount: '1,5' }] } },
@@ -75,14 +77,14 @@ describeEachEngine('contests API', (ctx) => {
   });
 
   it('lists contests with paging and by the period they run in', async () => {
-    const page = await app.inject({ method: 'GET', url: '/api/contests?running=2026-04&limit=10' });
+    const page = await api.inject({ method: 'GET', url: '/api/contests?running=2026-04&limit=10' });
     expect(page.json()).toMatchObject({ total: 1, items: [{ code: 'SUMMER', firstPeriod: '2026-03' }] });
-    const none = await app.inject({ method: 'GET', url: '/api/contests?running=2026-09' });
+    const none = await api.inject({ method: 'GET', url: '/api/contests?running=2026-09' });
     expect(none.json()).toEqual({ total: 0, items: [] });
   });
 
   it('reads the standings at any moment, the tie broken by the stated keys', async () => {
-    const res = await app.inject({ method: 'GET', url: '/api/contests/SUMMER/standings?through=2026-03' });
+    const res = await api.inject({ method: 'GET', url: '/api/contests/SUMMER/standings?through=2026-03' });
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body).toMatchObject({ throughPeriod: '2026-03', provisional: true, total: 3 });
@@ -92,9 +94,9 @@ describeEachEngine('contests API', (ctx) => {
       [2, 'S', '1000', null, 'hiredOn'],
       [3, 'D', '500', null, null],
     ]);
-    const paged = await app.inject({ method: 'GET', url: '/api/contests/SUMMER/standings?offset=1&limit=1' });
+    const paged = await api.inject({ method: 'GET', url: '/api/contests/SUMMER/standings?offset=1&limit=1' });
     expect(paged.json()).toMatchObject({ total: 3, standings: [{ code: 'S' }] });
-    const missing = await app.inject({ method: 'GET', url: '/api/contests/NOPE/standings' });
+    const missing = await api.inject({ method: 'GET', url: '/api/contests/NOPE/standings' });
     expect(missing.statusCode).toBe(404);
   });
 });

@@ -14,7 +14,7 @@ import {
 import { buildApi, createQueueProbe } from '../../../src/api';
 import { networkRoutes } from '../../../src/api/routes/core/network';
 import { taxNumber } from '../../../src/demo/names';
-import { memoryLogger, testConfig } from '../../api/support/api-harness';
+import { memoryLogger, type SignedIn, signInAs, testConfig } from '../../api/support/api-harness';
 import { describeEachEngine } from '../../support/engines';
 
 /** Valid РНОКПП numbers (check digit by the State Tax Service algorithm). */
@@ -39,12 +39,14 @@ describe('the РНОКПП check digit', () => {
 
 describeEachEngine('units and consultants API', (ctx) => {
   let app: FastifyInstance;
+  /** A back-office clerk, signed in: nobody is trusted by default. */
+  let api: SignedIn;
   const by = { recordedBy: 'hr.petrenko' };
 
   const post = (url: string, payload: unknown, method: 'POST' | 'PATCH' = 'POST') =>
-    app.inject({ method, url, payload: payload as object });
+    api.inject({ method, url, payload: payload as object });
   const get = async (url: string) => {
-    const r = await app.inject({ method: 'GET', url });
+    const r = await api.inject({ method: 'GET', url });
     expect(r.statusCode).toBe(200);
     return r.json();
   };
@@ -118,6 +120,7 @@ describeEachEngine('units and consultants API', (ctx) => {
       },
       { routes: [networkRoutes] },
     );
+    api = await signInAs(app, ctx.database, 'back_office');
   });
   afterAll(async () => app?.close());
 
@@ -402,7 +405,7 @@ describeEachEngine('units and consultants API', (ctx) => {
     expect(b.directDownline.map((d: any) => d.code)).toEqual(['V']);
     expect(b.legalForm).toBe('sole_proprietor');
     expect((await get('/api/consultants/V/policies')).total).toBe(0);
-    await refused(404, 'code', () => app.inject({ method: 'GET', url: '/api/consultants/NOBODY' }));
+    await refused(404, 'code', () => api.inject({ method: 'GET', url: '/api/consultants/NOBODY' }));
   });
 });
 

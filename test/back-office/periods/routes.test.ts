@@ -12,13 +12,14 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApi, createQueueProbe } from '../../../src/api';
 import { backOfficeRoutes } from '../../../src/api/routes/back-office';
-import { memoryLogger, testConfig } from '../../api/support/api-harness';
+import { memoryLogger, type SignedIn, signInAs, testConfig } from '../../api/support/api-harness';
 import { seedNetwork, seedPayment, seedPolicy } from '../compensation/db-support';
 import { intermediary } from '../acts/fixtures';
 import { describeEachEngine } from '../../support/engines';
 
 describeEachEngine('periods API', (ctx) => {
   let app: FastifyInstance;
+  let api: SignedIn;
 
   beforeAll(async () => {
     const s = await seedNetwork(ctx.database, [
@@ -71,33 +72,34 @@ describeEachEngine('periods API', (ctx) => {
       },
       { routes: [backOfficeRoutes({ intermediary })] },
     );
+    api = await signInAs(app, ctx.database, 'back_office');
   });
   afterAll(() => app?.close());
 
   it('refuses to close an uncalculated period with its reasons, then calculates and closes it', async () => {
-    const refused = await app.inject({
+    const refused = await api.inject({
       method: 'POST',
       url: '/api/periods/2026-03/close',
       payload: { closedBy: 'buh' },
     });
     expect(refused.statusCode).toBe(409);
     expect(refused.json().blockers).toEqual([expect.objectContaining({ kind: 'not_calculated' })]);
-    const preview = await app.inject({
+    const preview = await api.inject({
       method: 'POST',
       url: '/api/periods/2026-03/calculate',
       payload: { preview: true },
     });
     expect(preview.json()).toMatchObject({ preview: true, totalKop: 780_000 });
     expect(preview.json().lines).toHaveLength(6);
-    const run = await app.inject({ method: 'POST', url: '/api/periods/2026-03/calculate', payload: {} });
+    const run = await api.inject({ method: 'POST', url: '/api/periods/2026-03/calculate', payload: {} });
     expect(run.statusCode).toBe(200);
-    const closed = await app.inject({
+    const closed = await api.inject({
       method: 'POST',
       url: '/api/periods/2026-03/close',
       payload: { closedBy: 'buh' },
     });
     expect(closed.statusCode).toBe(200);
-    const again = await app.inject({ method: 'POST', url: '/api/periods/2026-03/calculate', payload: {} });
+    const again = await api.inject({ method: 'POST', url: '/api/periods/2026-03/calculate', payload: {} });
     expect(again.statusCode).toBe(409);
   });
 
@@ -109,10 +111,10 @@ describeEachEngine('periods API', (ctx) => {
       reason: 'помилка в кар’єрі',
       recordedBy: 'hr',
     };
-    const unapproved = await app.inject({ method: 'POST', url: '/api/careers/changes', payload: change });
+    const unapproved = await api.inject({ method: 'POST', url: '/api/careers/changes', payload: change });
     expect(unapproved.statusCode).toBe(422);
     expect(unapproved.json().message).toMatch(/needs an approval/);
-    const preview = await app.inject({
+    const preview = await api.inject({
       method: 'POST',
       url: '/api/careers/changes',
       payload: { ...change, approvedBy: 'dir', preview: true },
@@ -126,15 +128,15 @@ describeEachEngine('periods API', (ctx) => {
         netKop: 200_000,
       }),
     ]);
-    expect((await app.inject({ url: '/api/corrections/pending' })).json().items).toEqual([]);
-    const recorded = await app.inject({
+    expect((await api.inject({ url: '/api/corrections/pending' })).json().items).toEqual([]);
+    const recorded = await api.inject({
       method: 'POST',
       url: '/api/careers/changes',
       payload: { ...change, approvedBy: 'dir' },
     });
     expect(recorded.statusCode).toBe(201);
-    expect((await app.inject({ url: '/api/corrections/pending' })).json().items).toHaveLength(1);
-    const posted = await app.inject({
+    expect((await api.inject({ url: '/api/corrections/pending' })).json().items).toHaveLength(1);
+    const posted = await api.inject({
       method: 'POST',
       url: '/api/corrections/post',
       payload: { postedBy: 'buh' },
@@ -145,14 +147,14 @@ describeEachEngine('periods API', (ctx) => {
       additionalKop: 500_000,
       netKop: 0,
     });
-    const second = await app.inject({
+    const second = await api.inject({
       method: 'POST',
       url: '/api/corrections/post',
       payload: { fromPeriod: '2026-03' },
     });
     expect(second.json().netKop).toBe(0);
     expect(second.json().periods[0].lines).toEqual([]);
-    const lines = (await app.inject({ url: '/api/periods/2026-04/accruals' })).json().items;
+    const lines = (await api.inject({ url: '/api/periods/2026-04/accruals' })).json().items;
     expect(
       lines
         .map((l: any) => `${l.consultantCode} ${l.kind} ${l.rule} ${l.amountKop} ${l.correctsPeriod}`)
@@ -162,33 +164,33 @@ describeEachEngine('periods API', (ctx) => {
       'S additional personal.MANAGER 500000 2026-03',
       'S storno personal.CONSULTANT -300000 2026-03',
     ]);
-    const stornos = (await app.inject({ url: '/api/periods/2026-04/accruals?kind=storno' })).json().items;
+    const stornos = (await api.inject({ url: '/api/periods/2026-04/accruals?kind=storno' })).json().items;
     expect(stornos.map((l: any) => `${l.consultantCode} ${l.amountKop}`).sort()).toEqual([
       'M -200000',
       'S -300000',
     ]);
-    const unknownKind = await app.inject({ url: '/api/periods/2026-04/accruals?kind=gift' });
+    const unknownKind = await api.inject({ url: '/api/periods/2026-04/accruals?kind=gift' });
     expect(unknownKind.statusCode).toBe(400);
   });
 
   it('produces the acts of April with the correction and serves the register and the PDF', async () => {
-    const notClosed = await app.inject({ method: 'POST', url: '/api/periods/2026-04/acts', payload: {} });
+    const notClosed = await api.inject({ method: 'POST', url: '/api/periods/2026-04/acts', payload: {} });
     expect(notClosed.statusCode).toBe(409);
-    await app.inject({ method: 'POST', url: '/api/periods/2026-04/calculate', payload: {} });
+    await api.inject({ method: 'POST', url: '/api/periods/2026-04/calculate', payload: {} });
     expect(
-      (await app.inject({ method: 'POST', url: '/api/periods/2026-04/close', payload: { closedBy: 'buh' } }))
+      (await api.inject({ method: 'POST', url: '/api/periods/2026-04/close', payload: { closedBy: 'buh' } }))
         .statusCode,
     ).toBe(200);
-    const acts = await app.inject({ method: 'POST', url: '/api/periods/2026-04/acts', payload: {} });
+    const acts = await api.inject({ method: 'POST', url: '/api/periods/2026-04/acts', payload: {} });
     expect(acts.json().issued).toEqual([
       expect.objectContaining({ consultantCode: 'S', grossKop: 200_000, correctionsKop: 200_000 }),
     ]);
     expect(acts.json().nothingToPay).toEqual([{ consultantCode: 'M', grossKop: -200_000 }]);
     expect(acts.json().check.balanced).toBe(true);
-    const csv = await app.inject({ url: '/api/periods/2026-04/acts/register?format=csv' });
+    const csv = await api.inject({ url: '/api/periods/2026-04/acts/register?format=csv' });
     expect(csv.body).toContain('Консультант S');
     const [year, seq] = acts.json().issued[0].number.split('/');
-    const pdf = await app.inject({ url: `/api/acts/${year}/${seq}/pdf` });
+    const pdf = await api.inject({ url: `/api/acts/${year}/${seq}/pdf` });
     expect(pdf.headers['content-type']).toBe('application/pdf');
     expect(pdf.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
   });

@@ -18,7 +18,7 @@ import { loadAdapter } from '../../../src/exchange/adapter-config';
 import { applyRegisterAnswers } from '../../../src/exchange/apply';
 import type { ExchangeDeps } from '../../../src/exchange/pipeline';
 import { buildRegister, previewRegister } from '../../../src/exchange/runs/register-builder';
-import { memoryLogger, testConfig } from '../../api/support/api-harness';
+import { memoryLogger, type SignedIn, signInAs, testConfig } from '../../api/support/api-harness';
 import { seedInsurersAndConsultants } from '../../exchange/support/intermediary';
 import { describeEachEngine } from '../../support/engines';
 
@@ -38,6 +38,8 @@ describe('РНОКПП check digit', () => {
 
 describeEachEngine('persons, applications and policies API', (ctx) => {
   let app: FastifyInstance;
+  /** A back-office clerk, signed in: nobody is trusted by default. */
+  let api: SignedIn;
   let dnipro: number;
   let holderId: number;
 
@@ -52,12 +54,13 @@ describeEachEngine('persons, applications and policies API', (ctx) => {
       },
       { routes: [policyRoutes] },
     );
+    api = await signInAs(app, ctx.database, 'back_office');
   });
   afterAll(() => app?.close());
 
   const post = (url: string, payload: unknown) =>
-    app.inject({ method: 'POST', url, payload: payload as object });
-  const get = (url: string) => app.inject({ method: 'GET', url });
+    api.inject({ method: 'POST', url, payload: payload as object });
+  const get = (url: string) => api.inject({ method: 'GET', url });
 
   it('adds a person once per tax number, naming who has it on the second try', async () => {
     const added = await post('/api/persons', {
@@ -109,7 +112,7 @@ describeEachEngine('persons, applications and policies API', (ctx) => {
     const byTax = await get(`/api/persons?q=${HOLDER.slice(0, 5)}`);
     expect(byTax.json().items.map((p: { id: number }) => p.id)).toEqual([holderId]);
 
-    const changed = await app.inject({
+    const changed = await api.inject({
       method: 'PATCH',
       url: `/api/persons/${holderId}/contacts`,
       payload: { email: 'taras@example.test', changedBy: 'olena', reason: 'дзвінок клієнта' },

@@ -1,7 +1,8 @@
 /**
  * Contests over HTTP: list, create (the definition is validated; a refused one answers 422 with the
  * reason), and standings at any moment: through a given period, or the whole range; a contest still
- * running says its standings are provisional.
+ * running says its standings are provisional. A manager or a consultant sees only the standings of
+ * the consultants in their scope.
  */
 import type { FastifyInstance } from 'fastify';
 import {
@@ -12,6 +13,7 @@ import {
   type ContestDefinition,
   listContests,
 } from '../../../../back-office/contests';
+import { seesConsultant } from '../../../auth';
 import { codeSchema, MAX_ID, periodSchema } from '../../schema-types';
 
 const period = periodSchema;
@@ -25,6 +27,7 @@ export async function registerContestRoutes(app: FastifyInstance, tags: string[]
   app.get<{ Querystring: { running?: string; offset?: number; limit?: number } }>(
     '/api/contests',
     {
+      config: { permission: 'contests.read' },
       schema: {
         tags,
         summary: 'Contests, newest first; ?running=yyyy-mm keeps those running in that period',
@@ -41,6 +44,7 @@ export async function registerContestRoutes(app: FastifyInstance, tags: string[]
   app.post<{ Body: ContestDefinition }>(
     '/api/contests',
     {
+      config: { permission: 'contests.write' },
       schema: {
         tags,
         summary: 'Create a contest: period range, metric, eligibility, tie-break, prizes (money or in kind)',
@@ -69,6 +73,7 @@ export async function registerContestRoutes(app: FastifyInstance, tags: string[]
   }>(
     '/api/contests/:code/standings',
     {
+      config: { permission: 'contests.read' },
       schema: {
         tags,
         summary:
@@ -91,10 +96,13 @@ export async function registerContestRoutes(app: FastifyInstance, tags: string[]
       try {
         const { through, offset = 0, limit = 100 } = request.query;
         const result = await contestStandings(app.database, request.params.code, { throughPeriod: through });
+        // A manager sees the standings of their units' consultants, a consultant their own and their downline's.
+        const visible = (await request.auth?.visible()) ?? null;
+        const standings = result.standings.filter((s) => seesConsultant(visible, s.consultantId));
         return {
           ...result,
-          total: result.standings.length,
-          standings: result.standings.slice(offset, offset + limit),
+          total: standings.length,
+          standings: standings.slice(offset, offset + limit),
         };
       } catch (error) {
         if (error instanceof ContestError)

@@ -3,13 +3,19 @@
  * the ledger of a period, recalculation of closed periods (pending requests, preview, post), manual
  * career and sponsor changes (with a preview of their impact), acts of a closed period (produce,
  * register as JSON/CSV/XLSX, one act's PDF), the what-if of a draft plan, and contests.
+ *
+ * Each route declares its permission (src/auth/roles.ts). The accruals listing, the acts' register
+ * and an act's PDF show a manager only their units' consultants and a consultant only their own;
+ * anything else answers 404, as if it did not exist.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import {
   ActInputError,
+  actsDb,
   type Intermediary,
   loadActPdf,
   loadPeriodRegister,
+  periodRegister,
   periodRegisterCsv,
   periodRegisterXlsx,
 } from '../../../../back-office/acts';
@@ -30,6 +36,8 @@ import {
   PLAN_TEXT_MAX_CHARS,
 } from '../../../../back-office/compensation/plan';
 import { NetworkRuleError } from '../../../../back-office/network';
+import { seesMoneyOf, seesMoneyOfCode, type VisibleConsultants } from '../../../auth';
+import type { Database } from '../../../db';
 import {
   actorSchema,
   codeSchema,
@@ -78,6 +86,32 @@ const errors = {
   422: { $ref: 'ApiError#' },
 };
 
+/**
+ * The ledger lines of a period that a manager's scope sees, paged as the unscoped listing is: the
+ * ledger is read a page at a time and filtered, until the requested page is full.
+ */
+async function scopedAccruals(
+  database: Database,
+  query: Parameters<typeof listAccruals>[1],
+  visible: VisibleConsultants,
+): Promise<Awaited<ReturnType<typeof listAccruals>>> {
+  const skip = query.offset ?? 0;
+  const want = query.limit ?? 1000;
+  const chunk = 5000;
+  const found: Awaited<ReturnType<typeof listAccruals>> = [];
+  let seen = 0;
+  for (let offset = 0; ; offset += chunk) {
+    const lines = await listAccruals(database, { ...query, offset, limit: chunk });
+    for (const line of lines) {
+      if (!seesMoneyOf(visible, line.consultantId)) continue;
+      if (seen++ < skip) continue;
+      found.push(line);
+      if (found.length === want) return found;
+    }
+    if (lines.length < chunk) return found;
+  }
+}
+
 /** Refusals a user can act on answer 409/422 with their message; anything else stays a 500. */
 function asClientError(error: unknown): never {
   if (
@@ -110,7 +144,10 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
 
     app.get(
       '/api/periods',
-      { schema: { tags, summary: 'Production periods with status and pending recalculation requests' } },
+      {
+        config: { permission: 'periods.read' },
+        schema: { tags, summary: 'Production periods with status and pending recalculation requests' },
+      },
       async () => ({
         items: await listPeriods(app.database),
       }),
@@ -119,6 +156,7 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
     app.post<{ Params: { code: string }; Body: { preview?: boolean; createdBy?: string; lines?: boolean } }>(
       '/api/periods/:code/calculate',
       {
+        config: { permission: 'periods.write' },
         schema: {
           tags,
           summary:
@@ -154,6 +192,7 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
     app.get<{ Params: { code: string } }>(
       '/api/periods/:code/blockers',
       {
+        config: { permission: 'periods.read' },
         schema: {
           tags,
           summary: 'What keeps the period from closing now',
@@ -167,6 +206,7 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
     app.post<{ Params: { code: string }; Body: { closedBy: string } }>(
       '/api/periods/:code/close',
       {
+        config: { permission: 'periods.write' },
         schema: {
           tags,
           summary: 'Close a calculated period for good; 409 with every blocking item when refused',
@@ -219,6 +259,7 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
     }>(
       '/api/periods/:code/accruals',
       {
+        config: { permission: 'accruals.read' },
         schema: {
           tags,
           summary: 'Ledger lines posted in the period (its calculation and the corrections posted in it)',
@@ -235,14 +276,34 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
           },
         },
       },
-      async (request) => ({
-        items: await listAccruals(app.database, { periodCode: request.params.code, ...request.query }),
-      }),
+      async (request, reply) => {
+        const query = { periodCode: request.params.code, ...request.query };
+        const visible = (await request.auth?.visible()) ?? null;
+        if (visible === null) return { items: await listAccruals(app.database, query) };
+        // Another consultant's accruals are not there for this caller: 404, as if there were none.
+        if (query.consultantId !== undefined && !seesMoneyOf(visible, query.consultantId))
+          return reply
+            .code(404)
+            .send({ error: 'not_found', message: `no accruals of consultant ${query.consultantId} to show` });
+        if (query.consultantId !== undefined) return { items: await listAccruals(app.database, query) };
+        // A consultant: their own lines only.
+        if (visible.kind === 'consultant')
+          return {
+            items:
+              visible.ownId === null
+                ? []
+                : await listAccruals(app.database, { ...query, consultantId: visible.ownId }),
+          };
+        return { items: await scopedAccruals(app.database, query, visible) };
+      },
     );
 
     app.get(
       '/api/corrections/pending',
-      { schema: { tags, summary: 'Recalculation requests waiting to be posted' } },
+      {
+        config: { permission: 'periods.read' },
+        schema: { tags, summary: 'Recalculation requests waiting to be posted' },
+      },
       async () => ({
         items: await pendingRequests(app.database),
       }),
@@ -259,6 +320,8 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
     app.post<{ Body: { fromPeriod?: string; postedBy?: string } }>(
       '/api/corrections/preview',
       {
+        // What posting would do to everyone's money: for those who post it.
+        config: { permission: 'periods.write' },
         schema: {
           tags,
           summary: 'The storno and additional lines per consultant, posted nowhere',
@@ -271,6 +334,7 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
     app.post<{ Body: { fromPeriod?: string; postedBy?: string } }>(
       '/api/corrections/post',
       {
+        config: { permission: 'periods.write' },
         schema: {
           tags,
           summary: 'Post the corrections of every pending request into the open period',
@@ -284,6 +348,7 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
     app.post<{ Body: ManualCareerChange & { preview?: boolean } }>(
       '/api/careers/changes',
       {
+        config: { permission: 'network.write' },
         schema: {
           tags,
           summary:
@@ -317,6 +382,7 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
     app.post<{ Body: SponsorChange & { preview?: boolean } }>(
       '/api/sponsors/changes',
       {
+        config: { permission: 'network.write' },
         schema: {
           tags,
           summary:
@@ -353,6 +419,7 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
     app.post<{ Params: { code: string }; Body: { intermediary?: Intermediary; createdBy?: string } }>(
       '/api/periods/:code/acts',
       {
+        config: { permission: 'acts.write' },
         schema: {
           tags,
           summary:
@@ -421,6 +488,7 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
     app.get<{ Params: { code: string }; Querystring: { format?: 'json' | 'csv' | 'xlsx' } }>(
       '/api/periods/:code/acts/register',
       {
+        config: { permission: 'acts.read' },
         schema: {
           tags,
           summary: 'The register of the period’s issued acts (JSON, CSV or XLSX)',
@@ -433,7 +501,15 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
         },
       },
       async (request, reply) => {
-        const register = await loadPeriodRegister(app.database, request.params.code);
+        const whole = await loadPeriodRegister(app.database, request.params.code);
+        const visible = (await request.auth?.visible()) ?? null;
+        const register =
+          visible === null
+            ? whole
+            : periodRegister(
+                whole.period,
+                whole.rows.filter((r) => seesMoneyOfCode(visible, r.consultantCode)),
+              );
         const format = request.query.format ?? 'json';
         if (format === 'json') return register;
         const name = `register_${request.params.code}.${format}`;
@@ -448,6 +524,7 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
     app.get<{ Params: { year: number; seq: string } }>(
       '/api/acts/:year/:seq/pdf',
       {
+        config: { permission: 'acts.read' },
         schema: {
           tags,
           summary: 'An issued act’s PDF, byte for byte as issued (act number year/sequence)',
@@ -465,6 +542,17 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
       },
       async (request, reply) => {
         const number = `${request.params.year}/${request.params.seq}`;
+        const visible = (await request.auth?.visible()) ?? null;
+        if (visible !== null) {
+          // Another consultant's act is not there for this caller: 404, as for an act that does not exist.
+          const act = await actsDb(app.database)
+            .selectFrom('act')
+            .select('consultant_id')
+            .where('act_number', '=', number)
+            .executeTakeFirst();
+          if (!act || !seesMoneyOf(visible, Number(act.consultant_id)))
+            return reply.code(404).send({ error: 'not_found', message: `no act ${number}` });
+        }
         const pdf = await loadActPdf(app.database, number);
         if (!pdf) return reply.code(404).send({ error: 'not_found', message: `no act ${number}` });
         return reply.type('application/pdf').send(pdf);
@@ -474,6 +562,8 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
     app.post<{ Body: { period: string; plan?: string; planVersionId?: number } }>(
       '/api/plans/what-if',
       {
+        // Everyone's money under a draft plan: for those who draft plans.
+        config: { permission: 'plans.write' },
         schema: {
           tags,
           summary:

@@ -108,6 +108,7 @@ export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsyn
     }>(
       '/api/exchange/messages',
       {
+        config: { permission: 'exchange.read' },
         schema: {
           tags: ['exchange'],
           summary: 'Stored messages, newest first',
@@ -137,6 +138,7 @@ export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsyn
     app.get<{ Params: { id: number } }>(
       '/api/exchange/messages/:id',
       {
+        config: { permission: 'exchange.read' },
         schema: {
           tags: ['exchange'],
           summary: 'One message: what it is, its status trail and the rows it could not apply',
@@ -200,6 +202,7 @@ export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsyn
     app.get<{ Params: { id: number } }>(
       '/api/exchange/messages/:id/payload',
       {
+        config: { permission: 'exchange.read' },
         schema: {
           tags: ['exchange'],
           summary: 'The raw bytes exactly as received or sent',
@@ -222,6 +225,7 @@ export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsyn
     app.post<{ Params: { id: number } }>(
       '/api/exchange/messages/:id/replay',
       {
+        config: { permission: 'exchange.write' },
         schema: {
           tags: ['exchange'],
           summary: 'Process a stored inbound message again from its raw bytes, without asking the insurer',
@@ -261,6 +265,7 @@ export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsyn
     app.post<{ Body: { insurer: string } }>(
       '/api/exchange/runs',
       {
+        config: { permission: 'exchange.write' },
         schema: {
           tags: ['exchange'],
           summary: 'Start an exchange run with an insurer in the background',
@@ -298,6 +303,7 @@ export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsyn
     app.get<{ Querystring: PageQuery & { status?: string; kind?: string; insurer?: string } }>(
       '/api/exchange/mismatches',
       {
+        config: { permission: 'mismatches.read' },
         schema: {
           tags: ['exchange'],
           summary: "Differences between an insurer's view and ours, for review",
@@ -334,6 +340,7 @@ export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsyn
     }>(
       '/api/exchange/mismatches/:id/resolve',
       {
+        config: { permission: 'mismatches.write' },
         schema: {
           tags: ['exchange'],
           summary: 'Close a mismatch with what was decided; the decision is kept in the audit log',

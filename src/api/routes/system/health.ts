@@ -81,6 +81,7 @@ export const healthRoutes: FastifyPluginAsync<HealthRouteOptions> = async (app, 
     {
       // Load balancers ask every few seconds: keep their requests out of the info log; failures are logged below.
       logLevel: 'warn',
+      config: { permission: 'public' },
       schema: {
         tags: ['system'],
         summary: 'Whether the hub and what it depends on answer',
