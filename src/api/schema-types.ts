@@ -36,3 +36,19 @@ export const dateSchema = {
   maxLength: 10,
   examples: ['2026-03-01'],
 } as const;
+
+/** Path parameters of a route that names one record by its numeric id. */
+export const idParams = {
+  type: 'object',
+  required: ['id'],
+  additionalProperties: false,
+  properties: { id: idSchema },
+} as const;
+
+/** The documented error answers of a route: each status answers `{ error, message, … }`. */
+export function apiErrors<C extends number>(...codes: C[]): Record<C, { $ref: 'ApiError#' }> {
+  return Object.fromEntries(codes.map((code) => [code, { $ref: 'ApiError#' }])) as Record<
+    C,
+    { $ref: 'ApiError#' }
+  >;
+}

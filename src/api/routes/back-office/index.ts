@@ -40,6 +40,7 @@ import { seesMoneyOf, seesMoneyOfCode, type VisibleConsultants } from '../../../
 import type { Database } from '../../../db';
 import {
   actorSchema,
+  apiErrors,
   codeSchema,
   dateSchema,
   idSchema,
@@ -79,12 +80,7 @@ const periodParams = {
 const date = dateSchema;
 /** A reason kept with a bitemporal fact or in the audit log (1000 characters). */
 const reason = text(1000, 1);
-const errors = {
-  400: { $ref: 'ApiError#' },
-  404: { $ref: 'ApiError#' },
-  409: { $ref: 'ApiError#' },
-  422: { $ref: 'ApiError#' },
-};
+const errors = apiErrors(400, 404, 409, 422);
 
 /**
  * The ledger lines of a period that a manager's scope sees, paged as the unscoped listing is: the

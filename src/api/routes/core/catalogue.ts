@@ -24,7 +24,7 @@ import {
 } from '../../../../back-office/catalogue';
 import { PRODUCT_GROUPS } from '../../../../back-office/compensation/product-catalog';
 import { pageEnvelopeSchema, pageQuerySchema } from '../../paging';
-import { actorSchema, dateSchema, text } from '../../schema-types';
+import { actorSchema, apiErrors, dateSchema, text } from '../../schema-types';
 
 /**
  * The permission a route needs, read by the authentication plugin from the route's config. Cast so
@@ -120,12 +120,7 @@ const productFields = {
   validTo: nullableDate,
 } as const;
 
-const errors = {
-  400: { $ref: 'ApiError#' },
-  404: { $ref: 'ApiError#' },
-  409: { $ref: 'ApiError#' },
-  422: { $ref: 'ApiError#' },
-};
+const errors = apiErrors(400, 404, 409, 422);
 
 const syncReportSchema = {
   type: 'object',

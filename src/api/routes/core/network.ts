@@ -27,7 +27,7 @@ import {
 } from '../../../../back-office/network';
 import type { ApiErrorBody } from '../../errors';
 import { pageOffset, type PageQuery, pageQueryProperties } from '../../paging';
-import { actorSchema, codeSchema, dateSchema, text } from '../../schema-types';
+import { actorSchema, apiErrors, codeSchema, dateSchema, text } from '../../schema-types';
 
 /**
  * The permission a route needs, read by the authorisation hook (`config.permission`); cast because
@@ -64,12 +64,7 @@ const email = {
 };
 const address = { type: ['string', 'null'], maxLength: 500 };
 const nullableCode = { ...codeSchema, type: ['string', 'null'] };
-const errors = {
-  400: { $ref: 'ApiError#' },
-  404: { $ref: 'ApiError#' },
-  409: { $ref: 'ApiError#' },
-  422: { $ref: 'ApiError#' },
-};
+const errors = apiErrors(400, 404, 409, 422);
 const codeParams = {
   type: 'object',
   required: ['code'],

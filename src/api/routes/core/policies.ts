@@ -30,7 +30,7 @@ import {
 } from '../../../../back-office/policies';
 import { kopiykyFromDecimal } from '../../../db';
 import { pageQueryProperties } from '../../paging';
-import { actorSchema, codeSchema, dateSchema, idSchema, text } from '../../schema-types';
+import { actorSchema, apiErrors, codeSchema, dateSchema, idParams, idSchema, text } from '../../schema-types';
 
 const tags = ['policies'];
 /** The permission each route needs (read by the authorisation hook). */
@@ -53,18 +53,7 @@ const knownAtSchema = {
   description: 'as known at this moment (ISO 8601); default now',
 } as const;
 const reason = text(1000, 1);
-const idParams = {
-  type: 'object',
-  required: ['id'],
-  additionalProperties: false,
-  properties: { id: idSchema },
-} as const;
-const errors = {
-  400: { $ref: 'ApiError#' },
-  404: { $ref: 'ApiError#' },
-  409: { $ref: 'ApiError#' },
-  422: { $ref: 'ApiError#' },
-};
+const errors = apiErrors(400, 404, 409, 422);
 const personFields = {
   kind: { type: 'string', enum: ['individual', 'company'], description: 'default individual' },
   fullName: text(300, 1),

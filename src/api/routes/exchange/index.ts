@@ -9,7 +9,7 @@ import { findMessage, listMessages, messageTrail, readPayload } from '../../../e
 import { MismatchResolutionError, resolveMismatch } from '../../../exchange/apply';
 import { replayMessage } from '../../../exchange/pipeline';
 import { fetchPage, type PageQuery, pageEnvelopeSchema, pageQuerySchema } from '../../paging';
-import { actorSchema, codeSchema, idSchema, text } from '../../schema-types';
+import { actorSchema, codeSchema, idParams, text } from '../../schema-types';
 
 export interface ExchangeRouteOptions {
   secretsDir: string;
@@ -82,13 +82,6 @@ const MISMATCH_COLUMNS = [
   'm.resolved_at as resolvedAt',
   'm.created_at as createdAt',
 ] as const;
-
-const idParams = {
-  type: 'object',
-  required: ['id'],
-  additionalProperties: false,
-  properties: { id: idSchema },
-} as const;
 
 /** Nothing to send: a POST that takes no body still refuses one with fields in it. */
 const noBody = { type: 'object', additionalProperties: false, properties: {} } as const;

@@ -22,7 +22,7 @@ import {
   ROLE_PERMISSIONS,
 } from '../../../auth';
 import { readCookie, SESSION_COOKIE, sessionCookie } from '../../plugins/auth';
-import { idSchema, text } from '../../schema-types';
+import { apiErrors, idParams, text } from '../../schema-types';
 import { apiTokenSchema, sendAuthError, userView, userViewSchema } from './user-views';
 import { userRoutes } from './users';
 
@@ -70,19 +70,8 @@ export class AddressThrottle {
   }
 }
 
-const tokenParams = {
-  type: 'object',
-  required: ['id'],
-  additionalProperties: false,
-  properties: { id: idSchema },
-} as const;
-const errors = {
-  401: { $ref: 'ApiError#' },
-  403: { $ref: 'ApiError#' },
-  404: { $ref: 'ApiError#' },
-  422: { $ref: 'ApiError#' },
-  429: { $ref: 'ApiError#' },
-};
+const tokenParams = idParams;
+const errors = apiErrors(401, 403, 404, 422, 429);
 const passwordSchema = text(200, 1);
 
 export interface AuthRouteOptions {

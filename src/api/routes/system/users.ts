@@ -15,7 +15,7 @@ import {
   revokeApiToken,
   setUserDisabled,
 } from '../../../auth';
-import { codeSchema, idSchema, text } from '../../schema-types';
+import { apiErrors, codeSchema, idSchema, text } from '../../schema-types';
 import { sendAuthError, userView } from './user-views';
 
 const tags = ['auth'];
@@ -26,11 +26,7 @@ const loginParams = {
   additionalProperties: false,
   properties: { login: text(100, 1) },
 } as const;
-const errors = {
-  404: { $ref: 'ApiError#' },
-  409: { $ref: 'ApiError#' },
-  422: { $ref: 'ApiError#' },
-};
+const errors = apiErrors(404, 409, 422);
 const passwordAnswer = {
   type: 'object',
   properties: {
