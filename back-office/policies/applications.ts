@@ -337,7 +337,13 @@ export async function enterApplication(
         .execute((trx) => insertApplication(trx, database, input, actor, reason));
       return await getApplication(database, id);
     } catch (error) {
-      if (attempt < 4 && !(error instanceof PolicyRecordError) && database.dialect.isUniqueViolation(error))
+      // Two clerks at once: the loser of a number or a new holder, or of a deadlock between the two
+      // (each waiting on a row the other inserted), runs its transaction again.
+      if (
+        attempt < 4 &&
+        !(error instanceof PolicyRecordError) &&
+        (database.dialect.isUniqueViolation(error) || database.dialect.isConcurrencyAbort(error))
+      )
         continue;
       throw error;
     }

@@ -271,4 +271,15 @@ export class SqlDialect {
     const e = error as { code?: string; errorNum?: number; message?: string };
     return e?.code === '23505' || e?.errorNum === 1 || /ORA-00001/.test(e?.message ?? '');
   }
+
+  /**
+   * Whether the database gave up on the transaction only because another ran at the same time
+   * (a deadlock or a serialization failure): the whole transaction may simply be tried again.
+   */
+  isConcurrencyAbort(error: unknown): boolean {
+    const e = error as { code?: string; errorNum?: number; message?: string };
+    return (
+      e?.code === '40P01' || e?.code === '40001' || e?.errorNum === 60 || /ORA-00060/.test(e?.message ?? '')
+    );
+  }
 }
