@@ -86,7 +86,10 @@ describeEachEngine('finding the exchange’s lost work in the database', (ctx) =
   });
 
   it('a schedule is due when its time passed, beyond the grace, with no exchange run started since', async () => {
-    const now = new Date();
+    // A fixed moment, so that the answer does not hang on the time of day the suite runs: a Wednesday
+    // at 11:10 in Kyiv, when Dnipro Life's register (every 2 hours on weekdays) last went at 10:00 and
+    // its fetch (every 15 minutes) last came round at 11:00.
+    const now = new Date('2026-11-25T09:10:00Z');
     // No run ever: counting starts now, nothing is due.
     expect(await findDueSchedules(deps, { now })).toEqual([]);
     // Dnipro Life fetches every 15 minutes: a run 2 minutes ago covers it, one 30 minutes ago does not.
