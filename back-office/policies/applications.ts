@@ -262,7 +262,16 @@ async function resolvePerson(
   // De-duplicated by tax number: a person we know is used as stored, a new one is added (audited).
   const existing = await personByIdentity(trx, ref);
   if (existing) return existing.id;
-  return (await insertPerson(trx, database, ref, actor, reason, `${field}.`)).id;
+  try {
+    return (await insertPerson(trx, database, ref, actor, reason, `${field}.`)).id;
+  } catch (error) {
+    // Another clerk's application added the same person a moment ago (committed between our look
+    // and the insert's own): that person is the one meant, as if we had found them first.
+    if (!(error instanceof PolicyRecordError)) throw error;
+    const twin = await personByIdentity(trx, ref);
+    if (twin) return twin.id;
+    throw error;
+  }
 }
 
 /** The consultant may sell on `day`: hired, not terminated, and not suspended or terminated by status. */
