@@ -6,8 +6,8 @@ const path = require('node:path');
 
 const built = path.join(__dirname, '..', 'dist', 'src', 'cli', 'main.js');
 if (process.env.ECSPERT_USE_BUILD === '1' && fs.existsSync(built)) {
-  require(built);
+  require(built).runCli();
 } else {
   require('tsx/cjs');
-  require('../src/cli/main.ts');
+  require('../src/cli/main.ts').runCli();
 }

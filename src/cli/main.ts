@@ -30,11 +30,17 @@ export function buildProgram(): Command {
   return program;
 }
 
-if (require.main === module || process.argv[1]?.endsWith('ecspert.js')) {
+/**
+ * Runs the command line on `argv`. The bin (bin/ecspert.js) calls it whatever name it was started
+ * by: `npx ecspert` starts it through a link in node_modules/.bin, not by its file name.
+ */
+export function runCli(argv: string[] = process.argv): void {
   buildProgram()
-    .parseAsync(process.argv)
+    .parseAsync(argv)
     .catch((error: Error) => {
       process.stderr.write(`ecspert: ${error.message}\n`);
       process.exit(1);
     });
 }
+
+if (require.main === module) runCli();
