@@ -122,6 +122,16 @@ export async function login(
   return { user, sessionSecret: secret, sessionId, expiresAt };
 }
 
+/** What a principal is read from: the signed-in user's row. */
+const PRINCIPAL_COLUMNS = [
+  'u.id as user_id',
+  'u.login',
+  'u.display_name',
+  'u.role',
+  'u.consultant_id',
+  'u.unit_id',
+] as const;
+
 /** The principal of a session cookie's secret, or null (unknown, expired, or its user disabled). */
 export async function resolveSession(
   store: AuthStore,
@@ -132,15 +142,7 @@ export async function resolveSession(
   const row = await authDb(store)
     .selectFrom('auth_session as s')
     .innerJoin('auth_user as u', 'u.id', 's.user_id')
-    .select([
-      's.id as credential_id',
-      'u.id as user_id',
-      'u.login',
-      'u.display_name',
-      'u.role',
-      'u.consultant_id',
-      'u.unit_id',
-    ])
+    .select(['s.id as credential_id', ...PRINCIPAL_COLUMNS])
     .where('s.secret_sha256', '=', sha256(secret))
     .where('s.expires_at', '>', now)
     .where('u.disabled', '=', 0)
@@ -291,16 +293,7 @@ export async function resolveApiToken(
   const row = await authDb(store)
     .selectFrom('auth_api_token as t')
     .innerJoin('auth_user as u', 'u.id', 't.user_id')
-    .select([
-      't.id as credential_id',
-      't.last_used_at',
-      'u.id as user_id',
-      'u.login',
-      'u.display_name',
-      'u.role',
-      'u.consultant_id',
-      'u.unit_id',
-    ])
+    .select(['t.id as credential_id', 't.last_used_at', ...PRINCIPAL_COLUMNS])
     .where('t.secret_sha256', '=', sha256(token))
     .where('t.revoked_at', 'is', null)
     .where('u.disabled', '=', 0)

@@ -61,25 +61,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   /** Adapters, messages, replay, runs, mismatches; reads the insurers they exchange with. */
   integration: ['catalogue.read', 'exchange.read', 'exchange.write', 'mismatches.read', 'mismatches.write'],
   /** Network, careers, applications, policies, periods, corrections, acts, mismatches, catalogue, plans, contests. */
-  back_office: [
-    'catalogue.read',
-    'catalogue.write',
-    'network.read',
-    'network.write',
-    'policies.read',
-    'policies.write',
-    'mismatches.read',
-    'mismatches.write',
-    'periods.read',
-    'periods.write',
-    'accruals.read',
-    'acts.read',
-    'acts.write',
-    'plans.read',
-    'plans.write',
-    'contests.read',
-    'contests.write',
-  ],
+  back_office: PERMISSIONS.filter((p) => !p.startsWith('exchange.') && p !== 'users.admin'),
   /** Reads their unit and its sub-units; changes nothing, money least of all. */
   manager: SCOPED_READS,
   /** Reads their own records and their downline's; their own accruals and acts. */
