@@ -7,10 +7,20 @@
 import { type ColumnDefinitionBuilder, sql } from 'kysely';
 import type { MigrationContext } from '../src/db/migrator';
 
+/**
+ * Oracle's ALTER TABLE takes `add (column, …)`, not `add column` (what Kysely's builder writes), so
+ * Oracle gets the added columns spelled out, with the types ColumnTypes gives it (as 0610 does).
+ */
+const ORACLE_ADDED_COLUMNS = [
+  `alter table "calculation_run" add ("run_kind" varchar2(20 char) default 'period' not null check ("run_kind" in ('period', 'correction')), "corrects_period" varchar2(7 char))`,
+  `alter table "accrual" add ("cause" varchar2(1000 char))`,
+];
+
 const identity = (c: ColumnDefinitionBuilder) => c.primaryKey().generatedByDefaultAsIdentity();
 const notNull = (c: ColumnDefinitionBuilder) => c.notNull();
 
-export async function up({ db, types: t }: MigrationContext): Promise<void> {
+/** The columns 0400 adds to tables of 0001, as PostgreSQL and PGlite take them. */
+async function addColumns({ db, types: t }: MigrationContext): Promise<void> {
   // 'period': the period's own calculation (a later one supersedes it while the period is open);
   // 'correction': storno/additional lines of a recalculation of closed periods; never superseded.
   await db.schema
@@ -28,6 +38,12 @@ export async function up({ db, types: t }: MigrationContext): Promise<void> {
     .execute();
   // Why a correction line was posted: the recalculation requests and changes behind it.
   await db.schema.alterTable('accrual').addColumn('cause', t.text(1000)).execute();
+}
+
+export async function up(context: MigrationContext): Promise<void> {
+  const { db, types: t, dialect } = context;
+  if (dialect.isOracle) for (const statement of ORACLE_ADDED_COLUMNS) await sql.raw(statement).execute(db);
+  else await addColumns(context);
   await db.schema.createIndex('accrual_corrects_ix').on('accrual').column('corrects_period').execute();
   await db.schema.createIndex('accrual_storno_ix').on('accrual').column('storno_of_accrual_id').execute();
 

@@ -53,9 +53,9 @@ export interface ProductRecord {
   firstYearRatePct: string | null;
   renewalRatePct: string | null;
   active: boolean;
-  /** First day it is sold (null: always was). */
+  /** First day it is sold (null: always was); an application whose cover starts earlier is refused. */
   validFrom: string | null;
-  /** First day it is no longer sold, exclusive (null: still sold). */
+  /** First day it is no longer sold, exclusive (null: still sold); applications start before it. */
   validTo: string | null;
   updatedAt: Date | null;
 }

@@ -302,6 +302,34 @@ async function checkConsultant(trx: Transaction<DB>, code: string, day: IsoDate)
   return Number(consultant.id);
 }
 
+function dayBefore(day: IsoDate): IsoDate {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() - 1);
+  return d.toISOString().slice(0, 10);
+}
+
+/**
+ * The product is sold when the cover starts: active in the catalogue, and the start inside its sale
+ * window (valid_from inclusive, valid_to the first day it is no longer sold; null for an open end).
+ */
+function checkSold(
+  input: NewApplication,
+  product: { active: number | string; valid_from: IsoDate | null; valid_to: IsoDate | null },
+): void {
+  if (Number(product.active) !== 1)
+    throw invalid(
+      'product',
+      `${input.insurer} no longer sells ${input.product} (the catalogue marks it inactive)`,
+    );
+  const { valid_from: from, valid_to: to } = product;
+  if ((!from || from <= input.startOn) && (!to || input.startOn < to)) return;
+  const until = to ? `(validTo ${to} is the first day it is not)` : '(no end date)';
+  const window = from
+    ? `from ${from}${to ? ` to ${dayBefore(to)}` : ''} ${until}`
+    : `until ${dayBefore(to!)} ${until}`;
+  throw invalid('startOn', `${input.insurer} sells ${input.product} ${window}; ${input.startOn} is outside`);
+}
+
 /** Application numbers entered here: W-<year>-<6 digits>, apart from the insurers' and the demo's. */
 async function nextNumber(trx: Transaction<DB>, year: string): Promise<string> {
   const prefix = `W-${year}-`;
@@ -327,10 +355,10 @@ export function checkApplication(input: NewApplication): void {
 }
 
 /**
- * Enters an application: the product must be the insurer's, the consultant active on the signing
- * day, the holder an existing person or one found or added by tax number. It is `pending` until the
- * next register of its insurer takes it. Two entered at once get different numbers (a unique key;
- * the loser tries again).
+ * Enters an application: the product must be the insurer's and sold (active, the cover's start
+ * inside its sale window), the consultant active on the signing day, the holder an existing person
+ * or one found or added by tax number. It is `pending` until the next register of its insurer takes
+ * it. Two entered at once get different numbers (a unique key; the loser tries again).
  */
 export async function enterApplication(
   database: Database,
@@ -375,7 +403,7 @@ async function insertApplication(
   if (!insurer) throw invalid('insurer', `insurer ${input.insurer} does not exist`);
   const product = await trx
     .selectFrom('product')
-    .select(['id', 'insurer_id'])
+    .select(['id', 'insurer_id', 'active', 'valid_from', 'valid_to'])
     .where('insurer_id', '=', Number(insurer.id))
     .where('code', '=', input.product)
     .executeTakeFirst();
@@ -393,6 +421,7 @@ async function insertApplication(
         : `${input.insurer} does not sell ${input.product}`,
     );
   }
+  checkSold(input, product);
   const consultantId = await checkConsultant(trx, input.consultant, signedOn);
   const holderId = await resolvePerson(trx, database, input.holder, 'holder', actor, reason);
   const insuredId = input.insured

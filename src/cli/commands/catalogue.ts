@@ -153,8 +153,14 @@ function productOptions(command: Command): Command {
     .option('--first-year-rate <pct>', "the intermediary's rate in year 1, percent")
     .option('--renewal-rate <pct>', 'the rate in renewal years, percent')
     .option('--active <yes|no>', 'whether it is sold')
-    .option('--valid-from <date>', 'first day it is sold, yyyy-mm-dd')
-    .option('--valid-to <date>', 'first day it is no longer sold, yyyy-mm-dd')
+    .option(
+      '--valid-from <date>',
+      'first day it is sold, yyyy-mm-dd (applications starting earlier are refused)',
+    )
+    .option(
+      '--valid-to <date>',
+      'first day it is no longer sold, yyyy-mm-dd (applications starting then or later are refused)',
+    )
     .requiredOption('--by <user>', 'who makes the change (audit log)')
     .requiredOption('--reason <text>', 'why (audit log)')
     .option('--json', 'as JSON');

@@ -166,7 +166,34 @@ export async function previewRegister(
   };
 }
 
-/** Builds the register and stores it, in one transaction; its applications leave the pending list. */
+/** How many times a register is built again when its applications changed while it was built. */
+const BUILD_ATTEMPTS = 5;
+
+/**
+ * The applications a register was built from are no longer all pending when it is to mark them
+ * sent: one was withdrawn (or taken by another build) after the builder read the pending list.
+ */
+export class RegisterOutdatedError extends Error {
+  constructor(
+    readonly fileName: string,
+    readonly changed: string[],
+  ) {
+    super(
+      `register ${fileName}: application${changed.length === 1 ? '' : 's'} ${changed.join(', ')} ` +
+        'stopped being pending while it was built (withdrawn or taken by another register); nothing was sent',
+    );
+    this.name = 'RegisterOutdatedError';
+  }
+}
+
+/**
+ * Builds the register and stores it, in one transaction; its applications leave the pending list.
+ * The transaction first marks them sent, but only those still pending: when one was withdrawn after
+ * the pending list was read (the withdrawal committed while the register was being built), nothing
+ * is kept and the register is built again from what is pending now, so a withdrawn application is
+ * never sent. A second builder of the same insurer at once meets the same: it finds the first one's
+ * applications sent, and builds from what is left, or nothing.
+ */
 export async function buildRegister(
   deps: ExchangeDeps,
   adapter: LoadedAdapter,
@@ -174,11 +201,47 @@ export async function buildRegister(
   day: string,
   options: { limit?: number; now?: Date } = {},
 ): Promise<BuiltRegister | null> {
-  const preview = await previewRegister(deps, adapter, insurerId, day, options);
-  if (!preview) return null;
-  const now = options.now ?? new Date();
+  for (let attempt = 1; ; attempt++) {
+    const preview = await previewRegister(deps, adapter, insurerId, day, options);
+    if (!preview) return null;
+    try {
+      return await storeRegister(deps, adapter, insurerId, day, preview, options.now ?? new Date());
+    } catch (error) {
+      if (!(error instanceof RegisterOutdatedError) || attempt >= BUILD_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function storeRegister(
+  deps: ExchangeDeps,
+  adapter: LoadedAdapter,
+  insurerId: number,
+  day: string,
+  preview: RegisterPreview & { applicationIds: number[]; sequence: number },
+  now: Date,
+): Promise<BuiltRegister> {
   return deps.database.db.transaction().execute(async (trx) => {
     const scoped = { ...deps.database, db: trx };
+    // The applications as they are now, locked: a withdrawal still in flight is waited for, and one
+    // committed after the pending list was read shows here.
+    const current = await trx
+      .selectFrom('application')
+      .select(['id', 'status'])
+      .where('id', 'in', preview.applicationIds)
+      .forUpdate()
+      .execute();
+    const pending = new Set(current.filter((a) => a.status === 'pending').map((a) => Number(a.id)));
+    const changed = preview.applications.filter((_, i) => !pending.has(preview.applicationIds[i]));
+    if (changed.length) throw new RegisterOutdatedError(preview.fileName, changed);
+    // Only rows still pending are marked sent; fewer than the register holds and nothing is kept.
+    const taken = await trx
+      .updateTable('application')
+      .set({ status: 'sent', updated_at: now })
+      .where('id', 'in', preview.applicationIds)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    if (Number(taken.numUpdatedRows) !== preview.applicationIds.length)
+      throw new RegisterOutdatedError(preview.fileName, preview.applications);
     const registerId = await deps.database.dialect.insertReturningId(
       trx,
       'application_register',
@@ -210,11 +273,6 @@ export async function buildRegister(
           answered_at: null,
         })),
       )
-      .execute();
-    await trx
-      .updateTable('application')
-      .set({ status: 'sent', updated_at: now })
-      .where('id', 'in', preview.applicationIds)
       .execute();
     const [, config] = registerMessage(adapter)!;
     const { message } = await storeMessage(scoped, {

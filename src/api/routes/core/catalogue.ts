@@ -87,8 +87,17 @@ export const productSchema = {
     firstYearRatePct: { type: ['string', 'null'], description: "The intermediary's rate in year 1, percent" },
     renewalRatePct: { type: ['string', 'null'] },
     active: { type: 'boolean' },
-    validFrom: { type: ['string', 'null'], format: 'date', description: 'First day it is sold' },
-    validTo: { type: ['string', 'null'], format: 'date', description: 'First day it is no longer sold' },
+    validFrom: {
+      type: ['string', 'null'],
+      format: 'date',
+      description: 'First day it is sold: an application whose cover starts earlier is refused',
+    },
+    validTo: {
+      type: ['string', 'null'],
+      format: 'date',
+      description:
+        'First day it is no longer sold: an application whose cover starts then or later is refused',
+    },
     updatedAt: { type: ['string', 'null'], format: 'date-time' },
   },
 } as const;

@@ -1,0 +1,78 @@
+/**
+ * The register builder's SQL compiled for Oracle (no Oracle server runs here; see
+ * test/db/oracle-sql.test.ts): the applications it took are locked with FOR UPDATE and marked sent
+ * only where still pending, without PostgreSQL-only syntax.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Kysely } from 'kysely';
+import { type DB, OracleCompileDialect, SqlDialect, SqlRecorder } from '../../../src/db';
+import { loadAdapter } from '../../../src/exchange/adapter-config';
+import { buildRegister, RegisterOutdatedError } from '../../../src/exchange/runs/register-builder';
+
+const postgresOnly = /\blimit\b|\bilike\b|::|\breturning\b|\$\d|\bskip locked\b/i;
+
+describe('Oracle SQL of building a register', () => {
+  it('locks the applications, then marks sent only those still pending', async () => {
+    const recorder = new SqlRecorder();
+    recorder.respond = (statement) => {
+      if (/^select .* from "application" "a" inner join "product"/.test(statement))
+        return [
+          {
+            id: 7,
+            number: 'W-2026-000001',
+            signed_on: '2026-10-01',
+            sum_insured: '120000.00',
+            premium: '1000.00',
+            payment_frequency: 12,
+            policyholder_id: 3,
+            insured_person_id: null,
+            details: null,
+            product_code: 'DL-SAV10',
+            agent_code: 'K-00012',
+          },
+        ];
+      if (/from "person"/.test(statement))
+        return [
+          {
+            person_kind: 'individual',
+            full_name: 'Шевченко Тарас',
+            tax_number: '2845102313',
+            birth_date: null,
+          },
+        ];
+      if (/^select .* from "application" .*for update$/.test(statement))
+        return [{ id: 7, status: 'pending' }];
+      return undefined;
+    };
+    const db = new Kysely<DB>({ dialect: new OracleCompileDialect(recorder) });
+    const database = {
+      db,
+      dialect: new SqlDialect('oracle'),
+      describe: 'oracle (compile only)',
+      ping: async () => true,
+      close: () => db.destroy(),
+    };
+    // The recorder reports no row updated, so the build is refused as outdated; its SQL is what counts.
+    await expect(
+      buildRegister(
+        { database, secretsDir: fs.mkdtempSync(path.join(os.tmpdir(), 'secrets-')) },
+        loadAdapter('DNIPRO_LIFE'),
+        1,
+        '2026-10-05',
+      ),
+    ).rejects.toThrow(RegisterOutdatedError);
+    for (const statement of recorder.sql) expect(statement).not.toMatch(postgresOnly);
+    expect(recorder.sql).toContainEqual(
+      expect.stringMatching(/^select "id", "status" from "application" where "id" in \(:\d+\) for update$/),
+    );
+    expect(recorder.sql).toContainEqual(
+      expect.stringMatching(
+        /^update "application" set "status" = :\d+, "updated_at" = :\d+ where "id" in \(:\d+\) and "status" = :\d+$/,
+      ),
+    );
+    expect(recorder.sql.some((s) => s.startsWith('insert into "application_register"'))).toBe(false);
+    await db.destroy();
+  });
+});
