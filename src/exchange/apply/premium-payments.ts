@@ -263,6 +263,15 @@ interface OriginalPayment {
 /** The payments the reversals of a chunk refer to, by the insurer's payment id. */
 async function reversedPayments(ctx: ApplyContext, part: Keyed[]): Promise<Map<string, OriginalPayment>> {
   const targets = [...new Set(part.map((p) => p.record.reversesPaymentId!))];
+  const keys = targets.map((t) => paymentIdKey(ctx.insurerCode, t));
+  // Locks the payments being reversed until the message's transaction ends: a reversal of the same
+  // payment in another message, applied at the same moment, waits and then finds this one.
+  await ctx.trx
+    .selectFrom('premium_payment')
+    .select('id')
+    .where((eb) => inList(eb, 'external_key', keys))
+    .forUpdate()
+    .execute();
   const rows = await ctx.trx
     .selectFrom('premium_payment as p')
     .leftJoin('premium_payment as r', 'r.reverses_payment_id', 'p.id')
@@ -275,13 +284,7 @@ async function reversedPayments(ctx: ApplyContext, part: Keyed[]): Promise<Map<s
       'r.id as reversal_id',
       'r.insurer_payment_id as reversal_payment_id',
     ])
-    .where((eb) =>
-      inList(
-        eb,
-        'p.external_key',
-        targets.map((t) => paymentIdKey(ctx.insurerCode, t)),
-      ),
-    )
+    .where((eb) => inList(eb, 'p.external_key', keys))
     .execute();
   return new Map(
     rows.map((r) => [

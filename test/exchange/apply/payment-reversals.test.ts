@@ -52,22 +52,21 @@ async function mapped(text: string, fileName = 'PAY_20261105.csv') {
 
 describeEachEngine('premium payments with insurer ids and reversals by reference', (ctx) => {
   let insurerId: number;
-  const apply = async (items: { rowNo: number; record: CanonicalPremiumPayment }[]) => {
-    return ctx.database.db.transaction().execute((trx) =>
-      applyRecords(
-        {
-          trx: trx as ApplyContext['trx'],
-          dialect: ctx.database.dialect,
-          insurerId,
-          insurerCode: 'DNIPRO_LIFE',
-          messageId: null,
-          recordedAt: at,
-        },
-        'payments',
-        items,
-      ),
+  const applyIn = (trx: ApplyContext['trx'], items: { rowNo: number; record: CanonicalPremiumPayment }[]) =>
+    applyRecords(
+      {
+        trx,
+        dialect: ctx.database.dialect,
+        insurerId,
+        insurerCode: 'DNIPRO_LIFE',
+        messageId: null,
+        recordedAt: at,
+      },
+      'payments',
+      items,
     );
-  };
+  const apply = (items: { rowNo: number; record: CanonicalPremiumPayment }[]) =>
+    ctx.database.db.transaction().execute((trx) => applyIn(trx as ApplyContext['trx'], items));
   const payments = () =>
     ctx.database.db
       .selectFrom('premium_payment as pp')
@@ -194,6 +193,37 @@ describeEachEngine('premium payments with insurer ids and reversals by reference
         rowNo: 4,
         message: expect.stringMatching(/payment P-5 is already reversed by row 3 of this file/),
       }),
+    ]);
+  });
+
+  it('two reversals of one payment applied at the same moment: one stands, the other is refused', async () => {
+    await apply(await mapped('P-7;ОПЛАТА;;DL-2026-000105;2026-11-16T09:00:00+02:00;700.00\n'));
+    const first = await mapped('R-7A;СТОРНО;P-7;DL-2026-000105;2026-11-17T09:00:00+02:00;700.00\n');
+    const second = await mapped('R-7B;СТОРНО;P-7;DL-2026-000105;2026-11-17T09:00:00+02:00;700.00\n');
+    // The first message's transaction has applied its reversal and not committed yet when the second
+    // one applies its own.
+    let applied!: () => void;
+    const firstApplied = new Promise<void>((resolve) => (applied = resolve));
+    let commit!: () => void;
+    const mayCommit = new Promise<void>((resolve) => (commit = resolve));
+    const a = ctx.database.db.transaction().execute(async (trx) => {
+      const outcome = await applyIn(trx as ApplyContext['trx'], first);
+      applied();
+      await mayCommit;
+      return outcome;
+    });
+    await firstApplied;
+    const b = ctx.database.db.transaction().execute((trx) => applyIn(trx as ApplyContext['trx'], second));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    commit();
+    const [outA, outB] = await Promise.all([a, b]);
+    expect(outA).toMatchObject({ applied: 1, problems: [] });
+    expect(outB.applied).toBe(0);
+    expect(outB.problems).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/payment P-7 is already reversed by R-7A/) }),
+    ]);
+    expect((await payments()).filter((r) => r.reverses === 'P-7').map((r) => r.insurer_payment_id)).toEqual([
+      'R-7A',
     ]);
   });
 });
