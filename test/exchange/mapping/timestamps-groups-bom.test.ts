@@ -4,7 +4,7 @@
  * its policy row; lines of one document over several rows), and UTF-8 files that start with a BOM.
  * Mappings are written to a temporary folder as an onboarding engineer would write them.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import iconv from 'iconv-lite';
@@ -475,5 +475,36 @@ describe('a header that does not fit', () => {
       /does not look like a 'payments' file: its header lacks 3 of the 4 expected columns \(missing 'Дата оплати', 'Сума', 'Рік дії договору'/,
     );
     expect(error?.message).not.toMatch(/encoding|garbled/);
+  });
+});
+
+describe("the README's mapping example", () => {
+  it('is a mapping the engine loads and maps a reversal with', async () => {
+    const readme = readFileSync(path.join(__dirname, '../../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### Mappings'));
+    const yaml = /```yaml\n([\s\S]*?)```/
+      .exec(section)![1]
+      .replace(
+        'extends: ../_shared/ua-csv.yaml',
+        `extends: ${path.join(__dirname, '../../../mappings/_shared/ua-csv.yaml')}`,
+      );
+    const result = await mapText<CanonicalPremiumPayment>(
+      yaml,
+      'Ід платежу;Тип;Сторнує;Договір;Сплачено;Сума\n' +
+        'P-1;ОПЛАТА;;PL-1;2026-03-01T23:30:00Z;150.00\n' +
+        'R-1;СТОРНО;P-1;PL-1;2026-03-02T10:00:00+02:00;150.00\n',
+    );
+    expect(result.errors).toEqual([]);
+    expect(
+      result.records.map((r) => [
+        r.record.paymentId,
+        r.record.reversesPaymentId,
+        r.record.paidOn,
+        r.record.amountKop,
+      ]),
+    ).toEqual([
+      ['P-1', null, '2026-03-02', 15000],
+      ['R-1', 'P-1', '2026-03-02', -15000],
+    ]);
   });
 });
