@@ -209,6 +209,17 @@ describe('Karpaty samples in a dry run', () => {
     });
   });
 
+  it('says a CSV given as a Karpaty document is not XML, not that its encoding is wrong', async () => {
+    const csv = path.join(__dirname, '../../../adapters/dnipro-life/__fixtures__/PAYMENTS_202610.csv');
+    const result = await tryMapping('KARPATY', 'payments', csv, { certificatePem: CERT });
+    expect(result.signature?.status).toBe('refused');
+    expect(result.fileError?.toJSON()).toMatchObject({ kind: 'parse', file: 'PAYMENTS_202610.csv' });
+    for (const message of [result.signature!.message, result.fileError!.message]) {
+      expect(message).toMatch(/the file is not an XML document/);
+      expect(message).not.toMatch(/encoding/);
+    }
+  });
+
   it('says a missing registered certificate is why a signed file would be quarantined', async () => {
     const result = await tryMapping('KARPATY', 'contracts', fixture('policies-page-1.xml'), {
       secretsDir: mkdtempSync(path.join(os.tmpdir(), 'no-secrets-')),
