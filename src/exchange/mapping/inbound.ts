@@ -423,7 +423,8 @@ export class InboundMapper<M extends CanonicalMessageType = CanonicalMessageType
     options: MapInboundOptions,
   ): AsyncGenerator<MappedRow<CanonicalRecordByMessage[M]>> {
     const first = current.rows[0];
-    if (current.key !== null && !finished.has(current.key))
+    // Kept for `by` groups read as one record each, to refuse a document whose lines are apart.
+    if (current.key !== null && group.record !== 'row' && !finished.has(current.key))
       finished.set(current.key, { first: first.rowNo, last: current.rows[current.rows.length - 1].rowNo });
     const contexts = current.rows.map((r) => new RowContext(r.fields, r.rowNo));
     if (group.record === 'row') {
