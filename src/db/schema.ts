@@ -275,6 +275,10 @@ export interface PremiumPaymentTable {
   source_message_id: number | null;
   source_row: number | null;
   recorded_at: Date;
+  /** The insurer's id of the payment (migration 0660), when it sends one. */
+  insurer_payment_id: string | null;
+  /** The payment this row reverses and nets to zero against (a reversal by reference). */
+  reverses_payment_id: number | null;
 }
 
 export interface CommissionStatementLineTable {

@@ -6,10 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Database } from '../../db';
-import { checkAdapter, loadAdapter, resolveSecret } from '../../exchange/adapter-config';
-import { isExchangeError } from '../../exchange/errors';
+import { checkAdapter, loadAdapter } from '../../exchange/adapter-config';
 import { listAdapters } from '../../exchange/exchange-jobs';
-import { collectMapping, mapMessage, resolveMessage } from '../../exchange/mapping';
+import { tryMapping } from '../../exchange/mapping';
 import { findMessage, listMessages, messageTrail } from '../../exchange/message-store';
 import {
   type ExchangeDeps,
@@ -19,7 +18,6 @@ import {
 } from '../../exchange/pipeline';
 import { runExchange } from '../../exchange/runs';
 import { startLinkedSandbox } from '../../exchange/sandbox-link';
-import { verifyXml } from '../../exchange/signature';
 import { runSandbox } from '../../../test/sandbox';
 import { action, type CommandContext, createContext, UserError, withDatabase } from '../context';
 import { createProgress } from '../progress';
@@ -100,42 +98,25 @@ export function registerExchangeCommands(program: Command): void {
       action(async (insurer: string, message: string, file: string, options: { json?: boolean }) => {
         const context = createContext();
         if (!fs.existsSync(file)) throw new UserError(`${file}: no such file`);
-        const resolved = resolveMessage(insurer, message);
-        let payload = fs.readFileSync(file);
-        if (resolved.config.signed) {
-          try {
-            const certificatePem = resolveSecret(resolved.adapter.signature!.verifyWith!, {
-              secretsDir: context.config.secretsDir,
-            });
-            payload = Buffer.from(
-              verifyXml(payload, { certificatePem, file: path.basename(file) }).signedXml,
-              'utf8',
-            );
-            console.log(`signature: valid (${resolved.adapter.signature!.verifyWith})`);
-          } catch (error) {
-            if (!isExchangeError(error)) throw error;
-            console.log(`signature: ${error.message}`);
-            console.log('the file would be quarantined; nothing of it would be applied');
-            process.exitCode = 1;
-            return;
-          }
-        }
         const knownConsultants = await consultantCodes(context);
         if (!knownConsultants)
           console.log('consultant codes not checked: the database has no consultants yet');
         const progress = createProgress();
-        const size = payload.length;
-        const result = await collectMapping(
-          mapMessage(resolved, payload, {
-            fileName: path.basename(file),
-            lookups: knownConsultants
-              ? { consultant: (code: string) => (knownConsultants.has(code) ? code : null) }
-              : undefined,
-            onProgress: (p) =>
-              progress.update('mapping', p.bytes ?? p.rows, p.bytes !== undefined ? size : p.rows),
-          }),
-        );
+        const size = fs.statSync(file).size;
+        const result = await tryMapping(insurer, message, file, {
+          secretsDir: context.config.secretsDir,
+          lookups: knownConsultants
+            ? { consultant: (code: string) => (knownConsultants.has(code) ? code : null) }
+            : undefined,
+          onProgress: (p) =>
+            progress.update('mapping', p.bytes ?? p.rows, p.bytes !== undefined ? size : p.rows),
+        });
         progress.stop();
+        if (result.signature) console.log(`signature: ${result.signature.message}`);
+        if (result.signature?.status === 'refused')
+          console.log(
+            'a received document like this is quarantined and nothing of it applied; its content maps as follows (a check of the mapping only):',
+          );
         for (const r of result.records) {
           console.log(
             options.json ? JSON.stringify(r.record) : `row ${r.rowNo}: ${JSON.stringify(r.record)}`,
@@ -147,11 +128,11 @@ export function registerExchangeCommands(program: Command): void {
           console.log(
             `error: ${e.file ?? ''}${e.row ? ` row ${e.row}` : ''}${e.field ? ` field '${e.field}'` : ''}: ${e.detail}`,
           );
-        const policy = resolved.config.badRowPolicy ?? 'quarantine-row';
-        const accepted = !result.fileError && (policy === 'quarantine-row' || result.errors.length === 0);
+        const { accepted, badRowPolicy: policy } = result;
+        const why = result.signature?.status === 'refused' ? 'signature' : policy;
         console.log(
           `${result.rows} row(s): ${result.records.length} valid, ${result.errors.length} error(s), ${result.findings.length} finding(s); ` +
-            `${accepted ? 'would be applied' : 'would be quarantined'} (${policy}, ${resolved.mapping.path})`,
+            `${accepted ? 'would be applied' : 'would be quarantined'} (${why}, ${result.mappingFile})`,
         );
         if (!accepted) process.exitCode = 1;
       }),

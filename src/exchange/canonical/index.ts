@@ -63,7 +63,11 @@ export interface CanonicalAmendment {
   annualPremiumKop: number | null;
 }
 
-/** A premium payment the insurer received; a negative amount corrects an earlier row. */
+/**
+ * A premium payment the insurer received; a negative amount corrects an earlier row. A reversal by
+ * reference names the payment it reverses and must net to zero against it (its amount is the
+ * negative of that payment's).
+ */
 export interface CanonicalPremiumPayment {
   insurerCode: string;
   policyNumber: string;
@@ -72,6 +76,10 @@ export interface CanonicalPremiumPayment {
   coverFrom: string | null;
   coverTo: string | null;
   policyYear: number;
+  /** The insurer's id of this payment, when it sends one: the same id is the same payment. */
+  paymentId?: string | null;
+  /** The insurer's id of the payment this one reverses. */
+  reversesPaymentId?: string | null;
 }
 
 /** One line of the insurer's commission statement to the intermediary. */

@@ -11,6 +11,7 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { parse } from 'csv-parse';
 import iconv from 'iconv-lite';
 import { ExchangeError } from '../errors';
+import { headerProblem } from './header';
 import { emptyFile } from './limits';
 import { kopiykyFromDecimalComma, kopiykyFromDecimalPoint } from './values';
 
@@ -40,6 +41,8 @@ export interface CsvReadOptions {
   header?: boolean;
   /** The header names the mapping expects, exactly and in order. */
   expectedColumns?: readonly string[] | null;
+  /** The message type the file is read as, e.g. `payments`, for a header that does not fit. */
+  messageType?: string | null;
   /** When set, the last line must be this trailer (unless `required: false`) and must match the rows. */
   trailer?: CsvTrailerRule | null;
   /** Called every `progressEvery` rows (default 1000) and at the end. */
@@ -186,7 +189,17 @@ export async function* readCsv(source: CsvSource, options: CsvReadOptions): Asyn
       }
       if (hasHeader && header === null) {
         header = values.map((v) => v.trim());
-        checkHeader(file, header, options.expectedColumns ?? null);
+        const problem = options.expectedColumns
+          ? headerProblem({
+              file,
+              row: rowNo,
+              found: header,
+              expected: options.expectedColumns,
+              encoding: options.encoding,
+              messageType: options.messageType,
+            })
+          : null;
+        if (problem) throw problem;
         continue;
       }
       if (trailer !== null) {
@@ -242,29 +255,6 @@ function amountOrZero(text: string | undefined, decimal: 'comma' | 'point' | und
   if (text === undefined) return 0;
   const kop = decimal === 'point' ? kopiykyFromDecimalPoint(text) : kopiykyFromDecimalComma(text);
   return kop ?? 0;
-}
-
-function checkHeader(file: string, found: string[], expected: readonly string[] | null): void {
-  if (!expected) return;
-  const missing = expected.filter((name) => !found.includes(name));
-  const extra = found.filter((name) => !expected.includes(name));
-  if (missing.length === 0 && extra.length === 0 && found.every((name, i) => name === expected[i])) return;
-  const parts: string[] = [];
-  if (missing.length) parts.push(`missing ${missing.map((n) => `'${n}'`).join(', ')}`);
-  if (extra.length) parts.push(`unexpected ${extra.map((n) => `'${n}'`).join(', ')}`);
-  if (!parts.length) parts.push('columns are in a different order');
-  const mojibake = found.some((n) => /[ÐÑÃ]./.test(n) || /[РС][ђ-џ]/.test(n));
-  throw new ExchangeError({
-    kind: 'parse',
-    file,
-    row: 1,
-    field: missing[0] ?? null,
-    message:
-      `header does not match the mapping: ${parts.join('; ')}` +
-      (mojibake
-        ? ' (the names look garbled: the file is probably in another encoding than the adapter declares)'
-        : ''),
-  });
 }
 
 function checkTrailer(

@@ -11,6 +11,8 @@ export { checkZipInflation, zipEntries } from './zip-guard';
 export type { ZipEntry, ZipLimits } from './zip-guard';
 export type { XlsxReadOptions, XlsxRow } from './xlsx';
 export { parseJson } from './json';
+export { headerProblem } from './header';
+export type { HeaderCheck } from './header';
 export { checkFileName, checkSize, checkFileSize, emptyFile } from './limits';
 export {
   kopiykyFromDecimalComma,
@@ -23,4 +25,8 @@ export {
   isCalendarDate,
   percentText,
   intFromText,
+  parseTimestamp,
+  dateOfTimestamp,
+  dateFormatIn,
 } from './values';
+export type { ParsedTimestamp } from './values';

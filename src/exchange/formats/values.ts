@@ -88,3 +88,74 @@ export function intFromText(text: string): number | null {
   if (!/^[+-]?\d{1,15}$/.test(s)) return null;
   return Number(s);
 }
+
+/**
+ * A timestamp as insurers write it, with or without its offset: `2026-03-01T23:30:00+02:00`,
+ * `2026-03-01 23:30:00 +0200`, `2026-03-01T21:30:00Z`, `2026-03-01T23:30` (seconds and a fraction
+ * optional; the offset as `Z`, `±hh`, `±hhmm` or `±hh:mm`).
+ */
+const TIMESTAMP =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d{1,9})?)?(?:\s*(Z|[+-]\d{2}(?::?\d{2})?))?$/i;
+
+export interface ParsedTimestamp {
+  /** The calendar date as written, yyyy-mm-dd (the local date at the written offset). */
+  writtenDate: string;
+  /** The instant, when the timestamp carries an offset; null for a local time without one. */
+  instant: Date | null;
+}
+
+/** Reads a timestamp; null when the text is not one or names a day or time that does not exist. */
+export function parseTimestamp(text: string): ParsedTimestamp | null {
+  const m = TIMESTAMP.exec(text.trim());
+  if (!m) return null;
+  const [, y, mo, d, h, mi, s = '00', offset] = m;
+  if (!isCalendarDate(Number(y), Number(mo), Number(d))) return null;
+  if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return null;
+  const writtenDate = `${y}-${mo}-${d}`;
+  if (!offset) return { writtenDate, instant: null };
+  let offsetMinutes = 0;
+  if (offset.toUpperCase() !== 'Z') {
+    const digits = offset.slice(1).replace(':', '');
+    const oh = Number(digits.slice(0, 2));
+    const om = Number(digits.slice(2) || '0');
+    if (oh > 14 || om > 59) return null;
+    offsetMinutes = (offset[0] === '-' ? -1 : 1) * (oh * 60 + om);
+  }
+  const utc = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+  return { writtenDate, instant: new Date(utc - offsetMinutes * 60_000) };
+}
+
+const zoneFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** An IANA time zone name Intl knows (e.g. `Europe/Kyiv`); throws RangeError otherwise. */
+export function dateFormatIn(timeZone: string): Intl.DateTimeFormat {
+  let format = zoneFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    });
+    zoneFormats.set(timeZone, format);
+  }
+  return format;
+}
+
+/**
+ * The calendar date (yyyy-mm-dd) of a timestamp, or null when the text is not a timestamp.
+ *
+ * Without `timeZone`: the date as written, that is the insurer's local date at the offset it wrote
+ * (`2026-03-01T23:30:00+02:00` is 1 March, `2026-03-01T23:30:00Z` is 1 March too); it is never
+ * shifted to UTC. With `timeZone` (an IANA name such as `Europe/Kyiv`): the date in that zone of the
+ * instant written (`2026-03-01T23:30:00Z` is 2 March in Kyiv); a timestamp without an offset is a
+ * local time there already and keeps its written date.
+ */
+export function dateOfTimestamp(text: string, timeZone?: string | null): string | null {
+  const parsed = parseTimestamp(text);
+  if (!parsed) return null;
+  if (!timeZone || !parsed.instant) return parsed.writtenDate;
+  const parts = dateFormatIn(timeZone).formatToParts(parsed.instant);
+  const part = (type: string) => parts.find((p) => p.type === type)!.value;
+  return `${part('year')}-${part('month')}-${part('day')}`;
+}

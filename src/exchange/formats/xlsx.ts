@@ -9,6 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import ExcelJS from 'exceljs';
 import { ExchangeError } from '../errors';
+import { headerProblem } from './header';
 import { checkZipInflation, type ZipLimits } from './zip-guard';
 
 /**
@@ -24,6 +25,8 @@ export interface XlsxReadOptions {
   /** 1-based row of the header; default 1. */
   headerRow?: number;
   expectedColumns?: readonly string[] | null;
+  /** The message type the file is read as, e.g. `commission`, for a header that does not fit. */
+  messageType?: string | null;
   /** Default XLSX_LIMITS. */
   limits?: ZipLimits;
 }
@@ -82,16 +85,15 @@ export async function readXlsx(source: string | Buffer, options: XlsxReadOptions
     .eachCell({ includeEmpty: true }, (cell, col) => (header[col - 1] = cellText(cell.value)));
   while (header.length && header[header.length - 1] === '') header.pop();
   if (options.expectedColumns) {
-    const missing = options.expectedColumns.filter((c) => !header.includes(c));
-    if (missing.length) {
-      throw new ExchangeError({
-        kind: 'parse',
-        file: options.file,
-        row: headerRowNo,
-        field: missing[0],
-        message: `header does not match the mapping: missing ${missing.map((m) => `'${m}'`).join(', ')}`,
-      });
-    }
+    const problem = headerProblem({
+      file: options.file,
+      row: headerRowNo,
+      found: header,
+      expected: options.expectedColumns,
+      messageType: options.messageType,
+      allowExtra: true,
+    });
+    if (problem) throw problem;
   }
   const rows: XlsxRow[] = [];
   sheet.eachRow({ includeEmpty: false }, (row, rowNo) => {

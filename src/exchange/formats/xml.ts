@@ -20,8 +20,24 @@ export interface XmlDocument {
 
 const FORBIDDEN = /<!\s*(DOCTYPE|ENTITY)/i;
 
+/** The first byte that is not a BOM or white space is not `<`: a CSV or a letter, not XML. */
+function notXml(payload: string | Buffer): boolean {
+  const bytes = typeof payload === 'string' ? Buffer.from(payload.slice(0, 64), 'utf8') : payload;
+  let i = bytes.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf])) ? 3 : 0;
+  while (i < bytes.length && [0x20, 0x09, 0x0a, 0x0d].includes(bytes[i])) i++;
+  return i < bytes.length && bytes[i] !== 0x3c;
+}
+
 /** Text of an XML payload, refusing anything that is not UTF-8 or that declares a DOCTYPE/ENTITY. */
 export function xmlText(payload: string | Buffer, file: string): string {
+  if (notXml(payload)) {
+    throw new ExchangeError({
+      kind: 'parse',
+      file,
+      message:
+        'the file is not an XML document: it does not begin with a < tag (is it a CSV or another kind of file?)',
+    });
+  }
   let text: string;
   if (typeof payload === 'string') {
     text = payload;

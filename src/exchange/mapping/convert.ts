@@ -1,5 +1,6 @@
 /** Conversion of one insurer value to its canonical form and back, per the field's declared type. */
 import {
+  dateOfTimestamp,
   dottedFromIsoDate,
   formatDecimalComma,
   formatDecimalPoint,
@@ -16,6 +17,7 @@ export interface ValueStyle {
   type?: ValueType;
   decimal?: DecimalStyle;
   dateFormat?: DateStyle;
+  timeZone?: string;
 }
 
 type Converted = { ok: true; value: unknown } | { ok: false; message: string };
@@ -42,6 +44,12 @@ export function toCanonical(text: string, style: ValueStyle, defaults: MappingFi
       return { ok: true, value: type === 'kopiyky' ? kop : formatDecimalPoint(kop) };
     }
     case 'date': {
+      if (dateFormat === 'timestamp') {
+        const date = dateOfTimestamp(text, style.timeZone ?? defaults?.timeZone);
+        return date === null
+          ? { ok: false, message: `'${text}' is not a real date and time like 2026-03-01T23:30:00+02:00` }
+          : { ok: true, value: date };
+      }
       const iso = dateFormat === 'iso' ? isoFromIsoDate(text) : isoFromDottedDate(text);
       return iso === null
         ? { ok: false, message: `'${text}' is not a real date (${dateFormat})` }
@@ -70,7 +78,7 @@ export function toInsurer(value: unknown, style: ValueStyle, defaults: MappingFi
       return decimal === 'comma' ? text.replace('.', ',') : text;
     }
     case 'date':
-      return dateFormat === 'iso' ? String(value) : dottedFromIsoDate(String(value));
+      return dateFormat === 'dd.mm.yyyy' ? dottedFromIsoDate(String(value)) : String(value);
     case 'percent':
       return decimal === 'comma' ? String(value).replace('.', ',') : String(value);
     default:

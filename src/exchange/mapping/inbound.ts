@@ -14,7 +14,7 @@ import { readXlsx } from '../formats/xlsx';
 import { parseXml, selectXml, xmlNodeText, type XmlElement } from '../formats/xml';
 import { toCanonical } from './convert';
 import { CANONICAL_SCHEMA, describeSchemaErrors, schemaValidator } from './json-schemas';
-import type { Condition, FieldSpec, FieldSpecOrAlternatives, LoadedMapping } from './types';
+import type { Condition, FieldSpec, FieldSpecOrAlternatives, GroupSpec, LoadedMapping } from './types';
 
 /** The caller's answer for a lookup value: anything non-null (e.g. the consultant id) means known. */
 export type LookupFunction = (value: string) => unknown;
@@ -62,6 +62,8 @@ export interface MapInboundOptions {
 
 /** How a field's source is read in one record, whatever the format. */
 interface SourceContext {
+  /** CSV/XLSX: the row this context reads (a line of a group names its own row in errors). */
+  readonly rowNo?: number;
   /** Text values a path selects (CSV: the column's value). */
   select(path: string): string[];
   /** Child contexts for `each`. */
@@ -71,13 +73,19 @@ interface SourceContext {
 }
 
 class RowContext implements SourceContext {
-  constructor(private readonly fields: Record<string, string>) {}
+  constructor(
+    readonly fields: Record<string, string>,
+    readonly rowNo?: number,
+    /** A grouped mapping: the rows of the group (this context reads its first). */
+    private readonly rows: RowContext[] | null = null,
+  ) {}
   select(path: string): string[] {
     const value = this.fields[path];
     if (value === undefined) throw new Error(`column '${path}' is not in the file`);
     return [value];
   }
-  children(): SourceContext[] {
+  children(path: string): SourceContext[] {
+    if (path === 'rows' && this.rows) return this.rows;
     return [this];
   }
   exists(path: string): boolean {
@@ -145,6 +153,30 @@ interface RowState {
   labels: Map<string, string>;
   /** Lookups whose answer is a promise, settled after the record is built, in field order. */
   pending: (() => Promise<void>)[];
+  /** `/lines/2` -> the row that line came from (a grouped mapping), to name it in schema errors. */
+  itemRows: Map<string, number>;
+}
+
+/** A data row read from a CSV or XLSX file, or the error that row gave. */
+interface SourceRow {
+  rowNo: number;
+  fields?: Record<string, string>;
+  error?: ExchangeError;
+}
+
+/** Rows of a grouped mapping collected into one group. */
+interface RowGroup {
+  key: string | null;
+  rows: { rowNo: number; fields: Record<string, string> }[];
+  errors: ExchangeError[];
+}
+
+/** `'Тип' = 'П'`, for error messages. */
+export function describeCondition(condition: Condition): string {
+  if ('exists' in condition) return `'${condition.exists}' is not empty`;
+  if ('in' in condition)
+    return `'${condition.from}' is one of ${condition.in.map((v) => `'${v}'`).join(', ')}`;
+  return `'${condition.from}' is '${condition.equals}'`;
 }
 
 /** One field of a `fields` block, prepared once per mapping: its key path and its alternatives. */
@@ -215,26 +247,13 @@ export class InboundMapper<M extends CanonicalMessageType = CanonicalMessageType
         file: mapping.path,
         message: 'this mapping has no inbound fields',
       });
-    if (mapping.format === 'csv') {
-      let rows = 0;
-      for await (const row of readCsv(source, {
-        file,
-        encoding: options.format?.encoding ?? 'utf-8',
-        delimiter: options.format?.delimiter,
-        header: options.format?.header,
-        trailer: options.format?.trailer ?? null,
-        expectedColumns: mapping.columns ?? null,
-        onProgress: options.onProgress,
-      })) {
-        rows += 1;
-        if (row.error) {
-          yield { rowNo: row.rowNo, record: null, resolved: {}, findings: [], errors: [row.error] };
-          continue;
-        }
-        const mapped = this.mapOne(new RowContext(row.fields), row.rowNo, options);
-        yield isThenable(mapped) ? await mapped : mapped;
+    if (mapping.format === 'csv' || mapping.format === 'xlsx') {
+      let count = 0;
+      for await (const mapped of this.mapRows(this.sourceRows(source, options), options)) {
+        count += 1;
+        yield mapped;
       }
-      options.onProgress?.({ rows, done: true });
+      if (mapping.format === 'xlsx') options.onProgress?.({ rows: count, done: true });
       return;
     }
     if (typeof source !== 'string' && !Buffer.isBuffer(source)) {
@@ -244,17 +263,6 @@ export class InboundMapper<M extends CanonicalMessageType = CanonicalMessageType
         message: `${mapping.format} is read from a file or bytes, not a stream`,
       });
     }
-    if (mapping.format === 'xlsx') {
-      const rows = await readXlsx(source, {
-        file,
-        sheet: options.format?.sheet ?? null,
-        headerRow: options.format?.headerRow,
-        expectedColumns: mapping.columns ?? null,
-      });
-      for (const row of rows) yield await this.mapOne(new RowContext(row.fields), row.rowNo, options);
-      options.onProgress?.({ rows: rows.length, done: true });
-      return;
-    }
     const payload = typeof source === 'string' ? await readFile(source) : source;
     let contexts: SourceContext[];
     if (mapping.format === 'xml') {
@@ -263,7 +271,7 @@ export class InboundMapper<M extends CanonicalMessageType = CanonicalMessageType
         throw new ExchangeError({
           kind: 'parse',
           file,
-          message: `expected a <${mapping.root}> document, got <${doc.rootName}>`,
+          message: `the file does not look like a '${mapping.message}' document: its document element is <${doc.rootName}>, and a '${mapping.message}' document is a <${mapping.root}>`,
         });
       }
       contexts = new XmlContext(doc.root, doc.root, null).children(mapping.records ?? '.');
@@ -277,19 +285,176 @@ export class InboundMapper<M extends CanonicalMessageType = CanonicalMessageType
     options.onProgress?.({ rows: contexts.length, done: true });
   }
 
+  /** The data rows of a CSV or XLSX file, in order; a row that cannot be read comes with its error. */
+  private async *sourceRows(
+    source: string | Buffer | Readable,
+    options: MapInboundOptions,
+  ): AsyncGenerator<SourceRow> {
+    const { mapping } = this;
+    const file = options.fileName;
+    if (mapping.format === 'csv') {
+      let rows = 0;
+      for await (const row of readCsv(source, {
+        file,
+        encoding: options.format?.encoding ?? 'utf-8',
+        delimiter: options.format?.delimiter,
+        header: options.format?.header,
+        trailer: options.format?.trailer ?? null,
+        expectedColumns: mapping.columns ?? null,
+        messageType: mapping.message,
+        onProgress: options.onProgress,
+      })) {
+        rows += 1;
+        yield row.error ? { rowNo: row.rowNo, error: row.error } : { rowNo: row.rowNo, fields: row.fields };
+      }
+      options.onProgress?.({ rows, done: true });
+      return;
+    }
+    if (typeof source !== 'string' && !Buffer.isBuffer(source)) {
+      throw new ExchangeError({
+        kind: 'parse',
+        file,
+        message: `${mapping.format} is read from a file or bytes, not a stream`,
+      });
+    }
+    const rows = await readXlsx(source, {
+      file,
+      sheet: options.format?.sheet ?? null,
+      headerRow: options.format?.headerRow,
+      expectedColumns: mapping.columns ?? null,
+      messageType: mapping.message,
+    });
+    for (const row of rows) yield { rowNo: row.rowNo, fields: row.fields };
+  }
+
+  /** Maps rows one by one, or, with a `group` section, groups of rows. */
+  private async *mapRows(
+    rows: AsyncIterable<SourceRow>,
+    options: MapInboundOptions,
+  ): AsyncGenerator<MappedRow<CanonicalRecordByMessage[M]>> {
+    const group = this.mapping.group;
+    if (!group) {
+      for await (const row of rows) {
+        if (row.error) {
+          yield { rowNo: row.rowNo, record: null, resolved: {}, findings: [], errors: [row.error] };
+          continue;
+        }
+        const mapped = this.mapOne(new RowContext(row.fields!, row.rowNo), row.rowNo, options);
+        yield isThenable(mapped) ? await mapped : mapped;
+      }
+      return;
+    }
+    const file = options.fileName;
+    const inherit = group.inherit ?? [];
+    const keyOf = (fields: Record<string, string>) =>
+      group.by ? JSON.stringify(group.by.map((c) => (fields[c] ?? '').trim())) : null;
+    /** `by`: where each finished group's rows were, to refuse a document whose lines are apart. */
+    const finished = new Map<string, { first: number; last: number }>();
+    let current: RowGroup | null = null;
+
+    for await (const row of rows) {
+      if (row.error) {
+        yield { rowNo: row.rowNo, record: null, resolved: {}, findings: [], errors: [row.error] };
+        if (current && group.startWhen)
+          current.errors.push(
+            this.groupError(file, current.rows[0].rowNo, null, `its row ${row.rowNo} could not be read`),
+          );
+        continue;
+      }
+      const fields = { ...row.fields! };
+      const parent = current?.rows[0].fields ?? null;
+      let continues: boolean;
+      if (group.by) {
+        const candidate = { ...fields };
+        if (parent) for (const c of inherit) if ((candidate[c] ?? '').trim() === '') candidate[c] = parent[c];
+        continues = current !== null && keyOf(candidate) === current.key;
+      } else {
+        continues = !this.holds(group.startWhen, new RowContext(fields, row.rowNo));
+        if (continues && !current) {
+          const column = 'exists' in group.startWhen! ? group.startWhen!.exists : group.startWhen!.from;
+          yield {
+            rowNo: row.rowNo,
+            record: null,
+            resolved: {},
+            findings: [],
+            errors: [
+              new ExchangeError({
+                kind: 'mapping',
+                file,
+                row: row.rowNo,
+                field: column,
+                message: `this row belongs to a row above it (a row where ${describeCondition(group.startWhen!)}), but no row above starts a record`,
+              }),
+            ],
+          };
+          continue;
+        }
+      }
+      if (continues && parent) {
+        for (const c of inherit) if ((fields[c] ?? '').trim() === '') fields[c] = parent[c];
+        current!.rows.push({ rowNo: row.rowNo, fields });
+        continue;
+      }
+      if (current) yield* this.mapGroup(current, group, finished, options);
+      current = { key: keyOf(fields), rows: [{ rowNo: row.rowNo, fields }], errors: [] };
+      const earlier = current.key === null ? undefined : finished.get(current.key);
+      if (earlier && (group.record ?? 'group') === 'group') {
+        current.errors.push(
+          this.groupError(
+            file,
+            row.rowNo,
+            group.by![0],
+            `the lines of ${group.by!.map((c) => `'${c}' '${fields[c]}'`).join(', ')} are not together: some are in rows ${earlier.first}–${earlier.last} and more start here; one record's rows must follow each other`,
+          ),
+        );
+      }
+    }
+    if (current) yield* this.mapGroup(current, group, finished, options);
+  }
+
+  private groupError(file: string, row: number, field: string | null, message: string): ExchangeError {
+    return new ExchangeError({ kind: 'mapping', file, row, field, message });
+  }
+
+  private async *mapGroup(
+    current: RowGroup,
+    group: GroupSpec,
+    finished: Map<string, { first: number; last: number }>,
+    options: MapInboundOptions,
+  ): AsyncGenerator<MappedRow<CanonicalRecordByMessage[M]>> {
+    const first = current.rows[0];
+    // Kept for `by` groups read as one record each, to refuse a document whose lines are apart.
+    if (current.key !== null && group.record !== 'row' && !finished.has(current.key))
+      finished.set(current.key, { first: first.rowNo, last: current.rows[current.rows.length - 1].rowNo });
+    const contexts = current.rows.map((r) => new RowContext(r.fields, r.rowNo));
+    if (group.record === 'row') {
+      for (const ctx of contexts) {
+        if (!this.holds(group.recordWhen, ctx)) continue;
+        const mapped = this.mapOne(ctx, ctx.rowNo!, options);
+        yield isThenable(mapped) ? await mapped : mapped;
+      }
+      return;
+    }
+    const ctx = new RowContext(first.fields, first.rowNo, contexts);
+    const mapped = this.mapOne(ctx, first.rowNo, options, current.errors);
+    yield isThenable(mapped) ? await mapped : mapped;
+  }
+
   /** Synchronous unless a lookup answers with a promise (the pipeline's lookups answer at once). */
   private mapOne(
     ctx: SourceContext,
     rowNo: number,
     options: MapInboundOptions,
+    errors: ExchangeError[] = [],
   ): MappedRow<CanonicalRecordByMessage[M]> | Promise<MappedRow<CanonicalRecordByMessage[M]>> {
     const state: RowState = {
       rowNo,
-      errors: [],
+      errors: [...errors],
       findings: [],
       resolved: {},
       labels: new Map(),
       pending: [],
+      itemRows: new Map(),
     };
     const record = this.buildObject(this.mapping.fields!, ctx, state, options, '');
     if (state.pending.length) {
@@ -319,11 +484,14 @@ export class InboundMapper<M extends CanonicalMessageType = CanonicalMessageType
           .split('/')
           .filter(Boolean)
           .reduce<unknown>((v, k) => (v as Record<string, unknown> | null)?.[k], record);
+        let row = rowNo;
+        for (const [prefix, itemRow] of state.itemRows)
+          if (problem.path === prefix || problem.path.startsWith(`${prefix}/`)) row = itemRow;
         state.errors.push(
           new ExchangeError({
             kind: 'validation',
             file: options.fileName,
-            row: rowNo,
+            row,
             field: state.labels.get(canonicalPath) ?? canonicalPath,
             message: `${canonicalPath || 'record'} ${value === undefined ? '' : `'${String(value)}' `}${problem.message}`,
           }),
@@ -409,8 +577,12 @@ export class InboundMapper<M extends CanonicalMessageType = CanonicalMessageType
     }
     if (spec.fields && spec.each) {
       const items: unknown[] = [];
-      for (const child of ctx.children(spec.each))
+      for (const child of ctx.children(spec.each)) {
+        if (!this.holds(spec.eachWhen, child)) continue;
+        if (child.rowNo !== undefined && child !== ctx)
+          state.itemRows.set(`/${field.keys.join('/')}/${items.length}`, child.rowNo);
         items.push(this.buildObject(spec.fields, child, state, options, `${canonicalPath}.`));
+      }
       return items;
     }
     if (spec.fields) return this.buildObject(spec.fields, ctx, state, options, `${canonicalPath}.`);
@@ -437,6 +609,7 @@ export class InboundMapper<M extends CanonicalMessageType = CanonicalMessageType
       }
     }
     if (raw === '') return spec.default ?? null;
+    const row = ctx.rowNo ?? state.rowNo;
     let value: unknown;
     if (spec.code) {
       const table = this.mapping.codeTables![spec.code];
@@ -446,6 +619,7 @@ export class InboundMapper<M extends CanonicalMessageType = CanonicalMessageType
           options,
           field,
           `unknown code '${raw}' (expected one of ${Object.keys(table).join(', ')})`,
+          row,
         );
         return null;
       }
@@ -457,11 +631,19 @@ export class InboundMapper<M extends CanonicalMessageType = CanonicalMessageType
     } else {
       const converted = toCanonical(raw, spec, this.mapping.defaults);
       if (!converted.ok) {
-        this.rowError(state, options, field, converted.message);
+        this.rowError(state, options, field, converted.message, row);
         return null;
       }
       value = converted.value;
     }
+    if (spec.negateWhen && typeof value === 'number' && this.holds(spec.negateWhen, ctx)) value = -value || 0;
+    if (
+      spec.negateWhen &&
+      typeof value === 'string' &&
+      /^-?\d/.test(value) &&
+      this.holds(spec.negateWhen, ctx)
+    )
+      value = value.startsWith('-') ? value.slice(1) : `-${value}`;
     if (spec.lookup) {
       const lookup = options.lookups?.[spec.lookup];
       if (lookup) {
@@ -475,10 +657,14 @@ export class InboundMapper<M extends CanonicalMessageType = CanonicalMessageType
     return value;
   }
 
-  private rowError(state: RowState, options: MapInboundOptions, field: string, message: string): void {
-    state.errors.push(
-      new ExchangeError({ kind: 'mapping', file: options.fileName, row: state.rowNo, field, message }),
-    );
+  private rowError(
+    state: RowState,
+    options: MapInboundOptions,
+    field: string,
+    message: string,
+    row = state.rowNo,
+  ): void {
+    state.errors.push(new ExchangeError({ kind: 'mapping', file: options.fileName, row, field, message }));
   }
 
   /** An unknown value is a row error or a finding for review, as the mapping's lookup declares. */

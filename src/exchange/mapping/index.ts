@@ -3,18 +3,20 @@
  * and canonical records, both directions, with canonical JSON Schema validation. `tryMapping` is the
  * dry run behind `ecspert mapping try`.
  */
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { CanonicalMessageType, CanonicalRecordByMessage } from '../canonical';
 import {
   loadAdapter,
   canonicalTypeOf,
+  resolveSecret,
   type AdapterLocation,
   type LoadedAdapter,
   type MessageTypeConfig,
 } from '../adapter-config';
-import { ExchangeError } from '../errors';
+import { ExchangeError, isExchangeError } from '../errors';
+import { verifyXml } from '../signature';
 import { checkFileName, checkSize } from '../formats/limits';
 import {
   InboundMapper,
@@ -111,26 +113,85 @@ export async function* mapMessage<M extends CanonicalMessageType>(
   });
 }
 
+/** What a dry run found of a signed message type's signature. */
+export interface SignatureVerdict {
+  /**
+   * `valid`: verified against the registered certificate; `refused`: a received document like this is
+   * quarantined and nothing of it applied (unsigned, altered, or no certificate registered);
+   * `not-checked`: an outgoing document, which the hub signs when it sends it.
+   */
+  status: 'valid' | 'refused' | 'not-checked';
+  message: string;
+}
+
 export interface TryMappingResult<T> extends CollectedMapping<T> {
-  /** Whether the file would be applied under the adapter's bad-row policy. */
+  /** Whether the file would be applied: its signature holds and the bad-row policy lets it through. */
   accepted: boolean;
   badRowPolicy: 'reject-file' | 'quarantine-row';
   mappingFile: string;
+  /** Null when the message type is not signed. */
+  signature: SignatureVerdict | null;
 }
 
-/** Dry run: maps a sample file with the insurer's adapter and mapping; nothing is stored. */
+/**
+ * Dry run: maps a sample file with the insurer's adapter and mapping; nothing is stored. A signed
+ * incoming message type is verified first, as the pipeline does; when the signature does not hold
+ * the content is still mapped (to check the mapping) but the file is not `accepted`.
+ */
 export async function tryMapping<M extends CanonicalMessageType = CanonicalMessageType>(
   insurer: string,
   messageType: string,
   filePath: string,
-  options: MapFileOptions & AdapterLocation & { version?: number } = {},
+  options: MapFileOptions &
+    AdapterLocation & { version?: number; secretsDir?: string; certificatePem?: string } = {},
 ): Promise<TryMappingResult<CanonicalRecordByMessage[M]>> {
   const resolved = resolveMessage(insurer, messageType, options);
-  const collected = await collectMapping(mapMessage<M>(resolved, filePath, options));
+  const fileName = options.fileName ?? path.basename(filePath);
+  let source: string | Buffer = filePath;
+  let signature: SignatureVerdict | null = null;
+  if (resolved.config.signed && resolved.config.direction === 'out') {
+    signature = {
+      status: 'not-checked',
+      message: 'not checked: the hub signs outgoing documents when it sends them',
+    };
+  } else if (resolved.config.signed) {
+    const raw = await readFile(filePath);
+    source = raw;
+    const ref = resolved.adapter.signature?.verifyWith;
+    try {
+      if (!options.certificatePem && !ref) {
+        throw new ExchangeError({
+          kind: 'signature',
+          file: resolved.adapter.file,
+          field: '/signature/verifyWith',
+          message: `messages of type ${resolved.name} are signed, but the adapter registers no certificate to verify them with`,
+        });
+      }
+      if (!options.certificatePem && !options.secretsDir) {
+        throw new ExchangeError({
+          kind: 'signature',
+          message: `not checked: no secrets folder was given to find ${ref} in`,
+        });
+      }
+      const certificatePem =
+        options.certificatePem ?? resolveSecret(ref!, { secretsDir: options.secretsDir! });
+      source = Buffer.from(verifyXml(raw, { certificatePem, file: fileName }).signedXml, 'utf8');
+      signature = {
+        status: 'valid',
+        message: `valid (${options.certificatePem ? 'the given certificate' : ref})`,
+      };
+    } catch (error) {
+      if (!isExchangeError(error)) throw error;
+      signature = { status: 'refused', message: error.detail };
+    }
+  }
+  const collected = await collectMapping(mapMessage<M>(resolved, source, { ...options, fileName }));
   const badRowPolicy = resolved.config.badRowPolicy ?? 'quarantine-row';
   const accepted =
-    collected.fileError === null && (badRowPolicy === 'quarantine-row' || collected.errors.length === 0);
-  return { ...collected, accepted, badRowPolicy, mappingFile: resolved.mapping.path };
+    signature?.status !== 'refused' &&
+    collected.fileError === null &&
+    (badRowPolicy === 'quarantine-row' || collected.errors.length === 0);
+  return { ...collected, accepted, badRowPolicy, mappingFile: resolved.mapping.path, signature };
 }
 
 /** Checks canonical records against their schema before they go out; throws on the first bad one. */

@@ -7,8 +7,23 @@ import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { ExchangeError } from '../errors';
+import { dateFormatIn } from '../formats/values';
 import { describeSchemaErrors, projectRoot, schemaValidator } from './json-schemas';
-import type { LoadedMapping, MappingFile } from './types';
+import type { Condition, LoadedMapping, MappingFile } from './types';
+
+function conditionColumn(condition: Condition | undefined): string[] {
+  if (!condition) return [];
+  return ['exists' in condition ? condition.exists : condition.from];
+}
+
+function knownTimeZone(timeZone: string): boolean {
+  try {
+    dateFormatIn(timeZone);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 type Plain = Record<string, unknown>;
 
@@ -117,11 +132,26 @@ function checkReferences(file: string, mapping: MappingFile): void {
           problems.push(`/fields/${prefix}${name}: code table '${spec.code}' is not defined`);
         if (spec.lookup && !mapping.lookups?.[spec.lookup])
           problems.push(`/fields/${prefix}${name}: lookup '${spec.lookup}' is not declared`);
+        if (spec.timeZone && !knownTimeZone(spec.timeZone))
+          problems.push(
+            `/fields/${prefix}${name}/timeZone: '${spec.timeZone}' is not a time zone (e.g. Europe/Kyiv)`,
+          );
+        if (spec.each === 'rows' && !mapping.group && (mapping.format === 'csv' || mapping.format === 'xlsx'))
+          problems.push(
+            `/fields/${prefix}${name}/each: 'rows' needs a /group section saying which rows belong together`,
+          );
         if (spec.fields) walk(spec.fields, `${prefix}${name}.`);
       }
     }
   };
   walk(mapping.fields, '');
+  const timeZone = mapping.defaults?.timeZone;
+  if (timeZone && !knownTimeZone(timeZone))
+    problems.push(`/defaults/timeZone: '${timeZone}' is not a time zone (e.g. Europe/Kyiv)`);
+  if (mapping.group && mapping.format !== 'csv' && mapping.format !== 'xlsx')
+    problems.push(`/group: only CSV and XLSX rows are grouped (${mapping.format} has its own nesting)`);
+  if (mapping.group?.recordWhen && mapping.group.record !== 'row')
+    problems.push(`/group/recordWhen: only with record: row`);
   if (mapping.format === 'csv' || mapping.format === 'xlsx') {
     const columns = new Set(mapping.columns ?? []);
     const sources = (fields: MappingFile['fields'], prefix: string) => {
@@ -130,8 +160,11 @@ function checkReferences(file: string, mapping: MappingFile): void {
           const used = [
             ...(spec.from === undefined ? [] : Array.isArray(spec.from) ? spec.from : [spec.from]),
           ];
-          if (spec.when && 'from' in spec.when) used.push(spec.when.from);
-          if (spec.when && 'exists' in spec.when) used.push(spec.when.exists);
+          used.push(
+            ...conditionColumn(spec.when),
+            ...conditionColumn(spec.negateWhen),
+            ...conditionColumn(spec.eachWhen),
+          );
           for (const column of used) {
             if (!columns.has(column))
               problems.push(`/fields/${prefix}${name}: column '${column}' is not among the columns`);
@@ -141,6 +174,17 @@ function checkReferences(file: string, mapping: MappingFile): void {
       }
     };
     sources(mapping.fields, '');
+    const group = mapping.group;
+    if (group) {
+      const used: [string, string][] = [
+        ...(group.by ?? []).map((c): [string, string] => ['/group/by', c]),
+        ...(group.inherit ?? []).map((c): [string, string] => ['/group/inherit', c]),
+        ...conditionColumn(group.startWhen).map((c): [string, string] => ['/group/startWhen', c]),
+        ...conditionColumn(group.recordWhen).map((c): [string, string] => ['/group/recordWhen', c]),
+      ];
+      for (const [where, column] of used)
+        if (!columns.has(column)) problems.push(`${where}: column '${column}' is not among the columns`);
+    }
   }
   for (const column of mapping.outbound?.columns ?? []) {
     if (column.code && !mapping.codeTables?.[column.code])

@@ -8,7 +8,12 @@ import type { CanonicalMessageType } from '../canonical';
 
 export type ValueType = 'text' | 'int' | 'kopiyky' | 'decimal' | 'date' | 'percent';
 export type DecimalStyle = 'comma' | 'point';
-export type DateStyle = 'dd.mm.yyyy' | 'iso';
+/**
+ * `timestamp`: a date and time with or without an offset (`2026-03-01T23:30:00+02:00`,
+ * `2026-03-01 23:30:00 +0200`, `…Z`) read as the calendar date as written, or in `timeZone` when one
+ * is given (see dateOfTimestamp in formats/values.ts); never shifted to UTC.
+ */
+export type DateStyle = 'dd.mm.yyyy' | 'iso' | 'timestamp';
 
 export type Condition =
   /** Holds when the source value is one of the listed insurer values. */
@@ -28,6 +33,10 @@ export interface FieldSpec {
   type?: ValueType;
   decimal?: DecimalStyle;
   dateFormat?: DateStyle;
+  /** With `dateFormat: timestamp`: the IANA zone (e.g. `Europe/Kyiv`) whose calendar date is meant. */
+  timeZone?: string;
+  /** Amounts: the value's sign is turned over when this holds (an insurer writing reversals positive). */
+  negateWhen?: Condition;
   /** Name of a code table in `codeTables`: insurer code -> canonical value. */
   code?: string;
   /** Name of a lookup in `lookups`; the engine calls the caller's function of that name. */
@@ -40,7 +49,26 @@ export interface FieldSpec {
   pick?: 'first' | 'last';
   /** Nested object (without `each`) or array of objects (with `each`, an XML path). */
   fields?: Record<string, FieldSpecOrAlternatives>;
+  /** XML/JSON: a path; a grouped CSV/XLSX mapping: `rows`, one item per row of the group. */
   each?: string;
+  /** With `each`: only the items where this holds (e.g. the endorsement rows of a group). */
+  eachWhen?: Condition;
+}
+
+/**
+ * CSV/XLSX: how consecutive rows make one record. `by` groups consecutive rows with the same values in
+ * those columns (lines of one document); `startWhen` starts a group at each row where it holds (the
+ * parent row) and the rows below belong to it until the next one. `inherit` fills a row's empty cells
+ * in those columns from the group's first row. `record: group` (default) maps a group to one record:
+ * fields read the first row, `each: rows` the lines; `record: row` maps every row (where `recordWhen`
+ * holds) to its own record after inheritance.
+ */
+export interface GroupSpec {
+  by?: string[];
+  startWhen?: Condition;
+  inherit?: string[];
+  record?: 'group' | 'row';
+  recordWhen?: Condition;
 }
 
 export type FieldSpecOrAlternatives = FieldSpec | FieldSpec[];
@@ -105,7 +133,9 @@ export interface MappingFile {
   root?: string;
   /** XML: path below the document element of the repeated record element. */
   records?: string;
-  defaults?: { decimal?: DecimalStyle; dateFormat?: DateStyle; thousands?: string };
+  defaults?: { decimal?: DecimalStyle; dateFormat?: DateStyle; thousands?: string; timeZone?: string };
+  /** CSV/XLSX: rows grouped into records (see GroupSpec). */
+  group?: GroupSpec;
   codeTables?: Record<string, Record<string, string | number | null>>;
   lookups?: Record<string, LookupSpec>;
   fields?: Record<string, FieldSpecOrAlternatives>;

@@ -364,3 +364,20 @@ describe('Dnipro Life REG_AG0042_20261005_001.csv', () => {
     ).toThrow(/file name refused/);
   });
 });
+
+describe('a Dnipro Life file mapped as the wrong message type', () => {
+  it('says the file does not look like that message type and names the missing columns, not the encoding', async () => {
+    const result = await tryMapping('DNIPRO_LIFE', 'payments', fixture('CONTRACTS_20261002.csv'));
+    expect(result.accepted).toBe(false);
+    expect(result.fileError?.toJSON()).toMatchObject({
+      kind: 'parse',
+      file: 'CONTRACTS_20261002.csv',
+      row: 1,
+      field: 'Дата оплати',
+    });
+    expect(result.fileError?.message).toMatch(
+      /does not look like a 'payments' file: its header lacks 5 of the 6 expected columns \(missing 'Дата оплати', 'Сума', 'Покриття з', 'Покриття по', 'Рік дії договору'/,
+    );
+    expect(result.fileError?.message).not.toMatch(/encoding|garbled/);
+  });
+});

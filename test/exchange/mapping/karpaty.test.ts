@@ -1,5 +1,6 @@
 /** Golden tests for the Karpaty Partner API v2 samples: signed policies page, payments, application batch. */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseXml, selectXml, xmlNodeText } from '../../../src/exchange/formats';
 import {
@@ -116,8 +117,14 @@ describe('Karpaty policies-page-1.xml', () => {
 });
 
 describe('Karpaty payments-2026-10.xml', () => {
-  it('gives two payments of 18 200.00', async () => {
-    const result = await tryMapping<'payments'>('KARPATY', 'payments', fixture('payments-2026-10.xml'));
+  it('gives two payments of 18 200.00, and says the sample is unsigned so a received one is quarantined', async () => {
+    // The spec: every document carries a signature and an unsigned one must not be processed; this
+    // sample has none (the pipeline quarantines it). The dry run says so, and still shows the mapping.
+    const result = await tryMapping<'payments'>('KARPATY', 'payments', fixture('payments-2026-10.xml'), {
+      certificatePem: CERT,
+    });
+    expect(result.signature).toEqual({ status: 'refused', message: 'the document is not signed' });
+    expect(result.accepted).toBe(false);
     expect(result.errors).toEqual([]);
     expect(result.records.map((r) => r.record)).toEqual([
       {
@@ -144,7 +151,10 @@ describe('Karpaty payments-2026-10.xml', () => {
 
 describe('Karpaty application-batch.xml', () => {
   it('reads the two applications and writes them back to the same document', async () => {
+    // Outgoing, and unsigned here by the spec ("sign before sending"): the hub signs it when it sends.
     const result = await tryMapping<'register'>('KARPATY', 'register', fixture('application-batch.xml'));
+    expect(result.signature?.status).toBe('not-checked');
+    expect(result.accepted).toBe(true);
     expect(result.errors).toEqual([]);
     const apps = result.records.map((r) => r.record);
     expect(apps[0].details).toEqual({ vehicle: { vin: 'WVWZZZ1KZ6W000001', plate: 'АА1234ВС', year: 2019 } });
@@ -167,5 +177,57 @@ describe('Karpaty application-batch.xml', () => {
     expect(
       selectXml(parseXml(out, 'out.xml').root, 'Application/Premium/@frequency').map(xmlNodeText),
     ).toEqual(['annual', 'quarterly']);
+  });
+});
+
+describe('Karpaty samples in a dry run', () => {
+  it('verifies the signed page, refuses the tampered one, and maps neither as another message type', async () => {
+    const page = await tryMapping('KARPATY', 'contracts', fixture('policies-page-1.xml'), {
+      certificatePem: CERT,
+    });
+    expect(page.signature?.status).toBe('valid');
+    expect(page.accepted).toBe(true);
+    expect(page.records).toHaveLength(3);
+
+    const tampered = await tryMapping('KARPATY', 'contracts', fixture('policies-tampered.xml'), {
+      certificatePem: CERT,
+    });
+    expect(tampered.signature?.status).toBe('refused');
+    expect(tampered.signature?.message).toMatch(/does not verify/);
+    expect(tampered.accepted).toBe(false);
+
+    const wrongType = await tryMapping('KARPATY', 'payments', fixture('policies-page-1.xml'), {
+      certificatePem: CERT,
+    });
+    expect(wrongType.fileError?.toJSON()).toEqual({
+      kind: 'parse',
+      file: 'policies-page-1.xml',
+      row: null,
+      field: null,
+      message:
+        "the file does not look like a 'payments' document: its document element is <PolicyPage>, and a 'payments' document is a <PaymentList>",
+    });
+  });
+
+  it('says a CSV given as a Karpaty document is not XML, not that its encoding is wrong', async () => {
+    const csv = path.join(__dirname, '../../../adapters/dnipro-life/__fixtures__/PAYMENTS_202610.csv');
+    const result = await tryMapping('KARPATY', 'payments', csv, { certificatePem: CERT });
+    expect(result.signature?.status).toBe('refused');
+    expect(result.fileError?.toJSON()).toMatchObject({ kind: 'parse', file: 'PAYMENTS_202610.csv' });
+    for (const message of [result.signature!.message, result.fileError!.message]) {
+      expect(message).toMatch(/the file is not an XML document/);
+      expect(message).not.toMatch(/encoding/);
+    }
+  });
+
+  it('says a missing registered certificate is why a signed file would be quarantined', async () => {
+    const result = await tryMapping('KARPATY', 'contracts', fixture('policies-page-1.xml'), {
+      secretsDir: mkdtempSync(path.join(os.tmpdir(), 'no-secrets-')),
+    });
+    expect(result.signature).toEqual({
+      status: 'refused',
+      message: "'secret:karpaty-insurer.crt' not found in the secrets folder",
+    });
+    expect(result.accepted).toBe(false);
   });
 });
