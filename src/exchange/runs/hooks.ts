@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { LoadedAdapter } from '../adapter-config';
 import type { Delivery, ExchangeDeps, Received } from '../pipeline';
+import type { Channel } from '../message-store';
 import type { RestTransport, SftpTransport } from '../transports';
 import type { ExchangeCursors } from './state';
 
@@ -17,8 +18,11 @@ export interface ExchangeHookContext {
   insurerId: number;
   rest: RestTransport | null;
   sftp: SftpTransport | null;
-  /** Stores what came in (raw, before anything parses it). */
-  receive(delivery: Omit<Delivery, 'insurerCode' | 'channel'>): Promise<Received>;
+  /**
+   * Stores what came in (raw, before anything parses it), under the channel it came over: `rest`
+   * unless `channel` says otherwise (a hook that reads an SFTP folder passes `sftp`).
+   */
+  receive(delivery: Omit<Delivery, 'insurerCode' | 'channel'> & { channel?: Channel }): Promise<Received>;
   cursors: ExchangeCursors;
   /** The business day of the run, yyyy-mm-dd. */
   today: string;

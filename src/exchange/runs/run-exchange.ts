@@ -70,7 +70,6 @@ export async function runExchange(
   };
   const sftp = openSftp(deps, adapter, insurerId, options.overrides);
   const rest = openRest(deps, adapter, options.overrides);
-  const channel = sftp ? 'sftp' : 'rest';
   const context: ExchangeHookContext = {
     deps,
     adapter,
@@ -81,6 +80,8 @@ export async function runExchange(
     logger: deps.logger,
     cursors: new ExchangeCursors(deps.database, insurerId),
     receive: async (delivery) => {
+      // The channel the message came over, whatever other channels the adapter has.
+      const channel = delivery.channel ?? (rest ? 'rest' : 'sftp');
       const received = await receive(deps, { ...delivery, insurerCode: code, channel });
       report.received.push({
         name: delivery.fileName,
@@ -167,7 +168,12 @@ export async function runExchange(
     }
     if (sftp) {
       const pulled = await pullNew(sftp, async (item) => {
-        await context.receive({ fileName: item.name, externalId: item.externalId, payload: item.bytes });
+        await context.receive({
+          fileName: item.name,
+          externalId: item.externalId,
+          payload: item.bytes,
+          channel: 'sftp',
+        });
       });
       for (const f of pulled.failed)
         report.receiveFailures.push({
