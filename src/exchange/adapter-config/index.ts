@@ -21,6 +21,7 @@ export type {
   MessageTypeConfig,
   RestChannel,
   SftpChannel,
+  SftpCompletionConfig,
   SecretRef,
 } from './types';
 
@@ -82,6 +83,13 @@ export function loadAdapter(insurer: string, options: AdapterLocation = {}): Loa
     );
   }
   const config = doc as AdapterConfig;
+  if (config.channels.sftp?.doneMarkerSuffix && config.channels.sftp.completion) {
+    throw new AdapterConfigError(
+      file,
+      '/channels/sftp/doneMarkerSuffix',
+      'say how a file is complete once: doneMarkerSuffix or completion, not both',
+    );
+  }
   for (const [name, schedule] of Object.entries(config.schedules ?? {})) {
     try {
       new Cron(schedule, { paused: true }).stop();

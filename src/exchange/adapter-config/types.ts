@@ -16,9 +16,20 @@ export interface SftpChannel {
   hostKeySha256?: string;
   /** e.g. { in: '/in', out: '/out' }: `in` is where we upload, `out` where the insurer puts files. */
   paths: { in: string; out: string };
-  /** e.g. `.done`: a file is complete only when its marker exists. */
+  /** e.g. `.done`: a file is complete only when its marker exists. Same as `completion.marker`. */
   doneMarkerSuffix?: string;
+  /**
+   * How a file in the insurer's folder is known to be complete; default a `.done` marker. e.g.
+   * `{ rename: { suffix: .part } }` (the insurer renames `name.part` to `name`) or
+   * `{ stable: { seconds: 10 } }` (unchanged size and time over two listings 10 s apart).
+   */
+  completion?: SftpCompletionConfig;
 }
+
+export type SftpCompletionConfig =
+  | { marker: { suffix: string } }
+  | { rename: { suffix?: string; prefix?: string } }
+  | { stable: { seconds: number } };
 
 export interface RestChannel {
   /** e.g. `https://sandbox.partner.karpaty.example/api/v2`. */

@@ -5,7 +5,8 @@
  */
 import type { Database } from '../../db';
 import { type LoadedAdapter, resolveSecret } from '../adapter-config';
-import { RestTransport, SftpTransport } from '../transports';
+import type { SftpChannel } from '../adapter-config';
+import { RestTransport, type SftpCompletion, SftpTransport } from '../transports';
 import type { ExchangeDeps } from '../pipeline';
 import { DatabaseFetchedRegistry } from './state';
 
@@ -33,11 +34,19 @@ export function openSftp(
     hostKeySha256: o.hostKeySha256 ?? config.hostKeySha256,
     pickupDir: config.paths.out,
     dropDir: config.paths.in,
-    markerSuffix: config.doneMarkerSuffix ?? '.done',
+    completion: sftpCompletion(config),
     maxBytes: Math.max(...Object.values(adapter.messages).map((m) => m.maxSizeBytes ?? 50 * 1024 * 1024)),
     registry: new DatabaseFetchedRegistry(deps.database as Database, insurerId, 'sftp'),
     logger: deps.logger,
   });
+}
+
+/** The adapter's completion convention as the transport takes it; a `.done` marker by default. */
+export function sftpCompletion(config: SftpChannel): SftpCompletion {
+  const c = config.completion;
+  if (c && 'rename' in c) return { kind: 'rename', ...c.rename };
+  if (c && 'stable' in c) return { kind: 'stable', intervalMs: Math.round(c.stable.seconds * 1000) };
+  return { kind: 'marker', suffix: c?.marker.suffix ?? config.doneMarkerSuffix ?? '.done' };
 }
 
 export function openRest(

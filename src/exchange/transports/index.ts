@@ -21,7 +21,7 @@ export {
   type FetchedEntry,
   type FetchedRegistry,
 } from './fetched-registry';
-export { SftpTransport, type SftpTransportOptions } from './sftp-transport';
+export { SftpTransport, type SftpCompletion, type SftpTransportOptions } from './sftp-transport';
 export {
   backoffDelayMs,
   DEFAULT_RETRY_POLICY,
