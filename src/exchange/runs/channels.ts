@@ -30,7 +30,7 @@ export function openSftp(
     port: o.port ?? config.port ?? 22,
     username: o.username ?? config.username,
     privateKey: o.privateKey ?? resolveSecret(config.privateKey, secrets),
-    passphrase: config.passphrase ? resolveSecret(config.passphrase, secrets) : undefined,
+    passphrase: config.passphrase ? resolveSecret(config.passphrase, secrets).trim() : undefined,
     hostKeySha256: o.hostKeySha256 ?? config.hostKeySha256,
     pickupDir: config.paths.out,
     dropDir: config.paths.in,
