@@ -22,6 +22,7 @@ export type {
   LoadedAdapter,
   MessageTypeConfig,
   RestChannel,
+  RestRequestConfig,
   SftpChannel,
   SftpCompletionConfig,
   SecretRef,
@@ -91,6 +92,25 @@ export function loadAdapter(insurer: string, options: AdapterLocation = {}): Loa
       '/channels/sftp/doneMarkerSuffix',
       'say how a file is complete once: doneMarkerSuffix or completion, not both',
     );
+  }
+  const rest = config.channels.rest;
+  if (rest?.auth && (rest.clientId || rest.clientSecret)) {
+    throw new AdapterConfigError(
+      file,
+      '/channels/rest/auth',
+      'say how calls are authorised once: an API key (auth) or OAuth client credentials (clientId, clientSecret), not both',
+    );
+  }
+  for (const [name, message] of Object.entries(config.messages)) {
+    const page =
+      message.request?.paging && 'page' in message.request.paging ? message.request.paging.page : null;
+    if (page && !page.totalPagesPath && !message.request!.itemsPath) {
+      throw new AdapterConfigError(
+        file,
+        `/messages/${name}/request/paging/page`,
+        'page paging needs to know the last page: say totalPagesPath, or itemsPath (an empty page is the last)',
+      );
+    }
   }
   for (const [name, schedule] of Object.entries(config.schedules ?? {})) {
     try {
@@ -369,6 +389,12 @@ export function checkAdapter(insurer: string, context: SecretContext & AdapterLo
     if (adapter.channels.sftp.passphrase)
       refs.push({ path: '/channels/sftp/passphrase', ref: adapter.channels.sftp.passphrase, kind: 'text' });
   }
+  if (adapter.channels.rest?.auth)
+    refs.push({
+      path: '/channels/rest/auth/apiKey/key',
+      ref: adapter.channels.rest.auth.apiKey.key,
+      kind: 'text',
+    });
   if (adapter.channels.rest?.clientId)
     refs.push({ path: '/channels/rest/clientId', ref: adapter.channels.rest.clientId, kind: 'text' });
   if (adapter.channels.rest?.clientSecret)

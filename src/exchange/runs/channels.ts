@@ -6,13 +6,13 @@
 import type { Database } from '../../db';
 import { type LoadedAdapter, resolveSecret } from '../adapter-config';
 import type { SftpChannel } from '../adapter-config';
-import { RestTransport, type SftpCompletion, SftpTransport } from '../transports';
+import { type RestAuth, RestTransport, type SftpCompletion, SftpTransport } from '../transports';
 import type { ExchangeDeps } from '../pipeline';
 import { DatabaseFetchedRegistry } from './state';
 
 export interface ChannelOverrides {
   sftp?: { host?: string; port?: number; privateKey?: string; hostKeySha256?: string; username?: string };
-  rest?: { baseUrl?: string; clientId?: string; clientSecret?: string };
+  rest?: { baseUrl?: string; clientId?: string; clientSecret?: string; apiKey?: string };
 }
 
 export function openSftp(
@@ -59,12 +59,28 @@ export function openRest(
   const secrets = { secretsDir: deps.secretsDir, env: deps.env };
   const o = overrides.rest ?? {};
   const baseUrl = (o.baseUrl ?? config.baseUrl).replace(/\/+$/, '');
+  const clientId = o.clientId ?? (config.clientId ? resolveSecret(config.clientId, secrets).trim() : '');
+  const clientSecret =
+    o.clientSecret ?? (config.clientSecret ? resolveSecret(config.clientSecret, secrets).trim() : '');
+  const apiKey = config.auth?.apiKey;
+  const auth: RestAuth = apiKey
+    ? {
+        kind: 'api-key',
+        in: apiKey.in,
+        name: apiKey.name,
+        key: o.apiKey ?? resolveSecret(apiKey.key, secrets).trim(),
+      }
+    : clientId
+      ? {
+          kind: 'oauth-client-credentials',
+          tokenUrl: `${baseUrl}${config.tokenPath ?? '/oauth/token'}`,
+          clientId,
+          clientSecret,
+        }
+      : { kind: 'none' };
   return new RestTransport({
     baseUrl,
-    tokenUrl: `${baseUrl}${config.tokenPath ?? '/oauth/token'}`,
-    clientId: o.clientId ?? (config.clientId ? resolveSecret(config.clientId, secrets).trim() : ''),
-    clientSecret:
-      o.clientSecret ?? (config.clientSecret ? resolveSecret(config.clientSecret, secrets).trim() : ''),
+    auth,
     requestTimeoutMs: config.timeoutMs,
     retry: config.retries
       ? {

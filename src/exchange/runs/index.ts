@@ -11,3 +11,4 @@ export {
 export { loadHooks, type ExchangeHooks, type ExchangeHookContext, type SentRegister } from './hooks';
 export { openRest, openSftp, type ChannelOverrides } from './channels';
 export { ExchangeCursors, DatabaseFetchedRegistry } from './state';
+export { configuredPulls, pagingSpec, pullConfigured, sinceCursor } from './rest-pull';

@@ -14,6 +14,7 @@ import {
   deliverBuiltRegisters,
   previewRegister,
 } from './register-builder';
+import { configuredPulls, pullConfigured } from './rest-pull';
 import { ExchangeCursors } from './state';
 
 export interface RunOptions {
@@ -56,7 +57,8 @@ export async function runExchange(
   const adapter = loadAdapter(insurerCode, { adaptersDir: deps.adaptersDir });
   const code = adapter.insurer.code;
   const insurerId = await insurerIdOf(deps, code);
-  const today = options.today ?? new Date().toISOString().slice(0, 10);
+  const startedAt = new Date();
+  const today = options.today ?? startedAt.toISOString().slice(0, 10);
   const step = options.onStep ?? (() => undefined);
   const hooks = loadHooks(adapter);
   const report: ExchangeRunReport = {
@@ -183,6 +185,14 @@ export async function runExchange(
       step(
         `took in ${pulled.stored.length} file(s)${pulled.failed.length ? `, ${pulled.failed.length} to retry` : ''}`,
       );
+    }
+    if (rest) {
+      for (const [name, message] of configuredPulls(adapter.messages)) {
+        await attempt(`${name} over REST`, async () => {
+          const stored = await pullConfigured(context, name, message, startedAt);
+          step(`${name}: took in ${stored} page(s) over REST`);
+        });
+      }
     }
     if (hooks.pull) {
       await attempt('documents', () => hooks.pull!(context));
