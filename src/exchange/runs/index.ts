@@ -12,3 +12,9 @@ export { loadHooks, type ExchangeHooks, type ExchangeHookContext, type SentRegis
 export { openRest, openSftp, type ChannelOverrides } from './channels';
 export { ExchangeCursors, DatabaseFetchedRegistry } from './state';
 export { configuredPulls, pagingSpec, pullConfigured, sinceCursor } from './rest-pull';
+export {
+  adapterReadiness,
+  deliveryFindings,
+  type AdapterReadiness,
+  type MessageReadiness,
+} from './readiness';
