@@ -297,6 +297,14 @@ export class RestTransport {
     ) as RetryAfterError;
     if (status === 429 || status === 503)
       error.retryAfterMs = parseRetryAfter(response.headers['retry-after']);
+    if (!isTokenCall && this.auth.kind === 'api-key' && (status === 401 || status === 403)) {
+      throw new TransportError(
+        CHANNEL,
+        'connect',
+        `${method} ${url}: API key refused (HTTP ${status}, key sent in ${this.auth.in} ${this.auth.name})`,
+        { target: url, status, body: bytes, retryable: false },
+      );
+    }
     if (isTokenCall && (status === 400 || status === 401)) {
       throw new TransportError(
         CHANNEL,

@@ -128,7 +128,12 @@ describeEachEngine('an ordinary REST API by configuration alone', (ctx) => {
     fs.writeFileSync(path.join(deps.secretsDir, 'newco-api-key'), 'revoked-key\n');
     const report = await runExchange(deps, 'NEWCO', { today: '2026-10-07' });
     expect(report.receiveFailures).toEqual([
-      { name: 'payments over REST', error: expect.stringMatching(/GET .*\/payments\?.*HTTP 401/) },
+      {
+        name: 'payments over REST',
+        error: expect.stringMatching(
+          /GET .*\/payments\?.*API key refused \(HTTP 401, key sent in header X-Api-Key\)/,
+        ),
+      },
     ]);
     expect(report.receiveFailures[0].error).not.toContain('revoked-key');
     expect(await since()).toBe(last);

@@ -85,7 +85,9 @@ describe('REST by configuration against a JSON API', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransportError);
     expect((error as TransportError).status).toBe(401);
-    expect((error as TransportError).message).toContain(`GET ${sandbox.url}/payments: HTTP 401`);
+    expect((error as TransportError).message).toBe(
+      `GET ${sandbox.url}/payments: API key refused (HTTP 401, key sent in query api_key)`,
+    );
     expect((error as TransportError).message).not.toContain('wrong-key');
     expect(sandbox.log).toHaveLength(1);
   });
