@@ -1,6 +1,7 @@
 /**
- * Adapter hooks: the small pieces of an insurer's exchange that configuration cannot say, such as
- * which REST calls bring its documents and how their pages and cursors work. They live in
+ * Adapter hooks: the small pieces of an insurer's exchange that configuration cannot say, such as a
+ * call whose path takes an id from an earlier answer, or a statement asked for by month. Ordinary
+ * REST calls (paging, cursors, since) are adapter.yaml's (rest-pull.ts). Hooks live in
  * `adapters/<insurer>/exchange.ts`, so adding an insurer never edits src/.
  */
 import fs from 'node:fs';
