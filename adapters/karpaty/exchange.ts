@@ -1,8 +1,8 @@
 /**
- * Karpaty Partner API v2 (SPEC.md §Endpoints): what adapter.yaml cannot say. Policies and payments
- * are plain paged GETs and come in by configuration (adapter.yaml `request`); this hook sends the
- * signed application batch, follows each batch by its id, and asks for last month's commission
- * statement until it is there.
+ * Karpaty Partner API v2 (SPEC.md §Endpoints): what adapter.yaml cannot say. The signed application
+ * batch goes out, and policies and payments come in, by configuration (adapter.yaml `request`);
+ * this hook follows each batch by its id and asks for last month's commission statement until it
+ * is there. `submitApplications` is the same POST as the configuration's, for tests and tools.
  */
 import { parseXml } from '../../src/exchange/formats';
 import type { ExchangeHookContext, ExchangeHooks } from '../../src/exchange/runs';
@@ -75,11 +75,6 @@ export function fetchCommissionStatement(api: RestTransport, month: string): Pro
 }
 
 export const hooks: ExchangeHooks = {
-  async sendRegister(context, _fileName, payload) {
-    const { batchId } = await submitApplications(rest(context), payload);
-    return { externalId: batchId };
-  },
-
   // GET /applications/batches/{batchId}: accepted / rejected (+ reason) / issued (+ policy number).
   async pollRegisterAnswers(context, registers) {
     for (const register of registers) {

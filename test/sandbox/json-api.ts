@@ -29,6 +29,8 @@ export interface JsonApiSandbox {
   /** Every request: path with query (the key blanked out), status, whether a key came. */
   log: { path: string; query: Record<string, string>; status: number }[];
   records: JsonApiRecord[];
+  /** Bodies POSTed to /v1/applications, answered 201 `{ id: 'APP-<n>' }`. */
+  received: { contentType: string; body: Buffer }[];
   close(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ const KEY_PARAM = 'api_key';
 export async function startJsonApiSandbox(options: JsonApiSandboxOptions): Promise<JsonApiSandbox> {
   const records = options.records ?? [];
   const log: JsonApiSandbox['log'] = [];
+  const received: JsonApiSandbox['received'] = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const query = Object.fromEntries(url.searchParams);
@@ -50,6 +53,15 @@ export async function startJsonApiSandbox(options: JsonApiSandboxOptions): Promi
     const key = options.keyIn === 'header' ? req.headers[KEY_HEADER] : url.searchParams.get(KEY_PARAM);
     if (key !== options.apiKey)
       return answer(401, { error: 'unauthorized', message: 'bad or missing API key' });
+    if (req.method === 'POST' && url.pathname === '/v1/applications') {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        received.push({ contentType: req.headers['content-type'] ?? '', body: Buffer.concat(chunks) });
+        answer(201, { id: `APP-${received.length}`, status: 'received' });
+      });
+      return;
+    }
     if (req.method !== 'GET' || url.pathname !== '/v1/payments')
       return answer(404, { error: 'not_found', message: `${req.method} ${url.pathname}` });
     const since = url.searchParams.get('updated_since');
@@ -79,6 +91,7 @@ export async function startJsonApiSandbox(options: JsonApiSandboxOptions): Promi
     url: `http://127.0.0.1:${port}/v1`,
     log,
     records,
+    received,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -64,6 +64,11 @@ export interface RestRequestConfig {
   since?: { param: string; format?: 'date' | 'datetime'; initial?: string };
   /** The end of the range, when the API asks for one: this run's day or moment, e.g. { param: to, format: date }. */
   until?: { param: string; format?: 'date' | 'datetime' };
+  /**
+   * Outgoing (POST or PUT): where the answer has the insurer's id of what was sent, e.g. `id` or
+   * `BatchReceipt.@batchId`; the register is sent by configuration when it is given.
+   */
+  answerIdPath?: string;
   /** How the answer pages; one call when absent. */
   paging?:
     | {

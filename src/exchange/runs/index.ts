@@ -11,7 +11,14 @@ export {
 export { loadHooks, type ExchangeHooks, type ExchangeHookContext, type SentRegister } from './hooks';
 export { openRest, openSftp, type ChannelOverrides } from './channels';
 export { ExchangeCursors, DatabaseFetchedRegistry } from './state';
-export { configuredPulls, pagingSpec, pullConfigured, sinceCursor } from './rest-pull';
+export {
+  configuredPulls,
+  pagingSpec,
+  pullConfigured,
+  sendConfigured,
+  sentByConfiguration,
+  sinceCursor,
+} from './rest-pull';
 export {
   adapterReadiness,
   deliveryFindings,

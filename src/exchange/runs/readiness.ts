@@ -14,7 +14,7 @@ import {
   type SecretContext,
 } from '../adapter-config';
 import { type ExchangeHooks, loadHooks } from './hooks';
-import { configuredPulls } from './rest-pull';
+import { configuredPulls, sentByConfiguration } from './rest-pull';
 
 export interface MessageReadiness {
   name: string;
@@ -48,9 +48,11 @@ export function deliveryFindings(adapter: LoadedAdapter, hooks: ExchangeHooks): 
         problem(
           `cannot be sent: '${registerSeen}' is the register the hub sends; a second one is never built`,
         );
+      } else if (sentByConfiguration(message) && !hooks.sendRegister) {
+        if (!rest) problem('cannot be sent: its request needs channels.rest', `${where}/request`);
       } else if (!sftp && !hooks.sendRegister) {
         problem(
-          `cannot be sent: no channel delivers it (add channels.sftp, or a sendRegister hook in ${hookFile})`,
+          `cannot be sent: no channel delivers it (add channels.sftp, a request with answerIdPath, or a sendRegister hook in ${hookFile})`,
         );
       }
       if (type === 'register') registerSeen ??= name;

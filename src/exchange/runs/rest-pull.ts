@@ -5,7 +5,7 @@
  * the `since` moves on only once every page is stored, so a failed pull is asked again whole.
  */
 import type { MessageTypeConfig, RestRequestConfig } from '../adapter-config';
-import { itemCount, type PagingSpec } from '../transports';
+import { answerValue, itemCount, type PagingSpec, type RestTransport, TransportError } from '../transports';
 import type { ExchangeHookContext } from './hooks';
 
 /** Incoming messages fetched by configuration: a GET whose path has no `{placeholder}` for a hook to fill. */
@@ -81,4 +81,54 @@ export async function pullConfigured(
   }
   if (request.since) await context.cursors.set(sinceCursor(name), asOf(request.since.format));
   return stored;
+}
+
+/** Whether an outgoing message is sent by configuration: a POST or PUT that says where its answer's id is. */
+export function sentByConfiguration(message: MessageTypeConfig): boolean {
+  return (
+    message.direction === 'out' &&
+    !!message.request?.answerIdPath &&
+    (message.request.method === 'POST' || message.request.method === 'PUT')
+  );
+}
+
+/**
+ * Sends one built message (a register) by its configured request; answers the insurer's id for it,
+ * read from the answer at `answerIdPath`. Not repeated after an answer that may mean it was taken.
+ */
+export async function sendConfigured(
+  rest: RestTransport,
+  message: MessageTypeConfig & { request: RestRequestConfig },
+  fileName: string,
+  payload: Buffer,
+): Promise<{ externalId: string }> {
+  const { request } = message;
+  const answer = await rest.request(
+    {
+      method: request.method,
+      path: request.path,
+      query: request.query,
+      body: payload,
+      contentType: message.format === 'csv' ? 'text/csv' : ACCEPT[message.format],
+      accept: 'application/json, application/xml;q=0.9, */*;q=0.1',
+      idempotent: false,
+    },
+    fileName,
+  );
+  let id: unknown;
+  try {
+    id = answerValue(answer, request.answerIdPath!);
+  } catch {
+    id = undefined;
+  }
+  if (Array.isArray(id)) id = id[0];
+  if ((typeof id !== 'string' && typeof id !== 'number') || String(id) === '') {
+    throw new TransportError(
+      'rest',
+      'protocol',
+      `${request.method} ${request.path} (${fileName}): the answer has no id at ${request.answerIdPath}`,
+      { target: answer.externalId, body: answer.bytes, retryable: false },
+    );
+  }
+  return { externalId: String(id) };
 }

@@ -13,8 +13,10 @@ import {
   type DeliveryOutcome,
   deliverBuiltRegisters,
   previewRegister,
+  registerMessage,
 } from './register-builder';
-import { configuredPulls, pullConfigured } from './rest-pull';
+import type { RestRequestConfig } from '../adapter-config';
+import { configuredPulls, pullConfigured, sendConfigured, sentByConfiguration } from './rest-pull';
 import { ExchangeCursors } from './state';
 
 export interface RunOptions {
@@ -128,11 +130,20 @@ export async function runExchange(
       report.registerBuilt = { fileName: built.fileName, applications: built.applications.length };
       step(`built ${built.fileName} with ${built.applications.length} application(s)`);
     }
+    const register = registerMessage(adapter)?.[1];
     const send = hooks.sendRegister
       ? (fileName: string, payload: Buffer) => hooks.sendRegister!(context, fileName, payload)
-      : sftp
-        ? async (fileName: string, payload: Buffer) => sftp.put({ name: fileName, bytes: payload })
-        : null;
+      : rest && register && sentByConfiguration(register)
+        ? (fileName: string, payload: Buffer) =>
+            sendConfigured(
+              rest,
+              register as typeof register & { request: RestRequestConfig },
+              fileName,
+              payload,
+            )
+        : sftp
+          ? async (fileName: string, payload: Buffer) => sftp.put({ name: fileName, bytes: payload })
+          : null;
     if (send) {
       report.deliveries = await deliverBuiltRegisters(deps, insurerId, send);
       for (const d of report.deliveries)

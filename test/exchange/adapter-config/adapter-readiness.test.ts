@@ -79,7 +79,7 @@ messages:
     const status = byName(result);
     expect(status.payments).toBe('ready');
     expect(status.register).toMatch(
-      /^cannot be sent: no channel delivers it \(add channels\.sftp, or a sendRegister hook/,
+      /^cannot be sent: no channel delivers it \(add channels\.sftp, a request with answerIdPath, or a sendRegister hook/,
     );
     expect(status.commission).toMatch(
       /^cannot be received: GET \/statements\/\{month\} is not fetched by configuration .* no hook in .*newco\/exchange\.ts fetches it/,

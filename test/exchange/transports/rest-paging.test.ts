@@ -2,6 +2,8 @@
  * Issue 11 item 3, the transport side: an API key in a header or a query parameter, cursor paging
  * and page-number paging, against a real HTTP server (test/sandbox/json-api.ts).
  */
+import type { MessageTypeConfig, RestRequestConfig } from '../../../src/exchange/adapter-config';
+import { sendConfigured } from '../../../src/exchange/runs';
 import { RestTransport, TransportError } from '../../../src/exchange/transports';
 import { type JsonApiRecord, type JsonApiSandbox, startJsonApiSandbox } from '../../sandbox';
 
@@ -90,5 +92,29 @@ describe('REST by configuration against a JSON API', () => {
     );
     expect((error as TransportError).message).not.toContain('wrong-key');
     expect(sandbox.log).toHaveLength(1);
+  });
+
+  it('sends a register by its configured request and reads the insurer id from the answer', async () => {
+    sandbox = await startJsonApiSandbox({ keyIn: 'header', apiKey: 'k-123', paging: 'page', records });
+    const register = (answerIdPath: string): MessageTypeConfig & { request: RestRequestConfig } => ({
+      direction: 'out',
+      format: 'csv',
+      mapping: 'mappings/dnipro-life/register.yaml',
+      request: { method: 'POST', path: '/applications', answerIdPath },
+    });
+    const t = transport('header');
+    const sent = await sendConfigured(t, register('id'), 'REG_001.csv', Buffer.from('a;b\n'));
+    expect(sent).toEqual({ externalId: 'APP-1' });
+    expect(sandbox.received).toEqual([{ contentType: 'text/csv', body: Buffer.from('a;b\n') }]);
+
+    const noId = await sendConfigured(t, register('batch.id'), 'REG_002.csv', Buffer.from('c;d\n')).catch(
+      (e: unknown) => e,
+    );
+    expect(noId).toBeInstanceOf(TransportError);
+    expect((noId as TransportError).message).toBe(
+      'POST /applications (REG_002.csv): the answer has no id at batch.id',
+    );
+    // Sent once: a POST the insurer may have taken is never repeated blindly.
+    expect(sandbox.received).toHaveLength(2);
   });
 });
