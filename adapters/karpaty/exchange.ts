@@ -1,8 +1,9 @@
 /**
  * Karpaty Partner API v2 (SPEC.md §Endpoints): what adapter.yaml cannot say. The signed application
- * batch goes out, and policies and payments come in, by configuration (adapter.yaml `request`);
- * this hook follows each batch by its id and asks for last month's commission statement until it
- * is there. `submitApplications` is the same POST as the configuration's, for tests and tools.
+ * batch goes out, its status is followed by the batch id, and policies and payments come in, all by
+ * configuration (adapter.yaml `request`); this hook asks for last month's commission statement until
+ * it is there. `submitApplications` and `getBatchStatus` make the same calls as the configuration,
+ * for tests and tools.
  */
 import { parseXml } from '../../src/exchange/formats';
 import type { ExchangeHookContext, ExchangeHooks } from '../../src/exchange/runs';
@@ -75,19 +76,6 @@ export function fetchCommissionStatement(api: RestTransport, month: string): Pro
 }
 
 export const hooks: ExchangeHooks = {
-  // GET /applications/batches/{batchId}: accepted / rejected (+ reason) / issued (+ policy number).
-  async pollRegisterAnswers(context, registers) {
-    for (const register of registers) {
-      const answer = await getBatchStatus(rest(context), register.externalId);
-      await context.receive({
-        fileName: `batch-${register.externalId.replace(/[^A-Za-z0-9-]/g, '-')}.xml`,
-        externalId: answer.externalId,
-        payload: answer.bytes,
-        messageType: 'register-answer',
-      });
-    }
-  },
-
   // GET /commission-statements/{yyyy-mm}: last month's, once it is there (404 until then).
   async pull(context) {
     const month = previousMonth(context.today);

@@ -14,6 +14,8 @@ export { ExchangeCursors, DatabaseFetchedRegistry } from './state';
 export {
   configuredPulls,
   pagingSpec,
+  pollConfigured,
+  polledByConfiguration,
   pullConfigured,
   sendConfigured,
   sentByConfiguration,

@@ -14,7 +14,7 @@ import {
   type SecretContext,
 } from '../adapter-config';
 import { type ExchangeHooks, loadHooks } from './hooks';
-import { configuredPulls, sentByConfiguration } from './rest-pull';
+import { configuredPulls, polledByConfiguration, sentByConfiguration } from './rest-pull';
 
 export interface MessageReadiness {
   name: string;
@@ -62,12 +62,16 @@ export function deliveryFindings(adapter: LoadedAdapter, hooks: ExchangeHooks): 
       if (!rest) problem('cannot be received: its request needs channels.rest', `${where}/request`);
       continue;
     }
+    if (polledByConfiguration(name, message) && !hooks.pollRegisterAnswers) {
+      if (!rest) problem('cannot be received: its request needs channels.rest', `${where}/request`);
+      continue;
+    }
     const overSftp = !!(sftp && message.fileNamePattern);
     const byHook = !!(hooks.pull || (type === 'register-answer' && hooks.pollRegisterAnswers));
     if (!overSftp && !byHook) {
       problem(
         message.request
-          ? `cannot be received: ${message.request.method} ${message.request.path} is not fetched by configuration (only a GET without {placeholders} is), and no hook in ${hookFile} fetches it`
+          ? `cannot be received: ${message.request.method} ${message.request.path} is not fetched by configuration (only a GET without {placeholders} is, or a register answer's with one for the register's id), and no hook in ${hookFile} fetches it`
           : `cannot be received: it has no request and the adapter no SFTP channel, and no hook in ${hookFile} fetches it`,
       );
     }

@@ -132,3 +132,49 @@ export async function sendConfigured(
   }
   return { externalId: String(id) };
 }
+
+/**
+ * An answer to a register fetched by configuration: a GET whose path has one `{placeholder}`,
+ * filled with the insurer's id of each register not fully answered yet (the id `answerIdPath` read
+ * when it was sent), e.g. `/applications/batches/{batchId}`.
+ */
+export function polledByConfiguration(name: string, message: MessageTypeConfig): boolean {
+  return (
+    message.direction === 'in' &&
+    (message.record ?? name) === 'register-answer' &&
+    message.request?.method === 'GET' &&
+    (message.request.path.match(/\{[^}]+\}/g) ?? []).length === 1
+  );
+}
+
+/** Asks for the answer to each register by its id, storing each answer as a register-answer message. */
+export async function pollConfigured(
+  context: ExchangeHookContext,
+  name: string,
+  message: MessageTypeConfig & { request: RestRequestConfig },
+  registers: { registerNo: string; externalId: string }[],
+): Promise<void> {
+  const rest = context.rest;
+  if (!rest) throw new Error(`${context.adapter.file}: /messages/${name}/request needs channels.rest`);
+  const { request } = message;
+  const slug = request.path
+    .split('/')
+    .filter((s) => s !== '' && !s.includes('{'))
+    .pop()
+    ?.replace(/[^A-Za-z0-9-]/g, '-');
+  for (const register of registers) {
+    const answer = await rest.request({
+      method: 'GET',
+      path: request.path.replace(/\{[^}]+\}/, encodeURIComponent(register.externalId)),
+      query: request.query,
+      accept: ACCEPT[message.format],
+    });
+    await context.receive({
+      fileName: `${slug || name}-${register.externalId.replace(/[^A-Za-z0-9-]/g, '-')}.${message.format}`,
+      externalId: answer.externalId,
+      payload: answer.bytes,
+      messageType: name,
+      channel: 'rest',
+    });
+  }
+}

@@ -7,7 +7,7 @@ import { loadAdapter } from '../adapter-config';
 import { type ExchangeDeps, processPending, type ProcessReport, receive } from '../pipeline';
 import { pullNew } from '../transports';
 import { type ChannelOverrides, openRest, openSftp } from './channels';
-import { type ExchangeHookContext, loadHooks } from './hooks';
+import { type ExchangeHookContext, loadHooks, type SentRegister } from './hooks';
 import {
   buildRegister,
   type DeliveryOutcome,
@@ -15,8 +15,15 @@ import {
   previewRegister,
   registerMessage,
 } from './register-builder';
-import type { RestRequestConfig } from '../adapter-config';
-import { configuredPulls, pullConfigured, sendConfigured, sentByConfiguration } from './rest-pull';
+import type { MessageTypeConfig, RestRequestConfig } from '../adapter-config';
+import {
+  configuredPulls,
+  pollConfigured,
+  polledByConfiguration,
+  pullConfigured,
+  sendConfigured,
+  sentByConfiguration,
+} from './rest-pull';
 import { ExchangeCursors } from './state';
 
 export interface RunOptions {
@@ -151,7 +158,21 @@ export async function runExchange(
     }
 
     // Answers first: a policy the insurer issues on being asked is then in this run's pull.
-    if (hooks.pollRegisterAnswers) {
+    const answerMessage = Object.entries(adapter.messages).find(([name, m]) =>
+      polledByConfiguration(name, m),
+    );
+    const poll = hooks.pollRegisterAnswers
+      ? (registers: SentRegister[]) => hooks.pollRegisterAnswers!(context, registers)
+      : rest && answerMessage
+        ? (registers: SentRegister[]) =>
+            pollConfigured(
+              context,
+              answerMessage[0],
+              answerMessage[1] as MessageTypeConfig & { request: RestRequestConfig },
+              registers,
+            )
+        : null;
+    if (poll) {
       // Asked again while any application is unanswered or accepted and not yet issued.
       const unanswered = await deps.database.db
         .selectFrom('application_register as r')
@@ -172,10 +193,7 @@ export async function runExchange(
         .execute();
       if (unanswered.length) {
         await attempt('register answers', () =>
-          hooks.pollRegisterAnswers!(
-            context,
-            unanswered.map((r) => ({ registerNo: r.register_no, externalId: r.external_id! })),
-          ),
+          poll(unanswered.map((r) => ({ registerNo: r.register_no, externalId: r.external_id! }))),
         );
       }
     }

@@ -106,6 +106,6 @@ describeEachEngine('an adapter with both SFTP and REST channels', (ctx) => {
     expect(channelOf(/^payments-(?!sftp)/)).toEqual(['rest']);
     expect(channelOf(/^policies-/).length).toBeGreaterThan(0);
     expect(new Set(channelOf(/^policies-/))).toEqual(new Set(['rest']));
-    expect(new Set(channelOf(/^batch-/))).toEqual(new Set(['rest']));
+    expect(new Set(channelOf(/^batch(es)?-/))).toEqual(new Set(['rest']));
   });
 });
