@@ -23,6 +23,7 @@ import {
   pullConfigured,
   sendConfigured,
   sentByConfiguration,
+  sinceCursor,
 } from './rest-pull';
 import { ExchangeCursors } from './state';
 
@@ -128,6 +129,17 @@ export async function runExchange(
         for (const item of await sftp.listNew())
           report.received.push({ name: item.name, messageId: null, duplicate: false });
         step(`${report.received.length} new file(s) waiting in ${adapter.channels.sftp!.paths.out}`);
+      }
+      if (rest) {
+        for (const [name, message] of configuredPulls(adapter.messages)) {
+          const since = message.request.since;
+          const from = since
+            ? ((await context.cursors.get(sinceCursor(name))) ?? since.initial ?? 'the beginning')
+            : null;
+          step(
+            `would fetch ${name}: ${message.request.method} ${message.request.path}${from ? ` changed since ${from}` : ''}`,
+          );
+        }
       }
       return report;
     }

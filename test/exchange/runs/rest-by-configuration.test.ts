@@ -123,6 +123,15 @@ describeEachEngine('an ordinary REST API by configuration alone', (ctx) => {
     expect((await stored()).length).toBe(3);
   });
 
+  it('says in a dry run what it would fetch, from when, and asks the insurer nothing', async () => {
+    const last = await since();
+    sandbox.log.length = 0;
+    const steps: string[] = [];
+    await runExchange(deps, 'NEWCO', { dryRun: true, onStep: (l) => steps.push(l) });
+    expect(steps).toContain(`would fetch payments: GET /payments changed since ${last}`);
+    expect(sandbox.log).toEqual([]);
+  });
+
   it('keeps its since when a pull fails, naming the message and the refusal', async () => {
     const last = await since();
     fs.writeFileSync(path.join(deps.secretsDir, 'newco-api-key'), 'revoked-key\n');
