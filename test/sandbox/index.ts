@@ -19,3 +19,9 @@ export {
   type RunningSandbox,
 } from './run-sandbox';
 export { generateEd25519KeyPair } from './sftp-server';
+export {
+  startJsonApiSandbox,
+  type JsonApiRecord,
+  type JsonApiSandbox,
+  type JsonApiSandboxOptions,
+} from './json-api';

@@ -54,7 +54,9 @@ describe('runSandbox (ecspert sandbox <insurer>)', () => {
       clientSecret: 'sandbox-secret',
     });
     try {
-      const payments = (await t.fetchPayments('2026-10-01', '2026-10-31')).bytes.toString();
+      const payments = (
+        await t.request({ method: 'GET', path: '/payments', query: { from: '2026-10-01', to: '2026-10-31' } })
+      ).bytes.toString();
       expect(payments).toContain('KR-KS-26-004412');
       // Signed with a key made here at run time, whose certificate it prints; not the spec's.
       const certificate =

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Database } from '../../db';
-import { checkAdapter, loadAdapter } from '../../exchange/adapter-config';
+import { loadAdapter } from '../../exchange/adapter-config';
 import { listAdapters } from '../../exchange/exchange-jobs';
 import { tryMapping } from '../../exchange/mapping';
 import { findMessage, listMessages, messageTrail } from '../../exchange/message-store';
@@ -16,7 +16,7 @@ import {
   type ProcessReport,
   replayMessage,
 } from '../../exchange/pipeline';
-import { runExchange } from '../../exchange/runs';
+import { adapterReadiness, runExchange } from '../../exchange/runs';
 import { startLinkedSandbox } from '../../exchange/sandbox-link';
 import { runSandbox } from '../../../test/sandbox';
 import { action, type CommandContext, createContext, UserError, withDatabase } from '../context';
@@ -71,13 +71,20 @@ export function registerExchangeCommands(program: Command): void {
     .action(action(async () => void listAdapters().forEach((code) => console.log(code))));
   adapter
     .command('check <insurer>')
-    .description('check that the adapter, its mappings and the keys it refers to are valid and readable')
+    .description(
+      'check that the adapter, its mappings and the keys it refers to are valid and readable, and which message types can be sent or received',
+    )
     .action(
       action(async (insurer: string) => {
         const context = createContext();
-        const findings = checkAdapter(insurer, { secretsDir: context.config.secretsDir });
+        const { findings, messages } = adapterReadiness(insurer, { secretsDir: context.config.secretsDir });
         for (const f of findings)
           console.log(`${f.level}: ${f.file}${f.path ? ` ${f.path}` : ''}: ${f.message}`);
+        // Ready only for what can actually be sent or received, each with its reasons when not.
+        for (const m of messages)
+          console.log(
+            `${m.name} (${m.direction === 'out' ? 'sent' : 'received'}): ${m.ready ? 'ready' : `not ready — ${m.reasons.join('; ')}`}`,
+          );
         const errors = findings.filter((f) => f.level === 'error').length;
         console.log(
           errors ? `${insurer}: ${errors} error(s)` : `${insurer}: ready (${findings.length} warning(s))`,

@@ -7,11 +7,13 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createHash, createPublicKey, createPrivateKey } from 'node:crypto';
 import path from 'node:path';
 import { Cron } from 'croner';
+import { utils as sshUtils } from 'ssh2';
 import YAML from 'yaml';
 import type { CanonicalMessageType } from '../canonical';
 import { ExchangeError } from '../errors';
 import { describeSchemaErrors, projectRoot, schemaValidator } from '../mapping/json-schemas';
 import { loadMapping } from '../mapping/load';
+import { renderOutbound } from '../mapping/outbound';
 import type { AdapterConfig, AdapterFinding, LoadedAdapter, MessageTypeConfig } from './types';
 
 export type {
@@ -20,7 +22,9 @@ export type {
   LoadedAdapter,
   MessageTypeConfig,
   RestChannel,
+  RestRequestConfig,
   SftpChannel,
+  SftpCompletionConfig,
   SecretRef,
 } from './types';
 
@@ -82,6 +86,32 @@ export function loadAdapter(insurer: string, options: AdapterLocation = {}): Loa
     );
   }
   const config = doc as AdapterConfig;
+  if (config.channels.sftp?.doneMarkerSuffix && config.channels.sftp.completion) {
+    throw new AdapterConfigError(
+      file,
+      '/channels/sftp/doneMarkerSuffix',
+      'say how a file is complete once: doneMarkerSuffix or completion, not both',
+    );
+  }
+  const rest = config.channels.rest;
+  if (rest?.auth && (rest.clientId || rest.clientSecret)) {
+    throw new AdapterConfigError(
+      file,
+      '/channels/rest/auth',
+      'say how calls are authorised once: an API key (auth) or OAuth client credentials (clientId, clientSecret), not both',
+    );
+  }
+  for (const [name, message] of Object.entries(config.messages)) {
+    const page =
+      message.request?.paging && 'page' in message.request.paging ? message.request.paging.page : null;
+    if (page && !page.totalPagesPath && !message.request!.itemsPath) {
+      throw new AdapterConfigError(
+        file,
+        `/messages/${name}/request/paging/page`,
+        'page paging needs to know the last page: say totalPagesPath, or itemsPath (an empty page is the last)',
+      );
+    }
+  }
   for (const [name, schedule] of Object.entries(config.schedules ?? {})) {
     try {
       new Cron(schedule, { paused: true }).stop();
@@ -228,6 +258,25 @@ function checkCatalogue(catalogueFile: string, insurerCode: string): AdapterFind
       ];
 }
 
+/**
+ * Reads an SFTP login key the way the SFTP client does (ssh2): OpenSSH (`BEGIN OPENSSH PRIVATE
+ * KEY`), PKCS#1/PKCS#8 PEM or PuTTY, decrypted with the configured passphrase; throws why it cannot.
+ */
+function checkSshPrivateKey(value: string, passphraseRef: string | undefined, context: SecretContext): void {
+  let passphrase: string | undefined;
+  if (passphraseRef) {
+    try {
+      passphrase = resolveSecret(passphraseRef, context).trim();
+    } catch {
+      passphrase = undefined; // reported on its own path
+    }
+  }
+  const parsed = sshUtils.parseKey(value, passphrase);
+  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (key instanceof Error) throw key;
+  if (!key || !key.isPrivateKey()) throw new Error('it is a public key, not a private one');
+}
+
 /** Every check `ecspert adapter check` runs; an empty list means the adapter is ready. */
 export function checkAdapter(insurer: string, context: SecretContext & AdapterLocation): AdapterFinding[] {
   const findings: AdapterFinding[] = [];
@@ -268,6 +317,24 @@ export function checkAdapter(insurer: string, context: SecretContext & AdapterLo
           path: `${where}/mapping`,
           message: `${message.mapping} has no outbound section for an outgoing message`,
         });
+      } else if (message.direction === 'out') {
+        // The hub's own renderer, on an empty message: what it cannot write can never be sent.
+        try {
+          renderOutbound(mapping, [], {
+            fileName: `${name}.${message.format}`,
+            encoding: message.formatOptions?.encoding,
+            delimiter: message.formatOptions?.delimiter,
+            trailer: message.formatOptions?.trailer ?? null,
+            params: { ...message.params, createdAt: new Date().toISOString() },
+          });
+        } catch (err) {
+          findings.push({
+            level: 'error',
+            file,
+            path: `${where}/format`,
+            message: `cannot be sent: ${(err as Error).message}`,
+          });
+        }
       }
       if (message.direction === 'in' && !mapping.fields) {
         findings.push({
@@ -312,12 +379,22 @@ export function checkAdapter(insurer: string, context: SecretContext & AdapterLo
       });
     }
   }
-  const refs: { path: string; ref: string; kind: 'private' | 'public' | 'text' }[] = [];
+  const refs: { path: string; ref: string; kind: 'private' | 'ssh-private' | 'public' | 'text' }[] = [];
   if (adapter.channels.sftp) {
-    refs.push({ path: '/channels/sftp/privateKey', ref: adapter.channels.sftp.privateKey, kind: 'private' });
+    refs.push({
+      path: '/channels/sftp/privateKey',
+      ref: adapter.channels.sftp.privateKey,
+      kind: 'ssh-private',
+    });
     if (adapter.channels.sftp.passphrase)
       refs.push({ path: '/channels/sftp/passphrase', ref: adapter.channels.sftp.passphrase, kind: 'text' });
   }
+  if (adapter.channels.rest?.auth)
+    refs.push({
+      path: '/channels/rest/auth/apiKey/key',
+      ref: adapter.channels.rest.auth.apiKey.key,
+      kind: 'text',
+    });
   if (adapter.channels.rest?.clientId)
     refs.push({ path: '/channels/rest/clientId', ref: adapter.channels.rest.clientId, kind: 'text' });
   if (adapter.channels.rest?.clientSecret)
@@ -342,6 +419,7 @@ export function checkAdapter(insurer: string, context: SecretContext & AdapterLo
     }
     try {
       if (kind === 'private') createPrivateKey(value);
+      if (kind === 'ssh-private') checkSshPrivateKey(value, adapter.channels.sftp?.passphrase, context);
       if (kind === 'public') {
         const known = publiclyKnownKey(value);
         if (known && jsonPath === '/signature/verifyWith')
@@ -357,10 +435,10 @@ export function checkAdapter(insurer: string, context: SecretContext & AdapterLo
         level: 'error',
         file,
         path: jsonPath,
-        message: `'${ref}' is not a readable ${kind} key: ${(err as Error).message}`,
+        message: `'${ref}' is not a readable ${kind === 'ssh-private' ? 'private key for SSH' : `${kind} key`}: ${(err as Error).message}`,
       });
     }
-    if (ref.startsWith('secret:') && kind === 'private') {
+    if (ref.startsWith('secret:') && (kind === 'private' || kind === 'ssh-private')) {
       const mode = statSync(path.join(context.secretsDir, ref.slice('secret:'.length))).mode & 0o077;
       if (mode)
         findings.push({

@@ -16,13 +16,29 @@ export interface SftpChannel {
   hostKeySha256?: string;
   /** e.g. { in: '/in', out: '/out' }: `in` is where we upload, `out` where the insurer puts files. */
   paths: { in: string; out: string };
-  /** e.g. `.done`: a file is complete only when its marker exists. */
+  /** e.g. `.done`: a file is complete only when its marker exists. Same as `completion.marker`. */
   doneMarkerSuffix?: string;
+  /**
+   * How a file in the insurer's folder is known to be complete; default a `.done` marker. e.g.
+   * `{ rename: { suffix: .part } }` (the insurer renames `name.part` to `name`) or
+   * `{ stable: { seconds: 10 } }` (unchanged size and time over two listings 10 s apart).
+   */
+  completion?: SftpCompletionConfig;
 }
+
+export type SftpCompletionConfig =
+  | { marker: { suffix: string } }
+  | { rename: { suffix?: string; prefix?: string } }
+  | { stable: { seconds: number } };
 
 export interface RestChannel {
   /** e.g. `https://sandbox.partner.karpaty.example/api/v2`. */
   baseUrl: string;
+  /**
+   * An API key instead of OAuth, e.g. `{ apiKey: { key: secret:newco-api-key, in: header, name: X-Api-Key } }`
+   * or `in: query, name: api_key`.
+   */
+  auth?: { apiKey: { key: SecretRef; in: 'header' | 'query'; name: string } };
   /** OAuth client-credentials token path, e.g. `/oauth/token`. */
   tokenPath?: string;
   clientId?: SecretRef;
@@ -32,13 +48,53 @@ export interface RestChannel {
   retries?: { max?: number; backoffMs?: number };
 }
 
+export interface RestRequestConfig {
+  method: 'GET' | 'POST' | 'PUT';
+  /** Below the channel's baseUrl, e.g. `/payments` or `/applications/batches/{batchId}`. */
+  path: string;
+  /** Constant query parameters, e.g. { status: posted }. */
+  query?: Record<string, string>;
+  /** Where the items are in the answer, e.g. `data` or `result.items` (XML: `PolicyPage.Policy`). */
+  itemsPath?: string;
+  /**
+   * Incremental pulls: `param` gets the time of the last successful pull of this message (`date`:
+   * its business day, yyyy-mm-dd; `datetime`: the moment it started, ISO 8601), or `initial` the
+   * first time (left out when there is none).
+   */
+  since?: { param: string; format?: 'date' | 'datetime'; initial?: string };
+  /** The end of the range, when the API asks for one: this run's day or moment, e.g. { param: to, format: date }. */
+  until?: { param: string; format?: 'date' | 'datetime' };
+  /**
+   * Outgoing (POST or PUT): where the answer has the insurer's id of what was sent, e.g. `id` or
+   * `BatchReceipt.@batchId`; the register is sent by configuration when it is given.
+   */
+  answerIdPath?: string;
+  /** How the answer pages; one call when absent. */
+  paging?:
+    | {
+        page: {
+          param: string;
+          startAt?: number;
+          sizeParam?: string;
+          size?: number;
+          totalPagesPath?: string;
+        };
+      }
+    | { cursor: { param: string; cursorPath: string; sizeParam?: string; size?: number } };
+}
+
 export interface MessageTypeConfig {
   /** Canonical message type; the key of `messages` when absent. */
   record?: CanonicalMessageType;
   direction: 'in' | 'out';
   /** e.g. `^CONTRACTS_(\d{8})\.csv$`. */
   fileNamePattern?: string;
-  request?: { method: 'GET' | 'POST' | 'PUT'; path: string };
+  /**
+   * The REST call of this message, e.g. `{ method: GET, path: /payments }`. An incoming message
+   * with a GET whose path has no `{placeholder}` is fetched by configuration on every run; any
+   * other call is for the adapter's hook (adapters/<insurer>/exchange.ts).
+   */
+  request?: RestRequestConfig;
   format: 'csv' | 'xml' | 'xlsx' | 'json';
   formatOptions?: {
     encoding?: TextEncoding;

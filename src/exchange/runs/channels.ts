@@ -5,13 +5,14 @@
  */
 import type { Database } from '../../db';
 import { type LoadedAdapter, resolveSecret } from '../adapter-config';
-import { RestTransport, SftpTransport } from '../transports';
+import type { SftpChannel } from '../adapter-config';
+import { type RestAuth, RestTransport, type SftpCompletion, SftpTransport } from '../transports';
 import type { ExchangeDeps } from '../pipeline';
 import { DatabaseFetchedRegistry } from './state';
 
 export interface ChannelOverrides {
   sftp?: { host?: string; port?: number; privateKey?: string; hostKeySha256?: string; username?: string };
-  rest?: { baseUrl?: string; clientId?: string; clientSecret?: string };
+  rest?: { baseUrl?: string; clientId?: string; clientSecret?: string; apiKey?: string };
 }
 
 export function openSftp(
@@ -29,15 +30,23 @@ export function openSftp(
     port: o.port ?? config.port ?? 22,
     username: o.username ?? config.username,
     privateKey: o.privateKey ?? resolveSecret(config.privateKey, secrets),
-    passphrase: config.passphrase ? resolveSecret(config.passphrase, secrets) : undefined,
+    passphrase: config.passphrase ? resolveSecret(config.passphrase, secrets).trim() : undefined,
     hostKeySha256: o.hostKeySha256 ?? config.hostKeySha256,
     pickupDir: config.paths.out,
     dropDir: config.paths.in,
-    markerSuffix: config.doneMarkerSuffix ?? '.done',
+    completion: sftpCompletion(config),
     maxBytes: Math.max(...Object.values(adapter.messages).map((m) => m.maxSizeBytes ?? 50 * 1024 * 1024)),
     registry: new DatabaseFetchedRegistry(deps.database as Database, insurerId, 'sftp'),
     logger: deps.logger,
   });
+}
+
+/** The adapter's completion convention as the transport takes it; a `.done` marker by default. */
+export function sftpCompletion(config: SftpChannel): SftpCompletion {
+  const c = config.completion;
+  if (c && 'rename' in c) return { kind: 'rename', ...c.rename };
+  if (c && 'stable' in c) return { kind: 'stable', intervalMs: Math.round(c.stable.seconds * 1000) };
+  return { kind: 'marker', suffix: c?.marker.suffix ?? config.doneMarkerSuffix ?? '.done' };
 }
 
 export function openRest(
@@ -50,12 +59,28 @@ export function openRest(
   const secrets = { secretsDir: deps.secretsDir, env: deps.env };
   const o = overrides.rest ?? {};
   const baseUrl = (o.baseUrl ?? config.baseUrl).replace(/\/+$/, '');
+  const clientId = o.clientId ?? (config.clientId ? resolveSecret(config.clientId, secrets).trim() : '');
+  const clientSecret =
+    o.clientSecret ?? (config.clientSecret ? resolveSecret(config.clientSecret, secrets).trim() : '');
+  const apiKey = config.auth?.apiKey;
+  const auth: RestAuth = apiKey
+    ? {
+        kind: 'api-key',
+        in: apiKey.in,
+        name: apiKey.name,
+        key: o.apiKey ?? resolveSecret(apiKey.key, secrets).trim(),
+      }
+    : clientId
+      ? {
+          kind: 'oauth-client-credentials',
+          tokenUrl: `${baseUrl}${config.tokenPath ?? '/oauth/token'}`,
+          clientId,
+          clientSecret,
+        }
+      : { kind: 'none' };
   return new RestTransport({
     baseUrl,
-    tokenUrl: `${baseUrl}${config.tokenPath ?? '/oauth/token'}`,
-    clientId: o.clientId ?? (config.clientId ? resolveSecret(config.clientId, secrets).trim() : ''),
-    clientSecret:
-      o.clientSecret ?? (config.clientSecret ? resolveSecret(config.clientSecret, secrets).trim() : ''),
+    auth,
     requestTimeoutMs: config.timeoutMs,
     retry: config.retries
       ? {

@@ -1,6 +1,7 @@
 /**
- * Adapter hooks: the small pieces of an insurer's exchange that configuration cannot say, such as
- * which REST calls bring its documents and how their pages and cursors work. They live in
+ * Adapter hooks: the small pieces of an insurer's exchange that configuration cannot say, such as a
+ * call whose path takes an id from an earlier answer, or a statement asked for by month. Ordinary
+ * REST calls (paging, cursors, since) are adapter.yaml's (rest-pull.ts). Hooks live in
  * `adapters/<insurer>/exchange.ts`, so adding an insurer never edits src/.
  */
 import fs from 'node:fs';
@@ -8,6 +9,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { LoadedAdapter } from '../adapter-config';
 import type { Delivery, ExchangeDeps, Received } from '../pipeline';
+import type { Channel } from '../message-store';
 import type { RestTransport, SftpTransport } from '../transports';
 import type { ExchangeCursors } from './state';
 
@@ -17,8 +19,11 @@ export interface ExchangeHookContext {
   insurerId: number;
   rest: RestTransport | null;
   sftp: SftpTransport | null;
-  /** Stores what came in (raw, before anything parses it). */
-  receive(delivery: Omit<Delivery, 'insurerCode' | 'channel'>): Promise<Received>;
+  /**
+   * Stores what came in (raw, before anything parses it), under the channel it came over: `rest`
+   * unless `channel` says otherwise (a hook that reads an SFTP folder passes `sftp`).
+   */
+  receive(delivery: Omit<Delivery, 'insurerCode' | 'channel'> & { channel?: Channel }): Promise<Received>;
   cursors: ExchangeCursors;
   /** The business day of the run, yyyy-mm-dd. */
   today: string;

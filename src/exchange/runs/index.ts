@@ -11,3 +11,19 @@ export {
 export { loadHooks, type ExchangeHooks, type ExchangeHookContext, type SentRegister } from './hooks';
 export { openRest, openSftp, type ChannelOverrides } from './channels';
 export { ExchangeCursors, DatabaseFetchedRegistry } from './state';
+export {
+  configuredPulls,
+  pagingSpec,
+  pollConfigured,
+  polledByConfiguration,
+  pullConfigured,
+  sendConfigured,
+  sentByConfiguration,
+  sinceCursor,
+} from './rest-pull';
+export {
+  adapterReadiness,
+  deliveryFindings,
+  type AdapterReadiness,
+  type MessageReadiness,
+} from './readiness';

@@ -7,13 +7,24 @@ import { loadAdapter } from '../adapter-config';
 import { type ExchangeDeps, processPending, type ProcessReport, receive } from '../pipeline';
 import { pullNew } from '../transports';
 import { type ChannelOverrides, openRest, openSftp } from './channels';
-import { type ExchangeHookContext, loadHooks } from './hooks';
+import { type ExchangeHookContext, loadHooks, type SentRegister } from './hooks';
 import {
   buildRegister,
   type DeliveryOutcome,
   deliverBuiltRegisters,
   previewRegister,
+  registerMessage,
 } from './register-builder';
+import type { MessageTypeConfig, RestRequestConfig } from '../adapter-config';
+import {
+  configuredPulls,
+  pollConfigured,
+  polledByConfiguration,
+  pullConfigured,
+  sendConfigured,
+  sentByConfiguration,
+  sinceCursor,
+} from './rest-pull';
 import { ExchangeCursors } from './state';
 
 export interface RunOptions {
@@ -56,7 +67,8 @@ export async function runExchange(
   const adapter = loadAdapter(insurerCode, { adaptersDir: deps.adaptersDir });
   const code = adapter.insurer.code;
   const insurerId = await insurerIdOf(deps, code);
-  const today = options.today ?? new Date().toISOString().slice(0, 10);
+  const startedAt = new Date();
+  const today = options.today ?? startedAt.toISOString().slice(0, 10);
   const step = options.onStep ?? (() => undefined);
   const hooks = loadHooks(adapter);
   const report: ExchangeRunReport = {
@@ -70,7 +82,6 @@ export async function runExchange(
   };
   const sftp = openSftp(deps, adapter, insurerId, options.overrides);
   const rest = openRest(deps, adapter, options.overrides);
-  const channel = sftp ? 'sftp' : 'rest';
   const context: ExchangeHookContext = {
     deps,
     adapter,
@@ -81,6 +92,8 @@ export async function runExchange(
     logger: deps.logger,
     cursors: new ExchangeCursors(deps.database, insurerId),
     receive: async (delivery) => {
+      // The channel the message came over, whatever other channels the adapter has.
+      const channel = delivery.channel ?? (rest ? 'rest' : 'sftp');
       const received = await receive(deps, { ...delivery, insurerCode: code, channel });
       report.received.push({
         name: delivery.fileName,
@@ -117,6 +130,17 @@ export async function runExchange(
           report.received.push({ name: item.name, messageId: null, duplicate: false });
         step(`${report.received.length} new file(s) waiting in ${adapter.channels.sftp!.paths.out}`);
       }
+      if (rest) {
+        for (const [name, message] of configuredPulls(adapter.messages)) {
+          const since = message.request.since;
+          const from = since
+            ? ((await context.cursors.get(sinceCursor(name))) ?? since.initial ?? 'the beginning')
+            : null;
+          step(
+            `would fetch ${name}: ${message.request.method} ${message.request.path}${from ? ` changed since ${from}` : ''}`,
+          );
+        }
+      }
       return report;
     }
 
@@ -125,11 +149,20 @@ export async function runExchange(
       report.registerBuilt = { fileName: built.fileName, applications: built.applications.length };
       step(`built ${built.fileName} with ${built.applications.length} application(s)`);
     }
+    const register = registerMessage(adapter)?.[1];
     const send = hooks.sendRegister
       ? (fileName: string, payload: Buffer) => hooks.sendRegister!(context, fileName, payload)
-      : sftp
-        ? async (fileName: string, payload: Buffer) => sftp.put({ name: fileName, bytes: payload })
-        : null;
+      : rest && register && sentByConfiguration(register)
+        ? (fileName: string, payload: Buffer) =>
+            sendConfigured(
+              rest,
+              register as typeof register & { request: RestRequestConfig },
+              fileName,
+              payload,
+            )
+        : sftp
+          ? async (fileName: string, payload: Buffer) => sftp.put({ name: fileName, bytes: payload })
+          : null;
     if (send) {
       report.deliveries = await deliverBuiltRegisters(deps, insurerId, send);
       for (const d of report.deliveries)
@@ -137,7 +170,21 @@ export async function runExchange(
     }
 
     // Answers first: a policy the insurer issues on being asked is then in this run's pull.
-    if (hooks.pollRegisterAnswers) {
+    const answerMessage = Object.entries(adapter.messages).find(([name, m]) =>
+      polledByConfiguration(name, m),
+    );
+    const poll = hooks.pollRegisterAnswers
+      ? (registers: SentRegister[]) => hooks.pollRegisterAnswers!(context, registers)
+      : rest && answerMessage
+        ? (registers: SentRegister[]) =>
+            pollConfigured(
+              context,
+              answerMessage[0],
+              answerMessage[1] as MessageTypeConfig & { request: RestRequestConfig },
+              registers,
+            )
+        : null;
+    if (poll) {
       // Asked again while any application is unanswered or accepted and not yet issued.
       const unanswered = await deps.database.db
         .selectFrom('application_register as r')
@@ -158,16 +205,18 @@ export async function runExchange(
         .execute();
       if (unanswered.length) {
         await attempt('register answers', () =>
-          hooks.pollRegisterAnswers!(
-            context,
-            unanswered.map((r) => ({ registerNo: r.register_no, externalId: r.external_id! })),
-          ),
+          poll(unanswered.map((r) => ({ registerNo: r.register_no, externalId: r.external_id! }))),
         );
       }
     }
     if (sftp) {
       const pulled = await pullNew(sftp, async (item) => {
-        await context.receive({ fileName: item.name, externalId: item.externalId, payload: item.bytes });
+        await context.receive({
+          fileName: item.name,
+          externalId: item.externalId,
+          payload: item.bytes,
+          channel: 'sftp',
+        });
       });
       for (const f of pulled.failed)
         report.receiveFailures.push({
@@ -177,6 +226,14 @@ export async function runExchange(
       step(
         `took in ${pulled.stored.length} file(s)${pulled.failed.length ? `, ${pulled.failed.length} to retry` : ''}`,
       );
+    }
+    if (rest) {
+      for (const [name, message] of configuredPulls(adapter.messages)) {
+        await attempt(`${name} over REST`, async () => {
+          const stored = await pullConfigured(context, name, message, startedAt);
+          step(`${name}: took in ${stored} page(s) over REST`);
+        });
+      }
     }
     if (hooks.pull) {
       await attempt('documents', () => hooks.pull!(context));

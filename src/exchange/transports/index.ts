@@ -21,7 +21,7 @@ export {
   type FetchedEntry,
   type FetchedRegistry,
 } from './fetched-registry';
-export { SftpTransport, type SftpTransportOptions } from './sftp-transport';
+export { SftpTransport, type SftpCompletion, type SftpTransportOptions } from './sftp-transport';
 export {
   backoffDelayMs,
   DEFAULT_RETRY_POLICY,
@@ -30,4 +30,11 @@ export {
   type RetryPolicy,
 } from './retry';
 export { OAuthTokenCache, type IssuedToken, type OAuthTokenCacheOptions } from './oauth-token-cache';
-export { RestTransport, parseRetryAfter, type RestTransportOptions } from './rest-transport';
+export {
+  RestTransport,
+  parseRetryAfter,
+  type RestAuth,
+  type RestCall,
+  type RestTransportOptions,
+} from './rest-transport';
+export { answerValue, itemCount, pageRequests, type PagingSpec } from './rest-paging';

@@ -1,22 +1,35 @@
 /**
- * REST channel for a partner API in the Karpaty Partner API v2 style: OAuth2 client credentials,
- * XML bodies, paged policy changes, rate limit answered with 429 + Retry-After. Bodies come back
- * as raw bytes; signatures are checked by the stage after the message store, never here.
+ * REST channel for an insurer's HTTP API: authentication (OAuth2 client credentials, an API key in a
+ * header or query parameter, or none), bounded retries with backoff and Retry-After, a size limit,
+ * and paging (rest-paging.ts). Which calls an insurer's API has is the adapter's business
+ * (adapter.yaml, or its hook for what configuration cannot say), never this module's. Bodies come
+ * back as raw bytes; signatures are checked by the stage after the message store, never here.
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import { OAuthTokenCache, type IssuedToken } from './oauth-token-cache';
+import { type PagingSpec, pageRequests } from './rest-paging';
 import { DEFAULT_RETRY_POLICY, sleep, withRetry, type RetryPolicy } from './retry';
-import type { DeliveryReceipt, FetchedItem, OutboundChannel, OutboundItem } from './transport';
+import type { FetchedItem } from './transport';
 import { TransportError } from './transport-error';
+
+/** How calls are authorised. */
+export type RestAuth =
+  /** OAuth2 client credentials (RFC 6749 §4.4): a bearer token, fetched and renewed as needed. */
+  | { kind: 'oauth-client-credentials'; tokenUrl?: string; clientId: string; clientSecret: string }
+  /** A fixed key, e.g. `{ in: 'header', name: 'X-Api-Key' }` or `{ in: 'query', name: 'api_key' }`. */
+  | { kind: 'api-key'; in: 'header' | 'query'; name: string; key: string }
+  | { kind: 'none' };
 
 export interface RestTransportOptions {
   /** API root, e.g. `https://sandbox.partner.karpaty.example/api/v2`. */
   baseUrl: string;
-  /** default `<baseUrl>/oauth/token` */
+  /** How calls are authorised; without it, OAuth2 client credentials when clientId is given, else none. */
+  auth?: RestAuth;
+  /** OAuth: default `<baseUrl>/oauth/token` */
   tokenUrl?: string;
   /** OAuth2 client credentials given at onboarding (resolved from the secrets folder by the caller). */
-  clientId: string;
-  clientSecret: string;
+  clientId?: string;
+  clientSecret?: string;
   /** Whole request, connect to last body byte; default 30 s. */
   requestTimeoutMs?: number;
   /** Retries on network errors, timeouts, 5xx and 429; default 4 tries, 250 ms doubling. */
@@ -33,24 +46,33 @@ export interface RestTransportOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-interface Call {
-  method: 'GET' | 'POST';
-  /** Path and query below baseUrl, e.g. `/policies?page=2`. */
+/** One call to the insurer's API. */
+export interface RestCall {
+  method: 'GET' | 'POST' | 'PUT';
+  /** Path below baseUrl, e.g. `/policies`; may carry a query of its own. */
   path: string;
+  /** Query parameters, e.g. { changedSince: '2026-10-01T00:00:00Z', page: '2' }; unset ones are left out. */
+  query?: Record<string, string | undefined>;
   body?: Buffer;
   contentType?: string;
-  /** A POST that creates something is retried only when the insurer surely did not take it. */
-  idempotent: boolean;
+  /** Accept header, default `*\/*`. */
+  accept?: string;
+  /**
+   * A call that may be repeated safely; default true for GET. A POST that creates something is
+   * retried only when the insurer surely did not take it.
+   */
+  idempotent?: boolean;
 }
 
 const CHANNEL = 'rest';
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 
-export class RestTransport implements OutboundChannel {
+export class RestTransport {
   readonly channel = CHANNEL;
   readonly tokens: OAuthTokenCache;
   private readonly agent: Dispatcher;
   private readonly baseUrl: string;
+  private readonly auth: RestAuth;
 
   constructor(private readonly options: RestTransportOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -58,110 +80,80 @@ export class RestTransport implements OutboundChannel {
       keepAliveTimeout: 10_000,
       connect: { timeout: options.requestTimeoutMs ?? 30_000 },
     });
+    this.auth =
+      options.auth ??
+      (options.clientId
+        ? {
+            kind: 'oauth-client-credentials',
+            tokenUrl: options.tokenUrl,
+            clientId: options.clientId,
+            clientSecret: options.clientSecret ?? '',
+          }
+        : { kind: 'none' });
     this.tokens = new OAuthTokenCache({ requestToken: () => this.requestToken() });
   }
 
   private get tokenUrl(): string {
-    return this.options.tokenUrl ?? `${this.baseUrl}/oauth/token`;
-  }
-
-  /** `POST /applications` with a signed `<ApplicationBatch>`; answers the insurer's batch id. */
-  async submitApplications(signedBatch: Buffer): Promise<{ batchId: string; receipt: FetchedItem }> {
-    const receipt = await this.call(
-      {
-        method: 'POST',
-        path: '/applications',
-        body: signedBatch,
-        contentType: 'application/xml',
-        idempotent: false,
-      },
-      'BatchReceipt',
-    );
-    const batchId = rootAttribute(receipt.bytes, 'batchId');
-    if (!batchId) {
-      throw new TransportError(
-        CHANNEL,
-        'protocol',
-        `POST ${this.baseUrl}/applications: answer has no batchId`,
-        {
-          target: receipt.externalId,
-          body: receipt.bytes,
-          retryable: false,
-        },
-      );
-    }
-    return { batchId, receipt };
-  }
-
-  /** OutboundChannel: an application batch is the one thing we send on this channel. */
-  async put(item: OutboundItem): Promise<DeliveryReceipt> {
-    const { batchId, receipt } = await this.submitApplications(item.bytes);
-    return { externalId: batchId, answer: receipt };
-  }
-
-  /** `GET /applications/batches/{id}`: the `<BatchStatus>` document. */
-  getBatchStatus(batchId: string): Promise<FetchedItem> {
-    return this.call(
-      { method: 'GET', path: `/applications/batches/${encodeURIComponent(batchId)}`, idempotent: true },
-      `BatchStatus_${batchId}`,
+    return (
+      (this.auth.kind === 'oauth-client-credentials' && this.auth.tokenUrl) || `${this.baseUrl}/oauth/token`
     );
   }
 
-  /** `GET /policies?changedSince=&page=` from page 1 until `page == pages`; one item per page. */
-  async fetchPolicyPages(changedSince: string): Promise<FetchedItem[]> {
+  /**
+   * One call; answers the body as an item named `name` whose external id is the method, path and
+   * query (never the API key). A non-2xx answer is a TransportError carrying the status and body.
+   */
+  async request(call: RestCall, name?: string): Promise<FetchedItem> {
+    const query = new URLSearchParams();
+    for (const [k, v] of Object.entries(call.query ?? {})) if (v !== undefined) query.set(k, v);
+    const q = query.toString();
+    const pathAndQuery = q ? `${call.path}${call.path.includes('?') ? '&' : '?'}${q}` : call.path;
+    const url = `${this.baseUrl}${pathAndQuery}`;
+    const idempotent = call.idempotent ?? call.method === 'GET';
+    const bytes = await this.withRetries(idempotent, `${call.method} ${url}`, async () => {
+      if (this.auth.kind !== 'oauth-client-credentials') return this.send(call, url, null);
+      const token = await this.tokens.get();
+      try {
+        return await this.send(call, url, token);
+      } catch (err) {
+        // A token revoked or expired early: one fresh token, one more try (not counted as a retry).
+        if (!(err instanceof TransportError) || err.status !== 401) throw err;
+        this.tokens.invalidate(token);
+        return this.send(call, url, await this.tokens.get());
+      }
+    });
+    const externalId = `${call.method} ${pathAndQuery}`;
+    return {
+      externalId,
+      name: name ?? externalId,
+      size: bytes.length,
+      versionKey: externalId,
+      bytes,
+    };
+  }
+
+  /**
+   * Every page of a paged GET, in order: page numbers or a cursor from each answer, until the
+   * answer says it was the last (see PagingSpec). Each page is one item, named `<name>-p<n>`.
+   */
+  async pages(call: RestCall, paging: PagingSpec, name: string): Promise<FetchedItem[]> {
     const pages: FetchedItem[] = [];
     const maxPages = this.options.maxPages ?? 1000;
-    for (let page = 1; ; page++) {
-      const path = `/policies?changedSince=${encodeURIComponent(changedSince)}&page=${page}`;
-      const item = await this.call({ method: 'GET', path, idempotent: true }, `PolicyPage_${page}`);
-      pages.push(item);
-      const total = Number(rootAttribute(item.bytes, 'pages'));
-      const current = Number(rootAttribute(item.bytes, 'page'));
-      if (!Number.isInteger(total) || total < 1 || current !== page) {
+    for (const next = pageRequests(paging, `${this.baseUrl}${call.path}`); ;) {
+      const query = next.query(pages.length ? pages[pages.length - 1] : null);
+      if (query === null) return pages;
+      if (pages.length >= maxPages) {
         throw new TransportError(
           CHANNEL,
           'protocol',
-          `GET ${this.baseUrl}${path}: answer is not <PolicyPage page="${page}" pages="n">`,
-          {
-            target: item.externalId,
-            body: item.bytes,
-            retryable: false,
-          },
+          `GET ${this.baseUrl}${call.path}: more than ${maxPages} pages`,
+          { target: `${this.baseUrl}${call.path}`, retryable: false },
         );
       }
-      if (page >= total) return pages;
-      if (page >= maxPages) {
-        throw new TransportError(
-          CHANNEL,
-          'protocol',
-          `GET ${this.baseUrl}/policies: more than ${maxPages} pages`,
-          {
-            target: item.externalId,
-            retryable: false,
-          },
-        );
-      }
+      pages.push(
+        await this.request({ ...call, query: { ...call.query, ...query } }, `${name}-p${pages.length + 1}`),
+      );
     }
-  }
-
-  /** `GET /payments?from=&to=` (dates 'yyyy-mm-dd'). */
-  fetchPayments(from: string, to: string): Promise<FetchedItem> {
-    return this.call(
-      {
-        method: 'GET',
-        path: `/payments?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
-        idempotent: true,
-      },
-      `PaymentList_${from}_${to}`,
-    );
-  }
-
-  /** `GET /commission-statements/{yyyy-mm}`. */
-  fetchCommissionStatement(month: string): Promise<FetchedItem> {
-    return this.call(
-      { method: 'GET', path: `/commission-statements/${encodeURIComponent(month)}`, idempotent: true },
-      `CommissionStatement_${month}`,
-    );
   }
 
   async close(): Promise<void> {
@@ -169,18 +161,24 @@ export class RestTransport implements OutboundChannel {
   }
 
   private async requestToken(): Promise<IssuedToken> {
+    if (this.auth.kind !== 'oauth-client-credentials') throw new Error('not an OAuth channel');
     const form = new URLSearchParams({
       grant_type: 'client_credentials',
-      client_id: this.options.clientId,
-      client_secret: this.options.clientSecret,
+      client_id: this.auth.clientId,
+      client_secret: this.auth.clientSecret,
     });
     const bytes = await this.withRetries(true, this.tokenUrl, () =>
       this.send(
-        'POST',
+        {
+          method: 'POST',
+          path: '',
+          body: Buffer.from(form.toString()),
+          contentType: 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+        },
         this.tokenUrl,
-        Buffer.from(form.toString()),
-        'application/x-www-form-urlencoded',
         null,
+        true,
       ),
     );
     let parsed: { access_token?: unknown; expires_in?: unknown };
@@ -199,28 +197,6 @@ export class RestTransport implements OutboundChannel {
     return {
       accessToken: parsed.access_token,
       expiresInSec: Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : 300,
-    };
-  }
-
-  private async call(call: Call, name: string): Promise<FetchedItem> {
-    const url = `${this.baseUrl}${call.path}`;
-    const bytes = await this.withRetries(call.idempotent, `${call.method} ${url}`, async () => {
-      const token = await this.tokens.get();
-      try {
-        return await this.send(call.method, url, call.body, call.contentType, token);
-      } catch (err) {
-        // A token revoked or expired early: one fresh token, one more try (not counted as a retry).
-        if (!(err instanceof TransportError) || err.status !== 401) throw err;
-        this.tokens.invalidate(token);
-        return this.send(call.method, url, call.body, call.contentType, await this.tokens.get());
-      }
-    });
-    return {
-      externalId: `${call.method} ${call.path}`,
-      name,
-      size: bytes.length,
-      versionKey: `${call.method} ${call.path}`,
-      bytes,
     };
   }
 
@@ -249,22 +225,35 @@ export class RestTransport implements OutboundChannel {
     );
   }
 
+  /**
+   * One HTTP exchange. `url` is what errors and logs show: an API key in the query is added here,
+   * to the request only.
+   */
   private async send(
-    method: 'GET' | 'POST',
+    call: RestCall,
     url: string,
-    body: Buffer | undefined,
-    contentType: string | undefined,
     token: string | null,
+    isTokenCall = false,
   ): Promise<Buffer> {
+    const { method, body, contentType } = call;
     const timeoutMs = this.options.requestTimeoutMs ?? 30_000;
     const maxBytes = this.options.maxBytes ?? 50 * 1024 * 1024;
-    const headers: Record<string, string> = { accept: token ? 'application/xml' : 'application/json' };
+    const headers: Record<string, string> = { accept: call.accept ?? '*/*' };
+    let target = url;
     if (token) headers.authorization = `Bearer ${token}`;
+    if (!isTokenCall && this.auth.kind === 'api-key') {
+      if (this.auth.in === 'header') headers[this.auth.name.toLowerCase()] = this.auth.key;
+      else {
+        const withKey = new URL(url);
+        withKey.searchParams.set(this.auth.name, this.auth.key);
+        target = withKey.toString();
+      }
+    }
     if (contentType) headers['content-type'] = contentType;
     const signal = AbortSignal.timeout(timeoutMs);
     let response: Dispatcher.ResponseData;
     try {
-      response = await request(url, { method, headers, body, signal, dispatcher: this.agent });
+      response = await request(target, { method, headers, body, signal, dispatcher: this.agent });
     } catch (cause) {
       throw networkError(method, url, timeoutMs, cause);
     }
@@ -308,7 +297,15 @@ export class RestTransport implements OutboundChannel {
     ) as RetryAfterError;
     if (status === 429 || status === 503)
       error.retryAfterMs = parseRetryAfter(response.headers['retry-after']);
-    if (token === null && (status === 400 || status === 401)) {
+    if (!isTokenCall && this.auth.kind === 'api-key' && (status === 401 || status === 403)) {
+      throw new TransportError(
+        CHANNEL,
+        'connect',
+        `${method} ${url}: API key refused (HTTP ${status}, key sent in ${this.auth.in} ${this.auth.name})`,
+        { target: url, status, body: bytes, retryable: false },
+      );
+    }
+    if (isTokenCall && (status === 400 || status === 401)) {
       throw new TransportError(
         CHANNEL,
         'connect',
@@ -362,13 +359,4 @@ function networkError(method: string, url: string, timeoutMs: number, cause: unk
       cause,
     },
   );
-}
-
-/** Reads one attribute of the root element without parsing the document (no DTD, no entities). */
-function rootAttribute(bytes: Buffer, attribute: string): string | null {
-  const text = bytes.toString('utf8', 0, Math.min(bytes.length, 4096));
-  const root = /<(?![?!])[^\s>/]+([^>]*)>/.exec(text);
-  if (!root) return null;
-  const m = new RegExp(`\\s${attribute}\\s*=\\s*("([^"]*)"|'([^']*)')`).exec(root[1]);
-  return m ? (m[2] ?? m[3]) : null;
 }

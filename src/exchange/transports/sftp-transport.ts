@@ -1,7 +1,10 @@
 /**
- * SFTP channel as insurers run it (Dnipro Life spec v3.2 "Channel"): the insurer puts files in its
- * pickup folder with an empty `<name>.done` marker when complete; we upload to its drop folder.
- * We never delete or change the insurer's files, and never read a file before its marker exists.
+ * SFTP channel as insurers run it: the insurer puts files in its pickup folder and says by one of
+ * three conventions when a file is complete (see `SftpCompletion`): an empty marker beside it
+ * (Dnipro Life spec v3.2 "Channel": `<name>.done`), a rename from a temporary name (`<name>.part` →
+ * `<name>`), or nothing at all (the file is taken once its size and time stop changing). We upload
+ * to its drop folder by the same convention. We never delete or change the insurer's files, and
+ * never read a file before it is complete.
  */
 import { createHash } from 'node:crypto';
 import SftpClient from 'ssh2-sftp-client';
@@ -9,6 +12,19 @@ import type { FetchedRegistry } from './fetched-registry';
 import { assertSafeRemoteName } from './remote-name';
 import type { DeliveryReceipt, FetchedItem, InboundItem, OutboundItem, Transport } from './transport';
 import { TransportError } from './transport-error';
+
+/**
+ * How a file in the pickup folder is known to be complete.
+ * - `marker`: `<name><suffix>` exists beside it (e.g. `.done`), written by the insurer after the file.
+ * - `rename`: the insurer writes under a temporary name and renames the file into place: a name
+ *   ending in `suffix` (e.g. `.part`) or starting with `prefix` (e.g. `tmp_`) is still being written.
+ * - `stable`: nothing marks completion; a file is taken when its size and modification time are the
+ *   same in two listings `intervalMs` apart (the second listing is made in the same `listNew`).
+ */
+export type SftpCompletion =
+  | { kind: 'marker'; suffix: string }
+  | { kind: 'rename'; suffix?: string; prefix?: string }
+  | { kind: 'stable'; intervalMs: number };
 
 export interface SftpTransportOptions {
   /** e.g. `sftp.dnipro-life.example` or `127.0.0.1`. */
@@ -29,7 +45,9 @@ export interface SftpTransportOptions {
   pickupDir?: string;
   /** Where we place files for the insurer, default `/in`. */
   dropDir?: string;
-  /** Completion marker suffix, default `.done`. */
+  /** How a file is known to be complete; default a `.done` marker. */
+  completion?: SftpCompletion;
+  /** Completion marker suffix, default `.done`; the same as `completion: { kind: 'marker', suffix }`. */
   markerSuffix?: string;
   /**
    * Largest file we download, bytes; default 50 MiB. Checked with stat before the download, and
@@ -54,13 +72,15 @@ export class SftpTransport implements Transport {
   private connecting: Promise<SftpClient> | null = null;
   private readonly pickupDir: string;
   private readonly dropDir: string;
-  private readonly marker: string;
+  private readonly completion: SftpCompletion;
   private readonly maxBytes: number;
 
   constructor(private readonly options: SftpTransportOptions) {
     this.pickupDir = (options.pickupDir ?? '/out').replace(/\/+$/, '');
     this.dropDir = (options.dropDir ?? '/in').replace(/\/+$/, '');
-    this.marker = options.markerSuffix ?? '.done';
+    this.completion = options.completion ?? { kind: 'marker', suffix: options.markerSuffix ?? '.done' };
+    if (this.completion.kind === 'rename' && !this.completion.suffix && !this.completion.prefix)
+      throw new RangeError('SFTP rename completion needs a temporary suffix or prefix');
     this.maxBytes = options.maxBytes ?? 50 * 1024 * 1024;
   }
 
@@ -151,12 +171,22 @@ export class SftpTransport implements Transport {
   }
 
   async listNew(): Promise<InboundItem[]> {
-    const entries = await this.op('list', this.pickupDir, (c) => c.list(this.pickupDir));
+    let entries = (await this.op('list', this.pickupDir, (c) => c.list(this.pickupDir))).filter(
+      (e) => e.type === '-',
+    );
     const names = new Set(entries.map((e) => e.name));
+    const c = this.completion;
+    if (c.kind === 'marker') {
+      // A file without its marker is still being written by the insurer.
+      entries = entries.filter((e) => !e.name.endsWith(c.suffix) && names.has(e.name + c.suffix));
+    } else if (c.kind === 'rename') {
+      // A temporary name is a file still being written; it is taken once renamed into place.
+      entries = entries.filter(
+        (e) => !(c.suffix && e.name.endsWith(c.suffix)) && !(c.prefix && e.name.startsWith(c.prefix)),
+      );
+    }
     const items: InboundItem[] = [];
     for (const entry of entries) {
-      if (entry.type !== '-' || entry.name.endsWith(this.marker)) continue;
-      if (!names.has(entry.name + this.marker)) continue; // still being written by the insurer
       try {
         assertSafeRemoteName(CHANNEL, entry.name);
       } catch (err) {
@@ -174,8 +204,29 @@ export class SftpTransport implements Transport {
       };
       if (!(await this.options.registry.has(item.versionKey))) items.push(item);
     }
-    return items.sort(
+    const complete = c.kind === 'stable' && items.length > 0 ? await this.unchangedAfter(items, c) : items;
+    return complete.sort(
       (a, b) => a.modifiedAt!.getTime() - b.modifiedAt!.getTime() || a.name.localeCompare(b.name),
+    );
+  }
+
+  /**
+   * Lists again after the interval and keeps the items whose size and time did not change: a file
+   * the insurer is still writing grows or is touched in between, and is left for a later run.
+   */
+  private async unchangedAfter(
+    items: InboundItem[],
+    completion: { intervalMs: number },
+  ): Promise<InboundItem[]> {
+    await new Promise((resolve) => setTimeout(resolve, completion.intervalMs));
+    const again = await this.op('list', this.pickupDir, (c) => c.list(this.pickupDir));
+    const now = new Map(
+      again
+        .filter((e) => e.type === '-')
+        .map((e) => [e.name, `${e.size}|${Math.floor(e.modifyTime / 1000)}`]),
+    );
+    return items.filter(
+      (item) => now.get(item.name) === `${item.size}|${Math.floor(item.modifiedAt!.getTime() / 1000)}`,
     );
   }
 
@@ -240,32 +291,40 @@ export class SftpTransport implements Transport {
   }
 
   /**
-   * Uploads as `<name>.part`, renames it into place, then writes the marker: the insurer's pickup
-   * never sees a half-written file under its real name.
+   * Uploads under a temporary name and renames it into place, so the insurer's pickup never sees a
+   * half-written file under its real name; with marker completion the marker is written last.
    */
   async put(item: OutboundItem): Promise<DeliveryReceipt> {
     assertSafeRemoteName(CHANNEL, item.name);
+    const c = this.completion;
     const target = `${this.dropDir}/${item.name}`;
-    const part = `${target}.part`;
-    const markerPath = `${target}${this.marker}`;
-    if (await this.op('check', markerPath, (c) => c.exists(markerPath))) {
+    const part =
+      c.kind === 'rename' && c.prefix && !c.suffix
+        ? `${this.dropDir}/${c.prefix}${item.name}`
+        : `${target}${c.kind === 'rename' && c.suffix ? c.suffix : '.part'}`;
+    const markerPath = c.kind === 'marker' ? `${target}${c.suffix}` : null;
+    // With a marker, the marker says delivered; otherwise the file under its real name does.
+    const deliveredBy = markerPath ?? target;
+    if (await this.op('check', deliveredBy, (cl) => cl.exists(deliveredBy))) {
       throw new TransportError(
         CHANNEL,
         'conflict',
-        `${target} is already delivered to ${this.where} (its marker exists)`,
+        `${target} is already delivered to ${this.where}${markerPath ? ' (its marker exists)' : ''}`,
         {
           target,
           retryable: false,
         },
       );
     }
-    await this.op('upload', part, (c) => c.put(item.bytes, part));
-    // A target without marker is our own earlier upload cut off before the marker: replace it.
-    if (await this.op('check', target, (c) => c.exists(target))) {
-      await this.op('remove', target, (c) => c.delete(target));
+    await this.op('upload', part, (cl) => cl.put(item.bytes, part));
+    if (markerPath) {
+      // A target without marker is our own earlier upload cut off before the marker: replace it.
+      if (await this.op('check', target, (cl) => cl.exists(target))) {
+        await this.op('remove', target, (cl) => cl.delete(target));
+      }
     }
-    await this.op('rename', part, (c) => c.rename(part, target));
-    await this.op('upload', markerPath, (c) => c.put(Buffer.alloc(0), markerPath));
+    await this.op('rename', part, (cl) => cl.rename(part, target));
+    if (markerPath) await this.op('upload', markerPath, (cl) => cl.put(Buffer.alloc(0), markerPath));
     return { externalId: target };
   }
 

@@ -1,6 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import {
+  fetchCommissionStatement,
+  getBatchStatus,
+  submitApplications,
+} from '../../../adapters/karpaty/exchange';
 import { RestTransport, TransportError, type RestTransportOptions } from '../../../src/exchange/transports';
 import {
   KARPATY_SAMPLES_DIR,
@@ -58,6 +63,23 @@ async function failure(promise: Promise<unknown>): Promise<TransportError> {
   return error as TransportError;
 }
 
+/** Karpaty's calls as its adapter makes them: policies and payments as adapter.yaml says them. */
+function karpaty(t: RestTransport) {
+  return {
+    fetchPayments: (from: string, to: string) =>
+      t.request({ method: 'GET', path: '/payments', query: { from, to } }, `payments-${from}-${to}`),
+    fetchCommissionStatement: (month: string) => fetchCommissionStatement(t, month),
+    fetchPolicyPages: (changedSince: string) =>
+      t.pages(
+        { method: 'GET', path: '/policies', query: { changedSince } },
+        { kind: 'page', param: 'page', totalPagesPath: 'PolicyPage.@pages' },
+        'policies',
+      ),
+    submitApplications: (batch: Buffer) => submitApplications(t, batch),
+    getBatchStatus: (batchId: string) => getBatchStatus(t, batchId),
+  };
+}
+
 const apiCalls = () => sandbox.log.filter((l) => !l.path.endsWith('/oauth/token'));
 
 afterEach(async () => {
@@ -69,9 +91,9 @@ describe('REST transport against the sandbox Karpaty', () => {
   it('gets one token and reuses it across calls; a revoked token is renewed once', async () => {
     await start();
     const t = transport();
-    const payments = await t.fetchPayments('2026-10-01', '2026-10-31');
-    const commission = await t.fetchCommissionStatement('2026-10');
-    await t.fetchPolicyPages('2026-01-01T00:00:00+02:00');
+    const payments = await karpaty(t).fetchPayments('2026-10-01', '2026-10-31');
+    const commission = await karpaty(t).fetchCommissionStatement('2026-10');
+    await karpaty(t).fetchPolicyPages('2026-01-01T00:00:00+02:00');
     expect(sandbox.tokensIssued()).toBe(1);
 
     expect(payments.bytes.toString()).toContain(
@@ -81,7 +103,7 @@ describe('REST transport against the sandbox Karpaty', () => {
     expect(signatureProblem(payments.bytes.toString(), sandbox.insurerPublicKeyPem)).toBeNull();
 
     sandbox.revokeTokens();
-    await t.fetchPayments('2026-10-01', '2026-10-31');
+    await karpaty(t).fetchPayments('2026-10-01', '2026-10-31');
     expect(sandbox.tokensIssued()).toBe(2);
     expect(apiCalls().map((c) => c.status)).toEqual([200, 200, 200, 401, 200]);
   });
@@ -89,7 +111,7 @@ describe('REST transport against the sandbox Karpaty', () => {
   it('stops at once when the client credentials are refused', async () => {
     await start();
     const error = await failure(
-      transport({ clientSecret: 'wrong' }).fetchPayments('2026-10-01', '2026-10-31'),
+      karpaty(transport({ clientSecret: 'wrong' })).fetchPayments('2026-10-01', '2026-10-31'),
     );
     expect(error.reason).toBe('connect');
     expect(error.retryable).toBe(false);
@@ -99,7 +121,7 @@ describe('REST transport against the sandbox Karpaty', () => {
 
   it('collects every page of policy changes, each signed by the insurer', async () => {
     await start({ pageSize: 3, generatedPolicies: 5 });
-    const pages = await transport().fetchPolicyPages('2026-11-01T00:00:00Z');
+    const pages = await karpaty(transport()).fetchPolicyPages('2026-11-01T00:00:00Z');
     expect(pages.map((p) => p.externalId)).toEqual(
       [1, 2, 3].map((n) => `GET /policies?changedSince=2026-11-01T00%3A00%3A00Z&page=${n}`),
     );
@@ -112,10 +134,10 @@ describe('REST transport against the sandbox Karpaty', () => {
   it('waits out a 429 for its Retry-After and then succeeds', async () => {
     await start();
     const t = transport();
-    await t.fetchPayments('2026-10-01', '2026-10-31');
+    await karpaty(t).fetchPayments('2026-10-01', '2026-10-31');
     sandbox.force429(1, 1);
     const started = Date.now();
-    const payments = await t.fetchPayments('2026-10-01', '2026-10-31');
+    const payments = await karpaty(t).fetchPayments('2026-10-01', '2026-10-31');
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
     expect(payments.bytes.toString()).toContain('<PaymentList');
     expect(apiCalls().map((c) => c.status)).toEqual([200, 429, 200]);
@@ -124,7 +146,9 @@ describe('REST transport against the sandbox Karpaty', () => {
   it('keeps to the insurer rate limit when many calls go out at once', async () => {
     await start({ requestsPerSecond: 2 });
     const t = transport({ retry: { attempts: 8, baseDelayMs: 50, maxDelayMs: 1000 } });
-    const results = await Promise.all(Array.from({ length: 6 }, () => t.fetchCommissionStatement('2026-10')));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => karpaty(t).fetchCommissionStatement('2026-10')),
+    );
     expect(results.every((r) => r.bytes.toString().includes('<CommissionStatement'))).toBe(true);
     expect(apiCalls().filter((c) => c.status === 429).length).toBeGreaterThan(0);
     expect(apiCalls().filter((c) => c.status === 200)).toHaveLength(6);
@@ -134,7 +158,7 @@ describe('REST transport against the sandbox Karpaty', () => {
     await start();
     sandbox.force429(1, 120);
     const error = await failure(
-      transport({ maxRetryAfterMs: 5000 }).fetchPayments('2026-10-01', '2026-10-31'),
+      karpaty(transport({ maxRetryAfterMs: 5000 })).fetchPayments('2026-10-01', '2026-10-31'),
     );
     expect(error.status).toBe(429);
     expect(error.retryable).toBe(true);
@@ -146,7 +170,7 @@ describe('REST transport against the sandbox Karpaty', () => {
     const t = transport({ logger: log });
     sandbox.forceStatus(2, 500);
     const started = Date.now();
-    const statement = await t.fetchCommissionStatement('2026-10');
+    const statement = await karpaty(t).fetchCommissionStatement('2026-10');
     expect(statement.bytes.toString()).toContain('<CommissionStatement');
     expect(apiCalls().map((c) => c.status)).toEqual([500, 500, 200]);
     expect(log.entries.map((e) => e.attempt)).toEqual([1, 2]);
@@ -163,10 +187,10 @@ describe('REST transport against the sandbox Karpaty', () => {
       retry: { attempts: 3, baseDelayMs: 50, maxDelayMs: 200 },
       logger: log,
     });
-    await t.fetchPayments('2026-10-01', '2026-10-31'); // token first, so only the API call is slow
+    await karpaty(t).fetchPayments('2026-10-01', '2026-10-31'); // token first, so only the API call is slow
     sandbox.delayNext(10, 3000);
     const started = Date.now();
-    const error = await failure(t.fetchPayments('2026-10-01', '2026-10-31'));
+    const error = await failure(karpaty(t).fetchPayments('2026-10-01', '2026-10-31'));
     const elapsed = Date.now() - started;
     expect(error.reason).toBe('timeout');
     expect(error.message).toBe(
@@ -180,9 +204,9 @@ describe('REST transport against the sandbox Karpaty', () => {
   it('retries one slow answer and gets the next one', async () => {
     await start();
     const t = transport({ requestTimeoutMs: 300 });
-    await t.fetchPayments('2026-10-01', '2026-10-31');
+    await karpaty(t).fetchPayments('2026-10-01', '2026-10-31');
     sandbox.delayNext(1, 1500);
-    const payments = await t.fetchPayments('2026-10-01', '2026-10-31');
+    const payments = await karpaty(t).fetchPayments('2026-10-01', '2026-10-31');
     expect(payments.bytes.toString()).toContain('<PaymentList');
   });
 
@@ -190,22 +214,22 @@ describe('REST transport against the sandbox Karpaty', () => {
     await start();
     const t = transport();
     const testStarted = new Date(Date.now() - 1000).toISOString();
-    const { batchId, receipt } = await t.submitApplications(
+    const { batchId, receipt } = await karpaty(t).submitApplications(
       Buffer.from(signXml(batchSample, partnerKeys.privateKey)),
     );
     expect(batchId).toBe('B-000001');
     expect(signatureProblem(receipt.bytes.toString(), sandbox.insurerPublicKeyPem)).toBeNull();
 
-    const first = (await t.getBatchStatus(batchId)).bytes.toString();
+    const first = (await karpaty(t).getBatchStatus(batchId)).bytes.toString();
     expect(first).toContain('<Item ref="A-2026-00017" status="accepted"/>');
     expect(first).toMatch(
       /<Item ref="A-2026-00018" status="rejected" reason="Страхова сума перевищує ліміт[^"]*"\/>/,
     );
 
-    const second = (await t.getBatchStatus(batchId)).bytes.toString();
+    const second = (await karpaty(t).getBatchStatus(batchId)).bytes.toString();
     expect(second).toContain('<Item ref="A-2026-00017" status="issued" policy="KR-KS-26-000001"/>');
 
-    const pages = await t.fetchPolicyPages(testStarted);
+    const pages = await karpaty(t).fetchPolicyPages(testStarted);
     const page = pages[0].bytes.toString();
     expect(page).toContain(
       '<Policy number="KR-KS-26-000001" status="active" version="1"><ApplicationRef>A-2026-00017</ApplicationRef>',
@@ -217,7 +241,7 @@ describe('REST transport against the sandbox Karpaty', () => {
   it('is refused with SIGNATURE_INVALID for an unsigned or altered batch, and does not resend it', async () => {
     await start();
     const t = transport();
-    const unsigned = await failure(t.submitApplications(Buffer.from(batchSample)));
+    const unsigned = await failure(karpaty(t).submitApplications(Buffer.from(batchSample)));
     expect(unsigned.status).toBe(400);
     expect(unsigned.retryable).toBe(false);
     expect(unsigned.details.body?.toString()).toContain(
@@ -225,7 +249,7 @@ describe('REST transport against the sandbox Karpaty', () => {
     );
 
     const altered = signXml(batchSample, partnerKeys.privateKey).replace('650000.00', '950000.00');
-    const forged = await failure(t.put({ name: 'application-batch.xml', bytes: Buffer.from(altered) }));
+    const forged = await failure(karpaty(t).submitApplications(Buffer.from(altered)));
     expect(forged.message).toContain('SIGNATURE_INVALID');
     expect(apiCalls().map((c) => `${c.path} ${c.status}`)).toEqual([
       '/api/v2/applications 400',
@@ -237,7 +261,7 @@ describe('REST transport against the sandbox Karpaty', () => {
     await start();
     sandbox.forceStatus(1, 500);
     const error = await failure(
-      transport().submitApplications(Buffer.from(signXml(batchSample, partnerKeys.privateKey))),
+      karpaty(transport()).submitApplications(Buffer.from(signXml(batchSample, partnerKeys.privateKey))),
     );
     expect(error.status).toBe(500);
     expect(apiCalls()).toHaveLength(1);
@@ -246,7 +270,7 @@ describe('REST transport against the sandbox Karpaty', () => {
   it('serves the tampered sample on demand, whose signature no longer holds', async () => {
     await start();
     sandbox.serveTampered();
-    const [page] = await transport().fetchPolicyPages('2026-01-01T00:00:00Z');
+    const [page] = await karpaty(transport()).fetchPolicyPages('2026-01-01T00:00:00Z');
     expect(page.bytes.equals(fs.readFileSync(path.join(KARPATY_SAMPLES_DIR, 'policies-tampered.xml')))).toBe(
       true,
     );
