@@ -11,7 +11,7 @@
  *   /floor/downline?consultant=K-…       everyone below the consultant today, first page by generation and code, and the count
  *   /floor/accruals?period=…[&consultantId=N]  the period's posted ledger lines, first page by run and line
  *   /floor/messages                      the stored messages, newest first, first page, and the count
- *   /floor/card?consultant=K-…           the consultant, current level, sponsor, direct downline, policy count, period totals
+ *   /floor/card?consultant=K-…           the consultant, careers, sponsor, upline, direct downline, downline count, policy count, period totals
  */
 import fastify from 'fastify';
 import pg from 'pg';
@@ -113,7 +113,21 @@ app.get<{ Querystring: { consultant: string } }>('/floor/card', async (request) 
       select c.code, c.full_name, u.depth from u join consultant c on c.id = u.id order by u.depth`,
     [id, day],
   );
-  return { consultant, careers, sponsor, upline, direct, policies: policies[0].n, accruals };
+  // The card counts the whole downline, as the API's does.
+  const [downlineTotal] = await rows(`${downline} select count(*)::int as n from d`, [
+    request.query.consultant,
+    day,
+  ]);
+  return {
+    consultant,
+    careers,
+    sponsor,
+    upline,
+    direct,
+    totalDownline: downlineTotal.n,
+    policies: policies[0].n,
+    accruals,
+  };
 });
 
 app
