@@ -16,7 +16,8 @@
  *   messages                 GET /api/exchange/messages
  *   consultant card          GET /api/consultants/K-…
  *
- * per role, printing p50, p99, requests/s and errors (non-2xx answers by status, and failures), and
+ * per role, printing p50, p99, requests/s, the serving process's CPU time per request, and errors
+ * (non-2xx answers by status, and failures), and
  * beside each the floor: the same page by bare indexed SQL through a bare fastify route
  * (bench/api-floor.ts, its own process). The bar is p99 ≤ 100 ms.
  *
@@ -428,13 +429,28 @@ interface Measurement {
   statuses: Map<number, number>;
   failures: number;
   firstFailure?: string;
+  /** CPU time (user + system) the serving process spent per counted request, whatever the machine's load. */
+  cpuMsPerRequest: number;
 }
+
+/** A process's CPU time so far in ms, from /proc (Linux; NaN elsewhere). */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+const CLOCK_TICKS = 100; // sysconf(_SC_CLK_TCK) on Linux
 
 /** CLIENTS loops, each sending its next request when the last answer has been read in full. */
 async function drive(
   origin: string,
   paths: () => string,
   headers: Record<string, string>,
+  pid: number | undefined,
 ): Promise<Measurement> {
   const pool = new Pool(origin, { connections: CLIENTS, pipelining: 1 });
   const latencies: number[] = [];
@@ -444,6 +460,8 @@ async function drive(
   const begin = performance.now();
   const warmEnd = begin + WARM_UP_SECONDS * 1000;
   const end = warmEnd + SECONDS * 1000;
+  let cpuAtWarmEnd = NaN;
+  const cpuMark = setTimeout(() => (cpuAtWarmEnd = cpuMs(pid)), WARM_UP_SECONDS * 1000);
   const client = async () => {
     for (;;) {
       const sent = performance.now();
@@ -463,6 +481,8 @@ async function drive(
     }
   };
   await Promise.all(Array.from({ length: CLIENTS }, client));
+  const cpuUsed = cpuMs(pid) - cpuAtWarmEnd;
+  clearTimeout(cpuMark);
   await pool.close();
   latencies.sort((a, b) => a - b);
   const at = (q: number) =>
@@ -475,6 +495,7 @@ async function drive(
     statuses,
     failures,
     firstFailure,
+    cpuMsPerRequest: cpuUsed / Math.max(1, latencies.length + failures),
   };
 }
 
@@ -496,7 +517,7 @@ function errorsOf(m: Measurement): string {
 }
 
 function print(rows: Row[]): void {
-  const head = ['endpoint', 'as', 'p50 ms', 'p99 ms', 'req/s', 'errors', 'bar'];
+  const head = ['endpoint', 'as', 'p50 ms', 'p99 ms', 'req/s', 'CPU ms/req', 'errors', 'bar'];
   const lines = rows.map(({ endpoint, who, m }) => {
     const ok = [...m.statuses].filter(([s]) => s < 300).reduce((n, [, k]) => n + k, 0);
     const bar = ok === 0 ? 'n/a' : m.p99 <= BAR_MS ? 'ok' : 'MISSED';
@@ -506,13 +527,14 @@ function print(rows: Row[]): void {
       m.p50.toFixed(1),
       m.p99.toFixed(1),
       (m.requests / m.seconds).toFixed(0),
+      m.cpuMsPerRequest.toFixed(2),
       errorsOf(m),
       who === 'floor' ? '' : bar,
     ];
   });
   const widths = head.map((h, c) => Math.max(h.length, ...lines.map((l) => l[c].length)));
   const format = (cells: string[]) =>
-    cells.map((cell, c) => (c >= 2 && c <= 4 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ');
+    cells.map((cell, c) => (c >= 2 && c <= 5 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ');
   console.log(format(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const l of lines) console.log(format(l));
@@ -649,13 +671,13 @@ async function main(): Promise<void> {
     const rows: Row[] = [];
     for (const endpoint of endpoints) {
       for (const [who, paths] of Object.entries(endpoint.api)) {
-        const m = await drive(apiOrigin, paths, { cookie: roles[who as keyof typeof roles].cookie });
+        const m = await drive(apiOrigin, paths, { cookie: roles[who as keyof typeof roles].cookie }, api.pid);
         rows.push({ endpoint: endpoint.name, who, m });
         say(
           `${endpoint.name} as ${who}: p50 ${m.p50.toFixed(1)} ms, p99 ${m.p99.toFixed(1)} ms, errors ${errorsOf(m)}`,
         );
       }
-      const m = await drive(floorOrigin, endpoint.floor, {});
+      const m = await drive(floorOrigin, endpoint.floor, {}, floor.pid);
       rows.push({ endpoint: endpoint.name, who: 'floor', m });
       say(`${endpoint.name} floor: p50 ${m.p50.toFixed(1)} ms, p99 ${m.p99.toFixed(1)} ms`);
     }
@@ -666,7 +688,9 @@ async function main(): Promise<void> {
     );
     console.log(
       `\nbar: p99 ≤ ${BAR_MS} ms. 'floor' is the same page by bare SQL through a bare fastify route (no login, no validation). ` +
-        `Errors are answers other than 2xx by status (403: the role may not read it) and requests that failed.`,
+        `Errors are answers other than 2xx by status (403: the role may not read it) and requests that failed. ` +
+        `CPU ms/req is the serving process's own CPU time per request (the API server's or the floor's, not PostgreSQL's): ` +
+        `unlike the latencies it does not grow with the machine's load.`,
     );
   } finally {
     stop();
