@@ -4,7 +4,7 @@
  * tree and a consultant's upline and downline, each read "as of D" and "as known at K".
  * Reads need network.read, writes network.write. A refusal answers 4xx naming the field.
  */
-import type { FastifyContextConfig, FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyContextConfig, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import {
   closeUnit,
   consultantCard,
@@ -120,6 +120,8 @@ async function answer<T>(reply: FastifyReply, bodyFields: readonly string[], wor
 }
 
 const page = (q: PageQuery) => ({ offset: pageOffset(q), limit: q.pageSize });
+/** The caller's scope (src/auth/scope.ts): null for those who see the whole network. */
+const scopeOf = async (request: FastifyRequest) => (await request.auth?.visible()) ?? null;
 function slicePage<T>(all: T[], q: PageQuery) {
   const offset = pageOffset(q);
   return {
@@ -148,7 +150,7 @@ export const networkRoutes: FastifyPluginAsync = async (app) => {
     async (request) => {
       const q = request.query;
       const search = q.q?.toLowerCase();
-      const all = (await unitTreeAsOf(database(), dateOf(q), knownOf(q))).filter(
+      const all = (await unitTreeAsOf(database(), dateOf(q), knownOf(q), await scopeOf(request))).filter(
         (u) => !search || u.code.toLowerCase().includes(search) || u.name.toLowerCase().includes(search),
       );
       return { asOf: dateOf(q), ...slicePage(all, q) };
@@ -169,17 +171,20 @@ export const networkRoutes: FastifyPluginAsync = async (app) => {
     },
     async (request, reply) =>
       answer(reply, [], async () => {
+        const scope = await scopeOf(request);
         const node = await showUnitNode(
           database(),
           request.params.code,
           dateOf(request.query),
           knownOf(request.query),
+          scope,
         );
         const members = await unitMembersAsOf(
           database(),
           node.unitId,
           dateOf(request.query),
           knownOf(request.query),
+          scope,
         );
         return { ...node, asOf: dateOf(request.query), members };
       }),
@@ -326,6 +331,7 @@ export const networkRoutes: FastifyPluginAsync = async (app) => {
         search: q.q,
         unitCode: q.unit,
         ...page(q),
+        scope: await scopeOf(request),
       });
       return { asOf: dateOf(q), items, page: q.page, pageSize: q.pageSize, total };
     },
@@ -345,8 +351,14 @@ export const networkRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async (request, reply) =>
-      answer(reply, [], () =>
-        consultantCard(database(), request.params.code, dateOf(request.query), knownOf(request.query)),
+      answer(reply, [], async () =>
+        consultantCard(
+          database(),
+          request.params.code,
+          dateOf(request.query),
+          knownOf(request.query),
+          await scopeOf(request),
+        ),
       ),
   );
 
@@ -370,6 +382,7 @@ export const networkRoutes: FastifyPluginAsync = async (app) => {
           request.params.code,
           dateOf(q),
           page(q),
+          await scopeOf(request),
         );
         return { items, page: q.page, pageSize: q.pageSize, total };
       }),
@@ -394,7 +407,14 @@ export const networkRoutes: FastifyPluginAsync = async (app) => {
       async (request, reply) =>
         answer(reply, [], async () => {
           const q = request.query;
-          const all = await relativesOf(database(), request.params.code, direction, dateOf(q), knownOf(q));
+          const all = await relativesOf(
+            database(),
+            request.params.code,
+            direction,
+            dateOf(q),
+            knownOf(q),
+            await scopeOf(request),
+          );
           return { asOf: dateOf(q), ...slicePage(all, q) };
         }),
     );
@@ -588,14 +608,18 @@ export const networkRoutes: FastifyPluginAsync = async (app) => {
     async (request, reply) =>
       answer(reply, [], async () => {
         const q = request.query;
-        const all = await networkTree(database(), {
-          date: dateOf(q),
-          knownAt: knownOf(q),
-          fromCode: q.from,
-          depth: q.depth,
-          level: q.level,
-          search: q.q,
-        });
+        const all = await networkTree(
+          database(),
+          {
+            date: dateOf(q),
+            knownAt: knownOf(q),
+            fromCode: q.from,
+            depth: q.depth,
+            level: q.level,
+            search: q.q,
+          },
+          await scopeOf(request),
+        );
         return { asOf: dateOf(q), ...slicePage(all, q) };
       }),
   );

@@ -3,13 +3,13 @@
  * call the service, shape the answer). Reads need `policies.read`, changes `policies.write`.
  * Money goes in as decimal text ('1234.56') and comes out as integer kopiyky (`…Kop`).
  */
-import type { FastifyContextConfig, FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyContextConfig, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import {
   addPerson,
   APPLICATION_STATUSES,
   type ApplicationFilter,
   enterApplication,
-  getApplication,
+  getApplicationInScope,
   getPersonCard,
   getPolicy,
   listApplications,
@@ -93,6 +93,9 @@ function refuse(reply: FastifyReply, error: unknown, where: 'body' | 'path') {
   });
 }
 
+/** The caller's scope (src/auth/scope.ts): null for those who see every record. */
+const scopeOf = async (request: FastifyRequest) => (await request.auth?.visible()) ?? null;
+
 function personRef(ref: Record<string, unknown>): PersonRef {
   return typeof ref.personId === 'number' ? { personId: ref.personId } : (ref as unknown as NewPerson);
 }
@@ -125,7 +128,7 @@ export const policyRoutes: FastifyPluginAsync = async (app) => {
     },
     async (request) => {
       const { q, ...filter } = request.query;
-      return listPersons(app.database, { ...filter, search: q });
+      return listPersons(app.database, { ...filter, search: q, scope: await scopeOf(request) });
     },
   );
 
@@ -142,7 +145,7 @@ export const policyRoutes: FastifyPluginAsync = async (app) => {
     },
     async (request, reply) => {
       try {
-        return await getPersonCard(app.database, request.params.id);
+        return await getPersonCard(app.database, request.params.id, await scopeOf(request));
       } catch (error) {
         return refuse(reply, error, 'path');
       }
@@ -240,10 +243,9 @@ export const policyRoutes: FastifyPluginAsync = async (app) => {
         response: errors,
       },
     },
-    // Scoping: a consultant's own list is this with `consultant` fixed to their code.
     async (request) => {
       const { holder, ...filter } = request.query;
-      return listApplications(app.database, { ...filter, holderId: holder });
+      return listApplications(app.database, { ...filter, holderId: holder, scope: await scopeOf(request) });
     },
   );
 
@@ -260,7 +262,7 @@ export const policyRoutes: FastifyPluginAsync = async (app) => {
     },
     async (request, reply) => {
       try {
-        return await getApplication(app.database, request.params.id);
+        return await getApplicationInScope(app.database, request.params.id, await scopeOf(request));
       } catch (error) {
         return refuse(reply, error, 'path');
       }
@@ -416,10 +418,14 @@ export const policyRoutes: FastifyPluginAsync = async (app) => {
         response: errors,
       },
     },
-    // Scoping: a consultant's own list is this with `consultant` fixed to their code.
     async (request) => {
       const { holder, knownAt, asOf, ...filter } = request.query;
-      return listPolicies(app.database, { ...filter, holderId: holder, ...when({ asOf, knownAt }) });
+      return listPolicies(app.database, {
+        ...filter,
+        holderId: holder,
+        ...when({ asOf, knownAt }),
+        scope: await scopeOf(request),
+      });
     },
   );
 
@@ -443,7 +449,7 @@ export const policyRoutes: FastifyPluginAsync = async (app) => {
     },
     async (request, reply) => {
       try {
-        return await getPolicy(app.database, request.params.id, when(request.query));
+        return await getPolicy(app.database, request.params.id, when(request.query), await scopeOf(request));
       } catch (error) {
         return refuse(reply, error, 'path');
       }
@@ -464,7 +470,12 @@ export const policyRoutes: FastifyPluginAsync = async (app) => {
     },
     async (request, reply) => {
       try {
-        return await paymentCalendar(app.database, request.params.id, when(request.query));
+        return await paymentCalendar(
+          app.database,
+          request.params.id,
+          when(request.query),
+          await scopeOf(request),
+        );
       } catch (error) {
         return refuse(reply, error, 'path');
       }
@@ -485,7 +496,12 @@ export const policyRoutes: FastifyPluginAsync = async (app) => {
     },
     async (request, reply) => {
       try {
-        return await listPremiumPayments(app.database, request.params.id, request.query);
+        return await listPremiumPayments(
+          app.database,
+          request.params.id,
+          request.query,
+          await scopeOf(request),
+        );
       } catch (error) {
         return refuse(reply, error, 'path');
       }
