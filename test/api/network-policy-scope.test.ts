@@ -9,6 +9,14 @@
  *   out and count only what they show.
  */
 import type { FastifyInstance } from 'fastify';
+import { consultantCard, networkTree, unitTreeAsOf } from '../../back-office/network';
+import {
+  getApplication,
+  getPersonCard,
+  getPolicy,
+  listPremiumPayments,
+  paymentCalendar,
+} from '../../back-office/policies';
 import { OPEN_END, STILL_KNOWN } from '../../src/db';
 import { seedNetwork, seedPayment, seedPolicy } from '../back-office/compensation/db-support';
 import { describeEachEngine } from '../support/engines';
@@ -358,5 +366,49 @@ describeEachEngine('network and policies in the scope of managers and consultant
           status: 403,
         });
     }
+  });
+
+  it('answers every field the service gives: the response schemas leave nothing out', async () => {
+    const knownAt = '2030-01-01T00:00:00.000Z';
+    const when = { asOf: '2026-06-01', knownAt: new Date(knownAt) };
+    const query = `asOf=${when.asOf}&knownAt=${knownAt}`;
+    const plain = (value: unknown) => JSON.parse(JSON.stringify(value));
+    const pairs: [string, unknown][] = [
+      [`/api/consultants/S?${query}`, await consultantCard(ctx.database, 'S', when.asOf, when.knownAt)],
+      [`/api/policies/${policy.S}?${query}`, await getPolicy(ctx.database, policy.S, when)],
+      [`/api/policies/${policy.S}/calendar?${query}`, await paymentCalendar(ctx.database, policy.S, when)],
+      [`/api/policies/${policy.S}/payments`, await listPremiumPayments(ctx.database, policy.S)],
+      [`/api/applications/${application.S}`, await getApplication(ctx.database, application.S)],
+      [`/api/persons/${person.X}`, await getPersonCard(ctx.database, person.X)],
+    ];
+    for (const [url, expected] of pairs)
+      expect({ url, body: await json(backOffice, url) }).toEqual({ url, body: plain(expected) });
+    const tree = await networkTree(ctx.database, { date: when.asOf, knownAt: when.knownAt });
+    expect((await json(backOffice, `/api/network/tree?${query}`)).items).toEqual(plain(tree));
+    const units = await unitTreeAsOf(ctx.database, when.asOf, when.knownAt);
+    expect((await json(backOffice, `/api/units?${query}`)).items).toEqual(plain(units));
+  });
+
+  it('documents a 2xx answer and the 401, 403 (and 404 by id) answers of every network and policy route', () => {
+    const doc = app.swagger() as unknown as {
+      paths: Record<string, Record<string, { responses: Record<string, { content?: unknown }> }>>;
+    };
+    const missing: string[] = [];
+    const ours = /^\/api\/(units|consultants|network|persons|applications|policies)\b/;
+    let operations = 0;
+    for (const [path, item] of Object.entries(doc.paths)) {
+      if (!ours.test(path)) continue;
+      for (const [method, operation] of Object.entries(item)) {
+        operations++;
+        const codes = Object.keys(operation.responses);
+        const success = codes.find((c) => /^2\d\d$/.test(c));
+        if (!success || !operation.responses[success].content)
+          missing.push(`${method} ${path}: no 2xx schema`);
+        const wanted = ['400', '401', '403', ...(path.includes('{') ? ['404'] : [])];
+        for (const code of wanted) if (!codes.includes(code)) missing.push(`${method} ${path}: no ${code}`);
+      }
+    }
+    expect(operations).toBe(29);
+    expect(missing).toEqual([]);
   });
 });
