@@ -82,7 +82,10 @@ export function visibleConsultantIds(database: Database, scope: ConsultantScope)
             union
               .selectFrom('consultant_sponsor as scope_s')
               .innerJoin('scope_down as scope_d', 'scope_d.consultant_id', 'scope_s.sponsor_id')
-              .select(['scope_s.consultant_id', sql<number>`scope_d.generation + 1`.as('generation')])
+              .select([
+                'scope_s.consultant_id',
+                sql<number>`${sql.ref('scope_d.generation')} + 1`.as('generation'),
+              ])
               .where('scope_d.generation', '<', 1000),
             'scope_s',
             date,
