@@ -74,4 +74,5 @@ export {
   type PeriodIssue,
   type LedgerCheck,
 } from './repository';
+export { actsOfConsultant, type ActOfConsultant } from './consultant-acts';
 export type { ActsDB } from './tables';

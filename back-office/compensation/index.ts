@@ -35,6 +35,7 @@ export {
   type PeriodInputs,
   type MissingInput,
 } from './engine';
+export { accrualTotalsOf, type PeriodAccrualTotal } from './consultant-totals';
 export { ACCRUAL_KINDS, listAccruals, postedRun, type LedgerLine, type AccrualQuery } from './ledger';
 export { loadPeriodInputs, periodRef } from './inputs';
 export { ensurePeriodLocks, lockPeriods } from './period-lock';

@@ -54,6 +54,7 @@ export {
   type LegalForm,
   type ActivityStatus,
 } from './consultants';
+export { type ConsultantScope, scopeSeesConsultant, scopeSeesMoneyOf, visibleConsultantIds } from './scope';
 export {
   networkTree,
   listConsultants,

@@ -22,6 +22,7 @@ import {
   NetworkInputError,
   requireDate,
 } from './errors';
+import { type ConsultantScope, visibleConsultantIds } from './scope';
 
 export interface UnitNode {
   unitId: number;
@@ -381,11 +382,54 @@ export async function closeUnit(
   return { code: input.code, closedOn: input.closedOn };
 }
 
-/** The unit tree on `date` as known at `knownAt`: parents before children, siblings by code, with counts. */
+/**
+ * The unit tree on `date` as known at `knownAt`: parents before children, siblings by code, with
+ * counts. Within a scope: a manager's units (their unit at the top, depth 0), a consultant's the
+ * units that hold them or their downline today; the counts count only the consultants of the scope.
+ */
 export async function unitTreeAsOf(
   database: Database,
   date: IsoDate,
   knownAt: Date = now(),
+  scope: ConsultantScope | null = null,
+): Promise<UnitNode[]> {
+  const whole = await wholeUnitTree(database, date, knownAt, scope);
+  if (!scope) return whole;
+  const units = await unitsOfScope(database, scope);
+  const shown = whole.filter((n) => units.has(n.unitId));
+  const codes = new Set(shown.map((n) => n.code));
+  const depth = new Map<string, number>();
+  // Parents come before children: a unit whose parent is not shown is a top of what is shown.
+  for (const n of shown)
+    depth.set(n.code, n.parentCode !== null && codes.has(n.parentCode) ? depth.get(n.parentCode)! + 1 : 0);
+  return shown.map((n) => ({
+    ...n,
+    depth: depth.get(n.code)!,
+    subUnits: shown.filter((c) => c.parentCode === n.code).length,
+  }));
+}
+
+/** The units a scope sees today: a manager's own, or those holding a consultant of the scope. */
+async function unitsOfScope(database: Database, scope: ConsultantScope): Promise<Set<number>> {
+  if (scope.kind === 'units') return new Set(scope.unitIds);
+  const today = new Date().toISOString().slice(0, 10);
+  const rows = await asOf(
+    database.db
+      .selectFrom('consultant_unit as cu')
+      .select('cu.unit_id')
+      .where('cu.consultant_id', 'in', visibleConsultantIds(database, scope) as never),
+    'cu',
+    today,
+    new Date(),
+  ).execute();
+  return new Set(rows.map((r) => Number(r.unit_id)));
+}
+
+async function wholeUnitTree(
+  database: Database,
+  date: IsoDate,
+  knownAt: Date,
+  scope: ConsultantScope | null,
 ): Promise<UnitNode[]> {
   const db = database.db;
   const rows = await asOf(
@@ -407,15 +451,13 @@ export async function unitTreeAsOf(
     date,
     knownAt,
   ).execute();
-  const counts = await asOf(
-    db
-      .selectFrom('consultant_unit as cu')
-      .select(['cu.unit_id', (eb) => eb.fn.countAll().as('n')])
-      .groupBy('cu.unit_id'),
-    'cu',
-    date,
-    knownAt,
-  ).execute();
+  let counted = db
+    .selectFrom('consultant_unit as cu')
+    .select(['cu.unit_id', (eb) => eb.fn.countAll().as('n')])
+    .groupBy('cu.unit_id');
+  if (scope)
+    counted = counted.where('cu.consultant_id', 'in', visibleConsultantIds(database, scope) as never);
+  const counts = await asOf(counted, 'cu', date, knownAt).execute();
   const own = new Map(counts.map((c) => [Number(c.unit_id), Number(c.n)]));
   const byId = new Map(rows.map((r) => [Number(r.unit_id), r]));
   const children = new Map<number | null, number[]>();
@@ -455,36 +497,40 @@ export async function unitTreeAsOf(
   return out;
 }
 
-/** One unit on `date`, or a 404 naming `code` when it is unknown or not open then. */
+/**
+ * One unit on `date`, or a 404 naming `code` when it is unknown or not open then; a unit outside the
+ * scope is refused as one that is not known.
+ */
 export async function showUnitNode(
   database: Database,
   code: string,
   date: IsoDate,
   knownAt: Date = now(),
+  scope: ConsultantScope | null = null,
 ): Promise<UnitNode> {
-  await unitByCode(database.db, code);
-  const node = (await unitTreeAsOf(database, date, knownAt)).find((n) => n.code === code);
+  const unit = await unitByCode(database.db, code);
+  if (scope && !(await unitsOfScope(database, scope)).has(unit.id))
+    throw new NetworkInputError('not_found', 'code', `unit '${code}' is not known`);
+  const node = (await unitTreeAsOf(database, date, knownAt, scope)).find((n) => n.code === code);
   if (!node) throw new NetworkInputError('not_found', 'code', `unit '${code}' is not open on ${date}`);
   return node;
 }
 
-/** The consultants in a unit on `date`, by code. */
+/** The consultants in a unit on `date`, by code; within a scope, those of the scope. */
 export async function unitMembersAsOf(
   database: Database,
   unitId: number,
   date: IsoDate,
   knownAt: Date = now(),
+  scope: ConsultantScope | null = null,
 ): Promise<{ code: string; fullName: string }[]> {
-  const rows = await asOf(
-    database.db
-      .selectFrom('consultant_unit as cu')
-      .innerJoin('consultant as c', 'c.id', 'cu.consultant_id')
-      .select(['c.code', 'c.full_name'])
-      .where('cu.unit_id', '=', unitId)
-      .orderBy('c.code'),
-    'cu',
-    date,
-    knownAt,
-  ).execute();
+  let members = database.db
+    .selectFrom('consultant_unit as cu')
+    .innerJoin('consultant as c', 'c.id', 'cu.consultant_id')
+    .select(['c.code', 'c.full_name'])
+    .where('cu.unit_id', '=', unitId)
+    .orderBy('c.code');
+  if (scope) members = members.where('c.id', 'in', visibleConsultantIds(database, scope) as never);
+  const rows = await asOf(members, 'cu', date, knownAt).execute();
   return rows.map((r) => ({ code: r.code, fullName: r.full_name }));
 }

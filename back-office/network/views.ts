@@ -2,9 +2,15 @@
  * The network read as of a date: the sponsor tree with depth and counts (searchable, from any
  * consultant, to any depth), the list of consultants, and the consultant card. Everything here reads
  * sponsorTreeAsOf/uplineAsOf/downlineAsOf, so "the network on D as known at K" has one home.
+ *
+ * Each read takes the caller's scope (scope.ts; null: everyone): a consultant outside it is refused
+ * as one that does not exist, lists and trees leave out whoever is outside it, and a card shows the
+ * money (accruals, acts) only to those who may see that consultant's money.
  */
-import { type Kysely, sql } from 'kysely';
-import { asOf, type Database, type IsoDate, kopiykyFromDecimal } from '../../src/db';
+import { sql } from 'kysely';
+import { accrualTotalsOf, type PeriodAccrualTotal } from '../compensation';
+import { actsOfConsultant, type ActOfConsultant } from '../acts';
+import { asOf, type Database, type IsoDate } from '../../src/db';
 import { careerHistory, type CareerEntry } from './career-repository';
 import { consultantByCode, statusAsOf, type ActivityStatus } from './consultants';
 import { NetworkInputError } from './errors';
@@ -15,6 +21,7 @@ import {
   unitOfConsultantAsOf,
   uplineAsOf,
 } from './network-repository';
+import { type ConsultantScope, scopeSeesConsultant, scopeSeesMoneyOf, visibleConsultantIds } from './scope';
 
 const now = () => new Date();
 
@@ -44,24 +51,42 @@ export interface TreeQuery {
   search?: string;
 }
 
-/** The sponsor tree on the date with depth and downline counts; tops first, then by depth and code. */
-export async function networkTree(database: Database, query: TreeQuery): Promise<TreeNode[]> {
+/**
+ * The sponsor tree on the date with depth and downline counts; tops first, then by depth and code.
+ * Within a scope the tree is the part of it the caller sees: its tops are those whose sponsor is
+ * outside the scope (a consultant: themselves; a manager: the first of each branch in their units),
+ * and the counts count only who is inside it.
+ */
+export async function networkTree(
+  database: Database,
+  query: TreeQuery,
+  scope: ConsultantScope | null = null,
+): Promise<TreeNode[]> {
   const knownAt = query.knownAt ?? now();
-  const nodes = await sponsorTreeAsOf(database, query.date, knownAt);
-  const byId = new Map(nodes.map((n) => [n.consultantId, n]));
+  const all = await sponsorTreeAsOf(database, query.date, knownAt);
+  const nodes = scope ? all.filter((n) => scope.ids.has(n.consultantId)) : all;
+  const byId = new Map(all.map((n) => [n.consultantId, n]));
+  const inTree = new Set(nodes.map((n) => n.consultantId));
   const children = new Map<number, number[]>();
   for (const n of nodes)
-    if (n.sponsorId !== null)
+    if (n.sponsorId !== null && inTree.has(n.sponsorId))
       children.set(n.sponsorId, [...(children.get(n.sponsorId) ?? []), n.consultantId]);
+  // Depth within what is shown: the nodes come parents first (by depth in the whole tree).
+  const depthOf = new Map<number, number>();
+  for (const n of nodes)
+    depthOf.set(
+      n.consultantId,
+      n.sponsorId !== null && inTree.has(n.sponsorId) ? depthOf.get(n.sponsorId)! + 1 : 0,
+    );
   const total = new Map<number, number>();
   // Deepest first, so each node's children are counted before it.
-  for (const n of [...nodes].sort((a, b) => b.depth - a.depth))
+  for (const n of [...nodes].sort((a, b) => depthOf.get(b.consultantId)! - depthOf.get(a.consultantId)!))
     total.set(
       n.consultantId,
       (children.get(n.consultantId) ?? []).reduce((s, c) => s + 1 + (total.get(c) ?? 0), 0),
     );
   let base = 0;
-  let inScope: (id: number) => boolean = () => true;
+  let inBranch: (id: number) => boolean = () => true;
   if (query.fromCode !== undefined) {
     const from = nodes.find((n) => n.code === query.fromCode);
     if (!from)
@@ -70,23 +95,24 @@ export async function networkTree(database: Database, query: TreeQuery): Promise
         'from',
         `consultant '${query.fromCode}' is not in the network on ${query.date}`,
       );
-    base = from.depth;
+    base = depthOf.get(from.consultantId)!;
     const branch = new Set<number>([from.consultantId]);
     for (const n of nodes) if (n.sponsorId !== null && branch.has(n.sponsorId)) branch.add(n.consultantId);
-    inScope = (id) => branch.has(id);
+    inBranch = (id) => branch.has(id);
   }
   const search = query.search?.toLowerCase();
   return nodes
-    .filter((n) => inScope(n.consultantId))
+    .filter((n) => inBranch(n.consultantId))
     .map((n) => ({
       consultantId: n.consultantId,
       code: n.code,
       fullName: n.fullName,
       sponsorCode: n.sponsorId === null ? null : (byId.get(n.sponsorId)?.code ?? null),
-      depth: n.depth - base,
+      depth: depthOf.get(n.consultantId)! - base,
       directDownline: (children.get(n.consultantId) ?? []).length,
       totalDownline: total.get(n.consultantId) ?? 0,
     }))
+    .sort((a, b) => a.depth - b.depth || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0))
     .filter((n) => query.depth === undefined || n.depth <= query.depth)
     .filter((n) => query.level === undefined || n.depth === query.level)
     .filter(
@@ -111,6 +137,8 @@ export interface ConsultantListQuery {
   unitCode?: string;
   offset: number;
   limit: number;
+  /** Only the consultants this scope sees (null or left out: everyone). */
+  scope?: ConsultantScope | null;
 }
 
 /** Consultants by code, filtered by code/name and by unit on the date; a page and the total. */
@@ -121,6 +149,7 @@ export async function listConsultants(
   const knownAt = query.knownAt ?? now();
   const db = database.db;
   let base = db.selectFrom('consultant as c');
+  if (query.scope) base = base.where('c.id', 'in', visibleConsultantIds(database, query.scope) as never);
   if (query.search) {
     const like = `%${query.search.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
     base = base.where((eb) =>
@@ -197,20 +226,39 @@ export interface ConsultantCard {
   directDownline: RelativeNode[];
   totalDownline: number;
   policies: { count: number; firstPage: string };
+  /**
+   * Whether the card shows this consultant's money: false when the caller may not see it (a
+   * consultant looking at someone of their downline), and then `accruals` and `acts` are empty.
+   */
+  moneyShown: boolean;
   /** Posted accruals by period, up to the date's period, in kopiyky. */
-  accruals: { periodCode: string; totalKop: number; lines: number }[];
-  acts: { number: string; periodCode: string; actDate: IsoDate; netKop: number }[];
+  accruals: PeriodAccrualTotal[];
+  /** Acts issued up to the date. */
+  acts: ActOfConsultant[];
 }
 
-/** The consultant card on the date as known at `knownAt`. */
+/** A consultant by code, refused as unknown when the scope does not see them. */
+async function consultantInScope(database: Database, code: string, scope: ConsultantScope | null) {
+  const c = await consultantByCode(database.db, code);
+  if (!scopeSeesConsultant(scope, c.id))
+    throw new NetworkInputError('not_found', 'code', `consultant '${code}' is not known`);
+  return c;
+}
+
+/**
+ * The consultant card on the date as known at `knownAt`. Within a scope: the downline shown is the
+ * part inside it, and the money (accruals, acts) only when the scope sees that consultant's money
+ * (a consultant: their own card only).
+ */
 export async function consultantCard(
   database: Database,
   code: string,
   date: IsoDate,
   knownAt: Date = now(),
+  scope: ConsultantScope | null = null,
 ): Promise<ConsultantCard> {
   const db = database.db;
-  const c = await consultantByCode(db, code);
+  const c = await consultantInScope(database, code, scope);
   const row = await db.selectFrom('consultant').selectAll().where('id', '=', c.id).executeTakeFirstOrThrow();
   const careers = await careerHistory(database, c.id, knownAt);
   const statuses = await db
@@ -221,7 +269,9 @@ export async function consultantCard(
     .where('superseded_at', '>', knownAt)
     .orderBy('valid_from')
     .execute();
-  const downline = await downlineAsOf(database, c.id, date, knownAt);
+  const downline = (await downlineAsOf(database, c.id, date, knownAt)).filter((d) =>
+    scopeSeesConsultant(scope, d.consultantId),
+  );
   const unit = await unitOfConsultantAsOf(database, c.id, date, knownAt);
   const policies = await db
     .selectFrom('policy_version')
@@ -229,30 +279,8 @@ export async function consultantCard(
     .where('consultant_id', '=', c.id)
     .where('valid_from', '<=', date)
     .executeTakeFirstOrThrow();
-  // The ledger and the acts belong to compensation and acts; the card only reads their totals.
-  const other = db as unknown as Kysely<any>;
-  const accruals = await other
-    .selectFrom('accrual as a')
-    .innerJoin('calculation_run as r', 'r.id', 'a.run_id')
-    .select([
-      'a.period_code',
-      (eb: any) => eb.fn.sum('a.amount').as('total'),
-      (eb: any) => eb.fn.countAll().as('n'),
-    ])
-    .where('a.consultant_id', '=', c.id)
-    .where('r.status', '=', 'posted')
-    .where('a.period_code', '<=', date.slice(0, 7))
-    .groupBy('a.period_code')
-    .orderBy('a.period_code')
-    .execute();
-  const acts = await other
-    .selectFrom('act')
-    .select(['act_number', 'period_code', 'act_date', 'net'])
-    .where('consultant_id', '=', c.id)
-    .where('act_date', '<=', date)
-    .orderBy('act_date')
-    .orderBy('act_number')
-    .execute();
+  // The ledger and the acts belong to compensation and acts: the card asks them.
+  const money = scopeSeesMoneyOf(scope, c.id);
   return {
     code: row.code,
     fullName: row.full_name,
@@ -280,17 +308,9 @@ export async function consultantCard(
       count: Number(policies.n),
       firstPage: `/api/consultants/${encodeURIComponent(row.code)}/policies?asOf=${date}&page=1`,
     },
-    accruals: accruals.map((a: any) => ({
-      periodCode: a.period_code,
-      totalKop: kopiykyFromDecimal(String(a.total)),
-      lines: Number(a.n),
-    })),
-    acts: acts.map((a: any) => ({
-      number: a.act_number,
-      periodCode: a.period_code,
-      actDate: a.act_date,
-      netKop: kopiykyFromDecimal(String(a.net)),
-    })),
+    moneyShown: money,
+    accruals: money ? await accrualTotalsOf(database, c.id, date.slice(0, 7)) : [],
+    acts: money ? await actsOfConsultant(database, c.id, date) : [],
   };
 }
 
@@ -307,9 +327,10 @@ export async function policiesOfConsultant(
   code: string,
   date: IsoDate,
   page: { offset: number; limit: number },
+  scope: ConsultantScope | null = null,
 ): Promise<{ items: PolicyOfConsultant[]; total: number }> {
   const db = database.db;
-  const c = await consultantByCode(db, code);
+  const c = await consultantInScope(database, code, scope);
   const base = db
     .selectFrom('policy as p')
     .innerJoin('insurer as i', 'i.id', 'p.insurer_id')
@@ -343,16 +364,23 @@ export async function policiesOfConsultant(
   };
 }
 
-/** A consultant's upline or downline on the date, by code. */
+/**
+ * A consultant's upline or downline on the date, by code. Within a scope the downline is the part
+ * inside it; the upline is whole, since who sponsors a consultant is part of that consultant's record
+ * (a consultant sees their own sponsors).
+ */
 export async function relativesOf(
   database: Database,
   code: string,
   direction: 'upline' | 'downline',
   date: IsoDate,
   knownAt: Date = now(),
+  scope: ConsultantScope | null = null,
 ): Promise<RelativeNode[]> {
-  const c = await consultantByCode(database.db, code);
+  const c = await consultantInScope(database, code, scope);
   return direction === 'upline'
     ? uplineAsOf(database, c.id, date, knownAt)
-    : downlineAsOf(database, c.id, date, knownAt);
+    : (await downlineAsOf(database, c.id, date, knownAt)).filter((d) =>
+        scopeSeesConsultant(scope, d.consultantId),
+      );
 }

@@ -15,7 +15,7 @@ import {
   kopiykyFromDecimal,
   STILL_KNOWN,
 } from '../../src/db';
-import { recordAudit } from '../network';
+import { type ConsultantScope, recordAudit, visibleConsultantIds } from '../network';
 import { conflict, invalid, notFound, PolicyRecordError } from './errors';
 import { type Page, type PageRequest, readPage } from './paging';
 import { findPerson, insertPerson, type NewPerson, personByIdentity, type PersonView } from './persons';
@@ -106,6 +106,8 @@ export interface ApplicationFilter extends PageRequest {
   consultant?: string;
   holderId?: number;
   sort?: 'number' | 'signed' | 'updated';
+  /** Only the applications of this scope's consultants (null: all). */
+  scope?: ConsultantScope | null;
 }
 
 function base(database: Database) {
@@ -180,6 +182,8 @@ export async function listApplications(
   filter: ApplicationFilter,
 ): Promise<Page<ApplicationView>> {
   let query = base(database);
+  if (filter.scope)
+    query = query.where('a.consultant_id', 'in', visibleConsultantIds(database, filter.scope) as never);
   if (filter.status) query = query.where('a.status', '=', filter.status);
   if (filter.insurer) query = query.where('i.code', '=', filter.insurer);
   if (filter.consultant) query = query.where('c.code', '=', filter.consultant);

@@ -6,6 +6,7 @@
  * left over go on the year's last instalment, so a year sums to the annual premium exactly). What
  * was received up to the day (corrections included) pays the instalments oldest first.
  */
+import type { ConsultantScope } from '../network';
 import { type Database, type IsoDate, kopiykyFromDecimal } from '../../src/db';
 import { addMonths } from '../../src/demo/calendar';
 import {
@@ -178,8 +179,10 @@ export async function paymentCalendar(
   database: Database,
   policyId: number,
   when: AsOf = {},
+  /** The caller's scope: a policy outside it answers as one that does not exist (getPolicy). */
+  scope: ConsultantScope | null = null,
 ): Promise<PaymentCalendar> {
-  const card = await getPolicy(database, policyId, when);
+  const card = await getPolicy(database, policyId, when, scope);
   const asOf = card.asOf;
   const stored = await database.db
     .selectFrom('payment_schedule')

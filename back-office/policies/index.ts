@@ -47,3 +47,6 @@ export {
 export { type Instalment, type PaymentCalendar, paymentCalendar } from './calendar';
 
 export { getPersonCard, type PersonCard } from './person-card';
+export { getApplicationInScope } from './scoped-reads';
+export { policyInScope } from './policies';
+export { personSeenBy } from './persons';

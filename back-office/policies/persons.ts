@@ -3,11 +3,12 @@
  * added by hand with the check digit verified, found by name or tax number, shown with their
  * policies and applications; contact details change with an audit entry.
  */
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { type ExpressionBuilder, type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, DB, IsoDate } from '../../src/db';
-import { recordAudit } from '../network';
+import { type ConsultantScope, recordAudit, visibleConsultantIds } from '../network';
 import { conflict, invalid, notFound } from './errors';
 import { edrpouProblem, rnokppProblem } from './tax-number';
+import { inEffect } from './in-effect';
 import { type Page, type PageRequest, readPage } from './paging';
 
 export interface PersonView {
@@ -48,6 +49,8 @@ export interface PersonFilter extends PageRequest {
   taxNumber?: string;
   kind?: 'individual' | 'company';
   sort?: 'name' | 'id' | 'created';
+  /** Only the persons on a policy or an application of this scope's consultants (null: everyone). */
+  scope?: ConsultantScope | null;
 }
 
 const COLUMNS = [
@@ -96,9 +99,63 @@ export function likePattern(text: string): string {
   return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/**
+ * Whether a person is seen by a scope: the holder or insured of a policy whose version in effect
+ * today names one of its consultants, or of an application of one of them.
+ */
+export function personInScope(database: Database, scope: ConsultantScope) {
+  const today = new Date().toISOString().slice(0, 10);
+  const knownAt = new Date();
+  return (eb: ExpressionBuilder<DB, 'person'>) =>
+    eb.or([
+      eb.exists(
+        eb
+          .selectFrom('policy_version as pv')
+          .select('pv.id')
+          .where((w) =>
+            w.or([
+              w('pv.policyholder_id', '=', w.ref('person.id')),
+              w('pv.insured_person_id', '=', w.ref('person.id')),
+            ]),
+          )
+          .where('pv.consultant_id', 'in', visibleConsultantIds(database, scope) as never)
+          .where(inEffect(today, knownAt) as never),
+      ),
+      eb.exists(
+        eb
+          .selectFrom('application as ap')
+          .select('ap.id')
+          .where((w) =>
+            w.or([
+              w('ap.policyholder_id', '=', w.ref('person.id')),
+              w('ap.insured_person_id', '=', w.ref('person.id')),
+            ]),
+          )
+          .where('ap.consultant_id', 'in', visibleConsultantIds(database, scope) as never),
+      ),
+    ]);
+}
+
+/** Whether a scope (null: everyone) sees the person with this id. */
+export async function personSeenBy(
+  database: Database,
+  id: number,
+  scope: ConsultantScope | null,
+): Promise<boolean> {
+  if (!scope) return true;
+  const row = await database.db
+    .selectFrom('person')
+    .select('id')
+    .where('id', '=', id)
+    .where(personInScope(database, scope))
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function listPersons(database: Database, filter: PersonFilter): Promise<Page<PersonView>> {
   const { db } = database;
   let query = db.selectFrom('person');
+  if (filter.scope) query = query.where(personInScope(database, filter.scope));
   if (filter.search) {
     const search = filter.search;
     // The escape character is explicit: Oracle's LIKE has none by default.

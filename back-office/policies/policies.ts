@@ -4,9 +4,10 @@
  * highest version_no), optionally as known at a moment K (recorded_at <= K); amendments, premium
  * payments with their corrections (negative rows), and the payment calendar against them.
  */
-import type { ExpressionBuilder } from 'kysely';
-import { type Database, type DB, type IsoDate, kopiykyFromDecimal, type PolicyStatus } from '../../src/db';
+import { type ConsultantScope, scopeSeesConsultant, visibleConsultantIds } from '../network';
+import { type Database, type IsoDate, kopiykyFromDecimal, type PolicyStatus } from '../../src/db';
 import { notFound } from './errors';
+import { inEffect } from './in-effect';
 import { type Page, type PageRequest, readPage } from './paging';
 import { findPerson, type PersonView } from './persons';
 
@@ -34,6 +35,8 @@ export interface PolicyFilter extends PageRequest, AsOf {
   /** The policy number or its start. */
   number?: string;
   sort?: 'number' | 'issued' | 'premium';
+  /** Only the policies whose version in effect names a consultant of this scope (null: all). */
+  scope?: ConsultantScope | null;
 }
 
 export interface PolicyListItem {
@@ -109,34 +112,6 @@ function today(): IsoDate {
   return new Date().toISOString().slice(0, 10);
 }
 
-/** Only the version of each policy in effect on `day` as known at `knownAt`. */
-function inEffect(day: IsoDate, knownAt: Date) {
-  return (eb: ExpressionBuilder<DB & { pv: DB['policy_version'] }, 'pv'>) =>
-    eb.and([
-      eb('pv.valid_from', '<=', day),
-      eb('pv.recorded_at', '<=', knownAt),
-      eb.not(
-        eb.exists(
-          eb
-            .selectFrom('policy_version as later')
-            .select('later.id')
-            .whereRef('later.policy_id', '=', 'pv.policy_id')
-            .where('later.valid_from', '<=', day)
-            .where('later.recorded_at', '<=', knownAt)
-            .where((l) =>
-              l.or([
-                l('later.valid_from', '>', l.ref('pv.valid_from')),
-                l.and([
-                  l('later.valid_from', '=', l.ref('pv.valid_from')),
-                  l('later.version_no', '>', l.ref('pv.version_no')),
-                ]),
-              ]),
-            ),
-        ),
-      ),
-    ]);
-}
-
 export async function listPolicies(database: Database, filter: PolicyFilter): Promise<Page<PolicyListItem>> {
   const day = filter.asOf ?? today();
   const knownAt = filter.knownAt ?? new Date();
@@ -148,6 +123,8 @@ export async function listPolicies(database: Database, filter: PolicyFilter): Pr
     .innerJoin('person as h', 'h.id', 'pv.policyholder_id')
     .leftJoin('consultant as c', 'c.id', 'pv.consultant_id')
     .where(inEffect(day, knownAt) as never);
+  if (filter.scope)
+    query = query.where('pv.consultant_id', 'in', visibleConsultantIds(database, filter.scope) as never);
   if (filter.consultant) query = query.where('c.code', '=', filter.consultant);
   if (filter.insurer) query = query.where('i.code', '=', filter.insurer);
   if (filter.product) query = query.where('pr.code', '=', filter.product);
@@ -287,17 +264,44 @@ export async function policyVersions(
   }));
 }
 
-/** A policy by id, or by insurer code and number; "as of" a day and "as known at" a moment. */
+/**
+ * Whether the scope sees a policy: the version in effect on the day names one of its consultants
+ * (before the policy starts, its first version decides).
+ */
+export function policyInScope(
+  versions: PolicyVersionView[],
+  day: IsoDate,
+  scope: ConsultantScope | null | undefined,
+): boolean {
+  if (!scope) return true;
+  const deciding = versionOn(versions, day) ?? versions[0] ?? null;
+  return deciding?.consultantId != null && scopeSeesConsultant(scope, deciding.consultantId);
+}
+
+/** A policy outside the scope is refused as one that does not exist. */
+function notInScope(ref: number | { insurer: string; number: string }) {
+  return notFound(
+    typeof ref === 'number' ? `policy ${ref} does not exist` : `${ref.insurer} has no policy ${ref.number}`,
+    'id',
+  );
+}
+
+/**
+ * A policy by id, or by insurer code and number; "as of" a day and "as known at" a moment. Outside
+ * the scope (policyInScope) it answers as a policy that does not exist.
+ */
 export async function getPolicy(
   database: Database,
   ref: number | { insurer: string; number: string },
   when: AsOf = {},
+  scope: ConsultantScope | null = null,
 ): Promise<PolicyCard> {
   const head = await policyHead(database, ref);
   const asOf = when.asOf ?? today();
   const knownAt = when.knownAt ?? new Date();
   const id = Number(head.id);
   const versions = await policyVersions(database, id, knownAt);
+  if (!policyInScope(versions, asOf, scope)) throw notInScope(ref);
   const current = versionOn(versions, asOf);
   const amendments = await database.db
     .selectFrom('amendment')
@@ -359,12 +363,16 @@ export interface PremiumPaymentView {
   recordedAt: Date;
 }
 
+/** The policy's premium payments; outside the scope (as of today) it answers as a policy that does not exist. */
 export async function listPremiumPayments(
   database: Database,
   policyId: number,
   page: PageRequest = {},
+  scope: ConsultantScope | null = null,
 ): Promise<Page<PremiumPaymentView>> {
   await policyHead(database, policyId);
+  if (scope && !policyInScope(await policyVersions(database, policyId, new Date()), today(), scope))
+    throw notInScope(policyId);
   const query = database.db.selectFrom('premium_payment').where('policy_id', '=', policyId);
   const result = await readPage(
     page,

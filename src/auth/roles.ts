@@ -42,12 +42,13 @@ export function isRoutePermission(value: unknown): value is RoutePermission {
 
 /**
  * Reads a manager and a consultant may have: nothing of exchange, nothing that changes anything.
- * 'network.read' and 'policies.read' are not among them yet: the network and policy routes do not
- * narrow their answers to a unit or a downline, so until they do, those roles are refused (403)
- * rather than shown the whole book.
+ * Each of these routes narrows its answer to the caller's scope (src/auth/scope.ts): a manager's
+ * unit and its sub-units, a consultant and their downline, and money only their own.
  */
 const SCOPED_READS: readonly Permission[] = [
   'catalogue.read',
+  'network.read',
+  'policies.read',
   'periods.read',
   'accruals.read',
   'acts.read',

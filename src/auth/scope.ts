@@ -1,8 +1,12 @@
 /**
  * Whose data a caller sees. Administrators, back office and integration engineers: everyone's. A
- * manager: the consultants of their unit and its sub-units, from the network as of today. A
- * consultant: themselves and their downline (network records, contest standings), and only their
- * own money (accruals and acts).
+ * manager: their unit and its sub-units and the consultants in them, from the network as of today,
+ * with those consultants' policies, applications, persons and money. A consultant: themselves and
+ * their downline (network records, policies and applications, the persons on them, contest
+ * standings), and only their own money (accruals and acts).
+ *
+ * `VisibleConsultants` is also the scope the back-office services take (back-office/network
+ * scope.ts `ConsultantScope`): a route hands `request.auth.visible()` to them as it is.
  */
 import { asOf, type Database } from '../db';
 import { downlineAsOf } from '../../back-office/network';

@@ -1,7 +1,9 @@
 /**
  * Roles are enforced on the server for every route: each operation of the OpenAPI document is asked
  * with no login and as every role, and answers 401, 403 or lets the caller through (anything but
- * 401/403) as the role → permission table says. A new route joins the walk by itself.
+ * 401/403) as the role → permission table says. A new route joins the walk by itself. A manager and
+ * a consultant get through to the network and policy reads, and are shown only their scope there
+ * (test/api/network-policy-scope.test.ts and data-scope.test.ts check the scopes in depth).
  *
  * Requests that get through carry an unknown query parameter (and body field), so every route
  * refuses them with 400 at validation, after the role check and before it could change anything.
@@ -49,20 +51,22 @@ describeEachEngine('roles on every route', (ctx) => {
       .insertInto('unit')
       .values({ code: 'BRANCH', name: 'Філія', city: null, created_at: new Date() })
       .execute();
-    await db
-      .insertInto('consultant')
-      .values({
-        code: 'K-1',
-        full_name: 'Консультант',
-        tax_number: null,
-        legal_form: 'individual',
-        email: null,
-        phone: null,
-        hired_on: '2025-01-01',
-        terminated_on: null,
-        created_at: new Date(),
-      })
-      .execute();
+    // K-1 is the consultant who signs in; K-2 is nobody's downline and in no unit.
+    for (const code of ['K-1', 'K-2'])
+      await db
+        .insertInto('consultant')
+        .values({
+          code,
+          full_name: `Консультант ${code}`,
+          tax_number: null,
+          legal_form: 'individual',
+          email: null,
+          phone: null,
+          hired_on: '2025-01-01',
+          terminated_on: null,
+          created_at: new Date(),
+        })
+        .execute();
     app = await buildFullApi(ctx.database);
     await app.ready();
     for (const role of ROLES)
@@ -98,8 +102,49 @@ describeEachEngine('roles on every route', (ctx) => {
         'get /api/insurers catalogue.read',
         'get /api/periods/{code}/accruals accruals.read',
         'post /api/users users.admin',
+        'get /api/consultants network.read',
+        'get /api/policies policies.read',
+        'post /api/consultants network.write',
       ]),
     );
+  });
+
+  it('lets a manager and a consultant read the network and policies, and change neither', () => {
+    const rolesOf = (method: string, path: string) =>
+      operations.find((o) => o.method === method && o.path === path)?.operation['x-roles'];
+    for (const path of [
+      '/api/consultants',
+      '/api/network/tree',
+      '/api/units',
+      '/api/policies',
+      '/api/persons',
+    ])
+      expect({ path, roles: rolesOf('get', path) }).toEqual({
+        path,
+        roles: ['administrator', 'back_office', 'manager', 'consultant'],
+      });
+    for (const path of ['/api/consultants', '/api/units', '/api/persons', '/api/applications'])
+      expect({ path, roles: rolesOf('post', path) }).toEqual({
+        path,
+        roles: ['administrator', 'back_office'],
+      });
+  });
+
+  it('shows a manager and a consultant who got through only their scope', async () => {
+    const codes = async (role: Role, url: string) => {
+      const response = await users.get(role)!.inject({ url });
+      return {
+        status: response.statusCode,
+        codes: response.json().items?.map((i: { code: string }) => i.code),
+      };
+    };
+    expect(await codes('back_office', '/api/consultants')).toEqual({ status: 200, codes: ['K-1', 'K-2'] });
+    expect(await codes('consultant', '/api/consultants')).toEqual({ status: 200, codes: ['K-1'] });
+    // The manager's unit holds nobody today.
+    expect(await codes('manager', '/api/consultants')).toEqual({ status: 200, codes: [] });
+    for (const role of ['consultant', 'manager'] as const)
+      expect((await users.get(role)!.inject({ url: '/api/consultants/K-2' })).statusCode).toBe(404);
+    expect((await users.get('back_office')!.inject({ url: '/api/consultants/K-2' })).statusCode).toBe(200);
   });
 
   it('declares the security of every operation: none when public, the session cookie or a token otherwise', () => {

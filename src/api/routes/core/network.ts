@@ -4,7 +4,7 @@
  * tree and a consultant's upline and downline, each read "as of D" and "as known at K".
  * Reads need network.read, writes network.write. A refusal answers 4xx naming the field.
  */
-import type { FastifyContextConfig, FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyContextConfig, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import {
   closeUnit,
   consultantCard,
@@ -64,7 +64,6 @@ const email = {
 };
 const address = { type: ['string', 'null'], maxLength: 500 };
 const nullableCode = { ...codeSchema, type: ['string', 'null'] };
-const errors = apiErrors(400, 404, 409, 422);
 const codeParams = {
   type: 'object',
   required: ['code'],
@@ -87,6 +86,189 @@ const closed = (properties: Record<string, unknown>, required: string[] = []) =>
   required,
   properties,
 });
+
+// ---- answers (2xx): what each route returns ----
+const str = { type: 'string' } as const;
+const nullableStr = { type: ['string', 'null'] } as const;
+const int = { type: 'integer' } as const;
+const date = { type: 'string', format: 'date' } as const;
+const nullableDate = { type: ['string', 'null'], format: 'date' } as const;
+const object = (properties: Record<string, unknown>, description?: string) => ({
+  type: 'object',
+  ...(description ? { description } : {}),
+  required: Object.keys(properties),
+  properties,
+});
+/** A list route's answer: `{ asOf?, items, page, pageSize, total }`. */
+const paged = (item: Record<string, unknown>, description: string, withAsOf = true) => ({
+  type: 'object',
+  description,
+  required: [...(withAsOf ? ['asOf'] : []), 'items', 'page', 'pageSize', 'total'],
+  properties: {
+    ...(withAsOf ? { asOf: date } : {}),
+    items: { type: 'array', items: item },
+    page: { type: 'integer', minimum: 1 },
+    pageSize: { type: 'integer', minimum: 1 },
+    total: { type: 'integer', minimum: 0, description: 'rows over all pages (within the caller’s scope)' },
+  },
+});
+const unitNode = object({
+  unitId: int,
+  code: str,
+  name: { type: 'string', description: 'the name on the date asked about' },
+  parentCode: nullableStr,
+  managerCode: nullableStr,
+  managerName: nullableStr,
+  depth: { type: 'integer', description: '0: a top of what the caller sees' },
+  consultants: { type: 'integer', description: 'consultants in this unit itself (of the caller’s scope)' },
+  consultantsTotal: { type: 'integer', description: 'consultants in it and every unit below (of the scope)' },
+  subUnits: int,
+  since: date,
+});
+const relativeNode = object({
+  consultantId: int,
+  code: str,
+  fullName: str,
+  sponsorId: { type: ['integer', 'null'] },
+  generation: { type: 'integer', description: '1: the sponsor (upline) or a direct recruit (downline)' },
+});
+const activityStatus = {
+  type: ['string', 'null'],
+  enum: ['active', 'inactive', 'suspended', 'terminated', null],
+} as const;
+const consultantSummary = object({
+  code: str,
+  fullName: str,
+  legalForm: str,
+  hiredOn: date,
+  terminatedOn: nullableDate,
+  status: activityStatus,
+  unitCode: nullableStr,
+});
+const treeNode = object({
+  consultantId: int,
+  code: str,
+  fullName: str,
+  sponsorCode: nullableStr,
+  depth: { type: 'integer', description: '0: a top of the tree shown (the caller, for a consultant)' },
+  directDownline: int,
+  totalDownline: { type: 'integer', description: 'everyone below, of the caller’s scope' },
+});
+const consultantCardSchema = object(
+  {
+    code: str,
+    fullName: str,
+    taxNumber: nullableStr,
+    legalForm: str,
+    hiredOn: date,
+    terminatedOn: nullableDate,
+    contact: object({ phone: nullableStr, email: nullableStr, address: nullableStr }),
+    asOf: date,
+    status: activityStatus,
+    unit: { ...object({ code: str, name: str }), type: ['object', 'null'] },
+    level: nullableStr,
+    careerHistory: {
+      type: 'array',
+      items: object({
+        levelCode: str,
+        validFrom: date,
+        validTo: date,
+        source: str,
+        recordedAt: { type: 'string', format: 'date-time' },
+        recordedBy: nullableStr,
+        reason: nullableStr,
+        approvedBy: nullableStr,
+      }),
+    },
+    statusHistory: {
+      type: 'array',
+      items: object({
+        status: str,
+        validFrom: date,
+        validTo: date,
+        reason: nullableStr,
+        recordedBy: nullableStr,
+      }),
+    },
+    upline: { type: 'array', items: relativeNode },
+    directDownline: { type: 'array', items: relativeNode, description: 'of the caller’s scope' },
+    totalDownline: int,
+    policies: object({ count: int, firstPage: str }),
+    moneyShown: {
+      type: 'boolean',
+      description: 'false: the caller may not see this consultant’s money, and accruals and acts are empty',
+    },
+    accruals: {
+      type: 'array',
+      items: object({ periodCode: str, totalKop: int, lines: int }),
+      description: 'posted accruals by period, kopiyky',
+    },
+    acts: {
+      type: 'array',
+      items: object({ number: str, periodCode: str, actDate: date, netKop: int }),
+    },
+  },
+  'The consultant card',
+);
+const statusChange = object({ code: str, status: str, from: date });
+const readErrors = apiErrors(400, 401, 403, 404);
+const listErrors = apiErrors(400, 401, 403);
+const writeErrors = apiErrors(400, 401, 403, 404, 409, 422);
+const RESPONSES = {
+  units: { 200: paged(unitNode, 'The units on the date, parents before children'), ...listErrors },
+  unit: {
+    200: {
+      ...unitNode,
+      required: [...unitNode.required, 'asOf', 'members'],
+      properties: {
+        ...unitNode.properties,
+        asOf: date,
+        members: { type: 'array', items: object({ code: str, fullName: str }) },
+      },
+    },
+    ...readErrors,
+  },
+  openUnit: { 201: unitNode, ...writeErrors },
+  unitChange: { 200: unitNode, ...writeErrors },
+  closeUnit: { 200: object({ code: str, closedOn: date }), ...writeErrors },
+  consultants: { 200: paged(consultantSummary, 'A page of consultants'), ...listErrors },
+  card: { 200: consultantCardSchema, ...readErrors },
+  policies: {
+    200: paged(
+      object({ policyId: int, number: str, insurerCode: str, productCode: str }),
+      'A page of the consultant’s policies',
+      false,
+    ),
+    ...readErrors,
+  },
+  relatives: { 200: paged(relativeNode, 'A page of the upline or downline'), ...readErrors },
+  hire: { 201: object({ consultantId: int, code: str }), ...writeErrors },
+  statusChange: { 200: statusChange, ...writeErrors },
+  transfer: {
+    200: {
+      type: 'object',
+      required: ['code', 'effectiveOn', 'approvedBy', 'requestedPeriods'],
+      properties: {
+        code: str,
+        effectiveOn: date,
+        unitCode: str,
+        sponsorCode: nullableStr,
+        approvedBy: nullableStr,
+        requestedPeriods: {
+          type: 'array',
+          items: str,
+          description: 'closed periods whose recalculation the change asked for',
+        },
+      },
+    },
+    ...writeErrors,
+  },
+  contact: {
+    200: object({ code: str, phone: nullableStr, email: nullableStr, address: nullableStr }),
+    ...writeErrors,
+  },
+  tree: { 200: paged(treeNode, 'The sponsor tree, tops first, then by depth and code'), ...readErrors },
+};
 
 interface AsOfQuery {
   asOf?: string;
@@ -120,6 +302,8 @@ async function answer<T>(reply: FastifyReply, bodyFields: readonly string[], wor
 }
 
 const page = (q: PageQuery) => ({ offset: pageOffset(q), limit: q.pageSize });
+/** The caller's scope (src/auth/scope.ts): null for those who see the whole network. */
+const scopeOf = async (request: FastifyRequest) => (await request.auth?.visible()) ?? null;
 function slicePage<T>(all: T[], q: PageQuery) {
   const offset = pageOffset(q);
   return {
@@ -142,13 +326,13 @@ export const networkRoutes: FastifyPluginAsync = async (app) => {
         tags,
         summary: 'The unit tree on a date (parents before children) with consultants per unit and below',
         querystring: closed({ ...pageQueryProperties, ...asOfQuery, q: text(100, 1) }),
-        response: errors,
+        response: RESPONSES.units,
       },
     },
     async (request) => {
       const q = request.query;
       const search = q.q?.toLowerCase();
-      const all = (await unitTreeAsOf(database(), dateOf(q), knownOf(q))).filter(
+      const all = (await unitTreeAsOf(database(), dateOf(q), knownOf(q), await scopeOf(request))).filter(
         (u) => !search || u.code.toLowerCase().includes(search) || u.name.toLowerCase().includes(search),
       );
       return { asOf: dateOf(q), ...slicePage(all, q) };
@@ -164,22 +348,25 @@ export const networkRoutes: FastifyPluginAsync = async (app) => {
         summary: 'One unit on a date, with its consultants',
         params: codeParams,
         querystring: closed(asOfQuery),
-        response: errors,
+        response: RESPONSES.unit,
       },
     },
     async (request, reply) =>
       answer(reply, [], async () => {
+        const scope = await scopeOf(request);
         const node = await showUnitNode(
           database(),
           request.params.code,
           dateOf(request.query),
           knownOf(request.query),
+          scope,
         );
         const members = await unitMembersAsOf(
           database(),
           node.unitId,
           dateOf(request.query),
           knownOf(request.query),
+          scope,
         );
         return { ...node, asOf: dateOf(request.query), members };
       }),
@@ -215,7 +402,7 @@ export const networkRoutes: FastifyPluginAsync = async (app) => {
           },
           ['code', 'name', 'openedOn', 'recordedBy'],
         ),
-        response: errors,
+        response: RESPONSES.openUnit,
       },
     },
     async (request, reply) =>
@@ -237,7 +424,7 @@ export const networkRoutes: FastifyPluginAsync = async (app) => {
           { name: text(300, 1), from: dateSchema, recordedBy: actorSchema, reason: optionalReason },
           ['name', 'from', 'recordedBy'],
         ),
-        response: errors,
+        response: RESPONSES.unitChange,
       },
     },
     async (request, reply) =>
@@ -274,7 +461,7 @@ export const networkRoutes: FastifyPluginAsync = async (app) => {
           },
           ['parentCode', 'from', 'recordedBy', 'reason'],
         ),
-        response: errors,
+        response: RESPONSES.unitChange,
       },
     },
     async (request, reply) =>
@@ -296,7 +483,7 @@ export const networkRoutes: FastifyPluginAsync = async (app) => {
           'recordedBy',
           'reason',
         ]),
-        response: errors,
+        response: RESPONSES.closeUnit,
       },
     },
     async (request, reply) =>
@@ -315,7 +502,7 @@ export const networkRoutes: FastifyPluginAsync = async (app) => {
         summary:
           'Consultants by code, with status and unit on a date; search by code or name, filter by unit',
         querystring: closed({ ...pageQueryProperties, ...asOfQuery, q: text(100, 1), unit: codeSchema }),
-        response: errors,
+        response: RESPONSES.consultants,
       },
     },
     async (request) => {
@@ -326,6 +513,7 @@ export const networkRoutes: FastifyPluginAsync = async (app) => {
         search: q.q,
         unitCode: q.unit,
         ...page(q),
+        scope: await scopeOf(request),
       });
       return { asOf: dateOf(q), items, page: q.page, pageSize: q.pageSize, total };
     },
@@ -341,12 +529,18 @@ export const networkRoutes: FastifyPluginAsync = async (app) => {
           'The consultant card on a date: careers, statuses, upline, direct downline, policies, accruals, acts',
         params: codeParams,
         querystring: closed(asOfQuery),
-        response: errors,
+        response: RESPONSES.card,
       },
     },
     async (request, reply) =>
-      answer(reply, [], () =>
-        consultantCard(database(), request.params.code, dateOf(request.query), knownOf(request.query)),
+      answer(reply, [], async () =>
+        consultantCard(
+          database(),
+          request.params.code,
+          dateOf(request.query),
+          knownOf(request.query),
+          await scopeOf(request),
+        ),
       ),
   );
 
@@ -359,7 +553,7 @@ export const networkRoutes: FastifyPluginAsync = async (app) => {
         summary: "The consultant's policies up to a date, by number",
         params: codeParams,
         querystring: closed({ ...pageQueryProperties, ...asOfQuery }),
-        response: errors,
+        response: RESPONSES.policies,
       },
     },
     async (request, reply) =>
@@ -370,6 +564,7 @@ export const networkRoutes: FastifyPluginAsync = async (app) => {
           request.params.code,
           dateOf(q),
           page(q),
+          await scopeOf(request),
         );
         return { items, page: q.page, pageSize: q.pageSize, total };
       }),
@@ -388,13 +583,20 @@ export const networkRoutes: FastifyPluginAsync = async (app) => {
               : 'Everyone below the consultant on a date, by generation and code',
           params: codeParams,
           querystring: closed({ ...pageQueryProperties, ...asOfQuery }),
-          response: errors,
+          response: RESPONSES.relatives,
         },
       },
       async (request, reply) =>
         answer(reply, [], async () => {
           const q = request.query;
-          const all = await relativesOf(database(), request.params.code, direction, dateOf(q), knownOf(q));
+          const all = await relativesOf(
+            database(),
+            request.params.code,
+            direction,
+            dateOf(q),
+            knownOf(q),
+            await scopeOf(request),
+          );
           return { asOf: dateOf(q), ...slicePage(all, q) };
         }),
     );
@@ -441,7 +643,7 @@ export const networkRoutes: FastifyPluginAsync = async (app) => {
           },
           ['code', 'fullName', 'taxNumber', 'legalForm', 'sponsorCode', 'unitCode', 'hiredOn', 'recordedBy'],
         ),
-        response: errors,
+        response: RESPONSES.hire,
       },
     },
     async (request, reply) =>
@@ -463,7 +665,7 @@ export const networkRoutes: FastifyPluginAsync = async (app) => {
           'reason',
           'recordedBy',
         ]),
-        response: errors,
+        response: RESPONSES.statusChange,
       },
     },
     async (request, reply) =>
@@ -485,7 +687,7 @@ export const networkRoutes: FastifyPluginAsync = async (app) => {
           'reason',
           'recordedBy',
         ]),
-        response: errors,
+        response: RESPONSES.statusChange,
       },
     },
     async (request, reply) =>
@@ -525,7 +727,7 @@ export const networkRoutes: FastifyPluginAsync = async (app) => {
           },
           ['effectiveOn', 'reason', 'recordedBy'],
         ),
-        response: errors,
+        response: RESPONSES.transfer,
       },
     },
     async (request, reply) =>
@@ -554,7 +756,7 @@ export const networkRoutes: FastifyPluginAsync = async (app) => {
         body: closed({ phone, email, address, recordedBy: actorSchema, reason: optionalReason }, [
           'recordedBy',
         ]),
-        response: errors,
+        response: RESPONSES.contact,
       },
     },
     async (request, reply) =>
@@ -582,20 +784,24 @@ export const networkRoutes: FastifyPluginAsync = async (app) => {
           level: { type: 'integer', minimum: 0, maximum: 1000 },
           q: text(100, 1),
         }),
-        response: errors,
+        response: RESPONSES.tree,
       },
     },
     async (request, reply) =>
       answer(reply, [], async () => {
         const q = request.query;
-        const all = await networkTree(database(), {
-          date: dateOf(q),
-          knownAt: knownOf(q),
-          fromCode: q.from,
-          depth: q.depth,
-          level: q.level,
-          search: q.q,
-        });
+        const all = await networkTree(
+          database(),
+          {
+            date: dateOf(q),
+            knownAt: knownOf(q),
+            fromCode: q.from,
+            depth: q.depth,
+            level: q.level,
+            search: q.q,
+          },
+          await scopeOf(request),
+        );
         return { asOf: dateOf(q), ...slicePage(all, q) };
       }),
   );

@@ -3,13 +3,13 @@
  * call the service, shape the answer). Reads need `policies.read`, changes `policies.write`.
  * Money goes in as decimal text ('1234.56') and comes out as integer kopiyky (`…Kop`).
  */
-import type { FastifyContextConfig, FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyContextConfig, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import {
   addPerson,
   APPLICATION_STATUSES,
   type ApplicationFilter,
   enterApplication,
-  getApplication,
+  getApplicationInScope,
   getPersonCard,
   getPolicy,
   listApplications,
@@ -29,7 +29,7 @@ import {
   withdrawApplication,
 } from '../../../../back-office/policies';
 import { kopiykyFromDecimal } from '../../../db';
-import { pageQueryProperties } from '../../paging';
+import { pageEnvelopeSchema, pageQueryProperties } from '../../paging';
 import { actorSchema, apiErrors, codeSchema, dateSchema, idParams, idSchema, text } from '../../schema-types';
 
 const tags = ['policies'];
@@ -53,7 +53,6 @@ const knownAtSchema = {
   description: 'as known at this moment (ISO 8601); default now',
 } as const;
 const reason = text(1000, 1);
-const errors = apiErrors(400, 404, 409, 422);
 const personFields = {
   kind: { type: 'string', enum: ['individual', 'company'], description: 'default individual' },
   fullName: text(300, 1),
@@ -78,6 +77,229 @@ const personRefSchema = {
   },
 } as const;
 
+// ---- answers (2xx): what each route returns ----
+const str = { type: 'string' } as const;
+const nullableStr = { type: ['string', 'null'] } as const;
+const int = { type: 'integer' } as const;
+const nullableInt = { type: ['integer', 'null'] } as const;
+const kop = { type: 'integer', description: 'kopiyky' } as const;
+const day = { type: 'string', format: 'date' } as const;
+const nullableDay = { type: ['string', 'null'], format: 'date' } as const;
+const moment = { type: 'string', format: 'date-time' } as const;
+const nullableMoment = { type: ['string', 'null'], format: 'date-time' } as const;
+const object = (properties: Record<string, unknown>, description?: string) => ({
+  type: 'object',
+  ...(description ? { description } : {}),
+  required: Object.keys(properties),
+  properties,
+});
+const nullable = (schema: { type: string }) => ({ ...schema, type: [schema.type, 'null'] });
+const paged = (item: Record<string, unknown>, description: string) =>
+  pageEnvelopeSchema(item, `${description} (within the caller’s scope)`);
+const personView = object({
+  id: int,
+  kind: { type: 'string', enum: ['individual', 'company'] },
+  fullName: str,
+  taxNumber: nullableStr,
+  companyCode: nullableStr,
+  birthDate: nullableDay,
+  email: nullableStr,
+  phone: nullableStr,
+  address: nullableStr,
+  createdAt: moment,
+});
+const policyListItem = object({
+  id: int,
+  insurer: str,
+  number: str,
+  product: str,
+  status: { type: 'string', enum: POLICY_STATUSES },
+  statusDate: day,
+  consultant: nullableStr,
+  agentCode: str,
+  holderId: int,
+  holderName: str,
+  issuedOn: day,
+  coverStart: day,
+  coverEnd: day,
+  annualPremiumKop: kop,
+  sumInsuredKop: kop,
+  paymentFrequency: int,
+  versionNo: int,
+});
+const applicationView = object({
+  id: int,
+  number: str,
+  status: { type: 'string', enum: APPLICATION_STATUSES },
+  statusReason: nullableStr,
+  insurer: str,
+  product: str,
+  productName: str,
+  consultant: str,
+  consultantName: str,
+  holderId: int,
+  holderName: str,
+  insuredId: nullableInt,
+  signedOn: day,
+  startOn: nullableDay,
+  premiumKop: kop,
+  sumInsuredKop: kop,
+  paymentFrequency: int,
+  policyId: nullableInt,
+  policyNumber: nullableStr,
+  enteredBy: nullableStr,
+  createdAt: moment,
+  updatedAt: moment,
+});
+const applicationCard = {
+  ...applicationView,
+  description: 'An application with its holder, insured, particulars and registers',
+  required: [...applicationView.required, 'holder', 'insured', 'details', 'registers'],
+  properties: {
+    ...applicationView.properties,
+    holder: personView,
+    insured: nullable(personView),
+    details: { description: 'product particulars (the vehicle for motor cover), or null' },
+    registers: {
+      type: 'array',
+      items: object({
+        registerNo: str,
+        registerDate: day,
+        registerStatus: str,
+        rowNo: int,
+        status: str,
+        reason: nullableStr,
+        policyNumber: nullableStr,
+        sentAt: nullableMoment,
+        answeredAt: nullableMoment,
+      }),
+    },
+  },
+};
+const personCard = {
+  ...personView,
+  description:
+    'A person with the policies they hold today and their applications (within the caller’s scope)',
+  required: [...personView.required, 'policies', 'applications'],
+  properties: {
+    ...personView.properties,
+    policies: { type: 'array', items: policyListItem },
+    applications: { type: 'array', items: applicationView },
+  },
+};
+const policyVersion = object({
+  versionNo: int,
+  validFrom: day,
+  recordedAt: moment,
+  consultantId: nullableInt,
+  agentCode: str,
+  holderId: int,
+  insuredId: nullableInt,
+  issuedOn: day,
+  coverStart: day,
+  coverEnd: day,
+  sumInsuredKop: kop,
+  annualPremiumKop: kop,
+  paymentFrequency: int,
+  status: { type: 'string', enum: POLICY_STATUSES },
+  statusDate: day,
+  amendmentNo: nullableStr,
+});
+const policyCard = object(
+  {
+    id: int,
+    insurer: str,
+    number: str,
+    product: str,
+    productName: str,
+    productGroup: str,
+    applicationId: nullableInt,
+    applicationNumber: nullableStr,
+    asOf: day,
+    knownAt: moment,
+    current: {
+      ...nullable(policyVersion),
+      description: 'the version in effect; null before the policy starts',
+    },
+    holder: nullable(personView),
+    insured: nullable(personView),
+    consultant: nullable(object({ id: int, code: str, fullName: str })),
+    versions: { type: 'array', items: policyVersion },
+    amendments: {
+      type: 'array',
+      items: object({
+        amendmentNo: str,
+        signedOn: day,
+        effectiveOn: day,
+        changeKind: str,
+        newValue: nullableStr,
+        recordedAt: moment,
+      }),
+    },
+  },
+  'A policy as of a day, as known at a moment',
+);
+const premiumPayment = object({
+  id: int,
+  paidOn: day,
+  amountKop: { type: 'integer', description: 'kopiyky; negative: a correction or reversal' },
+  correction: { type: 'boolean' },
+  coverFrom: nullableDay,
+  coverTo: nullableDay,
+  policyYear: int,
+  externalKey: str,
+  sourceMessageId: nullableInt,
+  sourceRow: nullableInt,
+  recordedAt: moment,
+});
+const calendar = object(
+  {
+    policyId: int,
+    number: str,
+    insurer: str,
+    asOf: day,
+    source: { type: 'string', enum: ['schedule', 'derived'] },
+    instalments: {
+      type: 'array',
+      items: object({
+        no: int,
+        dueOn: day,
+        policyYear: int,
+        amountKop: kop,
+        paidKop: kop,
+        paidOn: nullableDay,
+        status: { type: 'string', enum: ['paid', 'due', 'overdue', 'upcoming'] },
+      }),
+    },
+    payments: { type: 'array', items: premiumPayment },
+    totals: object({
+      dueToDateKop: kop,
+      receivedKop: kop,
+      overdueKop: kop,
+      advanceKop: kop,
+      overdueCount: int,
+    }),
+  },
+  'The payment calendar against the premiums received',
+);
+const readErrors = apiErrors(400, 401, 403, 404);
+const listErrors = apiErrors(400, 401, 403);
+const writeErrors = apiErrors(400, 401, 403, 404, 409, 422);
+const RESPONSES = {
+  persons: { 200: paged(personView, 'A page of persons'), ...listErrors },
+  person: { 200: personCard, ...readErrors },
+  addPerson: { 201: personView, ...writeErrors },
+  personContacts: { 200: personView, ...writeErrors },
+  applications: { 200: paged(applicationView, 'A page of applications'), ...listErrors },
+  application: { 200: applicationCard, ...readErrors },
+  enterApplication: { 201: applicationCard, ...writeErrors },
+  withdrawApplication: { 200: applicationCard, ...writeErrors },
+  policies: { 200: paged(policyListItem, 'A page of policies'), ...listErrors },
+  policy: { 200: policyCard, ...readErrors },
+  calendar: { 200: calendar, ...readErrors },
+  payments: { 200: paged(premiumPayment, 'A page of premium payments'), ...readErrors },
+};
+
 /** A refusal of the service as the one error shape, naming the field. */
 function refuse(reply: FastifyReply, error: unknown, where: 'body' | 'path') {
   if (!(error instanceof PolicyRecordError)) throw error;
@@ -92,6 +314,9 @@ function refuse(reply: FastifyReply, error: unknown, where: 'body' | 'path') {
     ...(field ? { details: [{ field, message: error.message }] } : {}),
   });
 }
+
+/** The caller's scope (src/auth/scope.ts): null for those who see every record. */
+const scopeOf = async (request: FastifyRequest) => (await request.auth?.visible()) ?? null;
 
 function personRef(ref: Record<string, unknown>): PersonRef {
   return typeof ref.personId === 'number' ? { personId: ref.personId } : (ref as unknown as NewPerson);
@@ -120,12 +345,12 @@ export const policyRoutes: FastifyPluginAsync = async (app) => {
             sort: { type: 'string', enum: ['name', 'id', 'created'], default: 'name' },
           },
         },
-        response: errors,
+        response: RESPONSES.persons,
       },
     },
     async (request) => {
       const { q, ...filter } = request.query;
-      return listPersons(app.database, { ...filter, search: q });
+      return listPersons(app.database, { ...filter, search: q, scope: await scopeOf(request) });
     },
   );
 
@@ -137,12 +362,12 @@ export const policyRoutes: FastifyPluginAsync = async (app) => {
         tags,
         summary: 'A person with their policies and applications',
         params: idParams,
-        response: errors,
+        response: RESPONSES.person,
       },
     },
     async (request, reply) => {
       try {
-        return await getPersonCard(app.database, request.params.id);
+        return await getPersonCard(app.database, request.params.id, await scopeOf(request));
       } catch (error) {
         return refuse(reply, error, 'path');
       }
@@ -162,7 +387,7 @@ export const policyRoutes: FastifyPluginAsync = async (app) => {
           additionalProperties: false,
           properties: { ...personFields, addedBy: actorSchema, reason },
         },
-        response: errors,
+        response: RESPONSES.addPerson,
       },
     },
     async (request, reply) => {
@@ -204,7 +429,7 @@ export const policyRoutes: FastifyPluginAsync = async (app) => {
             reason,
           },
         },
-        response: errors,
+        response: RESPONSES.personContacts,
       },
     },
     async (request, reply) => {
@@ -237,13 +462,12 @@ export const policyRoutes: FastifyPluginAsync = async (app) => {
             sort: { type: 'string', enum: ['number', 'signed', 'updated'], default: 'number' },
           },
         },
-        response: errors,
+        response: RESPONSES.applications,
       },
     },
-    // Scoping: a consultant's own list is this with `consultant` fixed to their code.
     async (request) => {
       const { holder, ...filter } = request.query;
-      return listApplications(app.database, { ...filter, holderId: holder });
+      return listApplications(app.database, { ...filter, holderId: holder, scope: await scopeOf(request) });
     },
   );
 
@@ -255,12 +479,12 @@ export const policyRoutes: FastifyPluginAsync = async (app) => {
         tags,
         summary: 'An application, its registers and answers, and the policy it became',
         params: idParams,
-        response: errors,
+        response: RESPONSES.application,
       },
     },
     async (request, reply) => {
       try {
-        return await getApplication(app.database, request.params.id);
+        return await getApplicationInScope(app.database, request.params.id, await scopeOf(request));
       } catch (error) {
         return refuse(reply, error, 'path');
       }
@@ -322,7 +546,7 @@ export const policyRoutes: FastifyPluginAsync = async (app) => {
             reason,
           },
         },
-        response: errors,
+        response: RESPONSES.enterApplication,
       },
     },
     async (request, reply) => {
@@ -364,7 +588,7 @@ export const policyRoutes: FastifyPluginAsync = async (app) => {
           additionalProperties: false,
           properties: { withdrawnBy: actorSchema, reason },
         },
-        response: errors,
+        response: RESPONSES.withdrawApplication,
       },
     },
     async (request, reply) => {
@@ -413,13 +637,17 @@ export const policyRoutes: FastifyPluginAsync = async (app) => {
             ...asOfQuery,
           },
         },
-        response: errors,
+        response: RESPONSES.policies,
       },
     },
-    // Scoping: a consultant's own list is this with `consultant` fixed to their code.
     async (request) => {
       const { holder, knownAt, asOf, ...filter } = request.query;
-      return listPolicies(app.database, { ...filter, holderId: holder, ...when({ asOf, knownAt }) });
+      return listPolicies(app.database, {
+        ...filter,
+        holderId: holder,
+        ...when({ asOf, knownAt }),
+        scope: await scopeOf(request),
+      });
     },
   );
 
@@ -438,12 +666,12 @@ export const policyRoutes: FastifyPluginAsync = async (app) => {
         summary: 'A policy: the version in effect, every version, amendments, holder and consultant',
         params: idParams,
         querystring: policyWhen,
-        response: errors,
+        response: RESPONSES.policy,
       },
     },
     async (request, reply) => {
       try {
-        return await getPolicy(app.database, request.params.id, when(request.query));
+        return await getPolicy(app.database, request.params.id, when(request.query), await scopeOf(request));
       } catch (error) {
         return refuse(reply, error, 'path');
       }
@@ -459,12 +687,17 @@ export const policyRoutes: FastifyPluginAsync = async (app) => {
         summary: 'The payment calendar against the premiums received: due, paid, overdue (kopiyky)',
         params: idParams,
         querystring: policyWhen,
-        response: errors,
+        response: RESPONSES.calendar,
       },
     },
     async (request, reply) => {
       try {
-        return await paymentCalendar(app.database, request.params.id, when(request.query));
+        return await paymentCalendar(
+          app.database,
+          request.params.id,
+          when(request.query),
+          await scopeOf(request),
+        );
       } catch (error) {
         return refuse(reply, error, 'path');
       }
@@ -480,12 +713,17 @@ export const policyRoutes: FastifyPluginAsync = async (app) => {
         summary: 'Premium payments of a policy with corrections and reversals (negative rows), by date',
         params: idParams,
         querystring: { type: 'object', additionalProperties: false, properties: pageQueryProperties },
-        response: errors,
+        response: RESPONSES.payments,
       },
     },
     async (request, reply) => {
       try {
-        return await listPremiumPayments(app.database, request.params.id, request.query);
+        return await listPremiumPayments(
+          app.database,
+          request.params.id,
+          request.query,
+          await scopeOf(request),
+        );
       } catch (error) {
         return refuse(reply, error, 'path');
       }
