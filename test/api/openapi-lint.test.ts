@@ -3,7 +3,7 @@
  * the repository's redocly.yaml (recommended rules) reports no error, the same run as `npm run lint:api`.
  * Besides, each operation has a unique operationId, says what security it needs, and documents a 4xx.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { buildApi, createQueueProbe } from '../../src/api';
 import { deriveOperationId } from '../../src/api/plugins/openapi';
 import { memoryLogger, openBareDatabase, testConfig } from './support/api-harness';
@@ -99,7 +99,7 @@ describe('operationIds', () => {
     await database?.close();
   });
 
-  async function appWith(routes: Parameters<typeof buildApi>[1]['routes']): Promise<FastifyInstance> {
+  async function appWith(routes: FastifyPluginAsync[]): Promise<FastifyInstance> {
     return buildApi(
       {
         database,
