@@ -142,6 +142,22 @@ export const openApiPlugin = fp<OpenApiPluginOptions>(
               'Every operation says what it needs: `security` (none when public) and `x-permission`.',
           },
           { name: 'core', description: 'Insurers, products and other reference data of the core' },
+          {
+            name: 'network',
+            description: 'Units, consultants, careers and the sponsor tree, as of any date',
+          },
+          {
+            name: 'policies',
+            description: 'Persons, applications, policies, payment calendars and premiums',
+          },
+          {
+            name: 'exchange',
+            description: 'Messages exchanged with insurers, replays, exchange runs and mismatches',
+          },
+          {
+            name: 'back-office',
+            description: 'Production periods, the ledger, corrections, careers, acts, plans and contests',
+          },
         ],
       },
       transform: ({ schema, url, route }) => ({
