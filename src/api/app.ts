@@ -20,6 +20,7 @@ import type { AppConfig } from '../config';
 import type { Database } from '../db';
 import { installCrossSiteGuard } from './cross-site';
 import { type ApiErrorBody, installErrorHandlers } from './errors';
+import { installJsonDepthLimit } from './json-depth';
 import { type Authenticator, authPlugin, installRouteDeclarations } from './plugins/auth';
 import { databasePlugin } from './plugins/database';
 import { openApiPlugin } from './plugins/openapi';
@@ -117,6 +118,8 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}): Promise
   });
 
   installErrorHandlers(app);
+  // Before the input policy's own checks, which walk the body recursively.
+  installJsonDepthLimit(app);
   installInputPolicy(app);
   // Before any route: a route that declares no permission stops the app here.
   installRouteDeclarations(app);
