@@ -10,9 +10,11 @@
  *   path (`GET /api/insurers/:code/products` -> `getInsurersByCodeProducts`); the app does not start
  *   when two operations would share one;
  * - the answers every route can give whether it says so or not, in the one error shape: 400 (input
- *   refused: every route's querystring is closed), 401 and 403 on a route that is not public, 413 and
- *   415 on a route that takes a body, 503 while the database does not answer. A route's own entry
- *   for a status wins. These are added to the document only, never to the route's serialisation.
+ *   refused: every route's querystring is closed), 401 on a route that is not public, 403 on one that
+ *   is not public or changes something (the cross-site guard), 413 on one that takes a body, 415 on
+ *   one that changes something (a body that is not JSON), 503 while the database does not answer. A
+ *   route's own entry for a status wins. These are added to the document only, never to the route's
+ *   serialisation.
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -27,6 +29,8 @@ export interface OpenApiPluginOptions {
 type Schema = FastifySchema & Record<string, unknown>;
 
 const HIDDEN_PREFIX = /^\/docs(\/|$)/;
+/** The methods the cross-site guard (cross-site.ts) checks. */
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** `GET /api/insurers/:code/products` -> `getInsurersByCodeProducts` (the `/api` prefix dropped). */
 export function deriveOperationId(method: string, url: string): string {
@@ -48,7 +52,7 @@ export function deriveOperationId(method: string, url: string): string {
 const ERROR_ANSWERS: Record<string, string> = {
   400: 'The input is refused (an unknown or invalid field, malformed JSON); `details` names each field',
   401: 'Not signed in: no valid session cookie or API token (`WWW-Authenticate` says how)',
-  403: 'The role may not do this, or the request came from another site',
+  403: 'The role may not do this, or a browser sent the request from another site',
   413: 'The body is larger than the server accepts',
   415: 'The body is not JSON',
   503: 'The database is not answering; nothing was done, try again after `Retry-After` seconds',
@@ -78,9 +82,12 @@ export function documentedSchema(route: RouteOptions): Schema {
   const hadBody = schema.body !== undefined && !takesNothing(schema.body);
   if (!hadBody) delete schema.body;
   const isPublic = route.config?.permission === 'public';
+  const changes = methodsOf(route).some((m) => STATE_CHANGING.has(m));
   const codes = ['400'];
-  if (!isPublic) codes.push('401', '403');
-  if (hadBody) codes.push('413', '415');
+  if (!isPublic) codes.push('401');
+  if (!isPublic || changes) codes.push('403');
+  if (hadBody) codes.push('413');
+  if (changes) codes.push('415');
   if (!/^\/health(\/|$)/.test(route.url)) codes.push('503');
   const response = { ...((schema.response as Record<string, unknown> | undefined) ?? {}) };
   for (const code of codes)
