@@ -44,7 +44,7 @@ export interface LintResult {
   problems: LintProblem[];
   errors: number;
   warnings: number;
-  /** Where the document was written, for a person to open. */
+  /** Where the document was written (gone after the lint unless it was kept). */
   documentPath: string;
 }
 
@@ -57,14 +57,18 @@ function redocly(args: string[]) {
   });
 }
 
-/** Writes the document to a temporary file and runs `redocly lint` on it with redocly.yaml. */
+/**
+ * Writes the document to a temporary file and runs `redocly lint` on it with redocly.yaml; the file
+ * is removed afterwards unless `keep` (for a person to open).
+ */
 export function lintDocument(
   document: object,
-  format: 'json' | 'stylish' = 'json',
+  options: { format?: 'json' | 'stylish'; keep?: boolean } = {},
 ): LintResult & { output: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ecspert-openapi-'));
   const documentPath = path.join(dir, 'openapi.json');
   fs.writeFileSync(documentPath, JSON.stringify(document, null, 2));
+  const format = options.format ?? 'json';
   const run = redocly([
     'lint',
     documentPath,
@@ -73,6 +77,7 @@ export function lintDocument(
     `--format=${format}`,
     '--max-problems=10000',
   ]);
+  if (!options.keep) fs.rmSync(dir, { recursive: true, force: true });
   if (run.error) throw run.error;
   const output = `${run.stdout}${run.stderr}`;
   let problems: LintProblem[] = [];
