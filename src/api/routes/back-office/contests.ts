@@ -15,6 +15,7 @@ import {
 } from '../../../../back-office/contests';
 import { seesConsultant } from '../../../auth';
 import { codeSchema, MAX_ID, periodSchema } from '../../schema-types';
+import { contestCreatedSchema, contestsSchema, standingsSchema } from './schemas';
 
 const period = periodSchema;
 const paging = {
@@ -36,6 +37,7 @@ export async function registerContestRoutes(app: FastifyInstance, tags: string[]
           additionalProperties: false,
           properties: { running: period, ...paging },
         },
+        response: { 200: contestsSchema },
       },
     },
     async (request) => listContests(app.database, request.query),
@@ -49,7 +51,7 @@ export async function registerContestRoutes(app: FastifyInstance, tags: string[]
         tags,
         summary: 'Create a contest: period range, metric, eligibility, tie-break, prizes (money or in kind)',
         body: CONTEST_SCHEMA,
-        response: errors,
+        response: { 201: contestCreatedSchema, ...errors },
       },
     },
     async (request, reply) => {
@@ -89,7 +91,7 @@ export async function registerContestRoutes(app: FastifyInstance, tags: string[]
           additionalProperties: false,
           properties: { through: period, ...paging },
         },
-        response: errors,
+        response: { 200: standingsSchema, ...errors },
       },
     },
     async (request, reply) => {

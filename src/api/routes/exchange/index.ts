@@ -200,6 +200,13 @@ export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsyn
           tags: ['exchange'],
           summary: 'The raw bytes exactly as received or sent',
           params: idParams,
+          response: {
+            200: {
+              description: 'The payload, with the content type it came with (octet-stream when unknown)',
+              content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+            },
+            404: { $ref: 'ApiError#' },
+          },
         },
       },
       async (request, reply) => {
