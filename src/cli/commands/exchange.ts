@@ -21,6 +21,7 @@ import { runExchange } from '../../exchange/runs';
 import { startLinkedSandbox } from '../../exchange/sandbox-link';
 import { verifyXml } from '../../exchange/signature';
 import { runSandbox } from '../../../test/sandbox';
+import { recordId } from '../args';
 import { action, type CommandContext, createContext, UserError, withDatabase } from '../context';
 import { createProgress } from '../progress';
 
@@ -247,13 +248,14 @@ export function registerExchangeCommands(program: Command): void {
       }),
     );
   message
-    .command('show <id>')
+    .command('show')
+    .argument('<id>', 'the message id (message list shows it)', recordId)
     .description('one message: what it is, its status trail and its reasons')
     .action(
-      action(async (id: string) => {
+      action(async (id: number) => {
         const context = createContext();
         await withDatabase(context, async (database) => {
-          const m = await findMessage(database, Number(id));
+          const m = await findMessage(database, id);
           if (!m) throw new UserError(`no message ${id}`);
           console.log(JSON.stringify({ ...m, statusReason: undefined }, null, 2));
           for (const e of await messageTrail(database, m.id))
@@ -265,13 +267,14 @@ export function registerExchangeCommands(program: Command): void {
       }),
     );
   message
-    .command('replay <id>')
+    .command('replay')
+    .argument('<id>', 'the message id', recordId)
     .description('process a stored message again from its raw bytes, without asking the insurer')
     .action(
-      action(async (id: string) => {
+      action(async (id: number) => {
         const context = createContext();
         await withDatabase(context, async (database) =>
-          printReport(await replayMessage(deps(context, database), Number(id))),
+          printReport(await replayMessage(deps(context, database), id)),
         );
       }),
     );
