@@ -62,7 +62,10 @@ const AREAS: Area[] = [
     commands: [
       ['plan', 'compensation plans as data'],
       ['period', 'production periods: calculate, close'],
-      ['accruals [options] <period>', 'the ledger lines posted in a period'],
+      [
+        'accruals [options] <period>',
+        'the ledger lines posted in a period, with the plan version of each and the cause of a correction',
+      ],
       ['corrections', 'recalculation of closed periods into storno and additional lines'],
       [
         'career-change [options] <consultant> <level>',
