@@ -56,11 +56,16 @@ function printReport(report: ProcessReport): void {
 /** The consultant codes the database knows, for a dry run's look-ups; null when there is nothing to ask. */
 async function consultantCodes(context: CommandContext): Promise<Set<string> | null> {
   try {
-    return await withDatabase(context, async (database) => {
-      if (!(await database.dialect.tableExists(database.db, 'consultant'))) return null;
-      const rows = await database.db.selectFrom('consultant').select('code').execute();
-      return rows.length ? new Set(rows.map((r) => r.code)) : null;
-    });
+    return await withDatabase(
+      context,
+      async (database) => {
+        if (!(await database.dialect.tableExists(database.db, 'consultant'))) return null;
+        const rows = await database.db.selectFrom('consultant').select('code').execute();
+        return rows.length ? new Set(rows.map((r) => r.code)) : null;
+      },
+      // A dry run: it neither migrates the database nor asks for it migrated.
+      { schema: 'as-is' },
+    );
   } catch {
     return null;
   }
