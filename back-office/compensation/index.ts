@@ -36,7 +36,14 @@ export {
   type MissingInput,
 } from './engine';
 export { accrualTotalsOf, type PeriodAccrualTotal } from './consultant-totals';
-export { ACCRUAL_KINDS, listAccruals, postedRun, type LedgerLine, type AccrualQuery } from './ledger';
+export {
+  ACCRUAL_KINDS,
+  countAccruals,
+  listAccruals,
+  postedRun,
+  type LedgerLine,
+  type AccrualQuery,
+} from './ledger';
 export { loadPeriodInputs, periodRef } from './inputs';
 export { ensurePeriodLocks, lockPeriods } from './period-lock';
 export { compileExpression, ExpressionError } from './expression';

@@ -224,20 +224,32 @@ export interface AccrualQuery {
   limit?: number;
 }
 
-/** Accrual lines of a period (the posted run), ordered by run and line; paged. */
-export async function listAccruals(database: Database, query: AccrualQuery): Promise<LedgerLine[]> {
-  const db = compensationDb(database);
-  let q = db
+/** The lines a query selects, before paging (listAccruals and countAccruals share it). */
+function accrualsOf(database: Database, query: AccrualQuery) {
+  let q = compensationDb(database)
     .selectFrom('accrual as a')
     .innerJoin('calculation_run as r', 'r.id', 'a.run_id')
     .innerJoin('consultant as c', 'c.id', 'a.consultant_id')
-    .selectAll('a')
-    .select('c.code as consultant_code')
     .where('a.period_code', '=', query.periodCode);
   if (!query.includeSuperseded) q = q.where('r.status', '=', 'posted');
   if (query.consultantId !== undefined) q = q.where('a.consultant_id', '=', query.consultantId);
   if (query.kind !== undefined) q = q.where('a.kind', '=', query.kind);
-  const rows = await q
+  return q;
+}
+
+/** How many lines listAccruals would give without paging. */
+export async function countAccruals(database: Database, query: AccrualQuery): Promise<number> {
+  const row = await accrualsOf(database, query)
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Accrual lines of a period (the posted run), ordered by run and line; paged. */
+export async function listAccruals(database: Database, query: AccrualQuery): Promise<LedgerLine[]> {
+  const rows = await accrualsOf(database, query)
+    .selectAll('a')
+    .select('c.code as consultant_code')
     .orderBy('a.run_id')
     .orderBy('a.line_no')
     .offset(query.offset ?? 0)
