@@ -62,10 +62,32 @@ describe('which code the bin runs', () => {
 });
 
 describe('npm run build (the prepare step of npm install and npm ci)', () => {
+  // Built in a copy of the project, so that the other suites' commands never meet a half-made dist/.
+  const project = fs.mkdtempSync(path.join(os.tmpdir(), 'ecspert-project-'));
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ecspert-built-'));
-  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  beforeAll(() => {
+    for (const entry of [
+      'bin',
+      'src',
+      'back-office',
+      'adapters',
+      'mappings',
+      'migrations',
+      'schemas',
+      'test/sandbox',
+      'package.json',
+      'tsconfig.json',
+      'tsconfig.build.json',
+    ])
+      fs.cpSync(path.join(root, entry), path.join(project, entry), { recursive: true });
+    fs.symlinkSync(path.join(root, 'node_modules'), path.join(project, 'node_modules'));
+  });
+  afterAll(() => {
+    fs.rmSync(project, { recursive: true, force: true });
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
   const built = (...args: string[]) => {
-    const result = spawnSync(process.execPath, [path.join(root, 'bin/ecspert.js'), ...args], {
+    const result = spawnSync(process.execPath, [path.join(project, 'bin/ecspert.js'), ...args], {
       cwd: os.tmpdir(),
       env: {
         PATH: process.env.PATH ?? '',
@@ -89,16 +111,16 @@ describe('npm run build (the prepare step of npm install and npm ci)', () => {
     expect(scripts.prepare).toBe(scripts.build);
   });
 
-  it('builds dist/, and the built command line migrates and checks the default plan', () => {
-    const build = spawnSync(process.execPath, [path.join(root, 'bin/build.js')], {
-      cwd: root,
+  it('builds dist/, and the built command line migrates, checks the default plan and reads the adapters', () => {
+    const build = spawnSync(process.execPath, [path.join(project, 'bin/build.js')], {
+      cwd: project,
       encoding: 'utf8',
       timeout: 400_000,
     });
     expect(build.stderr).toBe('');
     expect(build.status).toBe(0);
     expect(build.stdout).toMatch(/^ecspert build: dist\/ in [\d.]+ s/m);
-    expect(buildState()).toMatchObject({ built: true, fresh: true });
+    expect(buildState(project)).toMatchObject({ built: true, fresh: true });
 
     const help = built('--help');
     expect(help).toMatchObject({ status: 0, stderr: '' });
@@ -108,8 +130,24 @@ describe('npm run build (the prepare step of npm install and npm ci)', () => {
     expect(migrated.stderr).toBe('');
     expect(migrated.stdout).toMatch(/applied 0001_core/);
 
-    const plan = built('plan', 'check', path.join(root, 'back-office/plans/default.plan.yaml'));
+    const plan = built('plan', 'check', path.join(project, 'back-office/plans/default.plan.yaml'));
     expect(plan.stderr).toBe('');
     expect(JSON.parse(plan.stdout)).toMatchObject({ ok: true });
+
+    // adapters/ and mappings/ are read from the project folder, not from the build's copies.
+    const adapters = built('adapter', 'list');
+    expect(adapters).toMatchObject({ status: 0, stderr: '' });
+    expect(adapters.stdout.split('\n')).toEqual(expect.arrayContaining(['DNIPRO_LIFE', 'KARPATY']));
+    const check = built('adapter', 'check', 'karpaty');
+    expect(check.stdout).not.toMatch(/no adapter for insurer/);
+    expect(check.stdout).toMatch(/^contracts \(received\): /m);
+    const mapped = built(
+      'mapping',
+      'try',
+      'dnipro-life',
+      'contracts',
+      path.join(project, 'adapters/dnipro-life/__fixtures__/CONTRACTS_20261002.csv'),
+    );
+    expect(mapped.stdout).toMatch(/^row 2: /m);
   }, 600_000);
 });
