@@ -7,8 +7,8 @@
 import type { Kysely } from 'kysely';
 import { type Database, type DB, inTransaction, OPEN_END, type SqlDialect, STILL_KNOWN } from '../../src/db';
 import { decimalFromKopiyky } from '../../src/db/money';
-import { recordAudit } from '../network/audit';
-import { contestPrizeLines, recordContestStandings } from '../contests/contests';
+import { recordAudit } from '../network';
+import { type PeriodMetrics, recordContestStandings } from '../contests';
 import {
   type AccrualKind,
   appendLines,
@@ -18,6 +18,7 @@ import {
   type CareerDecision,
   type PeriodVolumes,
 } from './engine';
+import { contestMetricsOf, contestPrizeLines, postedMetrics } from './contest-lines';
 import { loadPeriodInputs, periodRef } from './inputs';
 import { ensurePeriodLocks, lockPeriods } from './period-lock';
 import {
@@ -295,7 +296,17 @@ export async function calculatePeriod(
     inputs.prior = await priorPeriods(db, periodCode, plan.maxWindow - 1, options.priorVolumes);
   const loadMs = Math.round(performance.now() - t);
   const result = calculate(plan, inputs);
-  appendLines(result, await contestPrizeLines(database, periodCode, result.metrics, knownAt, plan.version));
+  appendLines(
+    result,
+    await contestPrizeLines(
+      database,
+      periodCode,
+      result.metrics,
+      knownAt,
+      plan.version,
+      periodMetrics(database),
+    ),
+  );
   options.onProgress?.('calculated', result.lines.length);
   const byKind: Partial<Record<AccrualKind, number>> = {};
   for (const line of result.lines) byKind[line.kind] = (byKind[line.kind] ?? 0) + line.amountKop;
@@ -379,7 +390,14 @@ export async function calculatePeriod(
       why: `by plan ${plan.code} ${plan.version} in ${periodCode}`,
     });
     lap('careers');
-    await recordContestStandings(tx, periodCode, runId, result.metrics, knownAt);
+    await recordContestStandings(
+      tx,
+      periodCode,
+      runId,
+      contestMetricsOf(result.metrics),
+      knownAt,
+      periodMetrics(database),
+    );
     lap('contests');
     // A big posting changes the ledger's shape at once: let the planner see it before the next
     // period's look-ups (chargeback earnings by policy, a recalculation's lines by run) are planned.
@@ -425,6 +443,19 @@ export async function calculatePeriod(
   });
   outcome.timings.write = Math.round(performance.now() - t);
   return outcome;
+}
+
+/**
+ * A period's plan metrics as known at a moment, for contests: the posted run's stored metrics, or,
+ * for a period not posted yet, a live preview of its calculation (nothing written).
+ */
+export function periodMetrics(database: Database): PeriodMetrics {
+  return async (periodCode, knownAt) => {
+    const posted = await postedMetrics(database, periodCode);
+    if (posted.length) return posted;
+    const preview = await calculatePeriod(database, periodCode, { preview: true, knownAt });
+    return contestMetricsOf(preview.metrics);
+  };
 }
 
 export interface WhatIfRow {
@@ -476,7 +507,17 @@ export async function whatIf(
   });
   if (draft.maxWindow > 1) inputs.prior = await priorPeriods(db, periodCode, draft.maxWindow - 1);
   const result = calculate(draft, inputs);
-  appendLines(result, await contestPrizeLines(database, periodCode, result.metrics, knownAt, draft.version));
+  appendLines(
+    result,
+    await contestPrizeLines(
+      database,
+      periodCode,
+      result.metrics,
+      knownAt,
+      draft.version,
+      periodMetrics(database),
+    ),
+  );
   const key = (consultantId: number, rule: string) => `${consultantId}\u0000${rule}`;
   const cells = new Map<
     string,

@@ -12,6 +12,7 @@ import {
   type ContestDefinition,
   listContests,
 } from '../../../back-office/contests';
+import { periodMetrics } from '../../../back-office/compensation';
 import { action, createContext, UserError, withDatabase } from '../context';
 
 const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
@@ -87,7 +88,10 @@ export function registerContestCommands(program: Command): void {
           throw new UserError(`period '${options.through}' is not yyyy-mm`);
         const context = createContext();
         const result = await withDatabase(context, (database) =>
-          contestStandings(database, code, { throughPeriod: options.through }).catch((error) => {
+          contestStandings(database, code, {
+            metrics: periodMetrics(database),
+            throughPeriod: options.through,
+          }).catch((error) => {
             if (error instanceof ContestError) throw new UserError(error.message);
             throw error;
           }),
