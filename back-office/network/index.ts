@@ -22,6 +22,15 @@ export {
   type CareerEntry,
   type CareerChange,
 } from './career-repository';
+export {
+  networkSnapshot,
+  emptyNetwork,
+  Timeline,
+  type NetworkSnapshot,
+  type SnapshotRange,
+  type ActivityFact,
+  type Segment,
+} from './snapshot';
 export { recordAudit, type AuditEntry } from './audit';
 export { NetworkInputError, taxNumberProblem, isUniqueViolation, type NetworkRefusalKind } from './errors';
 export {
