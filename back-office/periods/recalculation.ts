@@ -24,16 +24,24 @@ import {
 } from '../../src/db';
 import { decimalFromKopiyky, kopiykyFromDecimal } from '../../src/db/money';
 import {
+  markRequestsDone,
+  type PendingRequest,
+  pendingRequests as pendingRecalculationRequests,
+} from '../../src/recalculation-requests';
+import {
   type AccrualLine,
+  accrualRow,
   calculatePeriod,
+  type CareerDecision,
   type CompensationDB,
+  insertCareerDecisions,
   lockPeriods,
+  nextPeriodStart,
+  type PeriodVolumes,
   periodRef,
   planForPeriod,
+  volumesOf,
 } from '../compensation';
-import type { CareerDecision, PeriodVolumes } from '../compensation/engine';
-import { nextPeriodStart } from '../compensation/engine';
-import { accrualRow, insertCareerDecisions, volumesOf } from '../compensation/ledger';
 
 const cdb = (database: Database) => database.db as unknown as Kysely<CompensationDB>;
 
@@ -117,23 +125,8 @@ class PreviewRollback extends Error {
 }
 
 /** The pending requests, oldest period first. */
-export async function pendingRequests(database: Database) {
-  const rows = await cdb(database)
-    .selectFrom('recalculation_request')
-    .selectAll()
-    .where('status', '=', 'pending')
-    .orderBy('period_code')
-    .orderBy('id')
-    .execute();
-  return rows.map((r) => ({
-    id: Number(r.id),
-    periodCode: r.period_code,
-    effectiveOn: r.effective_on,
-    causeKind: r.cause_kind,
-    causeRef: r.cause_ref,
-    description: r.description,
-    createdAt: new Date(r.created_at),
-  }));
+export function pendingRequests(database: Database): Promise<PendingRequest[]> {
+  return pendingRecalculationRequests(database.db);
 }
 
 /** Runs the work in a transaction of its own and rolls everything it wrote back, keeping its answer. */
@@ -751,17 +744,11 @@ async function runCorrections(
     timings[`${period}.recalculate`] = Math.round(performance.now() - t);
   }
 
-  if (requests.length)
-    for (let i = 0; i < requests.length; i += 500)
-      await db
-        .updateTable('recalculation_request')
-        .set({ status: 'done', processed_at: knownAt })
-        .where(
-          'id',
-          'in',
-          requests.slice(i, i + 500).map((r) => r.id),
-        )
-        .execute();
+  await markRequestsDone(
+    db,
+    requests.map((r) => r.id),
+    knownAt,
+  );
 
   const impact = new Map<number, ConsultantImpact>();
   for (const p of report.periods)

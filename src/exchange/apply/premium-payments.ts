@@ -9,7 +9,8 @@ import { decimalFromKopiyky } from '../../db';
 import type { CanonicalPremiumPayment } from '../canonical';
 import { type ApplyContext, type ApplyOutcome, chunks, emptyOutcome, type Located } from './context';
 import { policiesByNumber } from './lookups';
-import { type MismatchInput, raiseMismatches, requestRecalculation } from './reconciliation';
+import { type MismatchInput, raiseMismatches } from '../reconciliation';
+import { requestRecalculation } from './recalculation';
 
 export function paymentKey(insurerCode: string, p: CanonicalPremiumPayment, occurrence: number): string {
   const facts = [
