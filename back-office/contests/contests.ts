@@ -375,11 +375,7 @@ export async function recordContestStandings(
       prize: s.prize,
       computed_at: knownAt,
     }));
-    for (let i = 0; i < rows.length; i += 2000)
-      await db
-        .insertInto('contest_standing')
-        .values(rows.slice(i, i + 2000))
-        .execute();
+    await database.dialect.bulkInsert(db, 'contest_standing', rows);
     written += rows.length;
   }
   return written;

@@ -109,8 +109,8 @@ export async function applyPremiumPayments(
             : latePeriods.get(late.code)!,
         );
     }
-    for (const batch of chunks(rows, 1000))
-      await ctx.trx.insertInto('premium_payment').values(batch).execute();
+    // The one bulk path (COPY FROM STDIN on PostgreSQL, multi-row inserts elsewhere), in the message's transaction.
+    await ctx.dialect.bulkInsert(ctx.trx, 'premium_payment', rows);
     outcome.applied += rows.length;
   }
   for (const [period, firstDay] of latePeriods) {
