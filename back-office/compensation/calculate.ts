@@ -5,9 +5,10 @@
  * the what-if: a draft plan over a posted period, compared per consultant and rule, posting nothing.
  */
 import type { Kysely } from 'kysely';
-import { type Database, type DB, inTransaction, OPEN_END, type SqlDialect, STILL_KNOWN } from '../../src/db';
+import { type Database, type DB, inTransaction, type SqlDialect } from '../../src/db';
 import { decimalFromKopiyky } from '../../src/db/money';
-import { recordAudit } from '../network';
+import { recordAudit } from '../../src/audit';
+import { recordCalculatedCareers } from '../network';
 import { type PeriodMetrics, recordContestStandings } from '../contests';
 import {
   type AccrualKind,
@@ -390,13 +391,14 @@ export async function calculatePeriod(
       why: `by plan ${plan.code} ${plan.version} in ${periodCode}`,
     });
     lap('careers');
+    // Earlier periods not posted are previewed inside this transaction (PGlite has one connection).
     await recordContestStandings(
       tx,
       periodCode,
       runId,
       contestMetricsOf(result.metrics),
       knownAt,
-      periodMetrics(database),
+      periodMetrics(tx),
     );
     lap('contests');
     // A big posting changes the ledger's shape at once: let the planner see it before the next
@@ -594,9 +596,8 @@ export async function whatIf(
 }
 
 /**
- * Records the run's career decisions and makes each the consultant's career from its date on, in
- * bulk (a period may promote thousands): the rows it contradicts are superseded, what still holds of
- * them is recorded again up to the decision's date, as recordBitemporal does for one change.
+ * Records the run's career decisions (this module's table) and asks the network to make each the
+ * consultant's career from its date on, in bulk.
  */
 async function recordCareerDecisions(
   db: Kysely<CompensationDB>,
@@ -606,66 +607,5 @@ async function recordCareerDecisions(
   change: { recordedAt: Date; recordedBy: string; why: string },
 ): Promise<void> {
   await insertCareerDecisions(db, dialect, runId, decisions);
-  const BATCH = 500; // Oracle takes at most 1000 expressions in a list
-  const supersede: number[] = [];
-  const rows: Record<string, unknown>[] = [];
-  for (let i = 0; i < decisions.length; i += BATCH) {
-    const chunk = decisions.slice(i, i + BATCH);
-    const current = await db
-      .selectFrom('consultant_career')
-      .selectAll()
-      .where(
-        'consultant_id',
-        'in',
-        chunk.map((d) => d.consultantId),
-      )
-      .where('superseded_at', '=', STILL_KNOWN)
-      .execute();
-    for (const d of chunk) {
-      const own = current.filter(
-        (r) => Number(r.consultant_id) === d.consultantId && r.valid_to > d.effectiveFrom,
-      );
-      const holding = own.find((r) => r.valid_from <= d.effectiveFrom);
-      if (holding?.level_code === d.toLevel && holding.valid_to === OPEN_END) continue; // it already says so
-      for (const r of own) {
-        supersede.push(Number(r.id));
-        if (r.valid_from < d.effectiveFrom) {
-          // What still holds of the row, up to the decision's date, with the same columns as below.
-          rows.push({
-            consultant_id: r.consultant_id,
-            level_code: r.level_code,
-            source: r.source,
-            approved_by: r.approved_by,
-            approved_at: r.approved_at,
-            valid_from: r.valid_from,
-            valid_to: d.effectiveFrom,
-            recorded_at: change.recordedAt,
-            superseded_at: STILL_KNOWN,
-            recorded_by: r.recorded_by,
-            reason: r.reason,
-          });
-        }
-      }
-      rows.push({
-        consultant_id: d.consultantId,
-        level_code: d.toLevel,
-        source: 'calculation',
-        approved_by: null,
-        approved_at: null,
-        valid_from: d.effectiveFrom,
-        valid_to: OPEN_END,
-        recorded_at: change.recordedAt,
-        superseded_at: STILL_KNOWN,
-        recorded_by: change.recordedBy,
-        reason: `${d.kind} ${change.why}: ${d.reason}`.slice(0, 1000),
-      });
-    }
-  }
-  for (let i = 0; i < supersede.length; i += BATCH)
-    await db
-      .updateTable('consultant_career')
-      .set({ superseded_at: change.recordedAt })
-      .where('id', 'in', supersede.slice(i, i + BATCH))
-      .execute();
-  await dialect.bulkInsert(db, 'consultant_career', rows);
+  await recordCalculatedCareers(db, dialect, decisions, change);
 }

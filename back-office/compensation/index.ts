@@ -44,8 +44,8 @@ export {
 } from './engine';
 export {
   ACCRUAL_KINDS,
-  accrualRow,
-  insertCareerDecisions,
+  postCorrectionRun,
+  type CorrectionRun,
   listAccruals,
   postedRun,
   volumesOf,

@@ -15,6 +15,7 @@ export {
   type NetworkNode,
   type RelativeNode,
 } from './network-repository';
+export { recordCalculatedCareers, recordCalculatedCareer, type CalculatedCareer } from './career-decisions';
 export {
   careerLevelAsOf,
   careerHistory,
