@@ -22,6 +22,7 @@ import {
 import { contestMetricsOf, contestPrizeLines, postedMetrics } from './contest-lines';
 import { loadPeriodInputs, periodRef } from './inputs';
 import { ensurePeriodLocks, lockPeriods } from './period-lock';
+import { markPeriodCalculated } from './period-register';
 import {
   compensationDb,
   insertAccruals,
@@ -415,32 +416,7 @@ export async function calculatePeriod(
       .set({ status: 'posted', finished_at: new Date() })
       .where('id', '=', runId)
       .execute();
-    const period = await tdb
-      .selectFrom('production_period')
-      .select('id')
-      .where('code', '=', periodCode)
-      .executeTakeFirst();
-    if (period) {
-      await tdb
-        .updateTable('production_period')
-        .set({ status: 'calculated', calculated_at: now })
-        .where('id', '=', period.id)
-        .execute();
-    } else {
-      const bounds = inputs.period;
-      await tdb
-        .insertInto('production_period')
-        .values({
-          code: periodCode,
-          starts_on: bounds.startsOn,
-          ends_on: bounds.endsOn,
-          status: 'calculated',
-          calculated_at: now,
-          closed_at: null,
-          closed_by: null,
-        })
-        .execute();
-    }
+    await markPeriodCalculated(tdb, inputs.period, now);
     return runId;
   });
   outcome.timings.write = Math.round(performance.now() - t);

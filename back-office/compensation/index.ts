@@ -55,5 +55,6 @@ export {
 export { PRODUCT_GROUPS, type ProductCatalog } from './product-catalog';
 export { loadPeriodInputs, periodRef } from './inputs';
 export { ensurePeriodLocks, lockPeriods } from './period-lock';
+export { markPeriodClosed, openPeriod } from './period-register';
 export { compileExpression, ExpressionError } from './expression';
 export type { CompensationDB } from './tables';

@@ -27,6 +27,7 @@ import {
   type CareerDecision,
   type CompensationDB,
   lockPeriods,
+  openPeriod,
   nextPeriodStart,
   type PeriodVolumes,
   periodRef,
@@ -184,21 +185,7 @@ async function postingPeriod(database: Database, lastClosed: string, create: boo
     .executeTakeFirst();
   if (open) return open.code;
   const next = nextPeriodStart(await periodRef(db, lastClosed)).slice(0, 7);
-  if (create) {
-    const ref = await periodRef(db, next);
-    await db
-      .insertInto('production_period')
-      .values({
-        code: next,
-        starts_on: ref.startsOn,
-        ends_on: ref.endsOn,
-        status: 'open',
-        calculated_at: null,
-        closed_at: null,
-        closed_by: null,
-      })
-      .execute();
-  }
+  if (create) await openPeriod(db, await periodRef(db, next));
   return next;
 }
 
