@@ -12,6 +12,7 @@ import {
   type ContestDefinition,
   listContests,
 } from '../../../back-office/contests';
+import { periodMetrics } from '../../../back-office/compensation';
 import { periodCode } from '../args';
 import { action, createContext, UserError, withDatabase } from '../context';
 import { printJson, printWindow, windowedList, type WindowOptions } from '../list';
@@ -78,7 +79,10 @@ export function registerContestCommands(program: Command): void {
       action(async (code: string, options: { through?: string; json?: boolean }) => {
         const context = createContext();
         const result = await withDatabase(context, (database) =>
-          contestStandings(database, code, { throughPeriod: options.through }).catch((error) => {
+          contestStandings(database, code, {
+            metrics: periodMetrics(database),
+            throughPeriod: options.through,
+          }).catch((error) => {
             if (error instanceof ContestError) throw new UserError(error.message);
             throw error;
           }),

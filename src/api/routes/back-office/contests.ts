@@ -13,6 +13,7 @@ import {
   type ContestDefinition,
   listContests,
 } from '../../../../back-office/contests';
+import { periodMetrics } from '../../../../back-office/compensation';
 import { seesConsultant } from '../../../auth';
 import { codeSchema, MAX_ID, periodSchema } from '../../schema-types';
 import { contestCreatedSchema, contestsSchema, standingsSchema } from './schemas';
@@ -97,7 +98,10 @@ export async function registerContestRoutes(app: FastifyInstance, tags: string[]
     async (request, reply) => {
       try {
         const { through, offset = 0, limit = 100 } = request.query;
-        const result = await contestStandings(app.database, request.params.code, { throughPeriod: through });
+        const result = await contestStandings(app.database, request.params.code, {
+          metrics: periodMetrics(app.database),
+          throughPeriod: through,
+        });
         // A manager sees the standings of their units' consultants, a consultant their own and their downline's.
         const visible = (await request.auth?.visible()) ?? null;
         const standings = result.standings.filter((s) => seesConsultant(visible, s.consultantId));

@@ -27,14 +27,12 @@ import {
   PlanRefusedError,
   productCatalog,
   whatIf,
-} from '../../../../back-office/compensation';
-import { toPlainLine } from '../../../../back-office/compensation/engine';
-import {
+  toPlainLine,
   type CompiledPlan,
   compilePlan,
   loadPlanText,
   PLAN_TEXT_MAX_CHARS,
-} from '../../../../back-office/compensation/plan';
+} from '../../../../back-office/compensation';
 import { NetworkRuleError } from '../../../../back-office/network';
 import { seesMoneyOf, seesMoneyOfCode, type VisibleConsultants } from '../../../auth';
 import type { Database } from '../../../db';
