@@ -73,6 +73,6 @@ export {
   relativesOf,
   type TreeNode,
   type TreeQuery,
-  type ConsultantCard,
+  type NetworkCard,
   type ConsultantSummary,
 } from './views';

@@ -8,8 +8,6 @@
  * money (accruals, acts) only to those who may see that consultant's money.
  */
 import { sql } from 'kysely';
-import { accrualTotalsOf, type PeriodAccrualTotal } from '../compensation';
-import { actsOfConsultant, type ActOfConsultant } from '../acts';
 import { asOf, type Database, type IsoDate } from '../../src/db';
 import { careerHistory, type CareerEntry } from './career-repository';
 import { consultantByCode, statusAsOf, type ActivityStatus } from './consultants';
@@ -208,7 +206,13 @@ export interface StatusEntry {
   recordedBy: string | null;
 }
 
-export interface ConsultantCard {
+/**
+ * The network's part of the consultant card. The money on it (accruals, acts) belongs to
+ * compensation and acts, which sit above the network: back-office/consultant-card adds it.
+ */
+export interface NetworkCard {
+  /** The consultant's row id, for the modules that add their part of the card. */
+  consultantId: number;
   code: string;
   fullName: string;
   taxNumber: string | null;
@@ -227,14 +231,10 @@ export interface ConsultantCard {
   totalDownline: number;
   policies: { count: number; firstPage: string };
   /**
-   * Whether the card shows this consultant's money: false when the caller may not see it (a
-   * consultant looking at someone of their downline), and then `accruals` and `acts` are empty.
+   * Whether the card may show this consultant's money: false when the caller may not see it (a
+   * consultant looking at someone of their downline).
    */
   moneyShown: boolean;
-  /** Posted accruals by period, up to the date's period, in kopiyky. */
-  accruals: PeriodAccrualTotal[];
-  /** Acts issued up to the date. */
-  acts: ActOfConsultant[];
 }
 
 /** A consultant by code, refused as unknown when the scope does not see them. */
@@ -256,7 +256,7 @@ export async function consultantCard(
   date: IsoDate,
   knownAt: Date = now(),
   scope: ConsultantScope | null = null,
-): Promise<ConsultantCard> {
+): Promise<NetworkCard> {
   const db = database.db;
   const c = await consultantInScope(database, code, scope);
   const row = await db.selectFrom('consultant').selectAll().where('id', '=', c.id).executeTakeFirstOrThrow();
@@ -279,9 +279,8 @@ export async function consultantCard(
     .where('consultant_id', '=', c.id)
     .where('valid_from', '<=', date)
     .executeTakeFirstOrThrow();
-  // The ledger and the acts belong to compensation and acts: the card asks them.
-  const money = scopeSeesMoneyOf(scope, c.id);
   return {
+    consultantId: c.id,
     code: row.code,
     fullName: row.full_name,
     taxNumber: row.tax_number,
@@ -308,9 +307,7 @@ export async function consultantCard(
       count: Number(policies.n),
       firstPage: `/api/consultants/${encodeURIComponent(row.code)}/policies?asOf=${date}&page=1`,
     },
-    moneyShown: money,
-    accruals: money ? await accrualTotalsOf(database, c.id, date.slice(0, 7)) : [],
-    acts: money ? await actsOfConsultant(database, c.id, date) : [],
+    moneyShown: scopeSeesMoneyOf(scope, c.id),
   };
 }
 

@@ -6,7 +6,6 @@
 import type { Command } from 'commander';
 import {
   closeUnit,
-  consultantCard,
   hireConsultant,
   type LegalForm,
   listConsultants,
@@ -23,6 +22,7 @@ import {
   unitTreeAsOf,
   updateContactDetails,
 } from '../../../back-office/network';
+import { consultantCard } from '../../../back-office/consultant-card';
 import type { Database } from '../../db';
 import { formatHryvnias } from '../../db/money';
 import { wholeNumber } from '../args';
