@@ -63,9 +63,9 @@ describe('a fourth insurer onboarded by configuration alone, through the generic
     // No code: no hook of its own, and src/ does not name it.
     expect(fs.existsSync(path.join(root, 'adapters/zahid-test/exchange.ts'))).toBe(false);
     expect(fs.existsSync(path.join(root, 'adapters/zahid-test/sandbox'))).toBe(false);
-    expect(spawnSync('git', ['grep', '-il', 'zahid', '--', 'src'], { cwd: root, encoding: 'utf8' }).stdout).toBe(
-      '',
-    );
+    expect(
+      spawnSync('git', ['grep', '-il', 'zahid', '--', 'src'], { cwd: root, encoding: 'utf8' }).stdout,
+    ).toBe('');
   });
 
   it('has fixtures in UTF-8 with a BOM and Ukrainian text, as the insurer sends them', () => {
@@ -103,11 +103,17 @@ describe('a fourth insurer onboarded by configuration alone, through the generic
 
     const run = npx('exchange', 'run', 'zahid-test', '--sandbox');
     expect(run).toMatchObject({ status: 0 });
-    expect(run.stdout).toMatch(/^sandbox ZAHID_TEST at sftp:\/\/zt-agency@127\.0\.0\.1:\d+ http:\/\/127\.0\.0\.1:\d+\/v1$/m);
+    expect(run.stdout).toMatch(
+      /^sandbox ZAHID_TEST at sftp:\/\/zt-agency@127\.0\.0\.1:\d+ http:\/\/127\.0\.0\.1:\d+\/v1$/m,
+    );
     expect(run.stdout).toContain('took in 1 file(s)');
     expect(run.stdout).toContain('payments: took in 2 page(s) over REST');
-    expect(run.stdout).toMatch(/^POLICIES_20261121\.csv: applied — 2 row\(s\), 2 applied, .* 0 row issue\(s\)/m);
-    expect(run.stdout.match(/^payments-.*\.json: applied — 2 row\(s\), 2 applied, .* 0 row issue\(s\)/gm)).toHaveLength(2);
+    expect(run.stdout).toMatch(
+      /^POLICIES_20261121\.csv: applied — 2 row\(s\), 2 applied, .* 0 row issue\(s\)/m,
+    );
+    expect(
+      run.stdout.match(/^payments-.*\.json: applied — 2 row\(s\), 2 applied, .* 0 row issue\(s\)/gm),
+    ).toHaveLength(2);
 
     type PolicyRow = { id: number; number: string; product: string; issuedOn: string; sumInsuredKop: number };
     const policies = json<{ items: PolicyRow[]; total: number }>(

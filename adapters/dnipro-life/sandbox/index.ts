@@ -303,7 +303,8 @@ export const sandbox: SandboxHook = {
       `  account root: ${rootDir} (in/ for registers, out/ for the insurer's files)`,
       `  client private key for the adapter: ${clientKeyFile}`,
     ];
-    if (options.publishFixtures) lines.push(`  samples in /out: ${(await running.publishSamples()).join(', ')}`);
+    if (options.publishFixtures)
+      lines.push(`  samples in /out: ${(await running.publishSamples()).join(', ')}`);
     return {
       url,
       lines,

@@ -268,7 +268,10 @@ export function registerExchangeCommands(program: Command): void {
     .description(
       "run an insurer's sandbox on this machine until Ctrl+C: SFTP and/or REST from its adapter.yaml, serving its __fixtures__",
     )
-    .option('--port <n>', 'port to listen on (with SFTP and REST both, REST takes the next one); default a free one')
+    .option(
+      '--port <n>',
+      'port to listen on (with SFTP and REST both, REST takes the next one); default a free one',
+    )
     .action(
       action(async (insurer: string, options: { port?: string }) => {
         const port = options.port === undefined ? undefined : Number(options.port);

@@ -94,7 +94,8 @@ export async function startConfiguredSandbox(options: SandboxStartOptions): Prom
 /** The names a completed file and its in-progress form have under a completion convention. */
 function publishSteps(channel: SftpChannel, name: string): { temp: string | null; marker: string | null } {
   const c = channel.completion;
-  if (c && 'rename' in c) return { temp: `${c.rename.prefix ?? ''}${name}${c.rename.suffix ?? ''}`, marker: null };
+  if (c && 'rename' in c)
+    return { temp: `${c.rename.prefix ?? ''}${name}${c.rename.suffix ?? ''}`, marker: null };
   if (c && 'stable' in c) return { temp: null, marker: null };
   const suffix = c && 'marker' in c ? c.marker.suffix : (channel.doneMarkerSuffix ?? '.done');
   return { temp: null, marker: `${name}${suffix}` };
@@ -171,7 +172,9 @@ async function startSftp(
     for (const { pattern, answer } of answers) {
       if (!pattern.test(name)) continue;
       const stem = name.replace(/\.[^.]*$/, '');
-      const answerName = (answer.name ?? 'ANSWER_{name}').replaceAll('{name}', name).replaceAll('{stem}', stem);
+      const answerName = (answer.name ?? 'ANSWER_{name}')
+        .replaceAll('{name}', name)
+        .replaceAll('{stem}', stem);
       publish(answerName, fixture(adapter, answer.fixture, 'sandbox answer'));
     }
   });
@@ -223,7 +226,10 @@ function setPath(target: Record<string, unknown>, dotted: string, value: unknown
 
 const SINCE_FIELDS = ['updated_at', 'updatedAt', 'changed_at', 'changedAt', 'modified_at'];
 
-async function startRest(options: SandboxStartOptions, config: SandboxFixtureConfig): Promise<StartedSandbox> {
+async function startRest(
+  options: SandboxStartOptions,
+  config: SandboxFixtureConfig,
+): Promise<StartedSandbox> {
   const { adapter } = options;
   const channel = adapter.channels.rest!;
   const basePath = new URL(channel.baseUrl).pathname.replace(/\/+$/, '');
@@ -242,7 +248,10 @@ async function startRest(options: SandboxStartOptions, config: SandboxFixtureCon
       message: m,
       pattern: new RegExp(
         '^' +
-          m.request!.path.split(/\{[^}]+\}/).map((s) => s.replace(/[.*+?^$()|[\]\\]/g, '\\$&')).join('[^/]+') +
+          m
+            .request!.path.split(/\{[^}]+\}/)
+            .map((s) => s.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))
+            .join('[^/]+') +
           '$',
       ),
     }));
@@ -262,7 +271,10 @@ async function startRest(options: SandboxStartOptions, config: SandboxFixtureCon
         const route = url.pathname.slice(basePath.length) || '/';
         if (oauth && req.method === 'POST' && route === oauth) {
           const form = new URLSearchParams(Buffer.concat(chunks).toString());
-          if (form.get('client_id') !== SANDBOX_CLIENT.clientId || form.get('client_secret') !== SANDBOX_CLIENT.clientSecret)
+          if (
+            form.get('client_id') !== SANDBOX_CLIENT.clientId ||
+            form.get('client_secret') !== SANDBOX_CLIENT.clientSecret
+          )
             return answer(401, { error: 'invalid_client' });
           const token = randomBytes(16).toString('hex');
           tokens.add(token);
@@ -270,14 +282,21 @@ async function startRest(options: SandboxStartOptions, config: SandboxFixtureCon
         }
         if (apiKey) {
           const key =
-            apiKey.in === 'header' ? req.headers[apiKey.name.toLowerCase()] : url.searchParams.get(apiKey.name);
-          if (key !== SANDBOX_API_KEY) return answer(401, { error: 'unauthorized', message: 'bad or missing API key' });
+            apiKey.in === 'header'
+              ? req.headers[apiKey.name.toLowerCase()]
+              : url.searchParams.get(apiKey.name);
+          if (key !== SANDBOX_API_KEY)
+            return answer(401, { error: 'unauthorized', message: 'bad or missing API key' });
         } else if (oauth) {
           const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
           if (!token || !tokens.has(token)) return answer(401, { error: 'invalid_token' });
         }
         const hit = routes.find((r) => r.method === req.method && r.pattern.test(route));
-        if (!hit) return answer(404, { error: 'not_found', message: `${req.method} ${route} is not in ${adapter.file}` });
+        if (!hit)
+          return answer(404, {
+            error: 'not_found',
+            message: `${req.method} ${route} is not in ${adapter.file}`,
+          });
         if (req.method !== 'GET') {
           fs.mkdirSync(receivedDir, { recursive: true });
           const id = `SBX-${String(received.length + 1).padStart(4, '0')}`;
@@ -361,7 +380,10 @@ function servePage(
     const startAt = p.startAt ?? 1;
     const page = Number(query.get(p.param) ?? startAt) - startAt;
     const pages = Math.max(1, Math.ceil(items.length / size));
-    return wrap(items.slice(page * size, (page + 1) * size), p.totalPagesPath ? [[p.totalPagesPath, pages]] : []);
+    return wrap(
+      items.slice(page * size, (page + 1) * size),
+      p.totalPagesPath ? [[p.totalPagesPath, pages]] : [],
+    );
   }
   return wrap(items, []);
 }

@@ -63,7 +63,10 @@ export interface InsurerSandbox extends StartedSandbox {
 }
 
 /** Starts the sandbox of any insurer with an adapter: its hook's, or the one its configuration makes. */
-export async function startInsurerSandbox(insurer: string, options: InsurerSandboxOptions): Promise<InsurerSandbox> {
+export async function startInsurerSandbox(
+  insurer: string,
+  options: InsurerSandboxOptions,
+): Promise<InsurerSandbox> {
   let adapter: LoadedAdapter;
   try {
     adapter = loadAdapter(insurer, { adaptersDir: options.adaptersDir });
@@ -74,7 +77,13 @@ export async function startInsurerSandbox(insurer: string, options: InsurerSandb
   fs.mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
   const workDir = path.join(options.dataDir, 'sandbox', path.basename(adapter.folder));
   fs.mkdirSync(workDir, { recursive: true });
-  const start = { adapter, workDir, secretsDir, port: options.port, publishFixtures: options.publishFixtures };
+  const start = {
+    adapter,
+    workDir,
+    secretsDir,
+    port: options.port,
+    publishFixtures: options.publishFixtures,
+  };
   const hook = loadSandboxHook(adapter);
   const started = hook ? await hook.start(start) : await startConfiguredSandbox(start);
   return { ...started, insurerCode: adapter.insurer.code, secretsDir };

@@ -75,10 +75,16 @@ describe('the generic sandbox of an adapter that is configuration and fixtures o
   beforeAll(async () => {
     fs.mkdirSync(fixtures, { recursive: true });
     fs.writeFileSync(path.join(adaptersDir, 'polissia', 'adapter.yaml'), adapterYaml);
-    fs.writeFileSync(path.join(fixtures, 'CONTR_20261101.csv'), `${BOM}Поліс;Страхувальник\nПЛ-1;Олійник В. С.\n`);
+    fs.writeFileSync(
+      path.join(fixtures, 'CONTR_20261101.csv'),
+      `${BOM}Поліс;Страхувальник\nПЛ-1;Олійник В. С.\n`,
+    );
     fs.writeFileSync(path.join(fixtures, 'ACK_sample.csv'), `${BOM}Заява;Статус\nЗ-1;ПРИЙНЯТО\n`);
     fs.writeFileSync(path.join(fixtures, 'not-a-message.txt'), 'notes for engineers');
-    fs.writeFileSync(path.join(fixtures, 'policies.json'), BOM + JSON.stringify({ result: { items: policies } }));
+    fs.writeFileSync(
+      path.join(fixtures, 'policies.json'),
+      BOM + JSON.stringify({ result: { items: policies } }),
+    );
     fs.writeFileSync(
       path.join(fixtures, 'sandbox.yaml'),
       "sftp:\n  answers:\n    register: { fixture: ACK_sample.csv, name: 'ACK_{stem}.csv' }\n",
@@ -105,7 +111,9 @@ describe('the generic sandbox of an adapter that is configuration and fixtures o
     });
 
   it("puts the fixtures an incoming message matches in the insurer's folder, with the adapter's marker", async () => {
-    expect(sandbox.url).toMatch(/^sftp:\/\/pl-agent@127\.0\.0\.1:\d+ http:\/\/127\.0\.0\.1:\d+\/partner\/v2$/);
+    expect(sandbox.url).toMatch(
+      /^sftp:\/\/pl-agent@127\.0\.0\.1:\d+ http:\/\/127\.0\.0\.1:\d+\/partner\/v2$/,
+    );
     const t = sftp();
     try {
       expect((await t.listNew()).map((i) => i.name)).toEqual(['CONTR_20261101.csv']);
@@ -193,14 +201,20 @@ describe('ecspert sandbox <insurer> --port N', () => {
     const bin = path.resolve(__dirname, '../../../bin/ecspert.js');
     const child = spawn(process.execPath, [bin, 'sandbox', 'zahid-test', '--port', String(port)], {
       cwd: path.resolve(__dirname, '../../..'),
-      env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), ECSPERT_DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: os.tmpdir(),
+        ECSPERT_DATA_DIR: dataDir,
+        LOG_LEVEL: 'silent',
+      },
     });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
-      for (let i = 0; i < 600 && !out.includes('GET /payments'); i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 600 && !out.includes('GET /payments'); i++)
+        await new Promise((r) => setTimeout(r, 100));
       expect(out).toContain(`(ZAHID_TEST) listening on sftp://zt-agency@127.0.0.1:${port}`);
       expect(out).toContain(`(ZAHID_TEST) listening on http://127.0.0.1:${port + 1}/v1`);
       expect(out).toContain('fixtures in /download: POLICIES_20261121.csv');
