@@ -119,6 +119,17 @@ async function startSftp(
   const outDir = local(channel.paths.out);
   fs.mkdirSync(inDir, { recursive: true });
   fs.mkdirSync(outDir, { recursive: true });
+  // Answers to uploads, when sandbox.yaml says how: the named fixture goes back under a name made from the upload's.
+  const answers = Object.entries(config.sftp?.answers ?? {}).map(([message, answer]) => {
+    const m = adapter.messages[message];
+    if (!m || m.direction !== 'out' || !m.fileNamePattern)
+      throw new Error(
+        `${path.join(fixturesDir(adapter), 'sandbox.yaml')}: sftp.answers.${message} is not an outgoing message with a fileNamePattern in ${adapter.file}`,
+      );
+    // Read now, so a missing fixture stops the start with its name rather than an upload later.
+    const bytes = fixture(adapter, answer.fixture, `sandbox.yaml sftp.answers.${message}`);
+    return { pattern: new RegExp(m.fileNamePattern), answer, bytes };
+  });
   const client = ensureKeyPair(path.join(workDir, 'client_ed25519'));
   const host = ensureKeyPair(path.join(workDir, 'host_ed25519'));
   const server = await startSandboxSftpServer({
@@ -150,32 +161,28 @@ async function startSftp(
       (fs.existsSync(dir) ? fs.readdirSync(dir) : []).filter((n) =>
         incomingOverSftp(adapter).some(([, m]) => new RegExp(m.fileNamePattern!).test(n)),
       );
-    for (const name of names.sort()) {
-      publish(name, fixture(adapter, name, `${adapter.file} sandbox`));
-      published.push(name);
+    try {
+      for (const name of [...names].sort()) {
+        publish(name, fixture(adapter, name, 'sandbox.yaml sftp.publish'));
+        published.push(name);
+      }
+    } catch (e) {
+      await server.close();
+      throw e;
     }
   }
 
-  // Answers to uploads, when sandbox.yaml says how: the named fixture goes back under a name made from the upload's.
-  const answers = Object.entries(config.sftp?.answers ?? {}).map(([message, answer]) => {
-    const m = adapter.messages[message];
-    if (!m || m.direction !== 'out' || !m.fileNamePattern)
-      throw new Error(
-        `${path.join(fixturesDir(adapter), 'sandbox.yaml')}: sftp.answers.${message} is not an outgoing message with a fileNamePattern in ${adapter.file}`,
-      );
-    return { pattern: new RegExp(m.fileNamePattern), answer };
-  });
   const inRemote = '/' + channel.paths.in.split('/').filter(Boolean).join('/');
   server.events.on('file-written', (remote: string) => {
     if (path.posix.dirname(remote) !== inRemote) return;
     const name = path.posix.basename(remote);
-    for (const { pattern, answer } of answers) {
+    for (const { pattern, answer, bytes } of answers) {
       if (!pattern.test(name)) continue;
       const stem = name.replace(/\.[^.]*$/, '');
       const answerName = (answer.name ?? 'ANSWER_{name}')
         .replaceAll('{name}', name)
         .replaceAll('{stem}', stem);
-      publish(answerName, fixture(adapter, answer.fixture, 'sandbox answer'));
+      publish(answerName, bytes);
     }
   });
 
