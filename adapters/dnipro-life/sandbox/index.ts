@@ -7,14 +7,19 @@
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startSandboxSftpServer, type SandboxSftpServer } from '../sftp-server';
+import {
+  ensureKeyPair,
+  type SandboxHook,
+  type SandboxSftpServer,
+  startSandboxSftpServer,
+} from '../../../src/exchange/sandbox';
 import { encodeCsv, formatAmount, formatDate } from './csv-1251';
 import { answerRegister, contractsFile, type IssuedContract } from './register-answer';
 
 export { answerRegister, SUM_INSURED_LIMIT_KOPIYKY, type IssuedContract } from './register-answer';
 export { decodeCsv, encodeCsv, parseAmount, formatAmount } from './csv-1251';
 
-export const DNIPRO_LIFE_SAMPLES_DIR = path.join(__dirname, 'samples');
+export const DNIPRO_LIFE_SAMPLES_DIR = path.join(__dirname, '..', '__fixtures__');
 
 export interface DniproLifeSandboxOptions {
   /** Folder the SFTP account sees as `/`; `in/` and `out/` are created in it. */
@@ -275,3 +280,47 @@ export async function startDniproLifeSandbox(options: DniproLifeSandboxOptions):
     close: () => sftp.close(),
   };
 }
+
+/**
+ * Dnipro Life's sandbox for `ecspert sandbox dnipro-life` and `exchange run dnipro-life --sandbox`:
+ * the generic SFTP sandbox cannot answer a register row by row, this one underwrites it (ACK and
+ * contracts files). Keys live in the work folder, so fingerprints survive a restart.
+ */
+export const sandbox: SandboxHook = {
+  async start(options) {
+    const rootDir = path.join(options.workDir, 'sftp-root');
+    fs.mkdirSync(rootDir, { recursive: true });
+    const clientKeyFile = path.join(options.workDir, 'client_ed25519');
+    const client = ensureKeyPair(clientKeyFile);
+    const host = ensureKeyPair(path.join(options.workDir, 'host_ed25519'));
+    const running = await startDniproLifeSandbox({
+      rootDir,
+      clientPublicKey: client.publicKey,
+      hostKey: host.privateKey,
+      port: options.port,
+    });
+    const url = `sftp://${running.username}@${running.host}:${running.port}`;
+    const lines = [
+      `Dnipro Life sandbox (DNIPRO_LIFE) listening on ${url}`,
+      `  host key fingerprint: ${running.hostKeySha256}`,
+      `  account root: ${rootDir} (in/ for registers, out/ for the insurer's files)`,
+      `  client private key for the adapter: ${clientKeyFile}`,
+    ];
+    if (options.publishFixtures)
+      lines.push(`  samples in /out: ${(await running.publishSamples()).join(', ')}`);
+    return {
+      url,
+      lines,
+      overrides: {
+        sftp: {
+          host: running.host,
+          port: running.port,
+          username: running.username,
+          privateKey: client.privateKey,
+          hostKeySha256: running.hostKeySha256,
+        },
+      },
+      close: () => running.close(),
+    };
+  },
+};

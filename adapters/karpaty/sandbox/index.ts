@@ -12,11 +12,13 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { DOMParser, type Element } from '@xmldom/xmldom';
+import { SANDBOX_CLIENT, type SandboxHook } from '../../../src/exchange/sandbox';
+import { ensureSandboxSigningKey } from '../../../src/exchange/signature';
 import { signatureProblem, signXml } from './xml-signature';
 
 export { signXml, signatureProblem } from './xml-signature';
 
-export const KARPATY_SAMPLES_DIR = path.join(__dirname, 'samples');
+export const KARPATY_SAMPLES_DIR = path.join(__dirname, '..', '__fixtures__');
 export const KARPATY_KEYS_DIR = path.join(__dirname, 'keys');
 /**
  * The sandbox certificate shipped with Karpaty's spec, which signed the spec's samples. Its private
@@ -503,3 +505,65 @@ export async function startKarpatySandbox(options: KarpatySandboxOptions): Promi
       }),
   };
 }
+
+/**
+ * The Karpaty sandbox's signing key, made on first use in `workDir` (never in the repository):
+ * `insurer-signing.key`, `.pub.pem` and, with openssl installed, a self-signed `.crt`.
+ */
+export function ensureKarpatySandboxKey(workDir: string): {
+  privateKeyPem: string;
+  /** The certificate when openssl could make one, else the public key file. */
+  certificatePath: string;
+  certificatePem: string;
+} {
+  const keys = ensureSandboxSigningKey(
+    workDir,
+    'insurer-signing',
+    '/C=UA/O=Karpaty sandbox insurer (not for production)/CN=karpaty-sandbox',
+  );
+  const certificatePath = keys.certificatePath ?? keys.publicKeyPath;
+  return {
+    privateKeyPem: fs.readFileSync(keys.privateKeyPath, 'utf8'),
+    certificatePath,
+    certificatePem: fs.readFileSync(certificatePath, 'utf8'),
+  };
+}
+
+/**
+ * Karpaty's sandbox for `ecspert sandbox karpaty` and `exchange run karpaty --sandbox`: it signs
+ * what it serves and checks the signature of what it receives, which configuration cannot say.
+ * Its run-time certificate is registered in the sandbox secrets folder under the name
+ * `signature.verifyWith` refers to, and it accepts batches signed with the sandbox signing key there.
+ */
+export const sandbox: SandboxHook = {
+  async start(options) {
+    const ref = options.adapter.signature?.verifyWith;
+    if (!ref?.startsWith('secret:'))
+      throw new Error(
+        `${options.adapter.file}: signature.verifyWith must be secret:<name> for a sandbox run (it is '${ref ?? ''}')`,
+      );
+    const partner = ensureSandboxSigningKey(options.secretsDir);
+    const insurerKey = ensureKarpatySandboxKey(options.workDir);
+    fs.writeFileSync(
+      path.join(options.secretsDir, path.basename(ref.slice('secret:'.length))),
+      insurerKey.certificatePem,
+    );
+    const running = await startKarpatySandbox({
+      ...SANDBOX_CLIENT,
+      partnerPublicKeyPem: fs.readFileSync(partner.publicKeyPath),
+      insurerPrivateKeyPem: insurerKey.privateKeyPem,
+      port: options.port,
+    });
+    return {
+      url: running.url,
+      overrides: { rest: { baseUrl: running.url, ...SANDBOX_CLIENT } },
+      lines: [
+        `Karpaty sandbox (KARPATY) listening on ${running.url}`,
+        `  OAuth2 token: POST ${running.url}/oauth/token with client_id=${SANDBOX_CLIENT.clientId} client_secret=${SANDBOX_CLIENT.clientSecret}`,
+        `  insurer certificate to register (sandbox only, made on this machine): ${insurerKey.certificatePath}`,
+        `  application batches must be signed with the sandbox key ${partner.privateKeyPath}`,
+      ],
+      close: () => running.close(),
+    };
+  },
+};
