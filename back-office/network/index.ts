@@ -61,6 +61,7 @@ export {
   consultantCard,
   policiesOfConsultant,
   relativesOf,
+  relativesPage,
   type TreeNode,
   type TreeQuery,
   type ConsultantCard,

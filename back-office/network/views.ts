@@ -15,7 +15,10 @@ import { careerHistory, type CareerEntry } from './career-repository';
 import { consultantByCode, statusAsOf, type ActivityStatus } from './consultants';
 import { NetworkInputError } from './errors';
 import {
+  directRecruitsAsOf,
   downlineAsOf,
+  downlineCountAsOf,
+  downlinePageAsOf,
   type RelativeNode,
   sponsorTreeAsOf,
   unitOfConsultantAsOf,
@@ -269,8 +272,16 @@ export async function consultantCard(
     .where('superseded_at', '>', knownAt)
     .orderBy('valid_from')
     .execute();
-  const downline = (await downlineAsOf(database, c.id, date, knownAt)).filter((d) =>
+  // The card shows the direct recruits and only a count of the rest: the database counts them.
+  const directDownline = (await directRecruitsAsOf(database, c.id, date, knownAt)).filter((d) =>
     scopeSeesConsultant(scope, d.consultantId),
+  );
+  const totalDownline = await downlineCountAsOf(
+    database,
+    c.id,
+    date,
+    knownAt,
+    scope ? visibleConsultantIds(database, scope) : undefined,
   );
   const unit = await unitOfConsultantAsOf(database, c.id, date, knownAt);
   const policies = await db
@@ -302,8 +313,8 @@ export async function consultantCard(
       recordedBy: s.recorded_by,
     })),
     upline: await uplineAsOf(database, c.id, date, knownAt),
-    directDownline: downline.filter((d) => d.generation === 1),
-    totalDownline: downline.length,
+    directDownline,
+    totalDownline,
     policies: {
       count: Number(policies.n),
       firstPage: `/api/consultants/${encodeURIComponent(row.code)}/policies?asOf=${date}&page=1`,
@@ -383,4 +394,33 @@ export async function relativesOf(
     : (await downlineAsOf(database, c.id, date, knownAt)).filter((d) =>
         scopeSeesConsultant(scope, d.consultantId),
       );
+}
+
+/**
+ * One page of a consultant's upline or downline on the date, and how many there are in all. The
+ * downline's page is cut and counted by the database (a downline may be thousands); within a scope it
+ * is the part inside it, as relativesOf.
+ */
+export async function relativesPage(
+  database: Database,
+  code: string,
+  direction: 'upline' | 'downline',
+  date: IsoDate,
+  page: { offset: number; limit: number },
+  knownAt: Date = now(),
+  scope: ConsultantScope | null = null,
+): Promise<{ items: RelativeNode[]; total: number }> {
+  const c = await consultantInScope(database, code, scope);
+  if (direction === 'upline') {
+    const all = await uplineAsOf(database, c.id, date, knownAt);
+    return { items: all.slice(page.offset, page.offset + page.limit), total: all.length };
+  }
+  return downlinePageAsOf(
+    database,
+    c.id,
+    date,
+    page,
+    knownAt,
+    scope ? visibleConsultantIds(database, scope) : undefined,
+  );
 }
