@@ -261,37 +261,46 @@ export async function consultantCard(
   scope: ConsultantScope | null = null,
 ): Promise<ConsultantCard> {
   const db = database.db;
-  const c = await consultantInScope(database, code, scope);
-  const row = await db.selectFrom('consultant').selectAll().where('id', '=', c.id).executeTakeFirstOrThrow();
-  const careers = await careerHistory(database, c.id, knownAt);
-  const statuses = await db
-    .selectFrom('consultant_activity_status')
-    .select(['status', 'valid_from', 'valid_to', 'reason', 'recorded_by'])
-    .where('consultant_id', '=', c.id)
-    .where('recorded_at', '<=', knownAt)
-    .where('superseded_at', '>', knownAt)
-    .orderBy('valid_from')
-    .execute();
-  // The card shows the direct recruits and only a count of the rest: the database counts them.
-  const directDownline = (await directRecruitsAsOf(database, c.id, date, knownAt)).filter((d) =>
-    scopeSeesConsultant(scope, d.consultantId),
-  );
-  const totalDownline = await downlineCountAsOf(
-    database,
-    c.id,
-    date,
-    knownAt,
-    scope ? visibleConsultantIds(database, scope) : undefined,
-  );
-  const unit = await unitOfConsultantAsOf(database, c.id, date, knownAt);
-  const policies = await db
-    .selectFrom('policy_version')
-    .select((eb) => eb.fn.count(sql`distinct ${sql.ref('policy_id')}`).as('n'))
-    .where('consultant_id', '=', c.id)
-    .where('valid_from', '<=', date)
-    .executeTakeFirstOrThrow();
+  const row = await db.selectFrom('consultant').selectAll().where('code', '=', code).executeTakeFirst();
+  if (!row || !scopeSeesConsultant(scope, Number(row.id)))
+    throw new NetworkInputError('not_found', 'code', `consultant '${code}' is not known`);
+  const id = Number(row.id);
   // The ledger and the acts belong to compensation and acts: the card asks them.
-  const money = scopeSeesMoneyOf(scope, c.id);
+  const money = scopeSeesMoneyOf(scope, id);
+  // Independent reads, sent together. The card shows the direct recruits and only a count of the
+  // rest, which the database counts.
+  const [careers, statuses, direct, totalDownline, unit, policies, upline, accruals, acts] =
+    await Promise.all([
+      careerHistory(database, id, knownAt),
+      db
+        .selectFrom('consultant_activity_status')
+        .select(['status', 'valid_from', 'valid_to', 'reason', 'recorded_by'])
+        .where('consultant_id', '=', id)
+        .where('recorded_at', '<=', knownAt)
+        .where('superseded_at', '>', knownAt)
+        .orderBy('valid_from')
+        .execute(),
+      directRecruitsAsOf(database, id, date, knownAt),
+      downlineCountAsOf(
+        database,
+        id,
+        date,
+        knownAt,
+        scope ? visibleConsultantIds(database, scope) : undefined,
+      ),
+      unitOfConsultantAsOf(database, id, date, knownAt),
+      db
+        .selectFrom('policy_version')
+        .select((eb) => eb.fn.count(sql`distinct ${sql.ref('policy_id')}`).as('n'))
+        .where('consultant_id', '=', id)
+        .where('valid_from', '<=', date)
+        .executeTakeFirstOrThrow(),
+      uplineAsOf(database, id, date, knownAt),
+      money ? accrualTotalsOf(database, id, date.slice(0, 7)) : [],
+      money ? actsOfConsultant(database, id, date) : [],
+    ]);
+  // The status on the date is the one of the history (as known at knownAt) whose span holds it.
+  const current = statuses.find((s) => s.valid_from <= date && s.valid_to > date);
   return {
     code: row.code,
     fullName: row.full_name,
@@ -301,7 +310,7 @@ export async function consultantCard(
     terminatedOn: row.terminated_on,
     contact: { phone: row.phone, email: row.email, address: row.address },
     asOf: date,
-    status: await statusAsOf(db, c.id, date, knownAt),
+    status: (current?.status as ActivityStatus | undefined) ?? null,
     unit: unit ? { code: unit.code, name: unit.name } : null,
     level: careers.find((e) => e.validFrom <= date && e.validTo > date)?.levelCode ?? null,
     careerHistory: careers,
@@ -312,16 +321,16 @@ export async function consultantCard(
       reason: s.reason,
       recordedBy: s.recorded_by,
     })),
-    upline: await uplineAsOf(database, c.id, date, knownAt),
-    directDownline,
+    upline,
+    directDownline: direct.filter((d) => scopeSeesConsultant(scope, d.consultantId)),
     totalDownline,
     policies: {
       count: Number(policies.n),
       firstPage: `/api/consultants/${encodeURIComponent(row.code)}/policies?asOf=${date}&page=1`,
     },
     moneyShown: money,
-    accruals: money ? await accrualTotalsOf(database, c.id, date.slice(0, 7)) : [],
-    acts: money ? await actsOfConsultant(database, c.id, date) : [],
+    accruals,
+    acts,
   };
 }
 
