@@ -236,16 +236,26 @@ export async function downlinePageAsOf(
     .selectFrom('down')
     .innerJoin('consultant as c', 'c.id', 'down.consultant_id');
   if (within) query = query.where('down.consultant_id', 'in', within as never);
+  // The total comes with the page (a window count over the whole downline), so the tree is walked
+  // once; only a page past the end asks for it apart.
   const rows = await query
-    .select(['down.consultant_id', 'c.code', 'c.full_name', 'down.sponsor_id', 'down.generation'])
+    .select([
+      'down.consultant_id',
+      'c.code',
+      'c.full_name',
+      'down.sponsor_id',
+      'down.generation',
+      sql<number | string>`count(*) over ()`.as('total_rows'),
+    ])
     .orderBy('down.generation')
     .orderBy('c.code')
     .offset(page.offset)
     .fetch(page.limit)
     .execute();
-  const total =
-    rows.length < page.limit && (rows.length > 0 || page.offset === 0)
-      ? page.offset + rows.length
+  const total = rows.length
+    ? Number(rows[0].total_rows)
+    : page.offset === 0
+      ? 0
       : await downlineCountAsOf(database, consultantId, date, knownAt, within);
   return {
     items: rows.map((r) => ({
