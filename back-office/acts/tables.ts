@@ -1,6 +1,6 @@
 /** Table types of migrations/0300_acts.ts (the compensation tables, which the ledger loader reads, plus these). */
 import type { Generated } from 'kysely';
-import type { CompensationDB } from '../compensation/tables';
+import type { CompensationDB } from '../compensation';
 import type { Decimal, IsoDate } from '../../src/db/schema';
 import type { LegalForm } from './withholding';
 

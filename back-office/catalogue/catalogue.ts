@@ -6,8 +6,8 @@
  */
 import type { Kysely } from 'kysely';
 import { type Database, type DB, inTransaction } from '../../src/db';
-import { PRODUCT_GROUPS } from '../compensation/product-catalog';
-import { recordAudit } from '../network/audit';
+import { PRODUCT_GROUPS } from '../compensation';
+import { recordAudit } from '../../src/audit';
 
 /** A catalogue write refused for a reason a person can act on; `statusCode` is what the API answers. */
 export class CatalogueError extends Error {

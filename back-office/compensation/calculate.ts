@@ -5,10 +5,11 @@
  * the what-if: a draft plan over a posted period, compared per consultant and rule, posting nothing.
  */
 import type { Kysely } from 'kysely';
-import { type Database, type DB, inTransaction, OPEN_END, type SqlDialect, STILL_KNOWN } from '../../src/db';
+import { type Database, type DB, inTransaction, type SqlDialect } from '../../src/db';
 import { decimalFromKopiyky } from '../../src/db/money';
-import { recordAudit } from '../network/audit';
-import { contestPrizeLines, recordContestStandings } from '../contests/contests';
+import { recordAudit } from '../../src/audit';
+import { recordCalculatedCareers } from '../network';
+import { type PeriodMetrics, recordContestStandings } from '../contests';
 import {
   type AccrualKind,
   appendLines,
@@ -18,8 +19,10 @@ import {
   type CareerDecision,
   type PeriodVolumes,
 } from './engine';
+import { contestMetricsOf, contestPrizeLines, postedMetrics } from './contest-lines';
 import { loadPeriodInputs, periodRef } from './inputs';
 import { ensurePeriodLocks, lockPeriods } from './period-lock';
+import { markPeriodCalculated } from './period-register';
 import {
   compensationDb,
   insertAccruals,
@@ -295,7 +298,17 @@ export async function calculatePeriod(
     inputs.prior = await priorPeriods(db, periodCode, plan.maxWindow - 1, options.priorVolumes);
   const loadMs = Math.round(performance.now() - t);
   const result = calculate(plan, inputs);
-  appendLines(result, await contestPrizeLines(database, periodCode, result.metrics, knownAt, plan.version));
+  appendLines(
+    result,
+    await contestPrizeLines(
+      database,
+      periodCode,
+      result.metrics,
+      knownAt,
+      plan.version,
+      periodMetrics(database),
+    ),
+  );
   options.onProgress?.('calculated', result.lines.length);
   const byKind: Partial<Record<AccrualKind, number>> = {};
   for (const line of result.lines) byKind[line.kind] = (byKind[line.kind] ?? 0) + line.amountKop;
@@ -379,7 +392,15 @@ export async function calculatePeriod(
       why: `by plan ${plan.code} ${plan.version} in ${periodCode}`,
     });
     lap('careers');
-    await recordContestStandings(tx, periodCode, runId, result.metrics, knownAt);
+    // Earlier periods not posted are previewed inside this transaction (PGlite has one connection).
+    await recordContestStandings(
+      tx,
+      periodCode,
+      runId,
+      contestMetricsOf(result.metrics),
+      knownAt,
+      periodMetrics(tx),
+    );
     lap('contests');
     // A big posting changes the ledger's shape at once: let the planner see it before the next
     // period's look-ups (chargeback earnings by policy, a recalculation's lines by run) are planned.
@@ -395,36 +416,24 @@ export async function calculatePeriod(
       .set({ status: 'posted', finished_at: new Date() })
       .where('id', '=', runId)
       .execute();
-    const period = await tdb
-      .selectFrom('production_period')
-      .select('id')
-      .where('code', '=', periodCode)
-      .executeTakeFirst();
-    if (period) {
-      await tdb
-        .updateTable('production_period')
-        .set({ status: 'calculated', calculated_at: now })
-        .where('id', '=', period.id)
-        .execute();
-    } else {
-      const bounds = inputs.period;
-      await tdb
-        .insertInto('production_period')
-        .values({
-          code: periodCode,
-          starts_on: bounds.startsOn,
-          ends_on: bounds.endsOn,
-          status: 'calculated',
-          calculated_at: now,
-          closed_at: null,
-          closed_by: null,
-        })
-        .execute();
-    }
+    await markPeriodCalculated(tdb, inputs.period, now);
     return runId;
   });
   outcome.timings.write = Math.round(performance.now() - t);
   return outcome;
+}
+
+/**
+ * A period's plan metrics as known at a moment, for contests: the posted run's stored metrics, or,
+ * for a period not posted yet, a live preview of its calculation (nothing written).
+ */
+export function periodMetrics(database: Database): PeriodMetrics {
+  return async (periodCode, knownAt) => {
+    const posted = await postedMetrics(database, periodCode);
+    if (posted.length) return posted;
+    const preview = await calculatePeriod(database, periodCode, { preview: true, knownAt });
+    return contestMetricsOf(preview.metrics);
+  };
 }
 
 export interface WhatIfRow {
@@ -476,7 +485,17 @@ export async function whatIf(
   });
   if (draft.maxWindow > 1) inputs.prior = await priorPeriods(db, periodCode, draft.maxWindow - 1);
   const result = calculate(draft, inputs);
-  appendLines(result, await contestPrizeLines(database, periodCode, result.metrics, knownAt, draft.version));
+  appendLines(
+    result,
+    await contestPrizeLines(
+      database,
+      periodCode,
+      result.metrics,
+      knownAt,
+      draft.version,
+      periodMetrics(database),
+    ),
+  );
   const key = (consultantId: number, rule: string) => `${consultantId}\u0000${rule}`;
   const cells = new Map<
     string,
@@ -553,9 +572,8 @@ export async function whatIf(
 }
 
 /**
- * Records the run's career decisions and makes each the consultant's career from its date on, in
- * bulk (a period may promote thousands): the rows it contradicts are superseded, what still holds of
- * them is recorded again up to the decision's date, as recordBitemporal does for one change.
+ * Records the run's career decisions (this module's table) and asks the network to make each the
+ * consultant's career from its date on, in bulk.
  */
 async function recordCareerDecisions(
   db: Kysely<CompensationDB>,
@@ -565,66 +583,5 @@ async function recordCareerDecisions(
   change: { recordedAt: Date; recordedBy: string; why: string },
 ): Promise<void> {
   await insertCareerDecisions(db, dialect, runId, decisions);
-  const BATCH = 500; // Oracle takes at most 1000 expressions in a list
-  const supersede: number[] = [];
-  const rows: Record<string, unknown>[] = [];
-  for (let i = 0; i < decisions.length; i += BATCH) {
-    const chunk = decisions.slice(i, i + BATCH);
-    const current = await db
-      .selectFrom('consultant_career')
-      .selectAll()
-      .where(
-        'consultant_id',
-        'in',
-        chunk.map((d) => d.consultantId),
-      )
-      .where('superseded_at', '=', STILL_KNOWN)
-      .execute();
-    for (const d of chunk) {
-      const own = current.filter(
-        (r) => Number(r.consultant_id) === d.consultantId && r.valid_to > d.effectiveFrom,
-      );
-      const holding = own.find((r) => r.valid_from <= d.effectiveFrom);
-      if (holding?.level_code === d.toLevel && holding.valid_to === OPEN_END) continue; // it already says so
-      for (const r of own) {
-        supersede.push(Number(r.id));
-        if (r.valid_from < d.effectiveFrom) {
-          // What still holds of the row, up to the decision's date, with the same columns as below.
-          rows.push({
-            consultant_id: r.consultant_id,
-            level_code: r.level_code,
-            source: r.source,
-            approved_by: r.approved_by,
-            approved_at: r.approved_at,
-            valid_from: r.valid_from,
-            valid_to: d.effectiveFrom,
-            recorded_at: change.recordedAt,
-            superseded_at: STILL_KNOWN,
-            recorded_by: r.recorded_by,
-            reason: r.reason,
-          });
-        }
-      }
-      rows.push({
-        consultant_id: d.consultantId,
-        level_code: d.toLevel,
-        source: 'calculation',
-        approved_by: null,
-        approved_at: null,
-        valid_from: d.effectiveFrom,
-        valid_to: OPEN_END,
-        recorded_at: change.recordedAt,
-        superseded_at: STILL_KNOWN,
-        recorded_by: change.recordedBy,
-        reason: `${d.kind} ${change.why}: ${d.reason}`.slice(0, 1000),
-      });
-    }
-  }
-  for (let i = 0; i < supersede.length; i += BATCH)
-    await db
-      .updateTable('consultant_career')
-      .set({ superseded_at: change.recordedAt })
-      .where('id', 'in', supersede.slice(i, i + BATCH))
-      .execute();
-  await dialect.bulkInsert(db, 'consultant_career', rows);
+  await recordCalculatedCareers(db, dialect, decisions, change);
 }

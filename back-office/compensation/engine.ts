@@ -20,7 +20,7 @@ import {
   toPlainText,
 } from './exact';
 import { evaluateCondition, evaluateNumber, type Scope } from './expression';
-import type { NetworkSnapshot } from './network-snapshot';
+import type { NetworkSnapshot } from '../network';
 import { type CompiledLevel, type CompiledPlan, pointsFor } from './plan';
 
 export interface PeriodRef {

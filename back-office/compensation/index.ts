@@ -9,6 +9,8 @@ export {
   compilePlan,
   PlanRefusedError,
   DEFAULT_PLAN_PATH,
+  loadPlanText,
+  PLAN_TEXT_MAX_CHARS,
   type CompiledPlan,
   type PlanCheckResult,
   type PlanProblem,
@@ -20,6 +22,7 @@ export {
   syncCareerLevels,
   type CareerLevelSync,
   planForPeriod,
+  periodMetrics,
   productCatalog,
   CalculationRefusedError,
   type PeriodCalculation,
@@ -30,14 +33,30 @@ export {
 export {
   calculate,
   fingerprintInputs,
+  nextPeriodStart,
+  toPlainLine,
   type AccrualLine,
+  type CareerDecision,
+  type PeriodVolumes,
   type CalculationResult,
   type PeriodInputs,
   type MissingInput,
 } from './engine';
 export { accrualTotalsOf, type PeriodAccrualTotal } from './consultant-totals';
-export { ACCRUAL_KINDS, listAccruals, postedRun, type LedgerLine, type AccrualQuery } from './ledger';
+export {
+  ACCRUAL_KINDS,
+  countAccruals,
+  postCorrectionRun,
+  type CorrectionRun,
+  listAccruals,
+  postedRun,
+  volumesOf,
+  type LedgerLine,
+  type AccrualQuery,
+} from './ledger';
+export { PRODUCT_GROUPS, type ProductCatalog } from './product-catalog';
 export { loadPeriodInputs, periodRef } from './inputs';
 export { ensurePeriodLocks, lockPeriods } from './period-lock';
+export { markPeriodClosed, openPeriod } from './period-register';
 export { compileExpression, ExpressionError } from './expression';
 export type { CompensationDB } from './tables';

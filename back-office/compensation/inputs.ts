@@ -9,7 +9,7 @@ import type { Kysely } from 'kysely';
 import { kopiykyFromDecimal } from '../../src/db/money';
 import type { IsoDate } from '../../src/db/schema';
 import type { EarningInput, LapseInput, MissingInput, PaymentInput, PeriodInputs, PeriodRef } from './engine';
-import { type ActivityFact, emptyNetwork } from './network-snapshot';
+import { networkSnapshot } from '../network';
 import type { CompensationDB } from './tables';
 
 export const PAGE_SIZE = 50_000;
@@ -164,40 +164,7 @@ export async function loadPeriodInputs(
   );
   options.onProgress?.('consultants', consultants.length);
 
-  const network = emptyNetwork();
-  const facts = <T extends 'consultant_sponsor' | 'consultant_career' | 'consultant_activity_status'>(
-    table: T,
-  ) =>
-    db
-      .selectFrom(table as 'consultant_sponsor')
-      .where('recorded_at', '<=', knownAt)
-      .where('superseded_at', '>', knownAt)
-      .where('valid_from', '<=', period.endsOn)
-      .where('valid_to', '>', networkFrom);
-  for (const r of await facts('consultant_sponsor')
-    .select(['consultant_id', 'sponsor_id', 'valid_from', 'valid_to'])
-    .execute()) {
-    network.sponsors.add(
-      Number(r.consultant_id),
-      r.valid_from,
-      r.valid_to,
-      r.sponsor_id === null ? null : Number(r.sponsor_id),
-    );
-  }
-  const careers = await (facts('consultant_career' as 'consultant_sponsor') as any)
-    .select(['consultant_id', 'level_code', 'valid_from', 'valid_to'])
-    .execute();
-  for (const r of careers)
-    network.careers.add(Number(r.consultant_id), r.valid_from, r.valid_to, r.level_code);
-  const statuses = await (facts('consultant_activity_status' as 'consultant_sponsor') as any)
-    .select(['consultant_id', 'status', 'source', 'valid_from', 'valid_to'])
-    .execute();
-  for (const r of statuses) {
-    network.statuses.add(Number(r.consultant_id), r.valid_from, r.valid_to, {
-      status: r.status,
-      source: r.source,
-    } as ActivityFact);
-  }
+  const network = await networkSnapshot(db, { from: networkFrom, to: period.endsOn, knownAt });
   options.onProgress?.('network', consultants.length);
 
   // Lapses: the first version in the period that terminates or cancels the policy.

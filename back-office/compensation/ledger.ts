@@ -10,6 +10,7 @@ import type {
   AccrualLine,
   CalculationResult,
   CareerDecision,
+  MissingInput,
   ConsultantMetrics,
   PeriodVolumes,
   PriorPeriod,
@@ -224,20 +225,32 @@ export interface AccrualQuery {
   limit?: number;
 }
 
-/** Accrual lines of a period (the posted run), ordered by run and line; paged. */
-export async function listAccruals(database: Database, query: AccrualQuery): Promise<LedgerLine[]> {
-  const db = compensationDb(database);
-  let q = db
+/** The lines a query selects, before paging (listAccruals and countAccruals share it). */
+function accrualsOf(database: Database, query: AccrualQuery) {
+  let q = compensationDb(database)
     .selectFrom('accrual as a')
     .innerJoin('calculation_run as r', 'r.id', 'a.run_id')
     .innerJoin('consultant as c', 'c.id', 'a.consultant_id')
-    .selectAll('a')
-    .select('c.code as consultant_code')
     .where('a.period_code', '=', query.periodCode);
   if (!query.includeSuperseded) q = q.where('r.status', '=', 'posted');
   if (query.consultantId !== undefined) q = q.where('a.consultant_id', '=', query.consultantId);
   if (query.kind !== undefined) q = q.where('a.kind', '=', query.kind);
-  const rows = await q
+  return q;
+}
+
+/** How many lines listAccruals would give without paging. */
+export async function countAccruals(database: Database, query: AccrualQuery): Promise<number> {
+  const row = await accrualsOf(database, query)
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Accrual lines of a period (the posted run), ordered by run and line; paged. */
+export async function listAccruals(database: Database, query: AccrualQuery): Promise<LedgerLine[]> {
+  const rows = await accrualsOf(database, query)
+    .selectAll('a')
+    .select('c.code as consultant_code')
     .orderBy('a.run_id')
     .orderBy('a.line_no')
     .offset(query.offset ?? 0)
@@ -280,4 +293,71 @@ export async function postedTotals(db: Kysely<CompensationDB>, runId: number) {
     rule: r.rule,
     amountKop: kopiykyFromDecimal(String(r.total)),
   }));
+}
+
+/** A correction run: storno and additional lines of a closed period, posted in the open one. */
+export interface CorrectionRun {
+  /** The open period the lines are posted in. */
+  postedIn: string;
+  /** The closed period they correct. */
+  correctsPeriod: string;
+  planVersionId: number;
+  planCode: string;
+  planVersion: string;
+  fingerprint: string;
+  knownAt: Date;
+  missing: MissingInput[];
+  createdBy: string;
+  /** The lines in order, each with the line it reverses (storno) and what caused it. */
+  lines: { line: Omit<AccrualLine, 'lineNo'>; stornoOfAccrualId: number | null; cause: string }[];
+  totalKop: number;
+  careerDecisions: CareerDecision[];
+}
+
+/**
+ * Posts a correction run (back-office/periods' recalculation asks): the run, its lines and its career
+ * decisions, in the caller's transaction. The ledger's tables have this module as their one writer.
+ */
+export async function postCorrectionRun(database: Database, run: CorrectionRun): Promise<number> {
+  const now = new Date();
+  const runId = await database.dialect.insertReturningId(
+    database.db,
+    'calculation_run',
+    {
+      period_code: run.postedIn,
+      plan_version_id: run.planVersionId,
+      plan_code: run.planCode,
+      plan_version: run.planVersion,
+      input_fingerprint: run.fingerprint,
+      known_at: run.knownAt,
+      status: 'posted',
+      line_count: run.lines.length,
+      total_amount: decimalFromKopiyky(run.totalKop),
+      missing_inputs: database.dialect.json(run.missing),
+      started_at: now,
+      finished_at: now,
+      created_by: run.createdBy,
+      run_kind: 'correction',
+      corrects_period: run.correctsPeriod,
+    },
+    {
+      period_code: run.postedIn,
+      run_kind: 'correction',
+      corrects_period: run.correctsPeriod,
+      started_at: now,
+    },
+  );
+  await database.dialect.bulkInsert(
+    database.db,
+    'accrual',
+    run.lines.map((l, i) =>
+      accrualRow(runId, { ...l.line, lineNo: i + 1 }, now, {
+        correctsPeriod: run.correctsPeriod,
+        stornoOfAccrualId: l.stornoOfAccrualId,
+        cause: l.cause,
+      }),
+    ),
+  );
+  await insertCareerDecisions(compensationDb(database), database.dialect, runId, run.careerDecisions);
+  return runId;
 }

@@ -91,28 +91,6 @@ export interface CareerDecisionTable {
   reason: string;
 }
 
-export interface ContestTable {
-  id: Generated<number>;
-  code: string;
-  name: string;
-  first_period: string;
-  last_period: string;
-  definition: unknown;
-  created_at: Date;
-}
-
-export interface ContestStandingTable {
-  id: Generated<number>;
-  contest_id: number;
-  run_id: number | null;
-  through_period: string;
-  consultant_id: number;
-  place: number;
-  score: string;
-  prize: string | null;
-  computed_at: Date;
-}
-
 export interface CorrectionRunRequestTable {
   id: Generated<number>;
   run_id: number;
@@ -136,6 +114,4 @@ export interface CompensationDB extends DB {
   accrual: AccrualTable;
   consultant_period_metric: ConsultantPeriodMetricTable;
   career_decision: CareerDecisionTable;
-  contest: ContestTable;
-  contest_standing: ContestStandingTable;
 }

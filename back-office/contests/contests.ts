@@ -7,12 +7,8 @@
 import Ajv from 'ajv';
 import type { Kysely } from 'kysely';
 import { asOf, type Database } from '../../src/db';
-import { formatHryvnias, kopiykyFromDecimal } from '../../src/db/money';
+import { formatHryvnias } from '../../src/db/money';
 import type { IsoDate } from '../../src/db/schema';
-// A cycle (the calculation records contest standings), harmless: both are used only at call time.
-import { calculatePeriod } from '../compensation/calculate';
-import type { AccrualLine, ConsultantMetrics } from '../compensation/engine';
-import type { CompensationDB } from '../compensation/tables';
 import {
   rankEntries,
   type ContestEntry,
@@ -20,6 +16,37 @@ import {
   type Standing,
   type TieBreakKey,
 } from './ranking';
+import type { ContestsDB } from './tables';
+
+/**
+ * One consultant's plan metrics in one period, as the compensation calculation measured them. Contests
+ * only read them: the compensation module calls contests (prizes, standings), never the other way.
+ */
+export interface ContestMetrics {
+  consultantId: number;
+  /** Personal volume in millionths of a point. */
+  personalVolumeU: number;
+  /** Group volume in millionths of a point. */
+  groupVolumeU: number;
+  personalPremiumKop: number;
+  newPolicies: number;
+}
+
+/**
+ * Where standings read a period's metrics as known at a moment: the posted run's, or a live preview
+ * of a period not yet posted. The compensation module provides it (`periodMetrics` there).
+ */
+export type PeriodMetrics = (periodCode: string, knownAt: Date) => Promise<ContestMetrics[]>;
+
+/** A money prize of a contest that ends in the period, for the calculation to post as an accrual line. */
+export interface ContestPrize {
+  consultantId: number;
+  contestId: number;
+  contestCode: string;
+  amountKop: number;
+  /** The line's explanation: place, participants, score, what decided a tie, the prize. */
+  explanation: string;
+}
 
 export interface ContestDefinition {
   code: string;
@@ -120,7 +147,7 @@ export class ContestError extends Error {
   }
 }
 
-const cdb = (database: Database) => database.db as unknown as Kysely<CompensationDB>;
+const cdb = (database: Database) => database.db as unknown as Kysely<ContestsDB>;
 const U = 1_000_000n;
 
 function periodBounds(code: string): { startsOn: IsoDate; endsOn: IsoDate } {
@@ -175,18 +202,20 @@ export interface ContestStandings {
 }
 
 export interface StandingsOptions {
+  /** Where each counted period's metrics come from (the compensation module's `periodMetrics`). */
+  metrics: PeriodMetrics;
   /** Count periods up to this one (default: the contest's last period). */
   throughPeriod?: string;
   knownAt?: Date;
   /** Metrics of a period just calculated but not yet readable from the database. */
-  currentMetrics?: { periodCode: string; metrics: ConsultantMetrics[] };
+  currentMetrics?: { periodCode: string; metrics: ContestMetrics[] };
 }
 
 /** Standings of a contest at any moment; nothing is written. */
 export async function contestStandings(
   database: Database,
   code: string,
-  options: StandingsOptions = {},
+  options: StandingsOptions,
 ): Promise<ContestStandings> {
   const db = cdb(database);
   const row = await db.selectFrom('contest').selectAll().where('code', '=', code).executeTakeFirst();
@@ -212,70 +241,27 @@ export async function contestStandings(
     return t;
   };
 
-  // Plan metrics per period: posted run's stored metrics, or a live preview for a period not posted.
+  // Plan metrics per period: the one just calculated, else what the compensation module answers
+  // (the posted run's stored metrics, or a live preview of a period not posted).
   for (const periodCode of periods) {
-    let metrics: {
-      consultantId: number;
-      pvU: number;
-      gvU: number;
-      premiumKop: number;
-      newPolicies: number;
-    }[];
-    if (options.currentMetrics?.periodCode === periodCode) {
-      metrics = options.currentMetrics.metrics.map((m) => ({
-        consultantId: m.consultantId,
-        pvU: m.personalVolumeU,
-        gvU: m.groupVolumeU,
-        premiumKop: m.personalPremiumKop,
-        newPolicies: m.newPolicies,
-      }));
-    } else {
-      const stored = await db
-        .selectFrom('consultant_period_metric as m')
-        .innerJoin('calculation_run as r', 'r.id', 'm.run_id')
-        .select([
-          'm.consultant_id',
-          'm.personal_volume_u',
-          'm.group_volume_u',
-          'm.personal_premium',
-          'm.new_policies',
-        ])
-        .where('r.status', '=', 'posted')
-        .where('m.period_code', '=', periodCode)
-        .execute();
-      if (stored.length) {
-        metrics = stored.map((m) => ({
-          consultantId: Number(m.consultant_id),
-          pvU: Number(m.personal_volume_u),
-          gvU: Number(m.group_volume_u),
-          premiumKop: kopiykyFromDecimal(m.personal_premium),
-          newPolicies: m.new_policies,
-        }));
-      } else {
-        const preview = await calculatePeriod(database, periodCode, { preview: true, knownAt });
-        metrics = preview.metrics.map((m) => ({
-          consultantId: m.consultantId,
-          pvU: m.personalVolumeU,
-          gvU: m.groupVolumeU,
-          premiumKop: m.personalPremiumKop,
-          newPolicies: m.newPolicies,
-        }));
-      }
-    }
+    const metrics =
+      options.currentMetrics?.periodCode === periodCode
+        ? options.currentMetrics.metrics
+        : await options.metrics(periodCode, knownAt);
     for (const m of metrics) {
       const t = total(m.consultantId);
-      t.pvU += BigInt(m.pvU);
-      t.gvU += BigInt(m.gvU);
+      t.pvU += BigInt(m.personalVolumeU);
+      t.gvU += BigInt(m.groupVolumeU);
       t.newPolicies += m.newPolicies;
       if (contest.metric.kind === 'plan_metric') {
         const name = contest.metric.name;
         t.scoreU +=
           name === 'personalVolume'
-            ? BigInt(m.pvU)
+            ? BigInt(m.personalVolumeU)
             : name === 'groupVolume'
-              ? BigInt(m.gvU)
+              ? BigInt(m.groupVolumeU)
               : name === 'personalPremium'
-                ? BigInt(m.premiumKop) * 10_000n
+                ? BigInt(m.personalPremiumKop) * 10_000n
                 : BigInt(m.newPolicies) * U;
       }
     }
@@ -359,8 +345,9 @@ export async function recordContestStandings(
   database: Database,
   periodCode: string,
   runId: number,
-  metrics: ConsultantMetrics[],
+  current: ContestMetrics[],
   knownAt: Date,
+  metrics: PeriodMetrics,
 ): Promise<number> {
   const db = cdb(database);
   const running = await db
@@ -373,9 +360,10 @@ export async function recordContestStandings(
   let written = 0;
   for (const contest of running) {
     const result = await contestStandings(database, contest.code, {
+      metrics,
       throughPeriod: periodCode,
       knownAt,
-      currentMetrics: { periodCode, metrics },
+      currentMetrics: { periodCode, metrics: current },
     });
     const rows = result.standings.map((s) => ({
       contest_id: Number(contest.id),
@@ -387,11 +375,7 @@ export async function recordContestStandings(
       prize: s.prize,
       computed_at: knownAt,
     }));
-    for (let i = 0; i < rows.length; i += 2000)
-      await db
-        .insertInto('contest_standing')
-        .values(rows.slice(i, i + 2000))
-        .execute();
+    await database.dialect.bulkInsert(db, 'contest_standing', rows);
     written += rows.length;
   }
   return written;
@@ -405,29 +389,30 @@ const METRIC_NAMES: Record<string, string> = {
 };
 
 /**
- * The money prizes of every contest that ends in the period, as accrual lines of its calculation:
- * the final standings (this period's metrics included) decide; one line per winner and contest.
- * Prizes in kind are recorded in the standings only.
+ * The money prizes of every contest that ends in the period, which its calculation posts as accrual
+ * lines: the final standings (this period's metrics included) decide; one prize per winner and
+ * contest. Prizes in kind are recorded in the standings only.
  */
-export async function contestPrizeLines(
+export async function contestPrizes(
   database: Database,
   periodCode: string,
-  metrics: ConsultantMetrics[],
+  current: ContestMetrics[],
   knownAt: Date,
-  planVersion: string,
-): Promise<Omit<AccrualLine, 'lineNo'>[]> {
+  metrics: PeriodMetrics,
+): Promise<ContestPrize[]> {
   const ending = await cdb(database)
     .selectFrom('contest')
     .select(['id', 'code'])
     .where('last_period', '=', periodCode)
     .orderBy('code')
     .execute();
-  const lines: Omit<AccrualLine, 'lineNo'>[] = [];
+  const prizes: ContestPrize[] = [];
   for (const row of ending) {
     const result = await contestStandings(database, row.code, {
+      metrics,
       throughPeriod: periodCode,
       knownAt,
-      currentMetrics: { periodCode, metrics },
+      currentMetrics: { periodCode, metrics: current },
     });
     const { contest, standings } = result;
     const measure =
@@ -443,24 +428,16 @@ export async function contestPrizeLines(
           : s.decidedBy
             ? `; рівний результат з попереднім, порядок вирішено за ${s.decidedBy}`
             : '';
-      lines.push({
+      prizes.push({
         consultantId: s.consultantId,
-        periodCode,
-        kind: 'contest',
-        sourceKind: 'contest',
-        sourceId: Number(row.id),
-        policyId: null,
-        downlineConsultantId: null,
-        rule: `contest.${contest.code}`,
-        planVersion,
-        baseKop: s.prizeKop,
-        rate: '100.000000',
+        contestId: Number(row.id),
+        contestCode: contest.code,
         amountKop: s.prizeKop,
         explanation: `Приз конкурсу «${contest.name}» (${contest.code}, ${contest.firstPeriod}…${contest.lastPeriod}): ${s.place} місце з ${standings.length} учасників, результат ${s.score} (${measure})${order}; приз «${s.prize}» = ${formatHryvnias(s.prizeKop)} грн`,
       });
     }
   }
-  return lines;
+  return prizes;
 }
 
 export interface ContestSummary {

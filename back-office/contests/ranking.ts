@@ -4,7 +4,6 @@
  * 1, 1, 3), then award prizes by place (top N) or by threshold.
  */
 import { kopiykyFromDecimal } from '../../src/db/money';
-import { fromDecimal, rational, toPlainText } from '../compensation/exact';
 
 export type TieBreakKey = 'newPolicies' | 'personalVolume' | 'groupVolume' | 'hiredOn' | 'code';
 
@@ -44,6 +43,23 @@ export interface Standing {
 
 const U = 1_000_000n;
 
+/** Exact decimal text ('12.5', '3') in millionths; digits past the sixth decimal are cut off. */
+function microUnitsOf(text: string): bigint {
+  const m = /^([+-]?)(\d+)(?:\.(\d+))?$/.exec(text.trim());
+  if (!m) throw new RangeError(`'${text}' is not a decimal number`);
+  const [, sign, whole, fraction = ''] = m;
+  const units = BigInt(whole) * U + BigInt(fraction.slice(0, 6).padEnd(6, '0'));
+  return sign === '-' ? -units : units;
+}
+
+/** Millionths as the shortest exact decimal text: 12_500_000n → '12.5', 3_000_000n → '3'. */
+function textOfMicroUnits(units: bigint): string {
+  const negative = units < 0n;
+  const abs = negative ? -units : units;
+  const fraction = (abs % U).toString().padStart(6, '0').replace(/0+$/, '');
+  return `${negative ? '-' : ''}${abs / U}${fraction ? `.${fraction}` : ''}`;
+}
+
 function compareKey(a: ContestEntry, b: ContestEntry, key: TieBreakKey): number {
   switch (key) {
     case 'newPolicies':
@@ -77,7 +93,7 @@ export function rankEntries(
   };
   const sorted = [...entries].sort((a, b) => full(a, b) || a.consultantId - b.consultantId);
   const thresholds = [...(prizes.thresholds ?? [])]
-    .map((t) => ({ ...t, minU: (fromDecimal(t.min).n * U) / fromDecimal(t.min).d }))
+    .map((t) => ({ ...t, minU: microUnitsOf(t.min) }))
     .sort((a, b) => (a.minU > b.minU ? -1 : 1));
   const standings: Standing[] = [];
   sorted.forEach((entry, i) => {
@@ -93,7 +109,7 @@ export function rankEntries(
       place,
       consultantId: entry.consultantId,
       code: entry.code,
-      score: toPlainText(rational(entry.scoreU, U)),
+      score: textOfMicroUnits(entry.scoreU),
       prize: won?.prize ?? null,
       prizeKop: won?.amount === undefined ? null : kopiykyFromDecimal(won.amount),
       decidedBy: tied ? 'shared place' : decidedBy,

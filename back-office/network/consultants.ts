@@ -6,12 +6,7 @@
  */
 import type { Kysely } from 'kysely';
 import { asOf, type Database, type DB, inTransaction, type IsoDate, recordBitemporal } from '../../src/db';
-import {
-  ChangeRefusedError,
-  closedPeriodOf,
-  recordSponsorChange,
-  recordUnitChange,
-} from '../periods/changes';
+import { closedPeriodOf, requestRecalculation } from '../../src/recalculation-requests';
 import { recordAudit } from './audit';
 import {
   isUniqueViolation,
@@ -318,9 +313,9 @@ export interface Transfer {
 }
 
 /**
- * Moves the consultant to another unit and/or sponsor from `effectiveOn`, through the periods' change
- * flow (recalculation requests for the calculated and closed periods it reaches). Inside a closed
- * period it needs an approval by a second person.
+ * Moves the consultant to another unit and/or sponsor from `effectiveOn`, and asks for recalculation
+ * of the calculated and closed periods it reaches (src/recalculation-requests), as the periods' own
+ * sponsor and unit changes do. Inside a closed period it needs an approval by a second person.
  */
 export async function transferConsultant(database: Database, input: Transfer) {
   requireDate('effectiveOn', input.effectiveOn);
@@ -350,9 +345,12 @@ export async function transferConsultant(database: Database, input: Transfer) {
         'approvedBy',
         `${input.recordedBy} cannot approve their own transfer`,
       );
-    if (input.unitCode !== undefined) await openUnitOn(db, input.unitCode, input.effectiveOn, 'unitCode');
-    if (input.sponsorCode) {
-      const sponsor = await sponsorOn(db, input.sponsorCode, input.effectiveOn);
+    const unit =
+      input.unitCode !== undefined
+        ? await openUnitOn(db, input.unitCode, input.effectiveOn, 'unitCode')
+        : null;
+    const sponsor = input.sponsorCode ? await sponsorOn(db, input.sponsorCode, input.effectiveOn) : null;
+    if (sponsor) {
       const below = await downlineAsOf(tx, c.id, input.effectiveOn, LATEST_KNOWLEDGE);
       if (sponsor.id === c.id || below.some((d) => d.consultantId === sponsor.id))
         throw new NetworkInputError(
@@ -361,28 +359,42 @@ export async function transferConsultant(database: Database, input: Transfer) {
           `${input.sponsorCode} is ${c.code} or in their downline on ${input.effectiveOn}: the network would loop`,
         );
     }
-    const common = {
-      consultantCode: c.code,
+    const change = {
       validFrom: input.effectiveOn,
-      reason: input.reason,
-      recordedBy: input.recordedBy,
-      approvedBy: input.approvedBy ?? null,
       recordedAt: at,
+      recordedBy: input.recordedBy,
+      reason: input.reason,
     };
+    // Who entered it and who approved it, named in the recalculation requests.
+    const by = `${input.reason}; вніс ${input.recordedBy}${input.approvedBy ? `, погодив ${input.approvedBy}` : ''}`;
     const requested = new Set<string>();
-    try {
-      if (input.sponsorCode !== undefined)
-        for (const p of (await recordSponsorChange(tx, { ...common, sponsorCode: input.sponsorCode }))
-          .requestedPeriods)
-          requested.add(p);
-      if (input.unitCode !== undefined)
-        for (const p of (await recordUnitChange(tx, { ...common, unitCode: input.unitCode }))
-          .requestedPeriods)
-          requested.add(p);
-    } catch (error) {
-      if (error instanceof ChangeRefusedError)
-        throw new NetworkInputError('invalid', 'effectiveOn', error.message);
-      throw error;
+    if (input.sponsorCode !== undefined) {
+      await changeSponsor(tx, c.id, sponsor?.id ?? null, change);
+      for (const p of await requestRecalculation(
+        db,
+        {
+          effectiveOn: input.effectiveOn,
+          causeKind: 'sponsor_change',
+          causeRef: `sponsor:${c.id}:${at.toISOString()}`,
+          description: `зміна спонсора ${c.code}: ${sponsor?.code ?? 'без спонсора'} з ${input.effectiveOn} (${by})`,
+        },
+        at,
+      ))
+        requested.add(p);
+    }
+    if (unit) {
+      await changeUnit(tx, c.id, unit.id, change);
+      for (const p of await requestRecalculation(
+        db,
+        {
+          effectiveOn: input.effectiveOn,
+          causeKind: 'unit_change',
+          causeRef: `unit:${c.id}:${at.toISOString()}`,
+          description: `зміна підрозділу ${c.code}: ${unit.code} з ${input.effectiveOn} (${by})`,
+        },
+        at,
+      ))
+        requested.add(p);
     }
     return {
       code: c.code,

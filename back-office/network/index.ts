@@ -15,6 +15,7 @@ export {
   type NetworkNode,
   type RelativeNode,
 } from './network-repository';
+export { recordCalculatedCareers, recordCalculatedCareer, type CalculatedCareer } from './career-decisions';
 export {
   careerLevelAsOf,
   careerHistory,
@@ -22,6 +23,15 @@ export {
   type CareerEntry,
   type CareerChange,
 } from './career-repository';
+export {
+  networkSnapshot,
+  emptyNetwork,
+  Timeline,
+  type NetworkSnapshot,
+  type SnapshotRange,
+  type ActivityFact,
+  type Segment,
+} from './snapshot';
 export { recordAudit, type AuditEntry } from './audit';
 export { NetworkInputError, taxNumberProblem, isUniqueViolation, type NetworkRefusalKind } from './errors';
 export {
@@ -64,6 +74,6 @@ export {
   relativesPage,
   type TreeNode,
   type TreeQuery,
-  type ConsultantCard,
+  type NetworkCard,
   type ConsultantSummary,
 } from './views';

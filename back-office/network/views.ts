@@ -8,8 +8,6 @@
  * money (accruals, acts) only to those who may see that consultant's money.
  */
 import { sql } from 'kysely';
-import { accrualTotalsOf, type PeriodAccrualTotal } from '../compensation';
-import { actsOfConsultant, type ActOfConsultant } from '../acts';
 import { asOf, type Database, type IsoDate } from '../../src/db';
 import { careerHistory, type CareerEntry } from './career-repository';
 import { consultantByCode, statusAsOf, type ActivityStatus } from './consultants';
@@ -211,7 +209,13 @@ export interface StatusEntry {
   recordedBy: string | null;
 }
 
-export interface ConsultantCard {
+/**
+ * The network's part of the consultant card. The money on it (accruals, acts) belongs to
+ * compensation and acts, which sit above the network: back-office/consultant-card adds it.
+ */
+export interface NetworkCard {
+  /** The consultant's row id, for the modules that add their part of the card. */
+  consultantId: number;
   code: string;
   fullName: string;
   taxNumber: string | null;
@@ -230,14 +234,10 @@ export interface ConsultantCard {
   totalDownline: number;
   policies: { count: number; firstPage: string };
   /**
-   * Whether the card shows this consultant's money: false when the caller may not see it (a
-   * consultant looking at someone of their downline), and then `accruals` and `acts` are empty.
+   * Whether the card may show this consultant's money: false when the caller may not see it (a
+   * consultant looking at someone of their downline).
    */
   moneyShown: boolean;
-  /** Posted accruals by period, up to the date's period, in kopiyky. */
-  accruals: PeriodAccrualTotal[];
-  /** Acts issued up to the date. */
-  acts: ActOfConsultant[];
 }
 
 /** A consultant by code, refused as unknown when the scope does not see them. */
@@ -259,49 +259,39 @@ export async function consultantCard(
   date: IsoDate,
   knownAt: Date = now(),
   scope: ConsultantScope | null = null,
-): Promise<ConsultantCard> {
+): Promise<NetworkCard> {
   const db = database.db;
   const row = await db.selectFrom('consultant').selectAll().where('code', '=', code).executeTakeFirst();
   if (!row || !scopeSeesConsultant(scope, Number(row.id)))
     throw new NetworkInputError('not_found', 'code', `consultant '${code}' is not known`);
   const id = Number(row.id);
-  // The ledger and the acts belong to compensation and acts: the card asks them.
-  const money = scopeSeesMoneyOf(scope, id);
   // Independent reads, sent together. The card shows the direct recruits and only a count of the
   // rest, which the database counts.
-  const [careers, statuses, direct, totalDownline, unit, policies, upline, accruals, acts] =
-    await Promise.all([
-      careerHistory(database, id, knownAt),
-      db
-        .selectFrom('consultant_activity_status')
-        .select(['status', 'valid_from', 'valid_to', 'reason', 'recorded_by'])
-        .where('consultant_id', '=', id)
-        .where('recorded_at', '<=', knownAt)
-        .where('superseded_at', '>', knownAt)
-        .orderBy('valid_from')
-        .execute(),
-      directRecruitsAsOf(database, id, date, knownAt),
-      downlineCountAsOf(
-        database,
-        id,
-        date,
-        knownAt,
-        scope ? visibleConsultantIds(database, scope) : undefined,
-      ),
-      unitOfConsultantAsOf(database, id, date, knownAt),
-      db
-        .selectFrom('policy_version')
-        .select((eb) => eb.fn.count(sql`distinct ${sql.ref('policy_id')}`).as('n'))
-        .where('consultant_id', '=', id)
-        .where('valid_from', '<=', date)
-        .executeTakeFirstOrThrow(),
-      uplineAsOf(database, id, date, knownAt),
-      money ? accrualTotalsOf(database, id, date.slice(0, 7)) : [],
-      money ? actsOfConsultant(database, id, date) : [],
-    ]);
+  const [careers, statuses, direct, totalDownline, unit, policies, upline] = await Promise.all([
+    careerHistory(database, id, knownAt),
+    db
+      .selectFrom('consultant_activity_status')
+      .select(['status', 'valid_from', 'valid_to', 'reason', 'recorded_by'])
+      .where('consultant_id', '=', id)
+      .where('recorded_at', '<=', knownAt)
+      .where('superseded_at', '>', knownAt)
+      .orderBy('valid_from')
+      .execute(),
+    directRecruitsAsOf(database, id, date, knownAt),
+    downlineCountAsOf(database, id, date, knownAt, scope ? visibleConsultantIds(database, scope) : undefined),
+    unitOfConsultantAsOf(database, id, date, knownAt),
+    db
+      .selectFrom('policy_version')
+      .select((eb) => eb.fn.count(sql`distinct ${sql.ref('policy_id')}`).as('n'))
+      .where('consultant_id', '=', id)
+      .where('valid_from', '<=', date)
+      .executeTakeFirstOrThrow(),
+    uplineAsOf(database, id, date, knownAt),
+  ]);
   // The status on the date is the one of the history (as known at knownAt) whose span holds it.
   const current = statuses.find((s) => s.valid_from <= date && s.valid_to > date);
   return {
+    consultantId: id,
     code: row.code,
     fullName: row.full_name,
     taxNumber: row.tax_number,
@@ -328,9 +318,7 @@ export async function consultantCard(
       count: Number(policies.n),
       firstPage: `/api/consultants/${encodeURIComponent(row.code)}/policies?asOf=${date}&page=1`,
     },
-    moneyShown: money,
-    accruals,
-    acts,
+    moneyShown: scopeSeesMoneyOf(scope, id),
   };
 }
 

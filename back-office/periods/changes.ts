@@ -7,6 +7,11 @@
  */
 import type { Kysely } from 'kysely';
 import { type Database, type DB, inTransaction, type IsoDate } from '../../src/db';
+import {
+  closedPeriodOf,
+  type RecalculationCause,
+  requestRecalculation as raiseRecalculationRequests,
+} from '../../src/recalculation-requests';
 import { changeSponsor, changeUnit, recordCareerChange } from '../network';
 
 export class ChangeRefusedError extends Error {
@@ -17,21 +22,14 @@ export class ChangeRefusedError extends Error {
   }
 }
 
-export interface RecalculationCause {
-  /** The first day the change affects. */
-  effectiveOn: IsoDate;
-  /** late_payment, amendment, cancellation, agent_change, career_change, sponsor_change, unit_change … */
-  causeKind: string;
-  /** What to look at, e.g. career:12:2026-11-27T10:00:00.000Z or premium_payment:2033. */
-  causeRef: string;
-  description: string;
-}
+export type { RecalculationCause };
 
 const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 
 /**
  * Raises a request for every calculated or closed period the change reaches (its effective day or
- * later), once per period and cause; answers the periods asked for.
+ * later), once per period and cause; answers the periods asked for. The requests' one writer is
+ * src/recalculation-requests; this checks the date a person gave first.
  */
 export async function requestRecalculation(
   db: Kysely<DB>,
@@ -40,39 +38,7 @@ export async function requestRecalculation(
 ): Promise<string[]> {
   if (!DATE.test(cause.effectiveOn))
     throw new ChangeRefusedError(`effectiveOn '${cause.effectiveOn}' is not yyyy-mm-dd`);
-  const periods = await db
-    .selectFrom('production_period')
-    .select('code')
-    .where('status', 'in', ['calculated', 'closed'])
-    .where('ends_on', '>=', cause.effectiveOn)
-    .orderBy('code')
-    .execute();
-  const requested: string[] = [];
-  for (const { code } of periods) {
-    const dedupeKey = `${code}:${cause.causeRef}`.slice(0, 300);
-    const exists = await db
-      .selectFrom('recalculation_request')
-      .select('id')
-      .where('dedupe_key', '=', dedupeKey)
-      .executeTakeFirst();
-    if (exists) continue;
-    await db
-      .insertInto('recalculation_request')
-      .values({
-        period_code: code,
-        effective_on: cause.effectiveOn,
-        cause_kind: cause.causeKind,
-        cause_ref: cause.causeRef.slice(0, 200),
-        description: cause.description.slice(0, 1000),
-        dedupe_key: dedupeKey,
-        status: 'pending',
-        created_at: at,
-        processed_at: null,
-      })
-      .execute();
-    requested.push(code);
-  }
-  return requested;
+  return raiseRecalculationRequests(db, cause, at);
 }
 
 async function consultantByCode(db: Kysely<DB>, code: string) {
@@ -85,17 +51,7 @@ async function consultantByCode(db: Kysely<DB>, code: string) {
   return { id: Number(row.id), code: row.code };
 }
 
-/** Is the day inside a closed period? (The network's transfers ask it too, to require an approval.) */
-export async function closedPeriodOf(db: Kysely<DB>, date: IsoDate): Promise<string | null> {
-  const row = await db
-    .selectFrom('production_period')
-    .select('code')
-    .where('status', '=', 'closed')
-    .where('starts_on', '<=', date)
-    .where('ends_on', '>=', date)
-    .executeTakeFirst();
-  return row?.code ?? null;
-}
+export { closedPeriodOf };
 
 export interface ManualCareerChange {
   consultantCode: string;

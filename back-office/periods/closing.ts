@@ -9,7 +9,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { type Database, inTransaction, type MismatchKind } from '../../src/db';
-import { type CompensationDB, ensurePeriodLocks, lockPeriods, periodRef } from '../compensation';
+import {
+  type CompensationDB,
+  ensurePeriodLocks,
+  lockPeriods,
+  markPeriodClosed,
+  periodRef,
+} from '../compensation';
 
 export interface ClosingRules {
   blockingMismatchKinds: MismatchKind[];
@@ -204,14 +210,8 @@ export async function closePeriod(
       })
       .execute();
     if (blockers.length) return blockers;
-    const closed = await db
-      .updateTable('production_period')
-      .set({ status: 'closed', closed_at: at, closed_by: options.closedBy })
-      .where('code', '=', periodCode)
-      .where('status', '=', 'calculated')
-      .executeTakeFirst();
     // Under the lock the blockers saw a calculated period; never report "closed" for anything else.
-    if (Number(closed.numUpdatedRows) !== 1)
+    if (!(await markPeriodClosed(db, periodCode, at, options.closedBy)))
       throw new Error(`period ${periodCode} changed while it was being closed; nothing was closed`);
     return null;
   });

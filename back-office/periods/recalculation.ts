@@ -14,26 +14,28 @@
  * A preview runs the same work inside a transaction that is rolled back.
  */
 import type { Kysely } from 'kysely';
+import { type Database, inTransaction, type IsoDate, OPEN_END, STILL_KNOWN } from '../../src/db';
+import { kopiykyFromDecimal } from '../../src/db/money';
 import {
-  type Database,
-  inTransaction,
-  type IsoDate,
-  OPEN_END,
-  recordBitemporal,
-  STILL_KNOWN,
-} from '../../src/db';
-import { decimalFromKopiyky, kopiykyFromDecimal } from '../../src/db/money';
+  markRequestsDone,
+  type PendingRequest,
+  pendingRequests as pendingRecalculationRequests,
+} from '../../src/recalculation-requests';
 import {
   type AccrualLine,
   calculatePeriod,
+  type CareerDecision,
   type CompensationDB,
   lockPeriods,
+  openPeriod,
+  nextPeriodStart,
+  type PeriodVolumes,
   periodRef,
   planForPeriod,
+  postCorrectionRun,
+  volumesOf,
 } from '../compensation';
-import type { CareerDecision, PeriodVolumes } from '../compensation/engine';
-import { nextPeriodStart } from '../compensation/engine';
-import { accrualRow, insertCareerDecisions, volumesOf } from '../compensation/ledger';
+import { recordCalculatedCareer } from '../network';
 
 const cdb = (database: Database) => database.db as unknown as Kysely<CompensationDB>;
 
@@ -117,23 +119,8 @@ class PreviewRollback extends Error {
 }
 
 /** The pending requests, oldest period first. */
-export async function pendingRequests(database: Database) {
-  const rows = await cdb(database)
-    .selectFrom('recalculation_request')
-    .selectAll()
-    .where('status', '=', 'pending')
-    .orderBy('period_code')
-    .orderBy('id')
-    .execute();
-  return rows.map((r) => ({
-    id: Number(r.id),
-    periodCode: r.period_code,
-    effectiveOn: r.effective_on,
-    causeKind: r.cause_kind,
-    causeRef: r.cause_ref,
-    description: r.description,
-    createdAt: new Date(r.created_at),
-  }));
+export function pendingRequests(database: Database): Promise<PendingRequest[]> {
+  return pendingRecalculationRequests(database.db);
 }
 
 /** Runs the work in a transaction of its own and rolls everything it wrote back, keeping its answer. */
@@ -198,21 +185,7 @@ async function postingPeriod(database: Database, lastClosed: string, create: boo
     .executeTakeFirst();
   if (open) return open.code;
   const next = nextPeriodStart(await periodRef(db, lastClosed)).slice(0, 7);
-  if (create) {
-    const ref = await periodRef(db, next);
-    await db
-      .insertInto('production_period')
-      .values({
-        code: next,
-        starts_on: ref.startsOn,
-        ends_on: ref.endsOn,
-        status: 'open',
-        calculated_at: null,
-        closed_at: null,
-        closed_by: null,
-      })
-      .execute();
-  }
+  if (create) await openPeriod(db, await periodRef(db, next));
   return next;
 }
 
@@ -499,21 +472,13 @@ async function reconcileCareers(
     const rows = await current(d.consultantId, written.has(d.consultantId));
     const holding = rows.find((r) => r.valid_from <= d.effectiveFrom && d.effectiveFrom < r.valid_to);
     if (holding?.level_code === d.toLevel) continue;
-    await recordBitemporal(
-      db as never,
-      'consultant_career',
-      'consultant_id',
-      d.consultantId,
-      { level_code: d.toLevel, source: 'calculation', approved_by: null, approved_at: null },
-      {
-        validFrom: d.effectiveFrom,
-        validTo:
-          holding?.valid_to ?? rows.find((r) => r.valid_from > d.effectiveFrom)?.valid_from ?? OPEN_END,
-        recordedAt: change.recordedAt,
-        recordedBy: change.recordedBy,
-        reason: `${d.kind} у перерахунку ${periodCode}: ${d.reason}`.slice(0, 1000),
-      },
-    );
+    await recordCalculatedCareer(db, d.consultantId, d.toLevel, {
+      validFrom: d.effectiveFrom,
+      validTo: holding?.valid_to ?? rows.find((r) => r.valid_from > d.effectiveFrom)?.valid_from ?? OPEN_END,
+      recordedAt: change.recordedAt,
+      recordedBy: change.recordedBy,
+      reason: `${d.kind} у перерахунку ${periodCode}: ${d.reason}`.slice(0, 1000),
+    });
     written.add(d.consultantId);
     applied.push(d);
     adjustments.push({
@@ -534,20 +499,13 @@ async function reconcileCareers(
     const previous = before && before.valid_to === row.valid_from ? before.level_code : null;
     const level = previous ?? (await entryLevel(database));
     if (level === row.level_code) continue;
-    await recordBitemporal(
-      db as never,
-      'consultant_career',
-      'consultant_id',
-      consultantId,
-      { level_code: level, source: 'calculation', approved_by: null, approved_at: null },
-      {
-        validFrom: row.valid_from,
-        validTo: row.valid_to,
-        recordedAt: change.recordedAt,
-        recordedBy: change.recordedBy,
-        reason: `перерахунок ${periodCode}: крок кар'єри до ${row.level_code} більше не виконується`,
-      },
-    );
+    await recordCalculatedCareer(db, consultantId, level, {
+      validFrom: row.valid_from,
+      validTo: row.valid_to,
+      recordedAt: change.recordedAt,
+      recordedBy: change.recordedBy,
+      reason: `перерахунок ${periodCode}: крок кар'єри до ${row.level_code} більше не виконується`,
+    });
     written.add(consultantId);
     adjustments.push({
       consultantId,
@@ -677,58 +635,39 @@ async function runCorrections(
       careerAdjustments: careers.adjustments,
     };
     if (found.length || careers.adjustments.length || own.length) {
-      const now = new Date();
-      const runId = await database.dialect.insertReturningId(
-        database.db,
-        'calculation_run',
-        {
-          period_code: postedIn,
-          plan_version_id: plan.versionId,
-          plan_code: calc.planCode,
-          plan_version: calc.planVersion,
-          input_fingerprint: calc.fingerprint,
-          known_at: knownAt,
-          status: 'posted',
-          line_count: found.length,
-          total_amount: decimalFromKopiyky(correction.stornoKop + correction.additionalKop),
-          missing_inputs: database.dialect.json(calc.missing),
-          started_at: now,
-          finished_at: now,
-          created_by: by,
-          run_kind: 'correction',
-          corrects_period: period,
-        },
-        { period_code: postedIn, run_kind: 'correction', corrects_period: period, started_at: now },
-      );
+      const runId = await postCorrectionRun(database, {
+        postedIn: postedIn!,
+        correctsPeriod: period,
+        planVersionId: plan.versionId,
+        planCode: calc.planCode,
+        planVersion: calc.planVersion,
+        fingerprint: calc.fingerprint,
+        knownAt,
+        missing: calc.missing,
+        createdBy: by,
+        lines: found.map((l) => ({
+          line: {
+            consultantId: l.consultantId,
+            periodCode: postedIn!,
+            kind: l.kind as never,
+            sourceKind: l.sourceKind as never,
+            sourceId: l.sourceId,
+            policyId: l.policyId,
+            downlineConsultantId: null,
+            rule: l.rule,
+            planVersion: calc.planVersion,
+            baseKop: l.baseKop,
+            rate: l.rate,
+            amountKop: l.amountKop,
+            explanation: l.explanation,
+          },
+          stornoOfAccrualId: l.stornoOfAccrualId,
+          cause: l.cause,
+        })),
+        totalKop: correction.stornoKop + correction.additionalKop,
+        careerDecisions: careers.decisions,
+      });
       correction.runId = runId;
-      await database.dialect.bulkInsert(
-        database.db,
-        'accrual',
-        found.map((l, i) =>
-          accrualRow(
-            runId,
-            {
-              lineNo: i + 1,
-              consultantId: l.consultantId,
-              periodCode: postedIn!,
-              kind: l.kind as never,
-              sourceKind: l.sourceKind as never,
-              sourceId: l.sourceId,
-              policyId: l.policyId,
-              downlineConsultantId: null,
-              rule: l.rule,
-              planVersion: calc.planVersion,
-              baseKop: l.baseKop,
-              rate: l.rate,
-              amountKop: l.amountKop,
-              explanation: l.explanation,
-            },
-            now,
-            { correctsPeriod: period, stornoOfAccrualId: l.stornoOfAccrualId, cause: l.cause },
-          ),
-        ),
-      );
-      await insertCareerDecisions(db, database.dialect, runId, careers.decisions);
       for (const r of own)
         await db.insertInto('correction_run_request').values({ run_id: runId, request_id: r.id }).execute();
     }
@@ -751,17 +690,11 @@ async function runCorrections(
     timings[`${period}.recalculate`] = Math.round(performance.now() - t);
   }
 
-  if (requests.length)
-    for (let i = 0; i < requests.length; i += 500)
-      await db
-        .updateTable('recalculation_request')
-        .set({ status: 'done', processed_at: knownAt })
-        .where(
-          'id',
-          'in',
-          requests.slice(i, i + 500).map((r) => r.id),
-        )
-        .execute();
+  await markRequestsDone(
+    db,
+    requests.map((r) => r.id),
+    knownAt,
+  );
 
   const impact = new Map<number, ConsultantImpact>();
   for (const p of report.periods)

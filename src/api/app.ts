@@ -1,8 +1,12 @@
 /**
- * Builds the HTTP API (not listening): plugins for the database and the queue probe, authentication
- * and roles (every route declares its permission; plugins/auth.ts), OpenAPI from the route schemas,
- * one error shape, request ids, then the routes. Other modules add their routes as plugins through
- * `routes`, so this file does not grow with every area.
+ * Builds the HTTP API (not listening): security headers (security-headers.ts), plugins for the
+ * database and the queue probe, authentication and roles (every route declares its permission;
+ * plugins/auth.ts), OpenAPI from the route schemas, one error shape, request ids, then the routes.
+ * Other modules add their routes as plugins through `routes`, so this file does not grow with every area.
+ *
+ * Bodies are JSON of at most BODY_LIMIT_BYTES (413 `payload_too_large` above it, before the body is
+ * read); the client's address (`request.ip`, which the login throttle counts) is the socket's peer,
+ * or, behind a reverse proxy that ECSPERT_TRUST_PROXY names, what that proxy says in X-Forwarded-For.
  */
 import { randomUUID } from 'node:crypto';
 import Fastify, {
@@ -16,11 +20,13 @@ import type { AppConfig } from '../config';
 import type { Database } from '../db';
 import { installCrossSiteGuard } from './cross-site';
 import { type ApiErrorBody, installErrorHandlers } from './errors';
+import { installJsonDepthLimit } from './json-depth';
 import { type Authenticator, authPlugin, installRouteDeclarations } from './plugins/auth';
 import { databasePlugin } from './plugins/database';
 import { openApiPlugin } from './plugins/openapi';
 import { queuePlugin } from './plugins/queue';
 import type { QueueProbe } from './queue-probe';
+import { installSecurityHeaders } from './security-headers';
 import { insurerRoutes } from './routes/core/insurers';
 import { authRoutes } from './routes/system/auth';
 import { healthRoutes } from './routes/system/health';
@@ -51,6 +57,12 @@ export interface ApiOptions {
   /** Failed logins one client address may make in 15 minutes before it is answered 429; default 20. */
   loginFailuresPerAddress?: number;
 }
+
+/**
+ * The largest request body, in bytes: 1 MiB, far above any route's largest input (a what-if's plan
+ * text, 256 Ki characters) and far below what would tie up a worker.
+ */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** Incoming ids are kept only when they look like an id, so a client cannot inject text into logs. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
@@ -86,7 +98,13 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}): Promise
     },
     // Wait for in-flight requests on close, drop idle keep-alive connections so close does not hang.
     forceCloseConnections: 'idle',
+    bodyLimit: BODY_LIMIT_BYTES,
+    // X-Forwarded-For/-Proto count only from the proxies ECSPERT_TRUST_PROXY names (default: none).
+    // (fastify takes a number of hops too; its types omit it)
+    trustProxy: deps.config.trustProxy as boolean | string[],
   }) as unknown as FastifyInstance;
+
+  await installSecurityHeaders(app);
 
   // A keep-alive connection whose request was in flight when close() began would hold the close
   // for the whole keep-alive timeout (72 s): its answer tells the client to hang up instead.
@@ -100,6 +118,8 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}): Promise
   });
 
   installErrorHandlers(app);
+  // Before the input policy's own checks, which walk the body recursively.
+  installJsonDepthLimit(app);
   installInputPolicy(app);
   // Before any route: a route that declares no permission stops the app here.
   installRouteDeclarations(app);

@@ -1,10 +1,26 @@
 /**
  * One error shape for every route: `{ error, message, details?, requestId? }`. Clients branch on `error`
  * (a stable word), people read `message`, and a 500 hands out only the request id to quote to support,
- * while the log under the same id holds the stack.
+ * while the log under the same id holds the stack. No answer ever carries a stack trace.
+ *
+ * A request that meets a lost database connection (wherever it is thrown: a route, a hook, the
+ * authentication) answers 503 `database_unavailable` with Retry-After, like the refusal that
+ * plugins/database.ts gives at once while the database is known to be down.
  */
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DatabaseUnavailableError, isConnectionLoss } from '../db/availability';
+
+/** Seconds a client refused for a database outage is told to wait (Retry-After). */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/** The answer while the database does not answer; `problem` is e.g. ECONNREFUSED. */
+export function databaseUnavailableBody(problem: string | null): ApiErrorBody {
+  return {
+    error: 'database_unavailable',
+    message: `the database is not answering${problem ? ` (${problem})` : ''}; nothing was done, try again in ${DATABASE_RETRY_AFTER_SECONDS} s`,
+  };
+}
 
 /** `$ref: 'ApiError#'` in a route's response schema documents this shape in OpenAPI. */
 export const apiErrorSchema = {
@@ -135,6 +151,14 @@ export function installErrorHandlers(app: FastifyInstance): void {
       request.log.info({ err: error }, 'request rejected by the database: invalid input');
       const body: ApiErrorBody = { error: 'bad_request', message: fromInput };
       return reply.code(400).send(body);
+    }
+    if (isConnectionLoss(error)) {
+      request.log.warn({ err: error }, 'request failed: the database is not answering');
+      const availability = (request.server as Partial<FastifyInstance>).database?.availability;
+      const problem =
+        availability?.problem ?? (error instanceof DatabaseUnavailableError ? error.problem : null);
+      const body: ApiErrorBody = { ...databaseUnavailableBody(problem), requestId: String(request.id) };
+      return reply.code(503).header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS)).send(body);
     }
     const statusCode = error.statusCode ?? 500;
     if (statusCode === 503) {

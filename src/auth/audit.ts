@@ -1,5 +1,5 @@
-/** Every change to users, passwords and tokens goes to the audit log (back-office/network/audit.ts). */
-import { recordAudit } from '../../back-office/network/audit';
+/** Every change to users, passwords and tokens goes to the audit log (src/audit). */
+import { recordAudit } from '../audit';
 import type { Database } from '../db';
 import type { AuthStore } from './tables';
 

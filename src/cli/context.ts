@@ -2,8 +2,9 @@
  * What every command needs: configuration, a logger and the database, opened once and closed at
  * the end. Errors a user can fix (configuration, bad input) print one line and exit non-zero.
  */
+import { InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig, type AppConfig } from '../config';
-import { type Database, openDatabase } from '../db';
+import { appliedMigrations, type Database, loadMigrations, migrate, openDatabase } from '../db';
 import { DatabaseUnavailableError, isConnectionLoss } from '../db/availability';
 import { DatabaseLockedError } from '../db/dialects/pglite-lock';
 import { createLogger, type Logger } from '../log';
@@ -44,6 +45,15 @@ function databaseLostLine(error: unknown): string {
   return `the database stopped answering (${problem}); what was not committed was rolled back: run the command again once the database is back`;
 }
 
+/**
+ * A refusal of the services a person can act on: what the API answers with a 4xx (the error carries
+ * that `statusCode`: a change inside a closed period without approval, a period closed, a bad plan).
+ */
+function isRefusal(error: unknown): boolean {
+  const status = (error as { statusCode?: unknown })?.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500;
+}
+
 /** Wraps a command action: known errors become one line on stderr and an exit code. */
 export function action<A extends unknown[]>(
   run: (...args: A) => Promise<void>,
@@ -59,6 +69,10 @@ export function action<A extends unknown[]>(
       if (error instanceof UserError) {
         process.stderr.write(`ecspert: ${error.message}\n`);
         process.exit(error.exitCode);
+      }
+      if (isRefusal(error) || error instanceof InvalidArgumentError) {
+        process.stderr.write(`ecspert: ${(error as Error).message}\n`);
+        process.exit(1);
       }
       if (error instanceof DatabaseLockedError) {
         process.stderr.write(`ecspert: ${error.message}\n`);
@@ -79,13 +93,40 @@ export function action<A extends unknown[]>(
   };
 }
 
-/** Opens the database, runs the work, and closes it whatever happens. */
+/**
+ * A command that reads or writes the hub's tables needs them: on a database not migrated (or
+ * migrated by an older hub) the embedded database is migrated first, with one line saying so; a
+ * server database is left alone and the command refused in one line naming `ecspert db migrate`.
+ */
+export async function ensureMigrated(context: CommandContext, database: Database): Promise<void> {
+  const applied = new Set(await appliedMigrations(database.db, database.dialect));
+  const pending = loadMigrations().filter((m) => !applied.has(m.id));
+  if (!pending.length) return;
+  if (context.config.database.engine === 'pglite') {
+    const report = await migrate(database.db, database.dialect);
+    process.stderr.write(
+      `ecspert: ${database.describe} was not migrated: ${report.applied.length} migration(s) applied first\n`,
+    );
+    return;
+  }
+  throw new UserError(
+    `${database.describe} is not migrated (${applied.size} migration(s) applied, ${pending.length} not yet, from ${pending[0].id}): run \`ecspert db migrate\` first`,
+    2,
+  );
+}
+
+/**
+ * Opens the database, runs the work, and closes it whatever happens. The work finds the database
+ * migrated (see ensureMigrated) unless `schema: 'as-is'` (the `db` commands themselves).
+ */
 export async function withDatabase<T>(
   context: CommandContext,
   work: (database: Database) => Promise<T>,
+  options: { schema?: 'migrated' | 'as-is' } = {},
 ): Promise<T> {
   const database = await context.openDatabase();
   try {
+    if (options.schema !== 'as-is') await ensureMigrated(context, database);
     return await work(database);
   } finally {
     await database.close();

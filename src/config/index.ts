@@ -2,6 +2,7 @@
  * Configuration from the environment. Every setting is read and checked here, once, so that a bad
  * value stops the program with one line naming the setting instead of a stack trace later.
  */
+import net from 'node:net';
 import path from 'node:path';
 
 export class ConfigError extends Error {
@@ -31,6 +32,13 @@ export interface AppConfig {
   host: string;
   /** `PORT`, default `3000`. */
   port: number;
+  /**
+   * `ECSPERT_TRUST_PROXY`: which reverse proxies' `X-Forwarded-For` / `X-Forwarded-Proto` the API
+   * believes, as fastify's `trustProxy` takes it. Unset: none (the client is the socket's peer);
+   * addresses or CIDR ranges (or `loopback`, `linklocal`, `uniquelocal`), comma-separated; a number
+   * of hops; or `true` for any (only when nothing but the proxy can reach the port).
+   */
+  trustProxy: boolean | number | string[];
   /** `ECSPERT_DATA_DIR`, default `./data`: the embedded database, the message store's spool, outputs. */
   dataDir: string;
   /** `ECSPERT_SECRETS_DIR`, default `<data>/secrets`: keys and credentials referred to by adapters. */
@@ -107,6 +115,38 @@ export function redactSecrets(text: string): string {
     .replace(SECRET_PARAMETER, '$1***');
 }
 
+const PROXY_PRESETS = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** `ECSPERT_TRUST_PROXY`: unset/false, true, a number of hops, or addresses and CIDR ranges. */
+export function parseTrustProxy(raw: string | undefined): boolean | number | string[] {
+  const value = (raw ?? '').trim();
+  if (value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops < 1 || hops > 10)
+      throw new ConfigError(
+        'ECSPERT_TRUST_PROXY',
+        `'${value}' hops: give 1 to 10 (or the proxies' addresses)`,
+      );
+    return hops;
+  }
+  const entries = value.split(',').map((e) => e.trim());
+  for (const entry of entries) {
+    if (PROXY_PRESETS.has(entry)) continue;
+    const [address, bits, extra] = entry.split('/');
+    const family = net.isIP(address);
+    const maxBits = family === 6 ? 128 : 32;
+    const bitsOk = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= maxBits);
+    if (!family || !bitsOk || extra !== undefined)
+      throw new ConfigError(
+        'ECSPERT_TRUST_PROXY',
+        `'${entry}' is not an IP address or CIDR range (e.g. 10.0.0.5, 10.0.0.0/8, loopback); separate several with commas`,
+      );
+  }
+  return entries;
+}
+
 export function parseDatabaseUrl(raw: string | undefined, dataDir: string): DatabaseTarget {
   if (raw === undefined || raw === '') return { engine: 'pglite', dataDir: path.join(dataDir, 'db') };
   if (raw === 'pglite:memory' || raw === 'memory://') return { engine: 'pglite', dataDir: null };
@@ -173,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     oracleUrl,
     host: env.HOST || '127.0.0.1',
     port: parsePort('PORT', env.PORT, 3000),
+    trustProxy: parseTrustProxy(env.ECSPERT_TRUST_PROXY),
     dataDir,
     secretsDir: path.resolve(env.ECSPERT_SECRETS_DIR || path.join(dataDir, 'secrets')),
     logLevel,

@@ -269,7 +269,12 @@ function quote(random: Random, product: DemoProduct, coverDays: number): Terms {
   }
 }
 
-/** Policy numbers in each insurer's style, rising with the issue date, with gaps for other agencies' sales. */
+/**
+ * Policy numbers in each insurer's style, rising with the issue date, with gaps for other agencies' sales.
+ * Dnipro Life's and Karpaty's run from DEMO_POLICY_SEQUENCE_FROM: the sandbox insurers issue theirs
+ * from 1 (Karpaty), 1001 (Dnipro Life) and 900001 (Karpaty's generated policies), so a policy the
+ * sandbox issues in `ecspert start` never takes the number of a demo policy.
+ */
 class PolicyNumbers {
   private readonly last = new Map<string, number>();
   private readonly taken = new Set(SAMPLE_POLICY_NUMBERS);
@@ -300,13 +305,13 @@ class PolicyNumbers {
     switch (product.insurer) {
       // Dnipro Life spec §3: DL-2026-000123.
       case 'DNIPRO_LIFE':
-        return `DL-${yyyy}-${String(this.advance(`DL-${yyyy}`, [150, 400], 12)).padStart(6, '0')}`;
+        return `DL-${yyyy}-${String(this.advance(`DL-${yyyy}`, demoRange(150, 400), 12)).padStart(6, '0')}`;
       // Karpaty: KR-KS-26-004411, a series per line of business and year.
       case 'KARPATY': {
         const line =
           { 'KASKO-STD': 'KS', 'KASKO-PRM': 'KP', 'PROP-HOME': 'PH', 'ACC-FAM': 'AF' }[product.code] ?? 'XX';
         const series = `KR-${line}-${yy}`;
-        return `${series}-${String(this.advance(series, [4_500, 5_200], 9)).padStart(6, '0')}`;
+        return `${series}-${String(this.advance(series, demoRange(4_500, 5_200), 9)).padStart(6, '0')}`;
       }
       // Polissia: PL-ACC-0000452, one running series per product.
       case 'POLISSIA': {
@@ -318,6 +323,13 @@ class PolicyNumbers {
     }
   }
 }
+
+/** Where the demo's numbers start, clear of the sandbox insurers' (see PolicyNumbers). */
+export const DEMO_POLICY_SEQUENCE_FROM = 500_000;
+const demoRange = (from: number, to: number): [number, number] => [
+  DEMO_POLICY_SEQUENCE_FROM + from,
+  DEMO_POLICY_SEQUENCE_FROM + to,
+];
 
 const REJECTION_REASONS: Record<string, string[]> = {
   life: [

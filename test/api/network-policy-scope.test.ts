@@ -9,7 +9,8 @@
  *   out and count only what they show.
  */
 import type { FastifyInstance } from 'fastify';
-import { consultantCard, networkTree, unitTreeAsOf } from '../../back-office/network';
+import { consultantCard } from '../../back-office/consultant-card';
+import { networkTree, unitTreeAsOf } from '../../back-office/network';
 import {
   getApplication,
   getPersonCard,

@@ -16,6 +16,7 @@ describe('ecspert insurer and product', () => {
     const result = spawnSync(process.execPath, [bin, ...args], {
       env: {
         PATH: process.env.PATH ?? '',
+        ECSPERT_FROM: 'sources',
         HOME: os.tmpdir(),
         ECSPERT_DATA_DIR: dataDir,
         LOG_LEVEL: 'silent',

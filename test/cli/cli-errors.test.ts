@@ -8,7 +8,7 @@ const bin = path.resolve(__dirname, '../../bin/ecspert.js');
 
 function ecspert(args: string[], env: Record<string, string>) {
   const result = spawnSync(process.execPath, [bin, ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), ...env },
+    env: { PATH: process.env.PATH ?? '', ECSPERT_FROM: 'sources', HOME: os.tmpdir(), ...env },
     encoding: 'utf8',
     timeout: 60_000,
   });

@@ -16,6 +16,7 @@ const bin = path.resolve(__dirname, '../../bin/ecspert.js');
 function env(dataDir: string, extra: Record<string, string> = {}) {
   return {
     PATH: process.env.PATH ?? '',
+    ECSPERT_FROM: 'sources',
     HOME: os.tmpdir(),
     ECSPERT_DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',

@@ -12,7 +12,13 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ecspert-network-'));
 
 function ecspert(...args: string[]) {
   const result = spawnSync(process.execPath, [bin, ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), ECSPERT_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      ECSPERT_FROM: 'sources',
+      HOME: os.tmpdir(),
+      ECSPERT_DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+    },
     encoding: 'utf8',
     timeout: 120_000,
   });

@@ -45,7 +45,13 @@ interface Running {
 
 function ecspert(args: string[], env: Record<string, string>): Running {
   const child = spawn(process.execPath, [bin, ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), LOG_LEVEL: 'warn', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      ECSPERT_FROM: 'sources',
+      HOME: os.tmpdir(),
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -81,14 +87,19 @@ describeIf('ecspert through a PostgreSQL outage', () => {
   beforeAll(async () => {
     pg = await startPrivatePostgres();
     const migrated = spawnSync(process.execPath, [bin, 'db', 'migrate'], {
-      env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), DATABASE_URL: pg.url },
+      env: { PATH: process.env.PATH ?? '', ECSPERT_FROM: 'sources', HOME: os.tmpdir(), DATABASE_URL: pg.url },
       encoding: 'utf8',
       timeout: 120_000,
     });
     if (migrated.status !== 0) throw new Error(`db migrate failed: ${migrated.stderr}`);
     const cli = (...args: string[]) => {
       const result = spawnSync(process.execPath, [bin, ...args], {
-        env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), DATABASE_URL: pg.url },
+        env: {
+          PATH: process.env.PATH ?? '',
+          ECSPERT_FROM: 'sources',
+          HOME: os.tmpdir(),
+          DATABASE_URL: pg.url,
+        },
         encoding: 'utf8',
         timeout: 120_000,
       });
@@ -203,7 +214,7 @@ describeIf('ecspert through a PostgreSQL outage', () => {
     await pg.psql('create database cut_short');
     const url = pg.url.replace(/\/postgres$/, '/cut_short');
     const migrated = spawnSync(process.execPath, [bin, 'db', 'migrate'], {
-      env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), DATABASE_URL: url },
+      env: { PATH: process.env.PATH ?? '', ECSPERT_FROM: 'sources', HOME: os.tmpdir(), DATABASE_URL: url },
       encoding: 'utf8',
       timeout: 120_000,
     });

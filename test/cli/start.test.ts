@@ -36,6 +36,7 @@ describe('ecspert start on an empty embedded database', () => {
     child = spawn(process.execPath, [bin, 'start'], {
       env: {
         PATH: process.env.PATH ?? '',
+        ECSPERT_FROM: 'sources',
         HOME: os.tmpdir(),
         ECSPERT_DATA_DIR: dataDir,
         PORT: String(port),

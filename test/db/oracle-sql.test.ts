@@ -17,7 +17,8 @@ import {
 } from '../../back-office/network';
 import { type Database, type DB, migrate, OracleCompileDialect, SqlDialect, SqlRecorder } from '../../src/db';
 import { up as personIdentity } from '../../migrations/0511_person_identity';
-import { applyRecords, resolveMismatch } from '../../src/exchange/apply';
+import { applyRecords } from '../../src/exchange/apply';
+import { resolveMismatch } from '../../src/exchange/reconciliation';
 import {
   claimMessage,
   countAttempt,

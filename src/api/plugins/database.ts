@@ -4,13 +4,14 @@
  * While the database is down (a lost connection marked it so; it is probed every second until it
  * answers), requests are refused at once with 503, a Retry-After and `error: database_unavailable`,
  * instead of waiting on a pool that cannot connect; /health and the API reference still answer.
- * A request that meets the outage first, before it is known, gets the same 503 instead of a 500.
+ * A request that meets the outage first, before it is known, gets the same 503 instead of a 500
+ * (from the error handler, src/api/errors.ts).
  * The app logs once when the database goes away and once when it is back.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Database } from '../../db';
-import { DatabaseUnavailableError, isConnectionLoss } from '../../db/availability';
+import { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailableBody } from '../errors';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -23,21 +24,14 @@ export interface DatabasePluginOptions {
   database: Database;
   /** True when closing the app should close the database (the server owns it; tests usually do not). */
   ownsDatabase?: boolean;
-  /** Seconds a refused client is told to wait (Retry-After); default 5. */
-  retryAfterSeconds?: number;
 }
 
 /** Paths that answer without the database: the health check says what is down, the docs are static. */
 const WITHOUT_DATABASE = /^\/(health|docs)(\/|\?|$)/;
 
 export const databasePlugin = fp<DatabasePluginOptions>(
-  async (app, { database, ownsDatabase = false, retryAfterSeconds = 5 }) => {
+  async (app, { database, ownsDatabase = false }) => {
     app.decorate('database', database);
-
-    const unavailable = (problem: string | null) => ({
-      error: 'database_unavailable',
-      message: `the database is not answering${problem ? ` (${problem})` : ''}; nothing was done, try again in ${retryAfterSeconds} s`,
-    });
 
     const availability = database.availability;
     if (availability) {
@@ -57,26 +51,10 @@ export const databasePlugin = fp<DatabasePluginOptions>(
 
       app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
         if (availability.up || WITHOUT_DATABASE.test(request.url)) return;
-        reply.code(503).header('retry-after', String(retryAfterSeconds));
-        return reply.send(unavailable(availability.problem));
+        reply.code(503).header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+        return reply.send(databaseUnavailableBody(availability.problem));
       });
     }
-
-    // A route that met a lost connection answers 503 like the refusal above, not 500. onError runs
-    // before the error handler (src/api/errors.ts), which answers 500; onSend then rewrites that answer.
-    const lostOn = new WeakSet<FastifyRequest>();
-    app.addHook('onError', async (request, _reply, error) => {
-      if (error instanceof DatabaseUnavailableError || isConnectionLoss(error)) lostOn.add(request);
-    });
-    app.addHook('onSend', async (request, reply, payload) => {
-      if (!lostOn.has(request) || (reply.statusCode !== 500 && reply.statusCode !== 503)) return payload;
-      reply.code(503).header('retry-after', String(retryAfterSeconds));
-      reply.header('content-type', 'application/json; charset=utf-8');
-      return JSON.stringify({
-        ...unavailable(availability?.problem ?? null),
-        requestId: String(request.id),
-      });
-    });
 
     if (ownsDatabase) {
       app.addHook('onClose', async () => {

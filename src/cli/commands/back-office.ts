@@ -19,7 +19,9 @@ import {
   ACCRUAL_KINDS,
   calculatePeriod,
   checkPlanFile,
+  countAccruals,
   listAccruals,
+  PlanRefusedError,
   productCatalog,
   registerPlan,
   whatIf,
@@ -41,6 +43,7 @@ import {
 import type { Database } from '../../db';
 import { formatHryvnias } from '../../db/money';
 import { action, createContext, UserError, withDatabase } from '../context';
+import { printAll, printJson, printWindow, withJson, windowedList, type WindowOptions } from '../list';
 
 const money = (kop: number) => formatHryvnias(kop).replace(/\u00a0/g, ' ');
 
@@ -51,14 +54,15 @@ const waiting = (code: string) =>
   );
 
 /**
- * Refusals a person can act on (409: the period is closed, acts of a period not closed yet) as one
- * line on stderr and exit code 1, like the API's 409 answer, instead of an internal failure.
+ * A plan file refused (it names the file, the place in it and why) as one line per problem on
+ * stderr and exit code 1, not an internal failure. (Refusals with a 4xx status code, such as a
+ * period closed or a change inside a closed period without approval, are told by action().)
  */
 async function refusable<T>(work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (error) {
-    if ((error as { statusCode?: number })?.statusCode === 409) throw new UserError((error as Error).message);
+    if (error instanceof PlanRefusedError) throw new UserError(error.message);
     throw error;
   }
 }
@@ -71,10 +75,7 @@ function period(code: string): string {
 }
 
 function printCorrections(report: CorrectionReport, json: boolean): void {
-  if (json) {
-    console.log(JSON.stringify(report, null, 2));
-    return;
-  }
+  if (json) return printJson(report);
   if (!report.requests.length && !report.periods.length) {
     console.log('nothing to recalculate: no pending requests');
     return;
@@ -140,8 +141,13 @@ export function registerBackOfficeCommands(program: Command): void {
     .action(
       action(async (file: string, options: { draft?: boolean; by?: string }) => {
         const context = createContext();
-        const registered = await withDatabase(context, (database) =>
-          registerPlan(database, file, { status: options.draft ? 'draft' : 'active', loadedBy: options.by }),
+        const registered = await refusable(
+          withDatabase(context, (database) =>
+            registerPlan(database, file, {
+              status: options.draft ? 'draft' : 'active',
+              loadedBy: options.by,
+            }),
+          ),
         );
         console.log(
           `plan ${registered.plan.code} ${registered.plan.version}: version id ${registered.versionId}`,
@@ -155,8 +161,10 @@ export function registerBackOfficeCommands(program: Command): void {
     .action(
       action(async (file: string, code: string, options: { json?: boolean }) => {
         const context = createContext();
-        const report = await withDatabase(context, (database) => whatIf(database, file, period(code)));
-        if (options.json) return void console.log(JSON.stringify(report, null, 2));
+        const report = await refusable(
+          withDatabase(context, (database) => whatIf(database, file, period(code))),
+        );
+        if (options.json) return printJson(report);
         console.log(`posted ${money(report.postedTotalKop)}, draft ${money(report.draftTotalKop)}`);
         for (const c of report.byConsultant)
           console.log(
@@ -166,18 +174,19 @@ export function registerBackOfficeCommands(program: Command): void {
     );
 
   const periods = program.command('period').description('production periods: calculate, close');
-  periods
-    .command('list')
-    .description('periods with their status and pending recalculation requests')
-    .action(
-      action(async () => {
-        const context = createContext();
-        for (const p of await withDatabase(context, listPeriods))
-          console.log(
-            `${p.code} ${p.status}${p.closedBy ? ` (closed by ${p.closedBy} ${p.closedAt?.toISOString()})` : ''}${p.pendingRequests ? `, ${p.pendingRequests} pending recalculation request(s)` : ''}`,
-          );
-      }),
-    );
+  withJson(
+    periods.command('list').description('periods with their status and pending recalculation requests'),
+  ).action(
+    action(async (o: { json?: boolean }) => {
+      const context = createContext();
+      printAll(
+        o,
+        await withDatabase(context, listPeriods),
+        (p) =>
+          `${p.code} ${p.status}${p.closedBy ? ` (closed by ${p.closedBy} ${p.closedAt?.toISOString()})` : ''}${p.pendingRequests ? `, ${p.pendingRequests} pending recalculation request(s)` : ''}`,
+      );
+    }),
+  );
   periods
     .command('calculate <period>')
     .description(
@@ -205,6 +214,8 @@ export function registerBackOfficeCommands(program: Command): void {
           console.log(
             `${result.periodCode} ${result.preview ? 'preview' : `run ${result.runId}`}: ${result.lineCount} line(s), ${money(result.totalKop)} (plan ${result.planCode} ${result.planVersion}), ${result.missing.length} input problem(s), ${result.careerDecisions.length} career decision(s)`,
           );
+          // The same inputs give the same fingerprint: two runs with one fingerprint were calculated alike.
+          console.log(`  input fingerprint ${result.fingerprint}`);
           for (const [kind, kop] of Object.entries(result.byKind)) console.log(`  ${kind}: ${money(kop!)}`);
           for (const m of result.missing.slice(0, 20)) console.log(`  ! ${m.reason}`);
           if (options.lines)
@@ -244,64 +255,63 @@ export function registerBackOfficeCommands(program: Command): void {
       }),
     );
 
-  program
-    .command('accruals <period>')
-    .description('the ledger lines posted in a period')
-    .option('--consultant <code>', 'one consultant')
-    .option('--kind <kind>', `one kind: ${ACCRUAL_KINDS.join(', ')}`)
-    .option('--offset <n>', 'skip the first n lines', '0')
-    .option('--limit <n>', 'at most n lines', '200')
-    .action(
-      action(
-        async (
-          code: string,
-          options: { consultant?: string; kind?: string; offset: string; limit: string },
-        ) => {
-          if (options.kind && !(ACCRUAL_KINDS as readonly string[]).includes(options.kind))
-            throw new UserError(`kind '${options.kind}' is not one of ${ACCRUAL_KINDS.join(', ')}`);
-          const context = createContext();
-          await withDatabase(context, async (database) => {
-            let consultantId: number | undefined;
-            if (options.consultant) {
-              const row = await database.db
-                .selectFrom('consultant')
-                .select('id')
-                .where('code', '=', options.consultant)
-                .executeTakeFirst();
-              if (!row) throw new UserError(`consultant '${options.consultant}' is not known`);
-              consultantId = Number(row.id);
-            }
-            const lines = await listAccruals(database, {
-              periodCode: period(code),
-              consultantId,
-              kind: options.kind,
-              offset: Number(options.offset),
-              limit: Number(options.limit),
-            });
-            for (const l of lines)
-              console.log(
-                `${l.id} ${l.consultantCode} ${l.kind} ${l.rule} ${money(l.amountKop)}${l.correctsPeriod ? ` corrects ${l.correctsPeriod}` : ''}${l.stornoOfAccrualId ? ` storno of ${l.stornoOfAccrualId}` : ''}: ${l.explanation}`,
-              );
-          });
-        },
-      ),
-    );
+  windowedList(
+    program
+      .command('accruals <period>')
+      .description(
+        'the ledger lines posted in a period, with the plan version of each and the cause of a correction',
+      )
+      .option('--consultant <code>', 'one consultant')
+      .option('--kind <kind>', `one kind: ${ACCRUAL_KINDS.join(', ')}`),
+    200,
+  ).action(
+    action(async (code: string, options: WindowOptions & { consultant?: string; kind?: string }) => {
+      if (options.kind && !(ACCRUAL_KINDS as readonly string[]).includes(options.kind))
+        throw new UserError(`kind '${options.kind}' is not one of ${ACCRUAL_KINDS.join(', ')}`);
+      const context = createContext();
+      await withDatabase(context, async (database) => {
+        let consultantId: number | undefined;
+        if (options.consultant) {
+          const row = await database.db
+            .selectFrom('consultant')
+            .select('id')
+            .where('code', '=', options.consultant)
+            .executeTakeFirst();
+          if (!row) throw new UserError(`consultant '${options.consultant}' is not known`);
+          consultantId = Number(row.id);
+        }
+        const query = { periodCode: period(code), consultantId, kind: options.kind };
+        const items = await listAccruals(database, {
+          ...query,
+          offset: options.offset,
+          limit: options.limit,
+        });
+        const total = await countAccruals(database, query);
+        printWindow(
+          options,
+          { items, total },
+          (l) =>
+            `${l.id} ${l.consultantCode} ${l.kind} ${l.rule} ${money(l.amountKop)} plan ${l.planVersion}${l.correctsPeriod ? ` corrects ${l.correctsPeriod}` : ''}${l.stornoOfAccrualId ? ` storno of ${l.stornoOfAccrualId}` : ''}${l.cause ? ` (cause: ${l.cause})` : ''}: ${l.explanation}`,
+        );
+      });
+    }),
+  );
 
   const corrections = program
     .command('corrections')
     .description('recalculation of closed periods into storno and additional lines');
-  corrections
-    .command('pending')
-    .description('recalculation requests waiting to be posted')
-    .action(
-      action(async () => {
-        const context = createContext();
-        const requests = await withDatabase(context, pendingRequests);
-        if (!requests.length) console.log('no pending recalculation requests');
-        for (const r of requests)
-          console.log(`${r.id} ${r.periodCode} ${r.causeKind} from ${r.effectiveOn}: ${r.description}`);
-      }),
-    );
+  withJson(corrections.command('pending').description('recalculation requests waiting to be posted')).action(
+    action(async (o: { json?: boolean }) => {
+      const context = createContext();
+      const requests = await withDatabase(context, pendingRequests);
+      if (!requests.length && !o.json) console.log('no pending recalculation requests');
+      printAll(
+        o,
+        requests,
+        (r) => `${r.id} ${r.periodCode} ${r.causeKind} from ${r.effectiveOn}: ${r.description}`,
+      );
+    }),
+  );
   for (const [name, post] of [
     ['preview', false],
     ['post', true],

@@ -12,9 +12,10 @@ import {
   type ContestDefinition,
   listContests,
 } from '../../../back-office/contests';
+import { periodMetrics } from '../../../back-office/compensation';
+import { periodCode } from '../args';
 import { action, createContext, UserError, withDatabase } from '../context';
-
-const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
+import { printJson, printWindow, windowedList, type WindowOptions } from '../list';
 
 function readDefinition(file: string): ContestDefinition {
   let text: string;
@@ -54,45 +55,39 @@ export function registerContestCommands(program: Command): void {
         console.log(`contest ${definition.code}: id ${id}`);
       }),
     );
-  contest
-    .command('list')
-    .description('contests, newest first')
-    .option('--running <period>', 'only those running in this period (yyyy-mm)')
-    .option('--offset <n>', 'skip this many', '0')
-    .option('--limit <n>', 'at most this many', '50')
-    .action(
-      action(async (options: { running?: string; offset: string; limit: string }) => {
-        if (options.running && !PERIOD.test(options.running))
-          throw new UserError(`period '${options.running}' is not yyyy-mm`);
-        const context = createContext();
-        const page = await withDatabase(context, (database) =>
-          listContests(database, {
-            running: options.running,
-            offset: Number(options.offset),
-            limit: Number(options.limit),
-          }),
-        );
-        for (const c of page.items) console.log(`${c.code}\t${c.firstPeriod}…${c.lastPeriod}\t${c.name}`);
-        console.log(`${page.items.length} of ${page.total}`);
-      }),
-    );
+  windowedList(
+    contest
+      .command('list')
+      .description('contests, newest first')
+      .option('--running <period>', 'only those running in this period (yyyy-mm)', periodCode),
+    50,
+  ).action(
+    action(async (options: WindowOptions & { running?: string }) => {
+      const context = createContext();
+      const page = await withDatabase(context, (database) =>
+        listContests(database, { running: options.running, offset: options.offset, limit: options.limit }),
+      );
+      printWindow(options, page, (c) => `${c.code}\t${c.firstPeriod}…${c.lastPeriod}\t${c.name}`);
+    }),
+  );
   contest
     .command('standings <code>')
     .description('the standings now; a running contest is provisional')
-    .option('--through <period>', 'count periods up to this one (yyyy-mm)')
+    .option('--through <period>', 'count periods up to this one (yyyy-mm)', periodCode)
     .option('--json', 'as JSON')
     .action(
       action(async (code: string, options: { through?: string; json?: boolean }) => {
-        if (options.through && !PERIOD.test(options.through))
-          throw new UserError(`period '${options.through}' is not yyyy-mm`);
         const context = createContext();
         const result = await withDatabase(context, (database) =>
-          contestStandings(database, code, { throughPeriod: options.through }).catch((error) => {
+          contestStandings(database, code, {
+            metrics: periodMetrics(database),
+            throughPeriod: options.through,
+          }).catch((error) => {
             if (error instanceof ContestError) throw new UserError(error.message);
             throw error;
           }),
         );
-        if (options.json) return void console.log(JSON.stringify(result, null, 2));
+        if (options.json) return printJson(result);
         console.log(
           `${result.contest.name} (${result.contest.code}) through ${result.throughPeriod}${result.provisional ? ', provisional: the contest still runs' : ', final'}`,
         );

@@ -19,6 +19,7 @@ import {
 import { adapterReadiness, runExchange } from '../../exchange/runs';
 import { startLinkedSandbox } from '../../exchange/sandbox-link';
 import { runSandbox } from '../../../test/sandbox';
+import { recordId } from '../args';
 import { action, type CommandContext, createContext, UserError, withDatabase } from '../context';
 import { createProgress } from '../progress';
 
@@ -53,11 +54,16 @@ function printReport(report: ProcessReport): void {
 /** The consultant codes the database knows, for a dry run's look-ups; null when there is nothing to ask. */
 async function consultantCodes(context: CommandContext): Promise<Set<string> | null> {
   try {
-    return await withDatabase(context, async (database) => {
-      if (!(await database.dialect.tableExists(database.db, 'consultant'))) return null;
-      const rows = await database.db.selectFrom('consultant').select('code').execute();
-      return rows.length ? new Set(rows.map((r) => r.code)) : null;
-    });
+    return await withDatabase(
+      context,
+      async (database) => {
+        if (!(await database.dialect.tableExists(database.db, 'consultant'))) return null;
+        const rows = await database.db.selectFrom('consultant').select('code').execute();
+        return rows.length ? new Set(rows.map((r) => r.code)) : null;
+      },
+      // A dry run: it neither migrates the database nor asks for it migrated.
+      { schema: 'as-is' },
+    );
   } catch {
     return null;
   }
@@ -235,13 +241,14 @@ export function registerExchangeCommands(program: Command): void {
       }),
     );
   message
-    .command('show <id>')
+    .command('show')
+    .argument('<id>', 'the message id (message list shows it)', recordId)
     .description('one message: what it is, its status trail and its reasons')
     .action(
-      action(async (id: string) => {
+      action(async (id: number) => {
         const context = createContext();
         await withDatabase(context, async (database) => {
-          const m = await findMessage(database, Number(id));
+          const m = await findMessage(database, id);
           if (!m) throw new UserError(`no message ${id}`);
           console.log(JSON.stringify({ ...m, statusReason: undefined }, null, 2));
           for (const e of await messageTrail(database, m.id))
@@ -253,13 +260,14 @@ export function registerExchangeCommands(program: Command): void {
       }),
     );
   message
-    .command('replay <id>')
+    .command('replay')
+    .argument('<id>', 'the message id', recordId)
     .description('process a stored message again from its raw bytes, without asking the insurer')
     .action(
-      action(async (id: string) => {
+      action(async (id: number) => {
         const context = createContext();
         await withDatabase(context, async (database) =>
-          printReport(await replayMessage(deps(context, database), Number(id))),
+          printReport(await replayMessage(deps(context, database), id)),
         );
       }),
     );

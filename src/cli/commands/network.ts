@@ -6,7 +6,6 @@
 import type { Command } from 'commander';
 import {
   closeUnit,
-  consultantCard,
   hireConsultant,
   type LegalForm,
   listConsultants,
@@ -23,9 +22,12 @@ import {
   unitTreeAsOf,
   updateContactDetails,
 } from '../../../back-office/network';
+import { consultantCard } from '../../../back-office/consultant-card';
 import type { Database } from '../../db';
 import { formatHryvnias } from '../../db/money';
+import { wholeNumber } from '../args';
 import { action, createContext, UserError, withDatabase } from '../context';
+import { pagedList, type PageOptions, pageWindow, printJson as print, printPage } from '../list';
 
 const money = (kop: number) => formatHryvnias(kop).replace(/\u00a0/g, ' ');
 const today = () => new Date().toISOString().slice(0, 10);
@@ -45,12 +47,6 @@ function knownAt(o: AsOfOptions): Date {
   return at;
 }
 
-function whole(option: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d{1,6}$/.test(value)) throw new UserError(`${option}: '${value}' is not a whole number`);
-  return Number(value);
-}
-
 /** Opens the database, runs the service; a refusal is one line naming the option at fault. */
 async function run<T>(work: (database: Database) => Promise<T>): Promise<T> {
   return withDatabase(createContext(), async (database) => {
@@ -62,8 +58,6 @@ async function run<T>(work: (database: Database) => Promise<T>): Promise<T> {
     }
   });
 }
-
-const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
 
 export function registerNetworkCommands(program: Command): void {
   const unit = program
@@ -206,39 +200,34 @@ export function registerNetworkCommands(program: Command): void {
     .command('consultant')
     .description('consultants: list, card, hire, terminate, rehire, transfer, contact details');
 
-  consultant
-    .command('list')
-    .description('consultants by code with status and unit on a date')
-    .option('--as-of <date>', 'the business date (default today)')
-    .option('--known-at <moment>', 'as known at this moment (default now)')
-    .option('--search <text>', 'code or name contains')
-    .option('--unit <code>', 'only this unit on the date')
-    .option('--page <n>', 'page number', '1')
-    .option('--page-size <n>', 'rows per page', '50')
-    .option('--json', 'as JSON')
-    .action(
-      action(async (o: AsOfOptions & { search?: string; unit?: string; page: string; pageSize: string }) => {
-        const date = o.asOf ?? today();
-        const pageNo = whole('--page', o.page) || 1;
-        const size = Math.min(whole('--page-size', o.pageSize) || 50, 500);
-        const page = await run((db) =>
-          listConsultants(db, {
-            date,
-            knownAt: knownAt(o),
-            search: o.search,
-            unitCode: o.unit,
-            offset: (pageNo - 1) * size,
-            limit: size,
-          }),
-        );
-        if (o.json) return print(page);
-        console.log(`consultants on ${date}: ${page.total} (page ${pageNo})`);
-        for (const c of page.items)
-          console.log(
-            `${c.code}  ${c.fullName}  ${c.status ?? '-'}  unit ${c.unitCode ?? '-'}  hired ${c.hiredOn}`,
-          );
-      }),
-    );
+  pagedList(
+    consultant
+      .command('list')
+      .description('consultants by code with status and unit on a date')
+      .option('--as-of <date>', 'the business date (default today)')
+      .option('--known-at <moment>', 'as known at this moment (default now)')
+      .option('--search <text>', 'code or name contains')
+      .option('--unit <code>', 'only this unit on the date'),
+  ).action(
+    action(async (o: AsOfOptions & PageOptions & { search?: string; unit?: string }) => {
+      const date = o.asOf ?? today();
+      const page = await run((db) =>
+        listConsultants(db, {
+          date,
+          knownAt: knownAt(o),
+          search: o.search,
+          unitCode: o.unit,
+          ...pageWindow(o),
+        }),
+      );
+      if (!o.json) console.log(`consultants on ${date}: ${page.total}`);
+      printPage(
+        o,
+        page,
+        (c) => `${c.code}  ${c.fullName}  ${c.status ?? '-'}  unit ${c.unitCode ?? '-'}  hired ${c.hiredOn}`,
+      );
+    }),
+  );
 
   consultant
     .command('show <code>')
@@ -448,18 +437,18 @@ export function registerNetworkCommands(program: Command): void {
     .option('--as-of <date>', 'the business date (default today)')
     .option('--known-at <moment>', 'as known at this moment (default now)')
     .option('--from <code>', "only this consultant's branch")
-    .option('--depth <n>', 'down to this depth (0: the top only)')
+    .option('--depth <n>', 'down to this depth (0: the top only)', wholeNumber(0, 999))
     .option('--search <text>', 'code or name contains')
     .option('--json', 'as JSON')
     .action(
-      action(async (o: AsOfOptions & { from?: string; depth?: string; search?: string }) => {
+      action(async (o: AsOfOptions & { from?: string; depth?: number; search?: string }) => {
         const date = o.asOf ?? today();
         const tree = await run((db) =>
           networkTree(db, {
             date,
             knownAt: knownAt(o),
             fromCode: o.from,
-            depth: whole('--depth', o.depth),
+            depth: o.depth,
             search: o.search,
           }),
         );

@@ -24,6 +24,7 @@ import {
 import { type Database, decimalFromKopiyky, kopiykyFromDecimal } from '../../db';
 import { isIsoDate } from '../../demo/calendar';
 import { action, createContext, UserError, withDatabase } from '../context';
+import { pagedList, type PageOptions, printJson as print, printPage } from '../list';
 
 const hryvnias = (kop: number) => decimalFromKopiyky(kop);
 
@@ -63,43 +64,32 @@ function oneOf<T extends string>(
   return value as T | undefined;
 }
 const actor = () => process.env.ECSPERT_USER || process.env.USER || 'cli';
-const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
-const paging = (o: { page: string; pageSize: string }) => ({
-  page: positiveInt(o.page, '--page'),
-  pageSize: positiveInt(o.pageSize, '--page-size'),
-});
+const paging = (o: PageOptions) => ({ page: o.page, pageSize: o.pageSize });
 
 function registerPersonCommands(program: Command): void {
   const person = program
     .command('person')
     .description('policyholders and insured persons (one per tax number)');
-  person
-    .command('list')
-    .description('persons by name, or find one by name or tax number')
-    .option('--search <text>', 'part of the name, or the start of a tax number or company code')
-    .option('--tax-number <rnokpp>', 'exactly this tax number')
-    .option('--page <n>', 'page', '1')
-    .option('--page-size <n>', 'rows per page', '50')
-    .option('--json', 'print JSON')
-    .action(
-      action(
-        async (o: {
-          search?: string;
-          taxNumber?: string;
-          page: string;
-          pageSize: string;
-          json?: boolean;
-        }) => {
-          const page = await run((db) =>
-            listPersons(db, { search: o.search, taxNumber: o.taxNumber, ...paging(o) }),
-          );
-          if (o.json) return print(page);
-          for (const p of page.items)
-            console.log(`${p.id}\t${p.taxNumber ?? p.companyCode ?? '-'}\t${p.kind}\t${p.fullName}`);
-          console.log(`page ${page.page}: ${page.items.length} of ${page.total}`);
-        },
-      ),
-    );
+  pagedList(
+    person
+      .command('list')
+      .description('persons by name, or find one by name or tax number')
+      .option('--search <text>', 'part of the name, or the start of a tax number or company code')
+      .option('--tax-number <rnokpp>', 'exactly this tax number'),
+  ).action(
+    action(
+      async (o: { search?: string; taxNumber?: string; page: number; pageSize: number; json?: boolean }) => {
+        const page = await run((db) =>
+          listPersons(db, { search: o.search, taxNumber: o.taxNumber, ...paging(o) }),
+        );
+        printPage(
+          o,
+          page,
+          (p) => `${p.id}\t${p.taxNumber ?? p.companyCode ?? '-'}\t${p.kind}\t${p.fullName}`,
+        );
+      },
+    ),
+  );
   person
     .command('show <id>')
     .description('a person with their policies and applications')
@@ -201,38 +191,36 @@ function registerApplicationCommands(program: Command): void {
   const application = program
     .command('application')
     .description('applications: enter, follow through registers to the policy, withdraw while pending');
-  application
-    .command('list')
-    .description('applications by number')
-    .option('--status <status>', APPLICATION_STATUSES.join(', '))
-    .option('--insurer <code>')
-    .option('--consultant <code>')
-    .option('--page <n>', 'page', '1')
-    .option('--page-size <n>', 'rows per page', '50')
-    .option('--json', 'print JSON')
-    .action(
-      action(
-        async (o: {
-          status?: string;
-          insurer?: string;
-          consultant?: string;
-          page: string;
-          pageSize: string;
-          json?: boolean;
-        }) => {
-          const status = oneOf(o.status, APPLICATION_STATUSES, '--status');
-          const page = await run((db) =>
-            listApplications(db, { status, insurer: o.insurer, consultant: o.consultant, ...paging(o) }),
-          );
-          if (o.json) return print(page);
-          for (const a of page.items)
-            console.log(
-              `${a.number}\t${a.status}\t${a.insurer} ${a.product}\t${a.consultant}\t${a.holderName}\t${hryvnias(a.premiumKop)}×${a.paymentFrequency}${a.policyNumber ? `\tpolicy ${a.policyNumber}` : ''}`,
-            );
-          console.log(`page ${page.page}: ${page.items.length} of ${page.total}`);
-        },
-      ),
-    );
+  pagedList(
+    application
+      .command('list')
+      .description('applications by number')
+      .option('--status <status>', APPLICATION_STATUSES.join(', '))
+      .option('--insurer <code>')
+      .option('--consultant <code>'),
+  ).action(
+    action(
+      async (o: {
+        status?: string;
+        insurer?: string;
+        consultant?: string;
+        page: number;
+        pageSize: number;
+        json?: boolean;
+      }) => {
+        const status = oneOf(o.status, APPLICATION_STATUSES, '--status');
+        const page = await run((db) =>
+          listApplications(db, { status, insurer: o.insurer, consultant: o.consultant, ...paging(o) }),
+        );
+        printPage(
+          o,
+          page,
+          (a) =>
+            `${a.number}\t${a.status}\t${a.insurer} ${a.product}\t${a.consultant}\t${a.holderName}\t${hryvnias(a.premiumKop)}×${a.paymentFrequency}${a.policyNumber ? `\tpolicy ${a.policyNumber}` : ''}`,
+        );
+      },
+    ),
+  );
   application
     .command('show <idOrNumber>')
     .description('an application, its registers and answers, and the policy it became')
@@ -346,53 +334,51 @@ function registerPolicyCommands(program: Command): void {
   const policy = program
     .command('policy')
     .description('policies: list, card with versions, payment calendar');
-  policy
-    .command('list')
-    .description('policies as of a day, filtered and paged')
-    .option('--consultant <code>')
-    .option('--insurer <code>')
-    .option('--product <code>')
-    .option('--status <status>', POLICY_STATUSES.join(', '))
-    .option('--holder <personId>')
-    .option('--as-of <yyyy-mm-dd>', 'default today')
-    .option('--sort <order>', 'number, issued or premium', 'number')
-    .option('--page <n>', 'page', '1')
-    .option('--page-size <n>', 'rows per page', '50')
-    .option('--json', 'print JSON')
-    .action(
-      action(
-        async (o: {
-          consultant?: string;
-          insurer?: string;
-          product?: string;
-          status?: string;
-          holder?: string;
-          asOf?: string;
-          sort: string;
-          page: string;
-          pageSize: string;
-          json?: boolean;
-        }) => {
-          const filter = {
-            consultant: o.consultant,
-            insurer: o.insurer,
-            product: o.product,
-            status: oneOf(o.status, POLICY_STATUSES, '--status'),
-            holderId: o.holder ? positiveInt(o.holder, '--holder') : undefined,
-            asOf: date(o.asOf, '--as-of'),
-            sort: oneOf(o.sort, ['number', 'issued', 'premium'] as const, '--sort'),
-            ...paging(o),
-          };
-          const page = await run((db) => listPolicies(db, filter));
-          if (o.json) return print(page);
-          for (const p of page.items)
-            console.log(
-              `${p.id}\t${p.insurer} ${p.number}\t${p.product}\t${p.status}\t${p.consultant ?? p.agentCode}\t${p.holderName}\t${hryvnias(p.annualPremiumKop)}/year`,
-            );
-          console.log(`page ${page.page}: ${page.items.length} of ${page.total}`);
-        },
-      ),
-    );
+  pagedList(
+    policy
+      .command('list')
+      .description('policies as of a day, filtered and paged')
+      .option('--consultant <code>')
+      .option('--insurer <code>')
+      .option('--product <code>')
+      .option('--status <status>', POLICY_STATUSES.join(', '))
+      .option('--holder <personId>')
+      .option('--as-of <yyyy-mm-dd>', 'default today')
+      .option('--sort <order>', 'number, issued or premium', 'number'),
+  ).action(
+    action(
+      async (o: {
+        consultant?: string;
+        insurer?: string;
+        product?: string;
+        status?: string;
+        holder?: string;
+        asOf?: string;
+        sort: string;
+        page: number;
+        pageSize: number;
+        json?: boolean;
+      }) => {
+        const filter = {
+          consultant: o.consultant,
+          insurer: o.insurer,
+          product: o.product,
+          status: oneOf(o.status, POLICY_STATUSES, '--status'),
+          holderId: o.holder ? positiveInt(o.holder, '--holder') : undefined,
+          asOf: date(o.asOf, '--as-of'),
+          sort: oneOf(o.sort, ['number', 'issued', 'premium'] as const, '--sort'),
+          ...paging(o),
+        };
+        const page = await run((db) => listPolicies(db, filter));
+        printPage(
+          o,
+          page,
+          (p) =>
+            `${p.id}\t${p.insurer} ${p.number}\t${p.product}\t${p.status}\t${p.consultant ?? p.agentCode}\t${p.holderName}\t${hryvnias(p.annualPremiumKop)}/year`,
+        );
+      },
+    ),
+  );
   policy
     .command('show <id>')
     .description('a policy as of a day (as known at a moment): versions and amendments')

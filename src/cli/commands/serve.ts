@@ -1,4 +1,5 @@
 /** `ecspert serve`, `ecspert start` and `ecspert worker`: the API, and the background jobs. */
+import net from 'node:net';
 import type { Command } from 'commander';
 import { createQueueProbe, installShutdownHandlers, startServer } from '../../api';
 import { backOfficeRoutes } from '../../api/routes/back-office';
@@ -12,7 +13,8 @@ import { enqueueExchangeRun, startExchangeBackground } from '../../exchange/exch
 import type { ChannelOverrides } from '../../exchange/runs';
 import { type LinkedSandbox, SANDBOXED_INSURERS, startLinkedSandbox } from '../../exchange/sandbox-link';
 import { createJobQueue, type JobQueue } from '../../jobs';
-import { action, type CommandContext, createContext } from '../context';
+import { type AppConfig, ConfigError } from '../../config';
+import { action, type CommandContext, createContext, ensureMigrated } from '../context';
 import { printDemoLogins } from './demo';
 
 /** How often an idle worker looks at its database. */
@@ -62,14 +64,47 @@ async function startBackground(
   };
 }
 
+/**
+ * Binds HOST:PORT for a moment and lets go: a port in use or a HOST that is not this machine's is
+ * told at once, naming the setting, not after the migrations and the demo seed.
+ */
+export async function checkListenAddress(config: Pick<AppConfig, 'host' | 'port'>): Promise<void> {
+  const { host, port } = config;
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  await new Promise<void>((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE')
+        reject(
+          new ConfigError(
+            'PORT',
+            `${where} is in use by another program (another ecspert?): stop it or set PORT to a free port`,
+          ),
+        );
+      else if (error.code === 'EACCES')
+        reject(new ConfigError('PORT', `${port} needs privileges to listen on: set PORT to 1024 or above`));
+      else
+        reject(
+          new ConfigError(
+            'HOST',
+            `'${host}' is not an address of this machine to listen on (${error.code ?? error.message}): set HOST to one, e.g. 127.0.0.1 or 0.0.0.0`,
+          ),
+        );
+    });
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
 async function serve(
   context: CommandContext,
   options: { prepare: boolean; schedules: boolean },
 ): Promise<void> {
   const started = Date.now();
+  await checkListenAddress(context.config);
   const database = await context.openDatabase();
   let background: Background | null = null;
   try {
+    if (!options.prepare) await ensureMigrated(context, database);
     if (options.prepare) {
       const report = await migrate(database.db, database.dialect);
       if (report.applied.length) console.log(`database ready: ${report.applied.length} migration(s) applied`);

@@ -20,6 +20,7 @@ import {
 } from '../../auth';
 import { migrate } from '../../db';
 import { action, createContext, UserError, withDatabase } from '../context';
+import { printAll, withJson } from '../list';
 
 function actor(): string {
   try {
@@ -95,59 +96,61 @@ export function registerUserCommands(program: Command): void {
         ) => {
           const context = createContext();
           const password = (await promptPassword(login)) ?? undefined;
-          await withDatabase(context, async (database) => {
-            // The first administrator is often added to a database nothing has prepared yet.
-            await migrate(database.db, database.dialect);
-            const created = await asUserError(() =>
-              createUser(
-                database,
-                {
-                  login,
-                  role: options.role,
-                  consultantCode: options.consultant,
-                  unitCode: options.unit,
-                  displayName: options.name,
-                  password,
-                },
-                actor(),
-              ),
-            );
-            console.log(`user ${created.user.login} (${created.user.role}) added`);
-            printPassword(created.user.login, created.password, created.generated);
-          });
+          await withDatabase(
+            context,
+            async (database) => {
+              // The first administrator is often added to a database nothing has prepared yet.
+              await migrate(database.db, database.dialect);
+              const created = await asUserError(() =>
+                createUser(
+                  database,
+                  {
+                    login,
+                    role: options.role,
+                    consultantCode: options.consultant,
+                    unitCode: options.unit,
+                    displayName: options.name,
+                    password,
+                  },
+                  actor(),
+                ),
+              );
+              console.log(`user ${created.user.login} (${created.user.role}) added`);
+              printPassword(created.user.login, created.password, created.generated);
+            },
+            { schema: 'as-is' },
+          );
         },
       ),
     );
 
-  user
-    .command('list')
-    .description('every user with their role and whether they are disabled')
-    .action(
-      action(async () => {
-        const context = createContext();
-        await withDatabase(context, async (database) => {
-          const users = await listUsers(database);
-          if (!users.length) {
-            console.log(
-              'no users yet: add the first administrator with `ecspert user add admin --role administrator`',
-            );
-            return;
-          }
-          for (const u of users)
-            console.log(
-              [
-                u.login.padEnd(20),
-                u.role.padEnd(14),
-                u.consultantCode ? `consultant ${u.consultantCode}` : u.unitCode ? `unit ${u.unitCode}` : '',
-                u.disabled ? 'DISABLED' : '',
-                u.displayName,
-              ]
-                .filter(Boolean)
-                .join('  '),
-            );
-        });
-      }),
-    );
+  withJson(
+    user.command('list').description('every user with their role and whether they are disabled'),
+  ).action(
+    action(async (o: { json?: boolean }) => {
+      const context = createContext();
+      await withDatabase(context, async (database) => {
+        const users = await listUsers(database);
+        if (!users.length && !o.json) {
+          console.log(
+            'no users yet: add the first administrator with `ecspert user add admin --role administrator`',
+          );
+          return;
+        }
+        printAll(o, users, (u) =>
+          [
+            u.login.padEnd(20),
+            u.role.padEnd(14),
+            u.consultantCode ? `consultant ${u.consultantCode}` : u.unitCode ? `unit ${u.unitCode}` : '',
+            u.disabled ? 'DISABLED' : '',
+            u.displayName,
+          ]
+            .filter(Boolean)
+            .join('  '),
+        );
+      });
+    }),
+  );
 
   for (const [verb, disabled] of [
     ['disable', true],
@@ -204,26 +207,24 @@ export function registerUserCommands(program: Command): void {
       }),
     );
 
-  user
-    .command('tokens <login>')
-    .description('the API tokens of a user (never the tokens themselves)')
-    .action(
-      action(async (login: string) => {
-        const context = createContext();
-        await withDatabase(context, async (database) => {
-          const tokens = await listApiTokens(database, login);
-          if (!tokens.length) console.log(`${login} has no API tokens`);
-          for (const t of tokens)
-            console.log(
-              [
-                String(t.id).padStart(5),
-                `${t.hint}…`,
-                t.name,
-                t.revokedAt ? `revoked ${t.revokedAt.toISOString()} by ${t.revokedBy}` : 'active',
-                t.lastUsedAt ? `last used ${t.lastUsedAt.toISOString()}` : 'never used',
-              ].join('  '),
-            );
-        });
-      }),
-    );
+  withJson(
+    user.command('tokens <login>').description('the API tokens of a user (never the tokens themselves)'),
+  ).action(
+    action(async (login: string, o: { json?: boolean }) => {
+      const context = createContext();
+      await withDatabase(context, async (database) => {
+        const tokens = await listApiTokens(database, login);
+        if (!tokens.length && !o.json) console.log(`${login} has no API tokens`);
+        printAll(o, tokens, (t) =>
+          [
+            String(t.id).padStart(5),
+            `${t.hint}…`,
+            t.name,
+            t.revokedAt ? `revoked ${t.revokedAt.toISOString()} by ${t.revokedBy}` : 'active',
+            t.lastUsedAt ? `last used ${t.lastUsedAt.toISOString()}` : 'never used',
+          ].join('  '),
+        );
+      });
+    }),
+  );
 }

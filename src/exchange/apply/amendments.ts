@@ -9,7 +9,8 @@ import type { CanonicalAmendment } from '../canonical';
 import { type ApplyContext, type ApplyOutcome, emptyOutcome, type Located } from './context';
 import { consultantsByCode, policiesByNumber, versionInForce, versionsOf } from './lookups';
 import { factsOf, insertVersions, moneyText, type NewVersion, type VersionFacts } from './policy-versions';
-import { type MismatchInput, raiseMismatches, requestRecalculation } from './reconciliation';
+import { type MismatchInput, raiseMismatches } from '../reconciliation';
+import { requestRecalculation } from './recalculation';
 
 /** Kinds that change what consultants earn, so a past effective day means recalculation. */
 const AFFECTS_REMUNERATION = new Set([

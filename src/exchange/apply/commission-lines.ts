@@ -8,7 +8,7 @@ import { decimalFromKopiyky, kopiykyFromDecimal } from '../../db';
 import type { CanonicalCommissionLine } from '../canonical';
 import { type ApplyContext, type ApplyOutcome, emptyOutcome, type Located } from './context';
 import { policiesByNumber, productsOf } from './lookups';
-import { type MismatchInput, raiseMismatches } from './reconciliation';
+import { type MismatchInput, raiseMismatches } from '../reconciliation';
 
 /** Percent text to millionths of a percent, exactly: '25' → 25000000, '15.5' → 15500000. */
 function ratePpm(text: string): number {

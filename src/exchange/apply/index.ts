@@ -12,16 +12,9 @@ import { applyRegisterAnswers } from './register-answers';
 
 export type { ApplyContext, ApplyOutcome, Located, RowProblem } from './context';
 export { applyPolicies, applyAmendments, applyPremiumPayments, applyCommissionLines, applyRegisterAnswers };
-export { requestRecalculation, raiseMismatches } from './reconciliation';
+export { requestRecalculation } from './recalculation';
 export { commissionAt, ratePpm } from './commission-lines';
 export { knowledgeTimes } from './lookups';
-export {
-  resolveMismatch,
-  MismatchResolutionError,
-  MISMATCH_TRANSITIONS,
-  type MismatchDecision,
-  type MismatchStatus,
-} from './mismatch-resolution';
 
 /** Applies the records of one inbound message type. */
 export async function applyRecords<M extends Exclude<CanonicalMessageType, 'register'>>(

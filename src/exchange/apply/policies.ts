@@ -29,7 +29,8 @@ import {
   type VersionRow,
 } from './lookups';
 import { changedFacts, factsOf, insertVersions, type NewVersion, type VersionFacts } from './policy-versions';
-import { type MismatchInput, raiseMismatches, requestRecalculation } from './reconciliation';
+import { type MismatchInput, raiseMismatches } from '../reconciliation';
+import { requestRecalculation } from './recalculation';
 
 const CHUNK = LOOKUP_BATCH;
 

@@ -13,7 +13,8 @@ import { decimalFromKopiyky, kopiykyFromDecimal } from '../../db';
 import type { CanonicalPremiumPayment } from '../canonical';
 import { type ApplyContext, type ApplyOutcome, chunks, emptyOutcome, inList, type Located } from './context';
 import { policiesByNumber } from './lookups';
-import { type MismatchInput, raiseMismatches, requestRecalculation } from './reconciliation';
+import { type MismatchInput, raiseMismatches } from '../reconciliation';
+import { requestRecalculation } from './recalculation';
 
 export function paymentKey(insurerCode: string, p: CanonicalPremiumPayment, occurrence: number): string {
   const facts = [
@@ -232,8 +233,9 @@ export async function applyPremiumPayments(
               : latePeriods.get(late.code)!,
           );
       }
-      for (const batch of chunks(rows, 1000))
-        await ctx.trx.insertInto('premium_payment').values(batch).execute();
+      // The one bulk path (COPY FROM STDIN on PostgreSQL, multi-row inserts elsewhere), in the
+      // message's transaction: the reversals that follow find these payments.
+      await ctx.dialect.bulkInsert(ctx.trx, 'premium_payment', rows);
       outcome.applied += rows.length;
     }
   }

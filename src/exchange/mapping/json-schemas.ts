@@ -15,7 +15,13 @@ export function projectRoot(): string {
   if (cachedRoot) return cachedRoot;
   let dir = __dirname;
   for (;;) {
-    if (existsSync(path.join(dir, 'schemas')) && existsSync(path.join(dir, 'package.json')))
+    // The build (dist/, see bin/build.js) holds copies of schemas/ and package.json too, but the
+    // project folder is the one above it: adapters/ and mappings/ are read from there at run time.
+    if (
+      existsSync(path.join(dir, 'schemas')) &&
+      existsSync(path.join(dir, 'package.json')) &&
+      !existsSync(path.join(dir, 'build-stamp.json'))
+    )
       return (cachedRoot = dir);
     const parent = path.dirname(dir);
     if (parent === dir) return (cachedRoot = process.cwd());

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { LoadedAdapter } from '../adapter-config';
+import { projectRoot } from '../mapping';
 import type { Delivery, ExchangeDeps, Received } from '../pipeline';
 import type { Channel } from '../message-store';
 import type { RestTransport, SftpTransport } from '../transports';
@@ -51,8 +52,7 @@ export interface ExchangeHooks {
 
 /** The adapter's hooks, or none when its exchange is configuration only (a plain SFTP insurer). */
 export function loadHooks(adapter: LoadedAdapter): ExchangeHooks {
-  for (const file of ['exchange.ts', 'exchange.js']) {
-    const full = path.join(adapter.folder, file);
+  for (const full of hookFiles(adapter.folder)) {
     if (fs.existsSync(full)) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const mod = require(full) as { hooks?: ExchangeHooks };
@@ -61,4 +61,19 @@ export function loadHooks(adapter: LoadedAdapter): ExchangeHooks {
     }
   }
   return {};
+}
+
+/**
+ * Where an adapter's hooks may be, in order. When this code runs from the build (dist/, which the
+ * command runs only while no source is newer), the built copy of the hook comes first: it imports
+ * the built modules, not a second copy of the sources (an error class from the sources would not be
+ * the build's). A hook added after the build makes the command run the sources (bin/build-state.js).
+ */
+function hookFiles(folder: string): string[] {
+  const candidates = [path.join(folder, 'exchange.ts'), path.join(folder, 'exchange.js')];
+  if (!__filename.endsWith('.js')) return candidates;
+  const root = projectRoot();
+  const relative = path.relative(root, folder);
+  if (relative.startsWith('..') || path.isAbsolute(relative)) return candidates;
+  return [path.join(root, 'dist', relative, 'exchange.js'), ...candidates];
 }

@@ -15,7 +15,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import YAML from 'yaml';
-import { calculatePeriod, DEFAULT_PLAN_PATH, listAccruals, whatIf } from '../../../back-office/compensation';
+import {
+  calculatePeriod,
+  DEFAULT_PLAN_PATH,
+  listAccruals,
+  periodMetrics,
+  whatIf,
+} from '../../../back-office/compensation';
 import { contestStandings, createContest } from '../../../back-office/contests';
 import { describeEachEngine } from '../../support/engines';
 import { count, seedNetwork, seedPayment, seedPolicy, type Seeded } from './db-support';
@@ -213,7 +219,10 @@ describeEachEngine('period calculation', (ctx) => {
       { consultant_id: s.consultant.M, place: 3, score: '2000', prize: null },
     ]);
     // Through April (not posted yet: measured live): S adds 2 500 points.
-    const live = await contestStandings(ctx.database, 'SPRING', { throughPeriod: '2026-04' });
+    const live = await contestStandings(ctx.database, 'SPRING', {
+      metrics: periodMetrics(ctx.database),
+      throughPeriod: '2026-04',
+    });
     expect(live.provisional).toBe(false);
     expect(live.standings.map((x) => [x.code, x.place, x.score])).toEqual([
       ['D', 1, '30000'],

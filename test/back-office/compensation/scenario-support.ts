@@ -7,7 +7,7 @@ import type {
   LapseInput,
   EarningInput,
 } from '../../../back-office/compensation/engine';
-import { emptyNetwork, type ActivityFact } from '../../../back-office/compensation/network-snapshot';
+import { emptyNetwork, type ActivityFact } from '../../../back-office/network';
 import { compilePlan, type PlanDocument } from '../../../back-office/compensation/plan';
 
 /**

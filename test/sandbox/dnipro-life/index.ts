@@ -90,13 +90,16 @@ export interface DniproLifeSandbox {
 
 const REGISTER_NAME = /^REG_[A-Za-z0-9]+_\d{8}_\d{3}\.csv$/;
 
+/** The sandbox's policy numbers run from `DL-<year>-001001`; the demo's are clear of them (src/demo). */
+export const FIRST_POLICY_SEQUENCE = 1001;
+
 export async function startDniproLifeSandbox(options: DniproLifeSandboxOptions): Promise<DniproLifeSandbox> {
   const inDir = path.join(options.rootDir, 'in');
   const outDir = path.join(options.rootDir, 'out');
   fs.mkdirSync(inDir, { recursive: true });
   fs.mkdirSync(outDir, { recursive: true });
   const today = options.today ?? (() => new Date().toISOString().slice(0, 10));
-  let sequence = options.firstPolicySequence ?? 1001;
+  let sequence = options.firstPolicySequence ?? FIRST_POLICY_SEQUENCE;
   const answered = new Set<string>();
   const contracts: IssuedContract[] = [];
   const events = new EventEmitter();

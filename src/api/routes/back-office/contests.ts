@@ -13,8 +13,10 @@ import {
   type ContestDefinition,
   listContests,
 } from '../../../../back-office/contests';
+import { periodMetrics } from '../../../../back-office/compensation';
 import { seesConsultant } from '../../../auth';
 import { codeSchema, MAX_ID, periodSchema } from '../../schema-types';
+import { contestCreatedSchema, contestsSchema, standingsSchema } from './schemas';
 
 const period = periodSchema;
 const paging = {
@@ -36,6 +38,7 @@ export async function registerContestRoutes(app: FastifyInstance, tags: string[]
           additionalProperties: false,
           properties: { running: period, ...paging },
         },
+        response: { 200: contestsSchema },
       },
     },
     async (request) => listContests(app.database, request.query),
@@ -49,7 +52,7 @@ export async function registerContestRoutes(app: FastifyInstance, tags: string[]
         tags,
         summary: 'Create a contest: period range, metric, eligibility, tie-break, prizes (money or in kind)',
         body: CONTEST_SCHEMA,
-        response: errors,
+        response: { 201: contestCreatedSchema, ...errors },
       },
     },
     async (request, reply) => {
@@ -89,13 +92,16 @@ export async function registerContestRoutes(app: FastifyInstance, tags: string[]
           additionalProperties: false,
           properties: { through: period, ...paging },
         },
-        response: errors,
+        response: { 200: standingsSchema, ...errors },
       },
     },
     async (request, reply) => {
       try {
         const { through, offset = 0, limit = 100 } = request.query;
-        const result = await contestStandings(app.database, request.params.code, { throughPeriod: through });
+        const result = await contestStandings(app.database, request.params.code, {
+          metrics: periodMetrics(app.database),
+          throughPeriod: through,
+        });
         // A manager sees the standings of their units' consultants, a consultant their own and their downline's.
         const visible = (await request.auth?.visible()) ?? null;
         const standings = result.standings.filter((s) => seesConsultant(visible, s.consultantId));

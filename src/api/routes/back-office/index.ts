@@ -27,14 +27,12 @@ import {
   PlanRefusedError,
   productCatalog,
   whatIf,
-} from '../../../../back-office/compensation';
-import { toPlainLine } from '../../../../back-office/compensation/engine';
-import {
+  toPlainLine,
   type CompiledPlan,
   compilePlan,
   loadPlanText,
   PLAN_TEXT_MAX_CHARS,
-} from '../../../../back-office/compensation/plan';
+} from '../../../../back-office/compensation';
 import { NetworkRuleError } from '../../../../back-office/network';
 import { seesMoneyOf, seesMoneyOfCode, type VisibleConsultants } from '../../../auth';
 import type { Database } from '../../../db';
@@ -49,6 +47,19 @@ import {
   text,
 } from '../../schema-types';
 import { registerContestRoutes } from './contests';
+import {
+  accrualsSchema,
+  actsProducedSchema,
+  actsRegisterSchema,
+  blockersSchema,
+  calculationSchema,
+  changeRecordedSchema,
+  closedSchema,
+  correctionsSchema,
+  pendingRequestsSchema,
+  periodSchema as periodAnswer,
+  whatIfSchema,
+} from './schemas';
 import {
   ChangeRefusedError,
   closePeriod,
@@ -142,7 +153,17 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
       '/api/periods',
       {
         config: { permission: 'periods.read' },
-        schema: { tags, summary: 'Production periods with status and pending recalculation requests' },
+        schema: {
+          tags,
+          summary: 'Production periods with status and pending recalculation requests',
+          response: {
+            200: {
+              type: 'object',
+              required: ['items'],
+              properties: { items: { type: 'array', items: periodAnswer } },
+            },
+          },
+        },
       },
       async () => ({
         items: await listPeriods(app.database),
@@ -167,7 +188,7 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
               lines: { type: 'boolean' },
             },
           },
-          response: errors,
+          response: { 200: calculationSchema, ...errors },
         },
       },
       async (request) =>
@@ -193,7 +214,7 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
           tags,
           summary: 'What keeps the period from closing now',
           params: periodParams,
-          response: errors,
+          response: { 200: blockersSchema, ...errors },
         },
       },
       async (request) => ({ items: await closingBlockers(app.database, request.params.code) }),
@@ -214,6 +235,7 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
             properties: { closedBy: actorSchema },
           },
           response: {
+            200: closedSchema,
             400: { $ref: 'ApiError#' },
             409: {
               type: 'object',
@@ -270,6 +292,7 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
               limit: { type: 'integer', minimum: 1, maximum: 5000 },
             },
           },
+          response: { 200: accrualsSchema, 404: { $ref: 'ApiError#' } },
         },
       },
       async (request, reply) => {
@@ -298,7 +321,11 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
       '/api/corrections/pending',
       {
         config: { permission: 'periods.read' },
-        schema: { tags, summary: 'Recalculation requests waiting to be posted' },
+        schema: {
+          tags,
+          summary: 'Recalculation requests waiting to be posted',
+          response: { 200: pendingRequestsSchema },
+        },
       },
       async () => ({
         items: await pendingRequests(app.database),
@@ -322,7 +349,7 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
           tags,
           summary: 'The storno and additional lines per consultant, posted nowhere',
           body: correctionBody,
-          response: errors,
+          response: { 200: correctionsSchema, ...errors },
         },
       },
       async (request) => guarded(() => previewCorrections(app.database, request.body ?? {})),
@@ -335,7 +362,7 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
           tags,
           summary: 'Post the corrections of every pending request into the open period',
           body: correctionBody,
-          response: errors,
+          response: { 200: correctionsSchema, ...errors },
         },
       },
       async (request) => guarded(() => postCorrections(app.database, request.body ?? {})),
@@ -364,7 +391,14 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
               preview: { type: 'boolean' },
             },
           },
-          response: errors,
+          response: {
+            200: {
+              ...correctionsSchema,
+              description: 'preview: what the change would post; nothing recorded',
+            },
+            201: changeRecordedSchema,
+            ...errors,
+          },
         },
       },
       async (request, reply) =>
@@ -401,7 +435,14 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
               preview: { type: 'boolean' },
             },
           },
-          response: errors,
+          response: {
+            200: {
+              ...correctionsSchema,
+              description: 'preview: what the change would post; nothing recorded',
+            },
+            201: changeRecordedSchema,
+            ...errors,
+          },
         },
       },
       async (request, reply) =>
@@ -446,7 +487,7 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
               },
             },
           },
-          response: errors,
+          response: { 200: actsProducedSchema, ...errors },
         },
       },
       async (request, reply) => {
@@ -494,6 +535,18 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
             additionalProperties: false,
             properties: { format: { type: 'string', enum: ['json', 'csv', 'xlsx'] } },
           },
+          response: {
+            200: {
+              description: 'The register in the format asked for (JSON unless ?format= says otherwise)',
+              content: {
+                'application/json': { schema: actsRegisterSchema },
+                'text/csv': { schema: { type: 'string' } },
+                'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': {
+                  schema: { type: 'string', format: 'binary' },
+                },
+              },
+            },
+          },
         },
       },
       async (request, reply) => {
@@ -533,7 +586,13 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
               seq: { type: 'string', pattern: '^\\d{6,}$', maxLength: 12 },
             },
           },
-          response: { 404: { $ref: 'ApiError#' } },
+          response: {
+            200: {
+              description: 'The PDF as issued',
+              content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } },
+            },
+            404: { $ref: 'ApiError#' },
+          },
         },
       },
       async (request, reply) => {
@@ -579,7 +638,7 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
               planVersionId: { ...idSchema, description: 'A registered plan version (draft or active)' },
             },
           },
-          response: errors,
+          response: { 200: whatIfSchema, ...errors },
         },
       },
       async (request, reply) => {

@@ -22,7 +22,7 @@ import {
   updateInsurer,
   updateProduct,
 } from '../../../../back-office/catalogue';
-import { PRODUCT_GROUPS } from '../../../../back-office/compensation/product-catalog';
+import { PRODUCT_GROUPS } from '../../../../back-office/compensation';
 import { pageEnvelopeSchema, pageQuerySchema } from '../../paging';
 import { actorSchema, apiErrors, dateSchema, text } from '../../schema-types';
 

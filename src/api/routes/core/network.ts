@@ -7,7 +7,6 @@
 import type { FastifyContextConfig, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import {
   closeUnit,
-  consultantCard,
   hireConsultant,
   listConsultants,
   moveUnit,
@@ -25,6 +24,7 @@ import {
   unitTreeAsOf,
   updateContactDetails,
 } from '../../../../back-office/network';
+import { consultantCard } from '../../../../back-office/consultant-card';
 import type { ApiErrorBody } from '../../errors';
 import { pageOffset, type PageQuery, pageQueryProperties } from '../../paging';
 import { actorSchema, apiErrors, codeSchema, dateSchema, text } from '../../schema-types';

@@ -1,14 +1,20 @@
 /**
  * The exchange over HTTP: the message store (list, one message with its trail and row issues, its
- * raw bytes, replay), reconciliation mismatches (list, resolve) and exchange runs (start one).
+ * raw bytes, replay), reconciliation mismatches (list, resolve: thin shells over
+ * src/exchange/reconciliation) and exchange runs (start one).
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { JobQueue } from '../../../jobs';
 import { enqueueExchangeRun, listAdapters, MESSAGE_REPLAY } from '../../../exchange/exchange-jobs';
 import { findMessage, listMessages, messageTrail, readPayload } from '../../../exchange/message-store';
-import { MismatchResolutionError, resolveMismatch } from '../../../exchange/apply';
+import {
+  findMismatch,
+  listMismatches,
+  MismatchResolutionError,
+  resolveMismatch,
+} from '../../../exchange/reconciliation';
 import { replayMessage } from '../../../exchange/pipeline';
-import { fetchPage, type PageQuery, pageEnvelopeSchema, pageQuerySchema } from '../../paging';
+import { type PageQuery, pageEnvelopeSchema, pageQuerySchema } from '../../paging';
 import { actorSchema, codeSchema, idParams, text } from '../../schema-types';
 
 export interface ExchangeRouteOptions {
@@ -45,43 +51,42 @@ const messageSchema = {
 const mismatchSchema = {
   $id: 'Mismatch',
   type: 'object',
+  description: "A difference between an insurer's view and ours, found while one of its messages was applied",
+  required: [
+    'id',
+    'insurerCode',
+    'kind',
+    'policyNumber',
+    'field',
+    'insurerValue',
+    'ourValue',
+    'details',
+    'sourceMessageId',
+    'sourceRow',
+    'status',
+    'resolution',
+    'resolvedBy',
+    'resolvedAt',
+    'createdAt',
+  ],
   properties: {
     id: { type: 'integer' },
-    insurerCode: { type: 'string' },
-    kind: { type: 'string' },
+    insurerCode: { type: 'string', description: 'the insurer whose data differs from ours' },
+    kind: { type: 'string', description: 'what differs, e.g. unknown_policy or premium_differs' },
     policyNumber: { type: ['string', 'null'] },
-    field: { type: ['string', 'null'] },
+    field: { type: ['string', 'null'], description: 'the field that differs, when one does' },
     insurerValue: { type: ['string', 'null'] },
     ourValue: { type: ['string', 'null'] },
     details: { type: ['string', 'null'] },
-    sourceMessageId: { type: ['integer', 'null'] },
-    sourceRow: { type: ['integer', 'null'] },
+    sourceMessageId: { type: ['integer', 'null'], description: 'the stored message it was found in' },
+    sourceRow: { type: ['integer', 'null'], description: 'the row of that message' },
     status: { type: 'string', enum: ['open', 'resolved', 'dismissed'] },
-    resolution: { type: ['string', 'null'] },
+    resolution: { type: ['string', 'null'], description: 'what was decided, once closed' },
     resolvedBy: { type: ['string', 'null'] },
     resolvedAt: { type: ['string', 'null'], format: 'date-time' },
     createdAt: { type: 'string', format: 'date-time' },
   },
 } as const;
-
-/** The columns of a mismatch as the API shows it. */
-const MISMATCH_COLUMNS = [
-  'm.id',
-  'i.code as insurerCode',
-  'm.kind',
-  'm.policy_number as policyNumber',
-  'm.field',
-  'm.insurer_value as insurerValue',
-  'm.our_value as ourValue',
-  'm.details',
-  'm.source_message_id as sourceMessageId',
-  'm.source_row as sourceRow',
-  'm.status',
-  'm.resolution',
-  'm.resolved_by as resolvedBy',
-  'm.resolved_at as resolvedAt',
-  'm.created_at as createdAt',
-] as const;
 
 /** Nothing to send: a POST that takes no body still refuses one with fields in it. */
 const noBody = { type: 'object', additionalProperties: false, properties: {} } as const;
@@ -220,6 +225,13 @@ export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsyn
           tags: ['exchange'],
           summary: 'The raw bytes exactly as received or sent',
           params: idParams,
+          response: {
+            200: {
+              description: 'The payload, with the content type it came with (octet-stream when unknown)',
+              content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+            },
+            404: { $ref: 'ApiError#' },
+          },
         },
       },
       async (request, reply) => {
@@ -325,25 +337,20 @@ export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsyn
             kind: text(40, 1),
             insurer: codeSchema,
           }),
-          response: { 200: pageEnvelopeSchema({ $ref: 'Mismatch#' }), 400: { $ref: 'ApiError#' } },
+          response: {
+            200: pageEnvelopeSchema({ $ref: 'Mismatch#' }, 'Mismatches, newest first, one page'),
+            400: { $ref: 'ApiError#' },
+          },
         },
       },
       async (request) => {
-        const { status, kind, insurer } = request.query;
-        const base = () => {
-          let q = app.database.db
-            .selectFrom('mismatch as m')
-            .innerJoin('insurer as i', 'i.id', 'm.insurer_id');
-          if (status) q = q.where('m.status', '=', status as never);
-          if (kind) q = q.where('m.kind', '=', kind as never);
-          if (insurer) q = q.where('i.code', '=', insurer);
-          return q;
-        };
-        return fetchPage(
-          request.query,
-          base().select(MISMATCH_COLUMNS).orderBy('m.created_at', 'desc').orderBy('m.id', 'desc'),
-          base().select((eb) => eb.fn.countAll().as('total')),
+        const { page, pageSize, status, kind, insurer } = request.query;
+        const result = await listMismatches(
+          app.database,
+          { status: status as never, kind, insurerCode: insurer },
+          { page, pageSize },
         );
+        return { ...result, page, pageSize };
       },
     );
 
@@ -369,12 +376,17 @@ export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsyn
               by: actorSchema,
             },
           },
-          response: { 200: { $ref: 'Mismatch#' }, 404: { $ref: 'ApiError#' }, 409: { $ref: 'ApiError#' } },
+          response: {
+            200: { $ref: 'Mismatch#' },
+            400: { $ref: 'ApiError#' },
+            404: { $ref: 'ApiError#' },
+            409: { $ref: 'ApiError#' },
+          },
         },
       },
       async (request, reply) => {
-        // A checked transition (open → resolved/dismissed) in one update: of two people resolving the
-        // same mismatch at once, one succeeds and the other gets 409 naming who closed it.
+        // A checked transition (open → resolved/dismissed): of two people resolving the same mismatch
+        // at once, one succeeds and the other gets 409 naming who closed it.
         try {
           await resolveMismatch(app.database, request.params.id, request.body);
         } catch (error) {
@@ -384,14 +396,7 @@ export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsyn
               .send({ error: error.statusCode === 404 ? 'not_found' : 'conflict', message: error.message });
           throw error;
         }
-        const { db } = app.database;
-        const row = await db
-          .selectFrom('mismatch as m')
-          .innerJoin('insurer as i', 'i.id', 'm.insurer_id')
-          .select(MISMATCH_COLUMNS)
-          .where('m.id', '=', request.params.id)
-          .executeTakeFirstOrThrow();
-        return row;
+        return findMismatch(app.database, request.params.id);
       },
     );
   };

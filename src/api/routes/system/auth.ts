@@ -131,7 +131,12 @@ export const authRoutes: FastifyPluginAsync<AuthRouteOptions> = async (app, opti
         throttle.succeed(address);
         reply.header(
           'set-cookie',
-          sessionCookie(request, result.sessionSecret, (result.expiresAt.getTime() - Date.now()) / 1000),
+          // Whole seconds, rounded up: a slow login does not make a 12-hour session's cookie 43199 s.
+          sessionCookie(
+            request,
+            result.sessionSecret,
+            Math.ceil((result.expiresAt.getTime() - Date.now()) / 1000),
+          ),
         );
         reply.header('cache-control', 'no-store');
         return { user: userView(result.user), expiresAt: result.expiresAt };
@@ -146,7 +151,11 @@ export const authRoutes: FastifyPluginAsync<AuthRouteOptions> = async (app, opti
     '/api/auth/logout',
     {
       config: { permission: 'public' },
-      schema: { tags, summary: 'Sign out: ends the session of the cookie sent and clears the cookie' },
+      schema: {
+        tags,
+        summary: 'Sign out: ends the session of the cookie sent and clears the cookie',
+        response: { 204: { description: 'Signed out (also when no session was sent)', type: 'null' } },
+      },
     },
     async (request, reply) => {
       const secret = readCookie(request, SESSION_COOKIE);

@@ -4,7 +4,7 @@
  * each person has their own connection pool, so the two really run at once.
  */
 import { type Database, openDatabase } from '../../../src/db';
-import { MismatchResolutionError, resolveMismatch } from '../../../src/exchange/apply';
+import { MismatchResolutionError, resolveMismatch } from '../../../src/exchange/reconciliation';
 import { describeEachEngine, postgresUrl } from '../../support/engines';
 import { seedInsurersAndConsultants } from '../support/intermediary';
 

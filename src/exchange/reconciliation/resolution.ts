@@ -4,6 +4,7 @@
  * succeeds and the other is refused with a 409-style error; the decision goes to the audit log in the
  * same transaction.
  */
+import { recordAudit } from '../../audit';
 import type { Database, MismatchTable } from '../../db';
 
 export type MismatchStatus = MismatchTable['status'];
@@ -40,7 +41,6 @@ export async function resolveMismatch(
   decision: MismatchDecision,
   at: Date = new Date(),
 ): Promise<void> {
-  const { dialect } = database;
   const from = (Object.keys(MISMATCH_TRANSITIONS) as MismatchStatus[]).filter((s) =>
     MISMATCH_TRANSITIONS[s].includes(decision.status),
   );
@@ -68,18 +68,15 @@ export async function resolveMismatch(
         409,
       );
     }
-    await trx
-      .insertInto('audit_log')
-      .values({
-        occurred_at: at,
-        actor: decision.by,
-        action: `mismatch.${decision.status}`,
-        entity_kind: 'mismatch',
-        entity_id: String(mismatchId),
-        before_state: dialect.json({ status: 'open' }),
-        after_state: dialect.json({ status: decision.status }),
-        reason: decision.resolution.slice(0, 1000),
-      })
-      .execute();
+    await recordAudit(trx, database, {
+      at,
+      actor: decision.by,
+      action: `mismatch.${decision.status}`,
+      entityKind: 'mismatch',
+      entityId: String(mismatchId),
+      before: { status: 'open' },
+      after: { status: decision.status },
+      reason: decision.resolution.slice(0, 1000),
+    });
   });
 }
