@@ -42,6 +42,14 @@ export function scopeSeesMoneyOf(scope: ConsultantScope | null | undefined, cons
 /** Up to this many ids a PostgreSQL scope is sent as an array rather than recomputed. */
 const ARRAY_SCOPE_LIMIT = 50_000;
 
+/** A set of ids as a PostgreSQL array literal, made once per set (a cached scope is reused). */
+const literals = new WeakMap<ReadonlySet<number>, string>();
+function arrayLiteral(ids: ReadonlySet<number>): string {
+  let literal = literals.get(ids);
+  if (literal === undefined) literals.set(ids, (literal = `{${[...ids].join(',')}}`));
+  return literal;
+}
+
 type IdsQuery = SelectQueryBuilder<any, any, { consultant_id: number | string }>;
 
 /**
@@ -79,9 +87,7 @@ export function visibleConsultantIds(database: Database, scope: ConsultantScope)
   // sponsor tree again in every statement. Oracle, and very large downlines, walk the tree.
   if (database.dialect.engine !== 'oracle' && scope.ids.size <= ARRAY_SCOPE_LIMIT)
     return db
-      .selectNoFrom(
-        sql<number>`unnest(cast(${`{${[...scope.ids].join(',')}}`} as bigint[]))`.as('consultant_id'),
-      )
+      .selectNoFrom(sql<number>`unnest(cast(${arrayLiteral(scope.ids)} as bigint[]))`.as('consultant_id'))
       .$castTo<{ consultant_id: number }>() as unknown as IdsQuery;
   return database.dialect
     .withRecursive(db)('scope_down(consultant_id, generation)', (qb) =>
