@@ -9,7 +9,8 @@
  */
 import pg from 'pg';
 import { listAccruals } from '../back-office/compensation';
-import { consultantCard, relativesOf } from '../back-office/network';
+import { consultantCard } from '../back-office/consultant-card';
+import { relativesPage } from '../back-office/network';
 import { listPolicies } from '../back-office/policies';
 import { openDatabase } from '../src/db';
 import { listMessages } from '../src/exchange/message-store';
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
       'policies by consultant',
       () => listPolicies(database, { consultant: code, page: 1, pageSize: 50 } as never),
     ],
-    ['downline', () => relativesOf(database, code, 'downline', today)],
+    ['downline', () => relativesPage(database, code, 'downline', today, { offset: 0, limit: 50 })],
     [
       'accruals of 2026-03 (one consultant)',
       () => listAccruals(database, { periodCode: '2026-03', consultantId: id, limit: 50 }),

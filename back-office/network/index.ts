@@ -71,6 +71,7 @@ export {
   consultantCard,
   policiesOfConsultant,
   relativesOf,
+  relativesPage,
   type TreeNode,
   type TreeQuery,
   type NetworkCard,

@@ -3,7 +3,7 @@
  * of sponsor or unit. Every read takes the business date and, optionally, the moment of knowledge,
  * so "as it was on D, as known at K" is a plain call.
  */
-import { type Kysely, sql } from 'kysely';
+import { type Expression, type Kysely, sql } from 'kysely';
 import {
   asOf,
   type BitemporalChange,
@@ -171,6 +171,129 @@ export async function downlineAsOf(
     fullName: r.full_name,
     sponsorId: r.sponsor_id === null ? null : Number(r.sponsor_id),
     generation: Number(r.generation),
+  }));
+}
+
+/** The sponsor tree below a consultant on `date`, as a recursive query to select from (`down`). */
+function downlineQuery(database: Database, consultantId: number, date: IsoDate, knownAt: Date) {
+  const { db, dialect } = database;
+  return dialect.withRecursive(db)('down(consultant_id, sponsor_id, generation)', (qb) =>
+    asOf(
+      qb
+        .selectFrom('consultant_sponsor as s')
+        .select(['s.consultant_id', 's.sponsor_id', sql<number>`1`.as('generation')])
+        .where('s.sponsor_id', '=', consultantId),
+      's',
+      date,
+      knownAt,
+    ).unionAll((union) =>
+      asOf(
+        union
+          .selectFrom('consultant_sponsor as s')
+          .innerJoin('down as d', 'd.consultant_id', 's.sponsor_id')
+          .select(['s.consultant_id', 's.sponsor_id', sql<number>`d.generation + 1`.as('generation')])
+          .where('d.generation', '<', 1000),
+        's',
+        date,
+        knownAt,
+      ),
+    ),
+  );
+}
+
+/**
+ * How many are below the consultant on `date` (at any depth), counted by the database; with `within`
+ * (a subquery of consultant ids, scope.ts visibleConsultantIds) only those inside it.
+ */
+export async function downlineCountAsOf(
+  database: Database,
+  consultantId: number,
+  date: IsoDate,
+  knownAt: Date = now(),
+  within?: Expression<unknown>,
+): Promise<number> {
+  let query = downlineQuery(database, consultantId, date, knownAt)
+    .selectFrom('down')
+    .select((eb) => eb.fn.countAll().as('n'));
+  if (within) query = query.where('down.consultant_id', 'in', within as never);
+  const row = await query.executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * One page of the consultant's downline on `date` (by generation, then code) and how many there are
+ * in all; with `within` only those inside it. The page is cut by the database.
+ */
+export async function downlinePageAsOf(
+  database: Database,
+  consultantId: number,
+  date: IsoDate,
+  page: { offset: number; limit: number },
+  knownAt: Date = now(),
+  within?: Expression<unknown>,
+): Promise<{ items: RelativeNode[]; total: number }> {
+  let query = downlineQuery(database, consultantId, date, knownAt)
+    .selectFrom('down')
+    .innerJoin('consultant as c', 'c.id', 'down.consultant_id');
+  if (within) query = query.where('down.consultant_id', 'in', within as never);
+  // The total comes with the page (a window count over the whole downline), so the tree is walked
+  // once; only a page past the end asks for it apart.
+  const rows = await query
+    .select([
+      'down.consultant_id',
+      'c.code',
+      'c.full_name',
+      'down.sponsor_id',
+      'down.generation',
+      sql<number | string>`count(*) over ()`.as('total_rows'),
+    ])
+    .orderBy('down.generation')
+    .orderBy('c.code')
+    .offset(page.offset)
+    .fetch(page.limit)
+    .execute();
+  const total = rows.length
+    ? Number(rows[0].total_rows)
+    : page.offset === 0
+      ? 0
+      : await downlineCountAsOf(database, consultantId, date, knownAt, within);
+  return {
+    items: rows.map((r) => ({
+      consultantId: Number(r.consultant_id),
+      code: r.code,
+      fullName: r.full_name,
+      sponsorId: r.sponsor_id === null ? null : Number(r.sponsor_id),
+      generation: Number(r.generation),
+    })),
+    total,
+  };
+}
+
+/** Those the consultant recruited directly and who are under them on `date`, by code. */
+export async function directRecruitsAsOf(
+  database: Database,
+  consultantId: number,
+  date: IsoDate,
+  knownAt: Date = now(),
+): Promise<RelativeNode[]> {
+  const rows = await asOf(
+    database.db
+      .selectFrom('consultant_sponsor as s')
+      .innerJoin('consultant as c', 'c.id', 's.consultant_id')
+      .select(['s.consultant_id', 'c.code', 'c.full_name'])
+      .where('s.sponsor_id', '=', consultantId),
+    's',
+    date,
+    knownAt,
+  )
+    .orderBy('c.code')
+    .execute();
+  return rows.map((r) => ({
+    consultantId: Number(r.consultant_id),
+    code: r.code,
+    fullName: r.full_name,
+    sponsorId: consultantId,
+    generation: 1,
   }));
 }
 

@@ -39,6 +39,17 @@ export function scopeSeesMoneyOf(scope: ConsultantScope | null | undefined, cons
   return scope.ids.has(consultantId);
 }
 
+/** Up to this many ids a PostgreSQL scope is sent as an array rather than recomputed. */
+const ARRAY_SCOPE_LIMIT = 50_000;
+
+/** A set of ids as a PostgreSQL array literal, made once per set (a cached scope is reused). */
+const literals = new WeakMap<ReadonlySet<number>, string>();
+function arrayLiteral(ids: ReadonlySet<number>): string {
+  let literal = literals.get(ids);
+  if (literal === undefined) literals.set(ids, (literal = `{${[...ids].join(',')}}`));
+  return literal;
+}
+
 type IdsQuery = SelectQueryBuilder<any, any, { consultant_id: number | string }>;
 
 /**
@@ -71,6 +82,13 @@ export function visibleConsultantIds(database: Database, scope: ConsultantScope)
       .select('scope_c.id as consultant_id')
       .where(sql<boolean>`1 = 0`) as IdsQuery;
   const ownId = scope.ownId;
+  // The scope's ids are already known (src/auth/scope.ts computes them once and keeps them while the
+  // network is unchanged): PostgreSQL takes them as one array parameter instead of walking the
+  // sponsor tree again in every statement. Oracle, and very large downlines, walk the tree.
+  if (database.dialect.engine !== 'oracle' && scope.ids.size <= ARRAY_SCOPE_LIMIT)
+    return db
+      .selectNoFrom(sql<number>`unnest(cast(${arrayLiteral(scope.ids)} as bigint[]))`.as('consultant_id'))
+      .$castTo<{ consultant_id: number }>() as unknown as IdsQuery;
   return database.dialect
     .withRecursive(db)('scope_down(consultant_id, generation)', (qb) =>
       qb

@@ -13,7 +13,10 @@ import { careerHistory, type CareerEntry } from './career-repository';
 import { consultantByCode, statusAsOf, type ActivityStatus } from './consultants';
 import { NetworkInputError } from './errors';
 import {
+  directRecruitsAsOf,
   downlineAsOf,
+  downlineCountAsOf,
+  downlinePageAsOf,
   type RelativeNode,
   sponsorTreeAsOf,
   unitOfConsultantAsOf,
@@ -258,29 +261,37 @@ export async function consultantCard(
   scope: ConsultantScope | null = null,
 ): Promise<NetworkCard> {
   const db = database.db;
-  const c = await consultantInScope(database, code, scope);
-  const row = await db.selectFrom('consultant').selectAll().where('id', '=', c.id).executeTakeFirstOrThrow();
-  const careers = await careerHistory(database, c.id, knownAt);
-  const statuses = await db
-    .selectFrom('consultant_activity_status')
-    .select(['status', 'valid_from', 'valid_to', 'reason', 'recorded_by'])
-    .where('consultant_id', '=', c.id)
-    .where('recorded_at', '<=', knownAt)
-    .where('superseded_at', '>', knownAt)
-    .orderBy('valid_from')
-    .execute();
-  const downline = (await downlineAsOf(database, c.id, date, knownAt)).filter((d) =>
-    scopeSeesConsultant(scope, d.consultantId),
-  );
-  const unit = await unitOfConsultantAsOf(database, c.id, date, knownAt);
-  const policies = await db
-    .selectFrom('policy_version')
-    .select((eb) => eb.fn.count(sql`distinct ${sql.ref('policy_id')}`).as('n'))
-    .where('consultant_id', '=', c.id)
-    .where('valid_from', '<=', date)
-    .executeTakeFirstOrThrow();
+  const row = await db.selectFrom('consultant').selectAll().where('code', '=', code).executeTakeFirst();
+  if (!row || !scopeSeesConsultant(scope, Number(row.id)))
+    throw new NetworkInputError('not_found', 'code', `consultant '${code}' is not known`);
+  const id = Number(row.id);
+  // Independent reads, sent together. The card shows the direct recruits and only a count of the
+  // rest, which the database counts.
+  const [careers, statuses, direct, totalDownline, unit, policies, upline] = await Promise.all([
+    careerHistory(database, id, knownAt),
+    db
+      .selectFrom('consultant_activity_status')
+      .select(['status', 'valid_from', 'valid_to', 'reason', 'recorded_by'])
+      .where('consultant_id', '=', id)
+      .where('recorded_at', '<=', knownAt)
+      .where('superseded_at', '>', knownAt)
+      .orderBy('valid_from')
+      .execute(),
+    directRecruitsAsOf(database, id, date, knownAt),
+    downlineCountAsOf(database, id, date, knownAt, scope ? visibleConsultantIds(database, scope) : undefined),
+    unitOfConsultantAsOf(database, id, date, knownAt),
+    db
+      .selectFrom('policy_version')
+      .select((eb) => eb.fn.count(sql`distinct ${sql.ref('policy_id')}`).as('n'))
+      .where('consultant_id', '=', id)
+      .where('valid_from', '<=', date)
+      .executeTakeFirstOrThrow(),
+    uplineAsOf(database, id, date, knownAt),
+  ]);
+  // The status on the date is the one of the history (as known at knownAt) whose span holds it.
+  const current = statuses.find((s) => s.valid_from <= date && s.valid_to > date);
   return {
-    consultantId: c.id,
+    consultantId: id,
     code: row.code,
     fullName: row.full_name,
     taxNumber: row.tax_number,
@@ -289,7 +300,7 @@ export async function consultantCard(
     terminatedOn: row.terminated_on,
     contact: { phone: row.phone, email: row.email, address: row.address },
     asOf: date,
-    status: await statusAsOf(db, c.id, date, knownAt),
+    status: (current?.status as ActivityStatus | undefined) ?? null,
     unit: unit ? { code: unit.code, name: unit.name } : null,
     level: careers.find((e) => e.validFrom <= date && e.validTo > date)?.levelCode ?? null,
     careerHistory: careers,
@@ -300,14 +311,14 @@ export async function consultantCard(
       reason: s.reason,
       recordedBy: s.recorded_by,
     })),
-    upline: await uplineAsOf(database, c.id, date, knownAt),
-    directDownline: downline.filter((d) => d.generation === 1),
-    totalDownline: downline.length,
+    upline,
+    directDownline: direct.filter((d) => scopeSeesConsultant(scope, d.consultantId)),
+    totalDownline,
     policies: {
       count: Number(policies.n),
       firstPage: `/api/consultants/${encodeURIComponent(row.code)}/policies?asOf=${date}&page=1`,
     },
-    moneyShown: scopeSeesMoneyOf(scope, c.id),
+    moneyShown: scopeSeesMoneyOf(scope, id),
   };
 }
 
@@ -380,4 +391,33 @@ export async function relativesOf(
     : (await downlineAsOf(database, c.id, date, knownAt)).filter((d) =>
         scopeSeesConsultant(scope, d.consultantId),
       );
+}
+
+/**
+ * One page of a consultant's upline or downline on the date, and how many there are in all. The
+ * downline's page is cut and counted by the database (a downline may be thousands); within a scope it
+ * is the part inside it, as relativesOf.
+ */
+export async function relativesPage(
+  database: Database,
+  code: string,
+  direction: 'upline' | 'downline',
+  date: IsoDate,
+  page: { offset: number; limit: number },
+  knownAt: Date = now(),
+  scope: ConsultantScope | null = null,
+): Promise<{ items: RelativeNode[]; total: number }> {
+  const c = await consultantInScope(database, code, scope);
+  if (direction === 'upline') {
+    const all = await uplineAsOf(database, c.id, date, knownAt);
+    return { items: all.slice(page.offset, page.offset + page.limit), total: all.length };
+  }
+  return downlinePageAsOf(
+    database,
+    c.id,
+    date,
+    page,
+    knownAt,
+    scope ? visibleConsultantIds(database, scope) : undefined,
+  );
 }

@@ -8,6 +8,7 @@
  * `VisibleConsultants` is also the scope the back-office services take (back-office/network
  * scope.ts `ConsultantScope`): a route hands `request.auth.visible()` to them as it is.
  */
+import type { Kysely } from 'kysely';
 import { asOf, type Database } from '../db';
 import { downlineAsOf } from '../../back-office/network';
 import type { Principal } from './credentials';
@@ -38,13 +39,76 @@ export interface VisibleConsultants {
 
 const today = () => new Date().toISOString().slice(0, 10);
 
-/** The consultants the scope sees as of `date` (today), or null for 'all'. */
+/**
+ * How long a computed scope is reused at most (ms). Within it, a scope is reused only while the
+ * network is unchanged: every change of sponsor, unit or unit structure records a new row (the
+ * tables are bitemporal), so the highest row id of those three tables is a stamp that moves on every
+ * change, read with one indexed query per request. The time limit covers the one case the stamp
+ * cannot see: a change whose transaction took its row id before another's but committed after it
+ * (that change is then seen at most this long later).
+ */
+export const VISIBLE_CACHE_MS = 5000;
+const VISIBLE_CACHE_ENTRIES = 5000;
+
+interface CachedScope {
+  stamp: string;
+  at: number;
+  value: Promise<VisibleConsultants>;
+}
+const scopeCaches = new WeakMap<object, Map<string, CachedScope>>();
+
+/** The network's change stamp: the highest row id of sponsors, unit memberships and unit structure. */
+async function networkStamp(store: AuthStore): Promise<string> {
+  const db = store.db as Kysely<any>;
+  const row = await db
+    .selectFrom('consultant_sponsor as stamp_s')
+    .select((eb) => [
+      eb.fn.max('stamp_s.id').as('sponsor'),
+      eb
+        .selectFrom('consultant_unit as stamp_u')
+        .select((e) => e.fn.max('stamp_u.id').as('m'))
+        .as('unit'),
+      eb
+        .selectFrom('unit_structure as stamp_t')
+        .select((e) => e.fn.max('stamp_t.id').as('m'))
+        .as('structure'),
+    ])
+    .executeTakeFirst();
+  return row ? `${String(row.sponsor)}/${String(row.unit)}/${String(row.structure)}` : 'none';
+}
+
+/**
+ * The consultants the scope sees as of `date` (today), or null for 'all'. Computed once and reused
+ * for the same scope and date while the network is unchanged (VISIBLE_CACHE_MS): a consultant moved
+ * out of a downline, or out of a manager's unit, is out of it on the next request.
+ */
 export async function visibleConsultants(
   store: AuthStore,
   scope: DataScope,
   date: string = today(),
 ): Promise<VisibleConsultants | null> {
   if (scope.kind === 'all') return null;
+  const key = `${scope.kind}:${scope.kind === 'units' ? scope.unitId : scope.consultantId}:${date}`;
+  let cache = scopeCaches.get(store);
+  if (!cache) scopeCaches.set(store, (cache = new Map()));
+  const stamp = await networkStamp(store);
+  const cached = cache.get(key);
+  if (cached && cached.stamp === stamp && Date.now() - cached.at < VISIBLE_CACHE_MS) return cached.value;
+  const value = computeVisibleConsultants(store, scope, date);
+  cache.delete(key);
+  if (cache.size >= VISIBLE_CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+  cache.set(key, { stamp, at: Date.now(), value });
+  value.catch(() => {
+    if (cache.get(key)?.value === value) cache.delete(key);
+  });
+  return value;
+}
+
+async function computeVisibleConsultants(
+  store: AuthStore,
+  scope: Exclude<DataScope, { kind: 'all' }>,
+  date: string,
+): Promise<VisibleConsultants> {
   const db = authDb(store);
   const knownAt = new Date();
   if (scope.kind === 'consultant') {

@@ -17,6 +17,7 @@ export {
   type ClaimedMessage,
   type UnprocessedMessage,
   listMessages,
+  MESSAGE_COUNT_LIMIT,
   messageTrail,
   sha256Hex,
   type StoredMessage,

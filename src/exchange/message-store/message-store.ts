@@ -418,12 +418,22 @@ export interface MessageFilter {
   messageType?: string;
 }
 
-/** A page of messages, newest first. */
+/**
+ * How many messages past the page listMessages counts at most: beyond it `total` stops there and
+ * `totalCapped` says there are more.
+ */
+export const MESSAGE_COUNT_LIMIT = 10_000;
+
+/**
+ * A page of messages, newest first, and how many match: exactly up to MESSAGE_COUNT_LIMIT rows past
+ * the page; beyond that `total` is a lower bound and `totalCapped` is true.
+ */
 export async function listMessages(
   database: Database,
   filter: MessageFilter,
   page: { page: number; pageSize: number },
-): Promise<{ items: StoredMessage[]; total: number }> {
+  countUpTo: number = MESSAGE_COUNT_LIMIT,
+): Promise<{ items: StoredMessage[]; total: number; totalCapped: boolean }> {
   const apply = <Q extends { where: (...a: any[]) => Q }>(q: Q): Q => {
     let query = q;
     if (filter.status) query = query.where('m.status', '=', filter.status);
@@ -432,19 +442,35 @@ export async function listMessages(
     if (filter.messageType) query = query.where('m.message_type', '=', filter.messageType);
     return query;
   };
+  const offset = (page.page - 1) * page.pageSize;
   const rows = await apply(selectMessages(database))
     .orderBy('m.received_at', 'desc')
     .orderBy('m.id', 'desc')
-    .offset((page.page - 1) * page.pageSize)
+    .offset(offset)
     .fetch(page.pageSize)
     .execute();
-  const total = await apply(
-    database.db
-      .selectFrom('exchange_message as m')
-      .leftJoin('insurer as i', 'i.id', 'm.insurer_id')
-      .select((eb) => eb.fn.countAll<number>().as('n')),
-  ).executeTakeFirstOrThrow();
-  return { items: rows.map((r) => toStored(r as Row, database)), total: Number(total.n) };
+  // The store keeps every message ever exchanged: the count stops a little past this page
+  // (countUpTo more rows) rather than counting them all on every page.
+  const limit = offset + page.pageSize + countUpTo;
+  const counted = await database.db
+    .selectFrom(
+      apply(
+        database.db
+          .selectFrom('exchange_message as m')
+          .leftJoin('insurer as i', 'i.id', 'm.insurer_id')
+          .select('m.id'),
+      )
+        .fetch(limit + 1)
+        .as('counted'),
+    )
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  const n = Number(counted.n);
+  return {
+    items: rows.map((r) => toStored(r as Row, database)),
+    total: Math.min(n, limit),
+    totalCapped: n > limit,
+  };
 }
 
 /** The status trail of a message, oldest first. */

@@ -11,6 +11,7 @@ import {
   moveUnit,
   networkTree,
   policiesOfConsultant,
+  relativesPage,
   unitTreeAsOf,
 } from '../../../back-office/network';
 import {
@@ -93,7 +94,13 @@ describe('Oracle SQL of the network records', () => {
     await consultantCard(database, 'K-7', '2026-03-01');
     await policiesOfConsultant(database, 'K-7', '2026-03-01', { offset: 50, limit: 50 });
     await networkTree(database, { date: '2026-03-01', search: 'x' });
+    await relativesPage(database, 'K-7', 'downline', '2026-03-01', { offset: 50, limit: 50 });
     expectOracleSql(recorder.sql);
+    // The downline's page comes with its total and its count is the database's.
+    expect(recorder.sql).toContainEqual(
+      expect.stringMatching(/count\(\*\) over \(\).* offset :\d+ rows fetch/),
+    );
+    expect(recorder.sql).toContainEqual(expect.stringMatching(/^with "down".*select count\(\*\)/));
     expect(recorder.sql).toContainEqual(expect.stringMatching(/lower\("c"\."code"\) like :\d+ escape '\\'/));
     expect(recorder.sql).toContainEqual(expect.stringMatching(/offset :\d+ rows fetch first :\d+ rows only/));
   });

@@ -15,7 +15,7 @@ import {
   openUnit,
   policiesOfConsultant,
   rehireConsultant,
-  relativesOf,
+  relativesPage,
   renameUnit,
   showUnitNode,
   terminateConsultant,
@@ -589,15 +589,16 @@ export const networkRoutes: FastifyPluginAsync = async (app) => {
       async (request, reply) =>
         answer(reply, [], async () => {
           const q = request.query;
-          const all = await relativesOf(
+          const { items, total } = await relativesPage(
             database(),
             request.params.code,
             direction,
             dateOf(q),
+            page(q),
             knownOf(q),
             await scopeOf(request),
           );
-          return { asOf: dateOf(q), ...slicePage(all, q) };
+          return { asOf: dateOf(q), items, page: q.page, pageSize: q.pageSize, total };
         }),
     );
 

@@ -91,6 +91,23 @@ const mismatchSchema = {
 /** Nothing to send: a POST that takes no body still refuses one with fields in it. */
 const noBody = { type: 'object', additionalProperties: false, properties: {} } as const;
 
+/** The messages' page: the count stops 10,000 rows past the page (message-store listMessages). */
+function withCappedTotal(envelope: ReturnType<typeof pageEnvelopeSchema>) {
+  const properties = (envelope as { properties: Record<string, unknown> }).properties;
+  return {
+    ...envelope,
+    required: [...((envelope as { required: string[] }).required ?? []), 'totalCapped'],
+    properties: {
+      ...properties,
+      totalCapped: {
+        type: 'boolean',
+        description:
+          'true: more messages match than `total` says (the count stops 10,000 past this page); page on until a page comes back short',
+      },
+    },
+  };
+}
+
 export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsync {
   return async (app) => {
     app.addSchema(messageSchema);
@@ -119,7 +136,10 @@ export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsyn
             direction: { type: 'string', enum: ['inbound', 'outbound'] },
             messageType: text(100, 1),
           }),
-          response: { 200: pageEnvelopeSchema({ $ref: 'ExchangeMessage#' }), 400: { $ref: 'ApiError#' } },
+          response: {
+            200: withCappedTotal(pageEnvelopeSchema({ $ref: 'ExchangeMessage#' })),
+            400: { $ref: 'ApiError#' },
+          },
         },
       },
       async (request) => {
