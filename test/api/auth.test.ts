@@ -62,9 +62,7 @@ describeEachEngine('authentication', (ctx) => {
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ user: { login: 'olena', role: 'back_office' } });
     const setCookie = String(response.headers['set-cookie']);
-    expect(setCookie).toMatch(
-      /^ecspert_session=[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/,
-    );
+    expect(setCookie).toMatch(/^ecspert_session=[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
     // Twelve hours, counted from the session's expiry: a loaded machine may have spent a second since.
     const maxAge = Number(/Max-Age=(\d+)$/.exec(setCookie)![1]);
     expect(maxAge).toBeGreaterThanOrEqual(43200 - 5);
