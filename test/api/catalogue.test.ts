@@ -25,7 +25,7 @@ describeEachEngine('the catalogue API', (ctx) => {
       logger: memoryLogger('silent').logger,
       queue: createQueueProbe(null),
     });
-    api = await signInAs(app, ctx.database, 'back_office');
+    api = await signInAs(app, ctx.database, 'back_office', { login: 'olena' });
   });
   afterAll(async () => {
     await app?.close();

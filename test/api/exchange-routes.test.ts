@@ -40,7 +40,7 @@ describeEachEngine('exchange routes', (ctx) => {
       },
       { routes: [exchangeRoutes({ secretsDir })] },
     );
-    api = await signInAs(app, ctx.database, 'administrator');
+    api = await signInAs(app, ctx.database, 'administrator', { login: 'clerk.olena' });
   });
 
   afterAll(async () => {

@@ -35,6 +35,7 @@ import {
   type VisibleConsultants,
 } from '../../auth';
 import type { ApiErrorBody } from '../errors';
+import { actorSchema } from '../schema-types';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -196,6 +197,24 @@ export const authPlugin = fp<AuthPluginOptions>(
         scope,
         visible: () => (visible ??= visibleConsultants(app.database, scope)),
       };
+    });
+
+    // Who made a change is who is signed in: a body's author field (recordedBy, postedBy, by, …:
+    // every property declared with actorSchema) is set to the caller's login, whatever was sent, so
+    // the audit log never carries a name a client made up. An approval (approvedBy) names the other
+    // person who approved a change inside a closed period, given in the same request: it is left as
+    // sent and kept beside the caller's login (a two-step approval by a second signed-in user would
+    // replace it). A field the body leaves out stays out.
+    app.addHook('preHandler', async (request) => {
+      if (!request.auth || !request.body || typeof request.body !== 'object') return;
+      const properties = (
+        request.routeOptions.schema?.body as { properties?: Record<string, unknown> } | undefined
+      )?.properties;
+      if (!properties) return;
+      const body = request.body as Record<string, unknown>;
+      for (const [name, schema] of Object.entries(properties))
+        if (schema === actorSchema && name in body && !name.startsWith('approved'))
+          body[name] = request.auth.principal.login;
     });
   },
   { name: 'ecspert-auth', fastify: '5.x' },

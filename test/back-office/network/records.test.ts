@@ -120,7 +120,7 @@ describeEachEngine('units and consultants API', (ctx) => {
       },
       { routes: [networkRoutes] },
     );
-    api = await signInAs(app, ctx.database, 'back_office');
+    api = await signInAs(app, ctx.database, 'back_office', { login: 'hr.petrenko' });
   });
   afterAll(async () => app?.close());
 

@@ -54,7 +54,7 @@ describeEachEngine('persons, applications and policies API', (ctx) => {
       },
       { routes: [policyRoutes] },
     );
-    api = await signInAs(app, ctx.database, 'back_office');
+    api = await signInAs(app, ctx.database, 'back_office', { login: 'olena' });
   });
   afterAll(() => app?.close());
 
