@@ -335,7 +335,7 @@ function registerApplicationCommands(program: Command): void {
 function registerPolicyCommands(program: Command): void {
   const policy = program
     .command('policy')
-    .description('policies: list, card with versions, payment calendar');
+    .description('policies: list, card with versions, premium payments, payment calendar');
   pagedList(
     policy
       .command('list')

@@ -12,10 +12,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import { buildApi, createQueueProbe } from '../../../src/api';
 import { policyRoutes } from '../../../src/api/routes/core/policies';
-import { type Database, migrate, openDatabase } from '../../../src/db';
+import { listPremiumPayments, paymentCalendar } from '../../../back-office/policies';
+import {
+  type Database,
+  type DB,
+  migrate,
+  OracleCompileDialect,
+  openDatabase,
+  SqlDialect,
+  SqlRecorder,
+} from '../../../src/db';
 import { type ApplyContext, applyRecords } from '../../../src/exchange/apply';
 import type { CanonicalPremiumPayment } from '../../../src/exchange/canonical';
 import { collectMapping, InboundMapper, loadMapping } from '../../../src/exchange/mapping';
@@ -234,4 +243,34 @@ describe.each(availableEngines())('payment ids and reversal links without SQL (%
       `  ${r1.id}\t2026-11-03\t-1500.00\tcorrection\tinsurer id R-1\treverses ${p1.id}`,
     );
   }, 120_000);
+});
+
+describe('Oracle SQL of the payment links (compiled only: no Oracle server runs here)', () => {
+  it('reads the reversal of each payment with a plain correlated subquery', async () => {
+    const recorder = new SqlRecorder();
+    const db = new Kysely<DB>({ dialect: new OracleCompileDialect(recorder) });
+    recorder.respond = (text) =>
+      /count\(\*\)/.test(text)
+        ? [{ total: 0 }]
+        : /^select .* from "policy" "p" inner join "insurer"/.test(text) && !/policy_version/.test(text)
+          ? [{ id: 7, number: 'DL-1', insurer: 'DNIPRO_LIFE', product: 'DL-SAV10', application_id: null }]
+          : undefined;
+    const database: Database = {
+      db,
+      dialect: new SqlDialect('oracle'),
+      describe: 'oracle (compile only)',
+      ping: async () => true,
+      close: () => db.destroy(),
+    };
+    await listPremiumPayments(database, 7);
+    await paymentCalendar(database, 7, { asOf: '2026-10-01' });
+    const reads = recorder.sql.filter((s) => s.includes('"reversed_by"'));
+    expect(reads).toHaveLength(2);
+    for (const statement of reads) {
+      expect(statement).toContain(
+        '(select "reversal"."id" from "premium_payment" "reversal" where "reversal"."reverses_payment_id" = "premium_payment"."id"',
+      );
+      expect(statement).not.toMatch(/\blimit\b|::|\$\d/i);
+    }
+  });
 });
