@@ -14,6 +14,7 @@ import {
   getPolicy,
   type PolicyVersionView,
   premiumPaymentView,
+  reversedBySelection,
   type PremiumPaymentView,
 } from './policies';
 
@@ -209,6 +210,7 @@ export async function paymentCalendar(
   const rows = await database.db
     .selectFrom('premium_payment')
     .selectAll()
+    .select(reversedBySelection({ asOf, knownAt: card.knownAt }))
     .where('policy_id', '=', policyId)
     .where('paid_on', '<=', asOf)
     .where('recorded_at', '<=', card.knownAt)

@@ -4,8 +4,9 @@
  * highest version_no), optionally as known at a moment K (recorded_at <= K); amendments, premium
  * payments with their corrections (negative rows), and the payment calendar against them.
  */
+import type { ExpressionBuilder } from 'kysely';
 import { type ConsultantScope, scopeSeesConsultant, visibleConsultantIds } from '../network';
-import { type Database, type IsoDate, kopiykyFromDecimal, type PolicyStatus } from '../../src/db';
+import { type Database, type DB, type IsoDate, kopiykyFromDecimal, type PolicyStatus } from '../../src/db';
 import { notFound } from './errors';
 import { inEffect } from './in-effect';
 import { type Page, type PageRequest, readPage } from './paging';
@@ -361,6 +362,28 @@ export interface PremiumPaymentView {
   sourceMessageId: number | null;
   sourceRow: number | null;
   recordedAt: Date;
+  /** What the insurer calls the payment, when it sends an id (migration 0660). */
+  insurerPaymentId: string | null;
+  /** The hub's id of the payment this row reverses (a reversal by reference), or null. */
+  reversesPaymentId: number | null;
+  /** The hub's id of the reversal that reverses this payment, or null. */
+  reversedBy: number | null;
+}
+
+/**
+ * The id of the row that reverses each payment (at most one: premium_payment_reverses_uq), as a
+ * column `reversed_by`; only reversals recorded by `knownAt` and paid by `asOf` count, when given.
+ */
+export function reversedBySelection(when: { asOf?: IsoDate; knownAt?: Date } = {}) {
+  return (eb: ExpressionBuilder<DB, 'premium_payment'>) => {
+    let q = eb
+      .selectFrom('premium_payment as reversal')
+      .select('reversal.id')
+      .whereRef('reversal.reverses_payment_id', '=', 'premium_payment.id');
+    if (when.asOf) q = q.where('reversal.paid_on', '<=', when.asOf);
+    if (when.knownAt) q = q.where('reversal.recorded_at', '<=', when.knownAt);
+    return q.as('reversed_by');
+  };
 }
 
 /** The policy's premium payments; outside the scope (as of today) it answers as a policy that does not exist. */
@@ -376,7 +399,7 @@ export async function listPremiumPayments(
   const query = database.db.selectFrom('premium_payment').where('policy_id', '=', policyId);
   const result = await readPage(
     page,
-    query.selectAll().orderBy('paid_on').orderBy('id'),
+    query.selectAll().select(reversedBySelection()).orderBy('paid_on').orderBy('id'),
     query.select((eb) => eb.fn.countAll().as('total')),
   );
   return { ...result, items: result.items.map(paymentView) };
@@ -393,6 +416,9 @@ function paymentView(p: {
   source_message_id: number | null;
   source_row: number | null;
   recorded_at: Date;
+  insurer_payment_id: string | null;
+  reverses_payment_id: number | string | null;
+  reversed_by: number | string | null;
 }): PremiumPaymentView {
   const amountKop = kopiykyFromDecimal(p.amount);
   return {
@@ -407,6 +433,9 @@ function paymentView(p: {
     sourceMessageId: p.source_message_id === null ? null : Number(p.source_message_id),
     sourceRow: p.source_row === null ? null : Number(p.source_row),
     recordedAt: p.recorded_at,
+    insurerPaymentId: p.insurer_payment_id,
+    reversesPaymentId: p.reverses_payment_id === null ? null : Number(p.reverses_payment_id),
+    reversedBy: p.reversed_by === null ? null : Number(p.reversed_by),
   };
 }
 

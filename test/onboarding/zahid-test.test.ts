@@ -4,14 +4,13 @@
  * endorsement on the row after its policy, a payment reversed by reference — is onboarded by files
  * alone (adapters/zahid-test/ and mappings/zahid-test/, shipped as the engineers' example) and
  * exchanged with through the generic sandbox, with the real command line (`npx ecspert …`) as the
- * README's onboarding section walks through it. What arrived is checked with the CLI; only the
- * reversal's link, which no command prints, is read from the database.
+ * README's onboarding section walks through it. What arrived is checked with the CLI, the
+ * reversal's link to the payment it reverses included (`policy payments`, `policy calendar --json`).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openDatabase } from '../../src/db';
 import { generateEd25519KeyPair } from '../../src/exchange/sandbox';
 
 const root = path.resolve(__dirname, '../..');
@@ -143,8 +142,14 @@ describe('a fourth insurer onboarded by configuration alone, through the generic
       ['2026-11-21', 95_000_000],
     ]);
 
+    type Linked = {
+      id: number;
+      insurerPaymentId: string | null;
+      reversesPaymentId: number | null;
+      reversedBy: number | null;
+    };
     const calendar = json<{
-      payments: { paidOn: string; amountKop: number; correction: boolean; externalKey: string }[];
+      payments: (Linked & { paidOn: string; amountKop: number; correction: boolean; externalKey: string })[];
       totals: { receivedKop: number };
     }>('policy', 'calendar', String(home.id), '--as-of', '2026-11-30');
     expect(calendar.payments.map((p) => [p.externalKey, p.paidOn, p.amountKop, p.correction])).toEqual([
@@ -160,18 +165,22 @@ describe('a fourth insurer onboarded by configuration alone, through the generic
     expect(again.stdout).toContain('took in 0 file(s)');
     expect(again.stdout).toContain('payments: took in 0 page(s) over REST');
 
-    // No command prints which payment a reversal reverses: the one look into the database.
-    const database = await openDatabase({ engine: 'pglite', dataDir: path.join(dataDir, 'db') });
-    try {
-      const links = await database.db
-        .selectFrom('premium_payment as pp')
-        .innerJoin('premium_payment as o', 'o.id', 'pp.reverses_payment_id')
-        .select(['pp.insurer_payment_id as reversal', 'o.insurer_payment_id as reverses'])
-        .execute();
-      expect(links).toEqual([{ reversal: 'СТ-1003', reverses: 'ПЛ-1003' }]);
-    } finally {
-      await database.close();
-    }
+    // Which payment a reversal reverses, as `policy payments` shows it (and the calendar, both ways).
+    const linksOf = (payments: Linked[]) => {
+      const byId = new Map(payments.map((p) => [p.id, p]));
+      return payments
+        .filter((p) => p.reversesPaymentId !== null)
+        .map((p) => ({
+          reversal: p.insurerPaymentId,
+          reverses: byId.get(p.reversesPaymentId!)?.insurerPaymentId,
+          reversedBy: byId.get(p.reversesPaymentId!)?.reversedBy === p.id,
+        }));
+    };
+    const payments = json<{ items: Linked[] }>('policy', 'payments', String(home.id));
+    expect(linksOf(payments.items)).toEqual([{ reversal: 'СТ-1003', reverses: 'ПЛ-1003', reversedBy: true }]);
+    expect(linksOf(calendar.payments)).toEqual([
+      { reversal: 'СТ-1003', reverses: 'ПЛ-1003', reversedBy: true },
+    ]);
   }, 600_000);
 
   it('leaves the repository as it was: everything it made is in the data folder', () => {

@@ -14,10 +14,12 @@ import {
   listApplications,
   listPersons,
   listPolicies,
+  listPremiumPayments,
   type NewPerson,
   paymentCalendar,
   POLICY_STATUSES,
   PolicyRecordError,
+  type PremiumPaymentView,
   updatePersonContacts,
   withdrawApplication,
 } from '../../../back-office/policies';
@@ -333,7 +335,7 @@ function registerApplicationCommands(program: Command): void {
 function registerPolicyCommands(program: Command): void {
   const policy = program
     .command('policy')
-    .description('policies: list, card with versions, payment calendar');
+    .description('policies: list, card with versions, premium payments, payment calendar');
   pagedList(
     policy
       .command('list')
@@ -423,6 +425,18 @@ function registerPolicyCommands(program: Command): void {
           );
       }),
     );
+  pagedList(
+    policy
+      .command('payments <id>')
+      .description(
+        "premium payments by date: the hub's id, the insurer's id, corrections and which payment a reversal reverses",
+      ),
+  ).action(
+    action(async (id: string, o: PageOptions) => {
+      const page = await run((db) => listPremiumPayments(db, positiveInt(id, 'id'), paging(o)));
+      printPage(o, page, paymentLine);
+    }),
+  );
   policy
     .command('calendar <id>')
     .description('the payment calendar against the premiums received: due, paid, overdue')
@@ -440,14 +454,26 @@ function registerPolicyCommands(program: Command): void {
             `  ${String(i.no).padStart(3)}\t${i.dueOn}\t${hryvnias(i.amountKop)}\t${i.status}${i.paidKop && i.status !== 'paid' ? ` (paid ${hryvnias(i.paidKop)})` : ''}${i.paidOn ? `\tpaid ${i.paidOn}` : ''}`,
           );
         console.log('payments received:');
-        for (const p of c.payments)
-          console.log(`  ${p.paidOn}\t${hryvnias(p.amountKop)}${p.correction ? '\tcorrection' : ''}`);
+        for (const p of c.payments) console.log(`  ${paymentLine(p)}`);
         const t = c.totals;
         console.log(
           `due to date ${hryvnias(t.dueToDateKop)}, received ${hryvnias(t.receivedKop)}, overdue ${hryvnias(t.overdueKop)} in ${t.overdueCount} instalment(s), in advance ${hryvnias(t.advanceKop)}`,
         );
       }),
     );
+}
+
+/** `12\t2026-11-03\t-1500.00\tcorrection\tinsurer id R-1\treverses 11` — links are the hub's payment ids. */
+function paymentLine(p: PremiumPaymentView): string {
+  return [
+    p.id,
+    p.paidOn,
+    hryvnias(p.amountKop),
+    ...(p.correction ? ['correction'] : []),
+    ...(p.insurerPaymentId ? [`insurer id ${p.insurerPaymentId}`] : []),
+    ...(p.reversesPaymentId !== null ? [`reverses ${p.reversesPaymentId}`] : []),
+    ...(p.reversedBy !== null ? [`reversed by ${p.reversedBy}`] : []),
+  ].join('\t');
 }
 
 export function registerPolicyRecordCommands(program: Command): void {

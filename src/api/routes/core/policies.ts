@@ -240,7 +240,7 @@ const policyCard = object(
   'A policy as of a day, as known at a moment',
 );
 const premiumPayment = object({
-  id: int,
+  id: { ...int, description: "the hub's id of the payment" },
   paidOn: day,
   amountKop: { type: 'integer', description: 'kopiyky; negative: a correction or reversal' },
   correction: { type: 'boolean' },
@@ -251,6 +251,12 @@ const premiumPayment = object({
   sourceMessageId: nullableInt,
   sourceRow: nullableInt,
   recordedAt: moment,
+  insurerPaymentId: { ...nullableStr, description: "the insurer's id of the payment, when it sends one" },
+  reversesPaymentId: {
+    ...nullableInt,
+    description: "the hub's id of the payment this row reverses, or null",
+  },
+  reversedBy: { ...nullableInt, description: "the hub's id of the reversal of this payment, or null" },
 });
 const calendar = object(
   {
