@@ -135,30 +135,7 @@ export async function downlineAsOf(
   date: IsoDate,
   knownAt: Date = now(),
 ): Promise<RelativeNode[]> {
-  const { db, dialect } = database;
-  const rows = await dialect
-    .withRecursive(db)('down(consultant_id, sponsor_id, generation)', (qb) =>
-      asOf(
-        qb
-          .selectFrom('consultant_sponsor as s')
-          .select(['s.consultant_id', 's.sponsor_id', sql<number>`1`.as('generation')])
-          .where('s.sponsor_id', '=', consultantId),
-        's',
-        date,
-        knownAt,
-      ).unionAll((union) =>
-        asOf(
-          union
-            .selectFrom('consultant_sponsor as s')
-            .innerJoin('down as d', 'd.consultant_id', 's.sponsor_id')
-            .select(['s.consultant_id', 's.sponsor_id', sql<number>`d.generation + 1`.as('generation')])
-            .where('d.generation', '<', 1000),
-          's',
-          date,
-          knownAt,
-        ),
-      ),
-    )
+  const rows = await downlineQuery(database, consultantId, date, knownAt)
     .selectFrom('down')
     .innerJoin('consultant as c', 'c.id', 'down.consultant_id')
     .select(['down.consultant_id', 'c.code', 'c.full_name', 'down.sponsor_id', 'down.generation'])
