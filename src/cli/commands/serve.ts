@@ -2,10 +2,7 @@
 import net from 'node:net';
 import type { Command } from 'commander';
 import { createQueueProbe, installShutdownHandlers, startServer } from '../../api';
-import { backOfficeRoutes } from '../../api/routes/back-office';
-import { networkRoutes } from '../../api/routes/core/network';
-import { policyRoutes } from '../../api/routes/core/policies';
-import { exchangeRoutes } from '../../api/routes/exchange';
+import { productRoutes } from '../../api/routes';
 import { type Database, migrate } from '../../db';
 import { countUsers } from '../../auth';
 import { isDemoSeeded, seedDemo } from '../../demo';
@@ -129,12 +126,7 @@ async function serve(
   }
   const users = await countUsers(database).catch(() => null);
   const queue = createQueueProbe(context.config.redisUrl, { logger: context.logger });
-  const routes = [
-    exchangeRoutes({ secretsDir: context.config.secretsDir, jobs: background.jobs }),
-    backOfficeRoutes(),
-    networkRoutes,
-    policyRoutes,
-  ];
+  const routes = productRoutes({ secretsDir: context.config.secretsDir, jobs: background.jobs });
   const server = await startServer({
     config: context.config,
     logger: context.logger,

@@ -4,10 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApi, createQueueProbe } from '../../../src/api';
-import { backOfficeRoutes } from '../../../src/api/routes/back-office';
-import { networkRoutes } from '../../../src/api/routes/core/network';
-import { policyRoutes } from '../../../src/api/routes/core/policies';
-import { exchangeRoutes } from '../../../src/api/routes/exchange';
+import { productRoutes } from '../../../src/api/routes';
 import type { Database } from '../../../src/db';
 import { intermediary } from '../../back-office/acts/fixtures';
 import { memoryLogger, testConfig } from './api-harness';
@@ -22,12 +19,7 @@ export async function buildFullApi(database: Database): Promise<FastifyInstance>
       queue: createQueueProbe(null),
     },
     {
-      routes: [
-        exchangeRoutes({ secretsDir }),
-        backOfficeRoutes({ intermediary }),
-        networkRoutes,
-        policyRoutes,
-      ],
+      routes: productRoutes({ secretsDir, intermediary }),
     },
   );
 }

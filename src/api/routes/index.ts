@@ -1,0 +1,21 @@
+/**
+ * Every route area the product serves beyond the app's own (health, sign-in, users, insurers): what
+ * `ecspert serve` registers, and what the suites that walk every route (the role matrix, the hostile
+ * inputs, the OpenAPI lint) build, so a new area is never served without being checked.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { backOfficeRoutes, type BackOfficeRouteOptions } from './back-office';
+import { networkRoutes } from './core/network';
+import { policyRoutes } from './core/policies';
+import { exchangeRoutes, type ExchangeRouteOptions } from './exchange';
+
+export type ProductRouteOptions = ExchangeRouteOptions & BackOfficeRouteOptions;
+
+export function productRoutes(options: ProductRouteOptions): FastifyPluginAsync[] {
+  return [
+    exchangeRoutes({ secretsDir: options.secretsDir, jobs: options.jobs }),
+    backOfficeRoutes({ intermediary: options.intermediary }),
+    networkRoutes,
+    policyRoutes,
+  ];
+}
