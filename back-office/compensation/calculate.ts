@@ -89,6 +89,23 @@ export async function syncCareerLevels(
   plan: Pick<CompiledPlan, 'code' | 'version' | 'levels'>,
   actor: string,
 ): Promise<CareerLevelSync> {
+  // Two registrations at once (two first calculations each registering the default plan) both find
+  // a level missing and add it; the second meets the unique code and, once the first has committed,
+  // finds the level there and changes nothing.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await addOrChangeLevels(database, plan, actor);
+    } catch (error) {
+      if (attempt >= 3 || !database.dialect.isUniqueViolation(error)) throw error;
+    }
+  }
+}
+
+function addOrChangeLevels(
+  database: Database,
+  plan: Pick<CompiledPlan, 'code' | 'version' | 'levels'>,
+  actor: string,
+): Promise<CareerLevelSync> {
   return inTransaction(database, async (tx) => {
     const db = tx.db as Kysely<DB>;
     const existing = new Map(

@@ -9,7 +9,11 @@
  * and must keep the same invariants.
  */
 import { sql } from 'kysely';
-import { calculatePeriod, CalculationRefusedError } from '../../../back-office/compensation';
+import {
+  calculatePeriod,
+  CalculationRefusedError,
+  syncCareerLevels,
+} from '../../../back-office/compensation';
 import { checkActsAgainstLedger } from '../../../back-office/acts';
 import { closePeriod, postCorrections, producePeriodActs } from '../../../back-office/periods';
 import { type Database, openDatabase } from '../../../src/db';
@@ -305,5 +309,51 @@ describeEachEngine('the accrual ledger', (ctx) => {
       select sum(a.amount) as total from accrual a join calculation_run r on r.id = a.run_id
       where r.status = 'posted' and a.period_code = '2026-03'`.execute(ctx.database.db);
     expect(posted.rows[0].total).toBe('29400.00');
+  });
+});
+
+describeEachEngine('two registrations of a plan adding the same levels at once', (ctx) => {
+  let other: Database;
+  beforeAll(async () => {
+    other = await otherConnection(ctx.database);
+  });
+  afterAll(async () => {
+    if (other !== ctx.database) await other?.close();
+  });
+
+  it('add each level once: the second finds them added and changes nothing', async () => {
+    const plan = {
+      code: 'RACE',
+      version: '1',
+      levels: [
+        { code: 'R-AGENT', name: 'Агент', rank: 1 },
+        { code: 'R-LEADER', name: 'Лідер', rank: 2 },
+      ],
+    } as Parameters<typeof syncCareerLevels>[1];
+    // Both read the levels (none yet), then meet the held lock at their insert.
+    const hold = await holdLock(ctx.database, 'lock table career_level in share mode');
+    const both = Promise.allSettled([
+      syncCareerLevels(ctx.database, plan, 'first'),
+      syncCareerLevels(other, plan, 'second'),
+    ]);
+    await waitersOn(ctx.database, 'career_level', 2);
+    await hold.release();
+    const outcomes = await both;
+    expect(outcomes.map((o) => (o.status === 'rejected' ? String(o.reason) : o.status))).toEqual([
+      'fulfilled',
+      'fulfilled',
+    ]);
+    const added = outcomes.flatMap((o) => (o.status === 'fulfilled' ? o.value.added : []));
+    expect(added.sort()).toEqual(['R-AGENT', 'R-LEADER']);
+    const levels = await ctx.database.db
+      .selectFrom('career_level')
+      .select(['code', 'rank_order'])
+      .where('code', 'like', 'R-%')
+      .orderBy('code')
+      .execute();
+    expect(levels.map((l) => [l.code, Number(l.rank_order)])).toEqual([
+      ['R-AGENT', 1],
+      ['R-LEADER', 2],
+    ]);
   });
 });
