@@ -234,3 +234,23 @@ describe('the ledger from the command line, on the demo', () => {
     );
   }, 600_000);
 });
+
+describe('the message list', () => {
+  it('takes --json and checked paging like every list, and says how many it shows', () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ecspert-messages-'));
+    try {
+      const env = { ECSPERT_DATA_DIR: dataDir };
+      const json = ecspert(['message', 'list', '--json'], env);
+      expect(json.status).toBe(0);
+      expect(JSON.parse(json.stdout)).toEqual({ items: [], total: 0, totalCapped: false });
+      const text = ecspert(['message', 'list', '--insurer', 'KARPATY'], env);
+      expect(text).toMatchObject({ status: 0, stdout: 'page 1: 0 of 0\n' });
+      const bad = ecspert(['message', 'list', '--page', 'abc'], env);
+      expect(bad.status).not.toBe(0);
+      expect(bad.stderr).toMatch(/--page/);
+      expect(bad.stderr).not.toMatch(/relation|syntax|at .*\.ts/);
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 240_000);
+});

@@ -19,6 +19,7 @@ import { adapterReadiness, runExchange } from '../../exchange/runs';
 import { startLinkedSandbox } from '../../exchange/sandbox-link';
 import { runSandbox } from '../../exchange/sandbox';
 import { recordId } from '../args';
+import { type PageOptions, pagedList, printJson, printPage } from '../list';
 import { action, type CommandContext, createContext, UserError, withDatabase } from '../context';
 import { createProgress } from '../progress';
 
@@ -208,37 +209,38 @@ export function registerExchangeCommands(program: Command): void {
     );
 
   const message = program.command('message').description('the message store: everything received and sent');
-  message
-    .command('list')
-    .description('list stored messages, newest first')
-    .option('--status <status>', 'received, applied, quarantined, failed, sent …')
-    .option('--insurer <code>')
-    .option('--page <n>', 'page number', '1')
-    .option('--page-size <n>', 'messages per page', '50')
-    .action(
-      action(async (options: { status?: string; insurer?: string; page: string; pageSize: string }) => {
-        const context = createContext();
-        await withDatabase(context, async (database) => {
-          const page = {
-            page: Math.max(1, Number(options.page) || 1),
-            pageSize: Math.min(500, Math.max(1, Number(options.pageSize) || 50)),
-          };
-          const { items, total } = await listMessages(
-            database,
-            { status: options.status as never, insurerCode: options.insurer },
-            page,
-          );
-          for (const m of items) {
-            console.log(
-              `${m.id}\t${m.receivedAt.toISOString()}\t${m.insurerCode}\t${m.direction}\t${m.messageType}\t${m.status}\t${m.externalName ?? ''}`,
-            );
-          }
-          console.log(
-            `page ${page.page} of ${Math.max(1, Math.ceil(total / page.pageSize))} (${total} message(s))`,
-          );
-        });
-      }),
-    );
+  pagedList(
+    message
+      .command('list')
+      .description('list stored messages, newest first')
+      .option('--status <status>', 'received, applied, quarantined, failed, sent …')
+      .option('--insurer <code>'),
+  ).action(
+    action(async (options: PageOptions & { status?: string; insurer?: string }) => {
+      const context = createContext();
+      await withDatabase(context, async (database) => {
+        const { items, total, totalCapped } = await listMessages(
+          database,
+          { status: options.status as never, insurerCode: options.insurer },
+          { page: options.page, pageSize: options.pageSize },
+        );
+        if (options.json) return printJson({ items, total, totalCapped });
+        printPage(options, { items, total }, (m) =>
+          [
+            m.id,
+            m.receivedAt.toISOString(),
+            m.insurerCode,
+            m.direction,
+            m.messageType,
+            m.status,
+            m.externalName ?? '',
+          ].join('\t'),
+        );
+        // Past 10,000 messages the count stops: the total is then "at least".
+        if (totalCapped) console.log(`(at least ${total} messages; the count stops there)`);
+      });
+    }),
+  );
   message
     .command('show')
     .argument('<id>', 'the message id (message list shows it)', recordId)
