@@ -51,8 +51,8 @@ const AREAS: Area[] = [
       ['exchange', 'exchange runs with insurers'],
       ['message', 'the message store: everything received and sent'],
       [
-        'sandbox <insurer>',
-        'run a sandbox insurer on this machine (SFTP or REST, as its spec says) until Ctrl+C',
+        'sandbox [options] <insurer>',
+        "run an insurer's sandbox on this machine until Ctrl+C: SFTP and/or REST from its adapter.yaml, serving its __fixtures__",
       ],
     ],
     register: () =>
@@ -110,7 +110,7 @@ const AREAS: Area[] = [
     commands: [
       ['person', 'policyholders and insured persons (one per tax number)'],
       ['application', 'applications: enter, follow through registers to the policy, withdraw while pending'],
-      ['policy', 'policies: list, card with versions, payment calendar'],
+      ['policy', 'policies: list, card with versions, premium payments, payment calendar'],
     ],
     register: () =>
       (require('./commands/policies') as typeof import('./commands/policies')).registerPolicyRecordCommands,
