@@ -104,16 +104,18 @@ describe('SFTP completion by a stable size over two listings', () => {
   it('does not take a growing file until its size stays the same between two listings', async () => {
     const t = transport({ kind: 'stable', intervalMs: 1000 });
     fs.writeFileSync(out('CONTRACTS_20261005.csv'), 'first half;');
-    // The insurer is still writing: the file grows between the two listings.
-    const grow = setTimeout(() => fs.appendFileSync(out('CONTRACTS_20261005.csv'), 'more rows;'), 300);
-    const whileGrowing = await pullNew(t, async () => undefined);
-    clearTimeout(grow);
+    // The insurer is still writing: the file grows every 200 ms for as long as the first pull lasts,
+    // so it is longer at the second listing than at the first however slow the machine is.
+    const grow = setInterval(() => fs.appendFileSync(out('CONTRACTS_20261005.csv'), 'more rows;'), 200);
+    const whileGrowing = await pullNew(t, async () => undefined).finally(() => clearInterval(grow));
     expect(whileGrowing.stored).toEqual([]);
     expect(opened).toEqual([]);
 
+    const written = fs.readFileSync(out('CONTRACTS_20261005.csv'), 'utf8');
+    expect(written).toMatch(/^first half;(more rows;)+$/);
     const settled = await pullNew(t, async () => undefined);
     expect(settled.stored.map((i) => i.name)).toEqual(['CONTRACTS_20261005.csv']);
-    expect(settled.stored[0].bytes.toString()).toBe('first half;more rows;');
+    expect(settled.stored[0].bytes.toString()).toBe(written);
   });
 
   it('lists nothing and does not wait when there is nothing new', async () => {
