@@ -22,6 +22,7 @@ import { installCrossSiteGuard } from './cross-site';
 import { type ApiErrorBody, installErrorHandlers } from './errors';
 import { installJsonDepthLimit } from './json-depth';
 import { type Authenticator, authPlugin, installRouteDeclarations } from './plugins/auth';
+import { serveWebApp, webAppBuilt } from './web-app';
 import { databasePlugin } from './plugins/database';
 import { openApiPlugin } from './plugins/openapi';
 import { queuePlugin } from './plugins/queue';
@@ -56,6 +57,11 @@ export interface ApiOptions {
   authenticate?: Authenticator;
   /** Failed logins one client address may make in 15 minutes before it is answered 429; default 20. */
   loginFailuresPerAddress?: number;
+  /**
+   * The built web application (web/dist) to serve at `/`; without it, or when it is not built, `/`
+   * leads to the API reference.
+   */
+  webRoot?: string;
 }
 
 /**
@@ -137,10 +143,12 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}): Promise
   await app.register(authRoutes, { failuresPerAddress: options.loginFailuresPerAddress });
   await app.register(insurerRoutes);
   for (const routes of options.routes ?? []) await app.register(routes);
-  // The front door leads to the API reference until the web client serves it.
-  app.get('/', { schema: { hide: true }, config: { permission: 'public' } }, (_request, reply) =>
-    reply.redirect('/docs'),
-  );
+  if (options.webRoot && webAppBuilt(options.webRoot)) await serveWebApp(app, options.webRoot);
+  // Without the web application the front door leads to the API reference.
+  else
+    app.get('/', { schema: { hide: true }, config: { permission: 'public' } }, (_request, reply) =>
+      reply.redirect('/docs'),
+    );
 
   return app;
 }

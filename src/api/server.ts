@@ -18,6 +18,8 @@ export interface StartServerOptions {
   /** Owned by the server from now on: close() closes it. */
   queue: QueueProbe;
   routes?: FastifyPluginAsync[];
+  /** The built web application to serve at `/` (see ApiOptions.webRoot). */
+  webRoot?: string;
 }
 
 export interface RunningServer {
@@ -32,7 +34,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const { config, logger, database, queue } = options;
   const app = await buildApi(
     { config, logger, database, queue },
-    { routes: options.routes, ownsDatabase: true, ownsQueue: true },
+    { routes: options.routes, ownsDatabase: true, ownsQueue: true, webRoot: options.webRoot },
   );
   try {
     await app.listen({

@@ -1,12 +1,15 @@
 /** `ecspert serve`, `ecspert start` and `ecspert worker`: the API, and the background jobs. */
 import net from 'node:net';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { createQueueProbe, installShutdownHandlers, startServer } from '../../api';
+import { webAppBuilt } from '../../api/web-app';
 import { productRoutes } from '../../api/routes';
 import { type Database, migrate } from '../../db';
 import { countUsers } from '../../auth';
 import { isDemoSeeded, seedDemo } from '../../demo';
 import { enqueueExchangeRun, startExchangeBackground } from '../../exchange/exchange-jobs';
+import { projectRoot } from '../../exchange/mapping';
 import type { ChannelOverrides } from '../../exchange/runs';
 import { type LinkedSandbox, SANDBOXED_INSURERS, startLinkedSandbox } from '../../exchange/sandbox-link';
 import { createJobQueue, type JobQueue } from '../../jobs';
@@ -127,12 +130,15 @@ async function serve(
   const users = await countUsers(database).catch(() => null);
   const queue = createQueueProbe(context.config.redisUrl, { logger: context.logger });
   const routes = productRoutes({ secretsDir: context.config.secretsDir, jobs: background.jobs });
+  // The web application, built at install (`npm run build:web`).
+  const webRoot = path.join(projectRoot(), 'web', 'dist');
   const server = await startServer({
     config: context.config,
     logger: context.logger,
     database,
     queue,
     routes,
+    webRoot,
   });
   // A second process opening the same embedded database is told to use this API instead.
   database.announce?.({ api: server.url });
@@ -148,6 +154,9 @@ async function serve(
   console.log(
     [
       `eCSpert hub is ready in ${seconds} s on ${database.describe}`,
+      webAppBuilt(webRoot)
+        ? `  web app       ${server.url}/`
+        : `  web app       not built: run \`npm run build:web\``,
       `  API reference ${server.url}/docs`,
       `  health        ${server.url}/health`,
       `  exchange      ${server.url}/api/exchange/messages`,

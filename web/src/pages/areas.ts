@@ -1,0 +1,10 @@
+/** Every screen area, in menu order. An area is one folder under src/pages; add it here once. */
+import type { Area } from './area';
+import { exchangeArea } from './exchange';
+import { networkArea } from './network';
+import { periodsArea } from './periods';
+import { plansArea } from './plans';
+import { policiesArea } from './policies';
+import { portalArea } from './portal';
+
+export const areas: Area[] = [portalArea, networkArea, policiesArea, periodsArea, plansArea, exchangeArea];
