@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { ensureWebBuilt } from '../support/web-build';
 
 const bin = path.resolve(__dirname, '../../bin/ecspert.js');
 
@@ -31,6 +32,8 @@ describe('ecspert start on an empty embedded database', () => {
   const api = (url: string) => fetch(`http://127.0.0.1:${port}${url}`, { headers: { cookie } });
 
   beforeAll(async () => {
+    // What `npm install` builds (prepare): the web application that start serves at `/`.
+    ensureWebBuilt();
     port = await freePort();
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ecspert-start-'));
     child = spawn(process.execPath, [bin, 'start'], {
@@ -60,6 +63,7 @@ describe('ecspert start on an empty embedded database', () => {
 
   it('prints where to look', () => {
     expect(output).toMatch(new RegExp(`eCSpert hub is ready in [\\d.]+ s on pglite:`));
+    expect(output).toMatch(new RegExp(`web app +http://127\\.0\\.0\\.1:${port}/$`, 'm'));
     expect(output).toContain(`http://127.0.0.1:${port}/docs`);
     expect(output).toContain(`http://127.0.0.1:${port}/health`);
     expect(output).toMatch(/demo: 200 consultants, 2000 policies, \d+ premium payments/);
@@ -101,8 +105,13 @@ describe('ecspert start on an empty embedded database', () => {
     };
     expect(insurers.total).toBe(3);
     expect(insurers.items.map((i) => i.code)).toEqual(['DNIPRO_LIFE', 'KARPATY', 'POLISSIA']);
+    // The front door is the web application's page (its screens read the API above).
     const front = await fetch(`http://127.0.0.1:${port}/`, { redirect: 'manual' });
-    expect(front.headers.get('location')).toBe('/docs');
+    expect(front.status).toBe(200);
+    expect(front.headers.get('content-type')).toContain('text/html');
+    expect(await front.text()).toMatch(
+      /<div id="root"><\/div>[\s\S]*<script type="module"[^>]*src="\/assets\//,
+    );
   });
 
   it('exchanges with the sandbox insurers by itself: registers out, documents in and applied', async () => {

@@ -7,7 +7,6 @@
  * PostgreSQL when DATABASE_URL points at one (a schema of the suite's own), else embedded PGlite.
  * Without Chromium the suite says so in one line and skips; under CI=true it fails instead.
  */
-import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,6 +23,7 @@ import { intermediary } from '../../back-office/acts/fixtures';
 import { memoryLogger, testConfig } from '../../api/support/api-harness';
 import { openTestDatabase, postgresUrl } from '../../support/engines';
 import { describeWhen } from '../../support/services';
+import { ensureWebBuilt } from '../../support/web-build';
 
 const root = path.resolve(__dirname, '../../..');
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -50,21 +50,7 @@ export interface BrowserHub {
   close(): Promise<void>;
 }
 
-let built = false;
-/** Builds web/ into web/dist when a source is newer (bin/build-web.js --if-stale). */
-export function ensureWebBuilt(): string {
-  const webRoot = path.join(root, 'web', 'dist');
-  if (!built) {
-    const result = spawnSync(process.execPath, [path.join(root, 'bin', 'build-web.js'), '--if-stale'], {
-      cwd: root,
-      encoding: 'utf8',
-    });
-    if (result.status !== 0)
-      throw new Error(`the web application did not build:\n${result.stdout}\n${result.stderr}`);
-    built = true;
-  }
-  return webRoot;
-}
+export { ensureWebBuilt };
 
 type Logins = BrowserHub['logins'];
 
