@@ -32,6 +32,8 @@ command -v tesseract >/dev/null 2>&1 || need+=(tesseract-ocr)
 [ -n "$(ls /usr/share/tesseract-ocr/*/tessdata/ukr.traineddata 2>/dev/null)" ] || need+=(tesseract-ocr-ukr)
 # Chromium: the API reference (Swagger UI) is loaded in a real browser under the security headers.
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# Dovecot: the e-mail channel's tests start an IMAP server of their own from it (test/support/mail-servers.ts).
+[ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]}"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null \
@@ -40,3 +42,6 @@ fi
 command -v pdftoppm >/dev/null && command -v tesseract >/dev/null || fail "poppler-utils or tesseract missing"
 tesseract --list-langs 2>/dev/null | grep -qx ukr || fail "tesseract has no Ukrainian language data"
 echo "poppler and tesseract (ukr) present"
+[ -x /usr/bin/chromium ] || fail "chromium missing"
+[ -x /usr/sbin/dovecot ] || fail "dovecot missing"
+echo "chromium and dovecot present"

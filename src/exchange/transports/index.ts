@@ -1,5 +1,5 @@
 /**
- * Transports: how bytes move between the hub and an insurer (SFTP, REST), one small interface
+ * Transports: how bytes move between the hub and an insurer (SFTP, REST, e-mail), one small interface
  * (transport.ts), with bounded retries and a registry of what was already taken in. They move raw
  * bytes only; decoding, parsing and signatures belong to the stages after the message store.
  */
@@ -38,3 +38,17 @@ export {
   type RestTransportOptions,
 } from './rest-transport';
 export { answerValue, itemCount, pageRequests, type PagingSpec } from './rest-paging';
+export {
+  composeMail,
+  ImapMailbox,
+  parseMail,
+  SmtpSender,
+  type AfterStore,
+  type ComposedMail,
+  type ImapMailboxOptions,
+  type MailAttachment,
+  type MailboxPositions,
+  type OutgoingMail,
+  type ParsedMail,
+  type SmtpReceipt,
+} from './email';
