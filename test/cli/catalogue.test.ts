@@ -45,7 +45,7 @@ describe('ecspert insurer and product', () => {
     );
 
     const list = ecspert('insurer', 'list');
-    expect(list.stdout).toBe('KARPATY\tactive\t21870998\tПрАТ «Карпати Страхування»\n1 of 1 (page 1)\n');
+    expect(list.stdout).toBe('KARPATY\tactive\t21870998\tПрАТ «Карпати Страхування»\npage 1: 1 of 1\n');
 
     const changed = ecspert(
       'product',
