@@ -278,6 +278,37 @@ export interface ListPage<T> {
   total: number;
 }
 
+/** A page of rows read with `.offset().fetch()` (Oracle has no LIMIT) and the total of the same filter. */
+async function readPage<Row, T>(
+  query: { page: number; pageSize: number },
+  rows: { offset(n: number): { fetch(n: number): { execute(): Promise<unknown[]> } } },
+  total: { executeTakeFirstOrThrow(): Promise<{ total: unknown }> },
+  toRecord: (row: Row) => T,
+): Promise<ListPage<T>> {
+  const items = await rows
+    .offset((query.page - 1) * query.pageSize)
+    .fetch(query.pageSize)
+    .execute();
+  const counted = await total.executeTakeFirstOrThrow();
+  return {
+    items: (items as Row[]).map(toRecord),
+    page: query.page,
+    pageSize: query.pageSize,
+    total: Number(counted.total),
+  };
+}
+
+/** `-name` -> the column of name, descending. */
+function sortedBy<C extends Record<string, string>>(
+  sort: string,
+  columns: C,
+): { column: C[keyof C]; direction: 'asc' | 'desc' } {
+  return {
+    column: columns[sort.replace(/^-/, '') as keyof C],
+    direction: sort.startsWith('-') ? 'desc' : 'asc',
+  };
+}
+
 export const INSURER_SORTS = ['code', '-code', 'name', '-name', 'createdAt', '-createdAt'] as const;
 export type InsurerSort = (typeof INSURER_SORTS)[number];
 
@@ -313,26 +344,13 @@ export async function listInsurers(
     }
     return q;
   };
-  const sort = query.sort ?? 'code';
-  const desc = sort.startsWith('-');
-  const column = insurerSortColumn[sort.replace(/^-/, '') as keyof typeof insurerSortColumn];
+  const { column, direction } = sortedBy(query.sort ?? 'code', insurerSortColumn);
   let rows = filtered()
     .select([...insurerColumns])
-    .orderBy(column, desc ? 'desc' : 'asc');
+    .orderBy(column, direction);
   if (column !== 'code') rows = rows.orderBy('code');
-  const items = await rows
-    .offset((query.page - 1) * query.pageSize)
-    .fetch(query.pageSize)
-    .execute();
-  const total = await filtered()
-    .select((eb) => eb.fn.countAll().as('total'))
-    .executeTakeFirstOrThrow();
-  return {
-    items: (items as unknown as InsurerRow[]).map(toInsurer),
-    page: query.page,
-    pageSize: query.pageSize,
-    total: Number(total.total),
-  };
+  const total = filtered().select((eb) => eb.fn.countAll().as('total'));
+  return readPage(query, rows, total, toInsurer);
 }
 
 async function insurerRow(db: Kysely<DB>, code: string, forUpdate = false): Promise<InsurerRow | undefined> {
@@ -376,6 +394,52 @@ async function uniquely<T>(database: Database, what: string, work: () => Promise
   }
 }
 
+/** One catalogue write in the audit log, in the transaction that makes it. */
+async function audit(
+  tx: Database,
+  who: Authorship,
+  at: Date,
+  action: `${'insurer' | 'product'}.${'add' | 'update'}`,
+  entityId: string,
+  before: object | null,
+  after: object,
+): Promise<void> {
+  await recordAudit(tx.db, tx, {
+    actor: who.recordedBy,
+    action,
+    entityKind: action.startsWith('insurer') ? 'insurer' : 'product',
+    entityId,
+    before,
+    after,
+    reason: who.reason,
+    at,
+  });
+}
+
+/**
+ * What a change sets: the columns of the fields that take a new value (names trimmed, rates as
+ * people write them, active as 1/0) and the names of those fields; a field asked for as it already
+ * is changes nothing.
+ */
+function changeSet<F extends string>(
+  change: Partial<Record<NoInfer<F>, unknown>>,
+  before: Record<NoInfer<F>, unknown>,
+  columns: Record<F, string>,
+): { set: Record<string, unknown>; changed: string[] } {
+  const set: Record<string, unknown> = {};
+  const changed: string[] = [];
+  for (const field of Object.keys(columns) as F[]) {
+    let next = change[field];
+    if (next === undefined) continue;
+    if (field === 'name') next = (next as string).trim();
+    if (field.endsWith('RatePct')) next = normaliseRate(next as string | null);
+    if (next === before[field]) continue;
+    set[columns[field]] = field === 'active' ? (next ? 1 : 0) : next;
+    changed.push(field);
+  }
+  return { set, changed };
+}
+
 export async function addInsurer(
   database: Database,
   input: InsurerInput,
@@ -410,16 +474,7 @@ export async function addInsurer(
         })
         .execute();
       const created = toInsurer((await insurerRow(db, input.code))!);
-      await recordAudit(db, tx, {
-        actor: who.recordedBy,
-        action: 'insurer.add',
-        entityKind: 'insurer',
-        entityId: input.code,
-        before: null,
-        after: auditedInsurer(created),
-        reason: who.reason,
-        at,
-      });
+      await audit(tx, who, at, 'insurer.add', input.code, null, auditedInsurer(created));
       return created;
     }),
   );
@@ -454,16 +509,7 @@ export async function updateInsurer(
     const row = await insurerRow(db, code, true);
     if (!row) throw new CatalogueError(`no insurer with code '${code}'`, 404, 'code');
     const before = toInsurer(row);
-    const set: Record<string, unknown> = {};
-    const changed: string[] = [];
-    for (const [field, column] of Object.entries(insurerFieldColumn) as [keyof InsurerChange, string][]) {
-      const value = change[field];
-      if (value === undefined) continue;
-      const next = field === 'name' ? (value as string).trim() : value;
-      if (next === before[field]) continue;
-      set[column] = field === 'active' ? (next ? 1 : 0) : next;
-      changed.push(field);
-    }
+    const { set, changed } = changeSet(change, before, insurerFieldColumn);
     if (!changed.length) return { record: before, changed };
     await db
       .updateTable('insurer')
@@ -471,16 +517,7 @@ export async function updateInsurer(
       .where('id', '=', before.id)
       .execute();
     const after = toInsurer((await insurerRow(db, code))!);
-    await recordAudit(db, tx, {
-      actor: who.recordedBy,
-      action: 'insurer.update',
-      entityKind: 'insurer',
-      entityId: code,
-      before: auditedInsurer(before),
-      after: auditedInsurer(after),
-      reason: who.reason,
-      at,
-    });
+    await audit(tx, who, at, 'insurer.update', code, auditedInsurer(before), auditedInsurer(after));
     return { record: after, changed };
   });
 }
@@ -550,26 +587,14 @@ export async function listProducts(
     }
     return q;
   };
-  const sort = query.sort ?? 'insurer';
-  const desc = sort.startsWith('-');
-  const column = productSortColumn[sort.replace(/^-/, '') as keyof typeof productSortColumn];
-  const rows = await filtered()
+  const { column, direction } = sortedBy(query.sort ?? 'insurer', productSortColumn);
+  const rows = filtered()
     .select([...productColumns])
-    .orderBy(column, desc ? 'desc' : 'asc')
+    .orderBy(column, direction)
     .orderBy('i.code')
-    .orderBy('p.code')
-    .offset((query.page - 1) * query.pageSize)
-    .fetch(query.pageSize)
-    .execute();
-  const total = await filtered()
-    .select((eb) => eb.fn.countAll().as('total'))
-    .executeTakeFirstOrThrow();
-  return {
-    items: (rows as unknown as ProductRow[]).map(toProduct),
-    page: query.page,
-    pageSize: query.pageSize,
-    total: Number(total.total),
-  };
+    .orderBy('p.code');
+  const total = filtered().select((eb) => eb.fn.countAll().as('total'));
+  return readPage(query, rows, total, toProduct);
 }
 
 async function productRow(db: Kysely<DB>, insurerId: number, code: string): Promise<ProductRow | undefined> {
@@ -622,16 +647,7 @@ export async function addProduct(
         })
         .execute();
       const created = toProduct((await productRow(db, Number(insurer.id), input.code))!);
-      await recordAudit(db, tx, {
-        actor: who.recordedBy,
-        action: 'product.add',
-        entityKind: 'product',
-        entityId: `${insurerCode}/${input.code}`,
-        before: null,
-        after: auditedProduct(created),
-        reason: who.reason,
-        at,
-      });
+      await audit(tx, who, at, 'product.add', `${insurerCode}/${input.code}`, null, auditedProduct(created));
       return created;
     }),
   );
@@ -666,17 +682,7 @@ export async function updateProduct(
     if (!row) throw new CatalogueError(`no product ${insurerCode}/${code}`, 404, 'code');
     const before = toProduct(row);
     checkProductFields(change, before);
-    const set: Record<string, unknown> = {};
-    const changed: string[] = [];
-    for (const [field, column] of Object.entries(productFieldColumn) as [keyof ProductChange, string][]) {
-      let next = change[field];
-      if (next === undefined) continue;
-      if (field === 'name') next = (next as string).trim();
-      if (field === 'firstYearRatePct' || field === 'renewalRatePct') next = normaliseRate(next as string);
-      if (next === before[field]) continue;
-      set[column] = field === 'active' ? (next ? 1 : 0) : next;
-      changed.push(field);
-    }
+    const { set, changed } = changeSet(change, before, productFieldColumn);
     if (!changed.length) return { record: before, changed };
     await db
       .updateTable('product')
@@ -684,16 +690,15 @@ export async function updateProduct(
       .where('id', '=', before.id)
       .execute();
     const after = toProduct((await productRow(db, Number(insurer.id), code))!);
-    await recordAudit(db, tx, {
-      actor: who.recordedBy,
-      action: 'product.update',
-      entityKind: 'product',
-      entityId: `${insurerCode}/${code}`,
-      before: auditedProduct(before),
-      after: auditedProduct(after),
-      reason: who.reason,
+    await audit(
+      tx,
+      who,
       at,
-    });
+      'product.update',
+      `${insurerCode}/${code}`,
+      auditedProduct(before),
+      auditedProduct(after),
+    );
     return { record: after, changed };
   });
 }

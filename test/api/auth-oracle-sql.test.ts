@@ -2,7 +2,6 @@
  * The users module's SQL compiled for Oracle (no server runs here): users, logins with the lockout,
  * sessions, tokens and the data scope use nothing Oracle would reject (LIMIT, RETURNING, booleans).
  */
-import { Kysely } from 'kysely';
 import {
   createApiToken,
   createUser,
@@ -15,7 +14,7 @@ import {
   setUserDisabled,
   visibleConsultants,
 } from '../../src/auth';
-import { type Database, type DB, OracleCompileDialect, SqlDialect, SqlRecorder } from '../../src/db';
+import { oracleCompileDatabase } from '../support/oracle-compile';
 
 const postgresOnly: [RegExp, string][] = [
   [/\blimit\b/i, 'LIMIT'],
@@ -28,15 +27,7 @@ const postgresOnly: [RegExp, string][] = [
 
 describe('Oracle SQL of the users module', () => {
   it('compiles users, logins, sessions, tokens and scopes', async () => {
-    const recorder = new SqlRecorder();
-    const db = new Kysely<DB>({ dialect: new OracleCompileDialect(recorder) });
-    const database: Database = {
-      db,
-      dialect: new SqlDialect('oracle'),
-      describe: 'oracle (compile only)',
-      ping: async () => true,
-      close: () => db.destroy(),
-    };
+    const { database, recorder } = oracleCompileDatabase();
     const hash = await hashPassword('a-good-password');
     const user = {
       id: 1,

@@ -7,9 +7,15 @@
  * - A manager sees the consultants of their unit and its sub-units, as of today.
  */
 import type { FastifyInstance } from 'fastify';
-import { OPEN_END, STILL_KNOWN } from '../../src/db';
 import { seedNetwork, seedPayment, seedPolicy } from '../back-office/compensation/db-support';
 import { describeEachEngine } from '../support/engines';
+import {
+  closeWithActs,
+  seedCareerLevels,
+  seedOpenPeriod,
+  seedUnits,
+  succeeding,
+} from '../support/scope-world';
 import { type SignedIn, signInAs } from './support/api-harness';
 import { buildFullApi } from './support/full-app';
 
@@ -24,7 +30,6 @@ describeEachEngine('data scope of managers and consultants', (ctx) => {
     [...new Set(items.map((i) => i.consultantCode ?? i.code))].sort();
 
   beforeAll(async () => {
-    const { db } = ctx.database;
     const s = await seedNetwork(ctx.database, [
       ['D', null, 'DIRECTOR'],
       ['M', 'D', 'MANAGER'],
@@ -32,81 +37,23 @@ describeEachEngine('data scope of managers and consultants', (ctx) => {
       ['X', 'D', 'CONSULTANT'],
     ]);
     ids = s.consultant;
-    await db
-      .insertInto('career_level')
-      .values(
-        ['CONSULTANT', 'SENIOR_CONSULTANT', 'MANAGER', 'SENIOR_MANAGER', 'DIRECTOR'].map((code, n) => ({
-          code,
-          name: code,
-          rank_order: n + 1,
-        })),
-      )
-      .execute();
-    const unit: Record<string, number> = {};
-    for (const code of ['HQ', 'BR1', 'BR2']) {
-      const row = await db
-        .insertInto('unit')
-        .values({ code, name: code, city: null, created_at: new Date('2025-01-01') })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      unit[code] = Number(row.id);
-    }
-    const fact = {
-      valid_from: '2025-01-01',
-      valid_to: OPEN_END,
-      recorded_at: new Date('2025-01-01'),
-      superseded_at: STILL_KNOWN,
-      recorded_by: 'test',
-      reason: null,
-    };
-    await db
-      .insertInto('unit_structure')
-      .values([
-        { unit_id: unit.HQ, parent_unit_id: null, manager_consultant_id: ids.D, ...fact },
-        { unit_id: unit.BR1, parent_unit_id: unit.HQ, manager_consultant_id: ids.M, ...fact },
-        { unit_id: unit.BR2, parent_unit_id: unit.HQ, manager_consultant_id: ids.X, ...fact },
-      ])
-      .execute();
-    await db
-      .insertInto('consultant_unit')
-      .values(
-        (
-          [
-            ['D', 'HQ'],
-            ['M', 'BR1'],
-            ['S', 'BR1'],
-            ['X', 'BR2'],
-          ] as const
-        ).map(([c, u]) => ({ consultant_id: ids[c], unit_id: unit[u], ...fact })),
-      )
-      .execute();
+    await seedCareerLevels(ctx.database);
+    await seedUnits(
+      ctx.database,
+      ids,
+      { HQ: 'D', BR1: 'M', BR2: 'X' },
+      { D: 'HQ', M: 'BR1', S: 'BR1', X: 'BR2' },
+    );
     await seedPayment(ctx.database, await seedPolicy(ctx.database, s, 'S'), '2026-03-10', '40000.00');
     await seedPayment(ctx.database, await seedPolicy(ctx.database, s, 'M'), '2026-03-12', '8000.00');
     await seedPayment(ctx.database, await seedPolicy(ctx.database, s, 'D'), '2026-03-15', '4000.00');
     await seedPayment(ctx.database, await seedPolicy(ctx.database, s, 'X'), '2026-03-16', '4000.00');
-    await db
-      .insertInto('production_period')
-      .values({
-        code: '2026-03',
-        starts_on: '2026-03-01',
-        ends_on: '2026-03-31',
-        status: 'open',
-        calculated_at: null,
-        closed_at: null,
-        closed_by: null,
-      })
-      .execute();
+    await seedOpenPeriod(ctx.database, '2026-03');
 
     app = await buildFullApi(ctx.database);
     backOffice = await signInAs(app, ctx.database, 'back_office');
-    const ok = async (request: Parameters<SignedIn['inject']>[0]) => {
-      const response = await backOffice.inject(request);
-      if (response.statusCode >= 300) throw new Error(`${response.statusCode} ${response.body}`);
-      return response.json();
-    };
-    await ok({ method: 'POST', url: '/api/periods/2026-03/calculate', payload: {} });
-    await ok({ method: 'POST', url: '/api/periods/2026-03/close', payload: { closedBy: 'buh' } });
-    const produced = await ok({ method: 'POST', url: '/api/periods/2026-03/acts', payload: {} });
+    const ok = succeeding(backOffice);
+    const produced = await closeWithActs(backOffice, '2026-03');
     for (const issued of produced.issued) acts[issued.consultantCode] = issued.number;
     await ok({
       method: 'POST',

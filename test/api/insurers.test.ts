@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { Kysely } from 'kysely';
 import { buildApi, createQueueProbe } from '../../src/api';
-import { type DB, OracleCompileDialect, SqlDialect, SqlRecorder } from '../../src/db';
 import { describeEachEngine } from '../support/engines';
+import { oracleCompileDatabase } from '../support/oracle-compile';
 import { memoryLogger, type SignedIn, signInAs, testConfig, trustedAs } from './support/api-harness';
 
 describeEachEngine('GET /api/insurers', (ctx) => {
@@ -130,8 +129,7 @@ describeEachEngine('GET /api/insurers', (ctx) => {
 
 describe('GET /api/insurers on Oracle (SQL compiled, no server)', () => {
   it('pages with OFFSET … FETCH, never LIMIT', async () => {
-    const recorder = new SqlRecorder();
-    recorder.respond = (statement) =>
+    const { database, recorder } = oracleCompileDatabase((statement) =>
       /count\(\*\)/i.test(statement)
         ? [{ total: 3 }]
         : [
@@ -147,17 +145,11 @@ describe('GET /api/insurers on Oracle (SQL compiled, no server)', () => {
               created_at: new Date('2024-01-10T09:00:00Z'),
               updated_at: null,
             },
-          ];
-    const db = new Kysely<DB>({ dialect: new OracleCompileDialect(recorder) });
+          ],
+    );
     const app = await buildApi(
       {
-        database: {
-          db,
-          dialect: new SqlDialect('oracle'),
-          describe: 'oracle (compile only)',
-          ping: async () => true,
-          close: () => db.destroy(),
-        },
+        database,
         config: testConfig(),
         logger: memoryLogger().logger,
         queue: createQueueProbe(null),

@@ -5,9 +5,9 @@
  * view of S's card; moved back under T, S is in M's downline again.
  */
 import type { FastifyInstance } from 'fastify';
-import { OPEN_END, STILL_KNOWN } from '../../src/db';
 import { seedNetwork } from '../back-office/compensation/db-support';
 import { describeEachEngine } from '../support/engines';
+import { SINCE_2025 } from '../support/scope-world';
 import { type SignedIn, signInAs } from './support/api-harness';
 import { buildFullApi } from './support/full-app';
 
@@ -32,12 +32,7 @@ describeEachEngine('a cached scope follows the network', (ctx) => {
           consultant_id: id,
           status: 'active',
           source: 'initial',
-          valid_from: '2025-01-01',
-          valid_to: OPEN_END,
-          recorded_at: new Date('2025-01-01'),
-          superseded_at: STILL_KNOWN,
-          recorded_by: 'test',
-          reason: null,
+          ...SINCE_2025,
         })),
       )
       .execute();

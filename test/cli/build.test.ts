@@ -150,4 +150,51 @@ describe('npm run build (the prepare step of npm install and npm ci)', () => {
     );
     expect(mapped.stdout).toMatch(/^row 2: /m);
   }, 600_000);
+
+  it('loads the sandbox hooks of adapters/ compiled, with no TypeScript loader, and starts them', () => {
+    expect(buildState(project)).toMatchObject({ built: true, fresh: true });
+    // Plain node on the built modules: a hook read as TypeScript would not even parse here.
+    const script = `
+      const { loadAdapter } = require('./dist/src/exchange/adapter-config');
+      const { loadSandboxHook } = require('./dist/src/exchange/sandbox');
+      (async () => {
+        for (const insurer of ['karpaty', 'dnipro-life']) {
+          const adapter = loadAdapter(insurer);
+          const hook = loadSandboxHook(adapter);
+          const started = await hook.start({
+            adapter,
+            workDir: require('node:fs').mkdtempSync(require('node:path').join(require('node:os').tmpdir(), 'ecspert-built-sandbox-')),
+            secretsDir: ${JSON.stringify(path.join(dataDir, 'secrets'))},
+            publishFixtures: true,
+          });
+          console.log(insurer + ' ' + started.lines.join(' | '));
+          await started.close();
+        }
+        const loaded = Object.keys(require.cache).filter((f) => f.includes('/adapters/'));
+        console.log(JSON.stringify(loaded.map((f) => require('node:path').relative(process.cwd(), f))));
+      })().catch((e) => { console.error(e.stack); process.exit(1); });
+    `;
+    fs.mkdirSync(path.join(dataDir, 'secrets'), { recursive: true });
+    const run = spawnSync(process.execPath, ['-e', script], {
+      cwd: project,
+      env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), LOG_LEVEL: 'warn' },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^karpaty .*listening on http:\/\/127\.0\.0\.1:\d+/);
+    expect(lines[1]).toMatch(/^dnipro-life .*sftp:\/\/.*127\.0\.0\.1:\d+/);
+    // Its fixtures are read from the project's adapter folder: the build has no copy of them.
+    expect(lines[1]).toMatch(/samples in \/out: .*CONTRACTS_20261002\.csv/);
+    const loaded = JSON.parse(lines[2]) as string[];
+    expect(loaded).toEqual(
+      expect.arrayContaining([
+        path.join('dist', 'adapters', 'karpaty', 'sandbox', 'index.js'),
+        path.join('dist', 'adapters', 'dnipro-life', 'sandbox', 'index.js'),
+      ]),
+    );
+    expect(loaded.filter((file) => file.endsWith('.ts'))).toEqual([]);
+  }, 200_000);
 });

@@ -45,7 +45,15 @@ describe('ecspert insurer and product', () => {
     );
 
     const list = ecspert('insurer', 'list');
-    expect(list.stdout).toBe('KARPATY\tactive\t21870998\tПрАТ «Карпати Страхування»\n1 of 1 (page 1)\n');
+    expect(list.stdout).toBe('KARPATY\tactive\t21870998\tПрАТ «Карпати Страхування»\npage 1: 1 of 1\n');
+    // Paged like every other list: the footer says where the rest is; bad options are refused as read.
+    const firstTwo = ecspert('product', 'list', '--page-size', '2', '--sort', '-code');
+    expect(firstTwo.stdout.split('\n').slice(-2)).toEqual(['page 1: 2 of 4; --page 2 for more', '']);
+    expect(firstTwo.stdout).toMatch(/^KARPATY\tPROP-HOME\t/);
+    const badSort = ecspert('product', 'list', '--sort', 'price');
+    expect(badSort.status).toBe(1);
+    expect(badSort.stdout).toBe('');
+    expect(badSort.stderr).toMatch(/--sort <field>.*'price' is not one of code, -code, name/);
 
     const changed = ecspert(
       'product',

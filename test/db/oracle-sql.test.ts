@@ -3,7 +3,6 @@
  * Oracle's dialect and checked for what Oracle would reject. The live suite (oracle-live.test.ts)
  * runs the same code against a server when ORACLE_URL is set.
  */
-import { Kysely } from 'kysely';
 import {
   careerHistory,
   careerLevelAsOf,
@@ -15,7 +14,7 @@ import {
   unitOfConsultantAsOf,
   uplineAsOf,
 } from '../../back-office/network';
-import { type Database, type DB, migrate, OracleCompileDialect, SqlDialect, SqlRecorder } from '../../src/db';
+import { migrate } from '../../src/db';
 import { up as personIdentity } from '../../migrations/0511_person_identity';
 import { applyRecords } from '../../src/exchange/apply';
 import { resolveMismatch } from '../../src/exchange/reconciliation';
@@ -28,48 +27,11 @@ import {
   storeMessage,
 } from '../../src/exchange/message-store';
 import * as samples from '../exchange/apply/dnipro-life-samples';
-
-/** What PostgreSQL accepts and Oracle does not. */
-const postgresOnly: [RegExp, string][] = [
-  [/\blimit\b/i, 'LIMIT (Oracle pages with OFFSET … FETCH NEXT)'],
-  [/\bwith recursive\b/i, 'WITH RECURSIVE'],
-  [/\breturning\b/i, 'RETURNING without INTO'],
-  [/::/, 'a :: cast'],
-  [/\b(jsonb|bytea|timestamptz|boolean|serial|bigserial)\b/i, 'a PostgreSQL-only type'],
-  [/\bif (not )?exists\b/i, 'IF [NOT] EXISTS'],
-  [/\$\d/, 'a $n placeholder'],
-  [/\bilike\b/i, 'ILIKE'],
-  [/check \((?!")/, 'an unquoted column in a check (Oracle folds it to upper case)'],
-  [/\bcurrent_schema\b|information_schema/i, 'a PostgreSQL catalog'],
-];
-
-function oracleDatabase(): { database: Database; recorder: SqlRecorder } {
-  const recorder = new SqlRecorder();
-  const db = new Kysely<DB>({ dialect: new OracleCompileDialect(recorder) });
-  return {
-    recorder,
-    database: {
-      db,
-      dialect: new SqlDialect('oracle'),
-      describe: 'oracle (compile only)',
-      ping: async () => true,
-      close: () => db.destroy(),
-    },
-  };
-}
-
-function expectOracleSql(statements: string[]) {
-  expect(statements.length).toBeGreaterThan(0);
-  for (const statement of statements) {
-    for (const [pattern, what] of postgresOnly) {
-      if (pattern.test(statement)) throw new Error(`Oracle would reject ${what} in:\n${statement}`);
-    }
-  }
-}
+import { expectOracleSql, oracleCompileDatabase } from '../support/oracle-compile';
 
 describe('Oracle SQL of the migrations', () => {
   it('compiles every migration to Oracle DDL', async () => {
-    const { database, recorder } = oracleDatabase();
+    const { database, recorder } = oracleCompileDatabase();
     recorder.answers.push([{ n: 0 }]); // schema_migration does not exist yet
     await migrate(database.db, database.dialect);
     const ddl = recorder.sql;
@@ -91,7 +53,7 @@ describe('Oracle SQL of the migrations', () => {
 
 describe('Oracle SQL of the network repository', () => {
   it('compiles the recursive tree queries without WITH RECURSIVE and with a column list', async () => {
-    const { database, recorder } = oracleDatabase();
+    const { database, recorder } = oracleCompileDatabase();
     await sponsorTreeAsOf(database, '2026-10-15', new Date('2026-11-01T00:00:00Z'));
     await uplineAsOf(database, 7, '2026-10-15');
     await downlineAsOf(database, 7, '2026-10-15');
@@ -107,7 +69,7 @@ describe('Oracle SQL of the network repository', () => {
   });
 
   it('compiles sponsor, unit and career changes, and career reads', async () => {
-    const { database, recorder } = oracleDatabase();
+    const { database, recorder } = oracleCompileDatabase();
     const change = {
       validFrom: '2026-10-15',
       recordedAt: new Date('2026-10-20T09:00:00Z'),
@@ -136,7 +98,7 @@ describe('Oracle SQL of the network repository', () => {
 
 describe('Oracle SQL of the exchange: message store and applying records', () => {
   it('stores a message and applies contracts, amendments, payments, commission and answers', async () => {
-    const { database, recorder } = oracleDatabase();
+    const { database, recorder } = oracleCompileDatabase();
     // Every look-up finds one row, so each applier walks its whole path.
     recorder.respond = (statement) => {
       if (/^select .*"id".* from "insurer"/.test(statement)) return [{ id: 1 }];
@@ -247,7 +209,7 @@ describe('Oracle SQL of the exchange: message store and applying records', () =>
 
 describe('Oracle SQL of bulk inserts', () => {
   it('binds rows value by value, 500 rows per insert, without PostgreSQL JSON functions', async () => {
-    const { database, recorder } = oracleDatabase();
+    const { database, recorder } = oracleCompileDatabase();
     const rows = Array.from({ length: 1200 }, (_, i) => ({
       person_kind: 'individual',
       full_name: `Особа ${i}`,
@@ -267,7 +229,7 @@ describe('Oracle SQL of bulk inserts', () => {
 
 describe('Oracle SQL of claiming messages and keeping persons unique', () => {
   it('claims with FOR UPDATE SKIP LOCKED, lists waiting messages and inserts persons ignoring duplicates', async () => {
-    const { database, recorder } = oracleDatabase();
+    const { database, recorder } = oracleCompileDatabase();
     recorder.respond = (statement) =>
       /for update skip locked$/.test(statement) ? [{ id: 9, status: 'received', attempts: 0 }] : undefined;
     expect(await countAttempt(database, 9)).toBe(true);
@@ -306,7 +268,7 @@ describe('Oracle SQL of claiming messages and keeping persons unique', () => {
   });
 
   it('merges duplicate persons before the unique index (migration 0511)', async () => {
-    const { database, recorder } = oracleDatabase();
+    const { database, recorder } = oracleCompileDatabase();
     await personIdentity({ db: database.db, types: database.dialect.types, dialect: database.dialect });
     expectOracleSql(recorder.sql);
     expect(recorder.sql).toContainEqual(

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   ensureKeyPair,
+  hookSourceFolder,
   type SandboxHook,
   type SandboxSftpServer,
   startSandboxSftpServer,
@@ -19,7 +20,8 @@ import { answerRegister, contractsFile, type IssuedContract } from './register-a
 export { answerRegister, SUM_INSURED_LIMIT_KOPIYKY, type IssuedContract } from './register-answer';
 export { decodeCsv, encodeCsv, parseAmount, formatAmount } from './csv-1251';
 
-export const DNIPRO_LIFE_SAMPLES_DIR = path.join(__dirname, '..', '__fixtures__');
+// The project's adapter folder, also when this hook runs from the build (which copies no fixtures).
+export const DNIPRO_LIFE_SAMPLES_DIR = path.join(hookSourceFolder(__dirname), '..', '__fixtures__');
 
 export interface DniproLifeSandboxOptions {
   /** Folder the SFTP account sees as `/`; `in/` and `out/` are created in it. */

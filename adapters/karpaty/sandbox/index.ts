@@ -12,14 +12,15 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { DOMParser, type Element } from '@xmldom/xmldom';
-import { SANDBOX_CLIENT, type SandboxHook } from '../../../src/exchange/sandbox';
+import { hookSourceFolder, SANDBOX_CLIENT, type SandboxHook } from '../../../src/exchange/sandbox';
 import { ensureSandboxSigningKey } from '../../../src/exchange/signature';
 import { signatureProblem, signXml } from './xml-signature';
 
 export { signXml, signatureProblem } from './xml-signature';
 
-export const KARPATY_SAMPLES_DIR = path.join(__dirname, '..', '__fixtures__');
-export const KARPATY_KEYS_DIR = path.join(__dirname, 'keys');
+// The project's adapter folder, also when this hook runs from the build (which copies no fixtures).
+export const KARPATY_SAMPLES_DIR = path.join(hookSourceFolder(__dirname), '..', '__fixtures__');
+export const KARPATY_KEYS_DIR = path.join(hookSourceFolder(__dirname), 'keys');
 /**
  * The sandbox certificate shipped with Karpaty's spec, which signed the spec's samples. Its private
  * key ships with the spec too, so anyone can sign with it: it serves to check the samples in tests,

@@ -3,11 +3,10 @@
  * of insurers and their products (back-office/catalogue). Every change needs --by and --reason
  * (audit log); sync reads adapters/<insurer>/catalogue.yaml.
  */
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import {
   addInsurer,
   addProduct,
-  CatalogueError,
   describeSync,
   getInsurer,
   INSURER_SORTS,
@@ -26,46 +25,28 @@ import {
   updateProduct,
 } from '../../../back-office/catalogue';
 import type { Database } from '../../db';
-import { action, createContext, UserError, withDatabase } from '../context';
+import { isoDate, oneOf, wholeNumber } from '../args';
+import { action, createContext, withDatabase } from '../context';
+import { pagedList, type PageOptions, printJson, printPage, withJson } from '../list';
 
-/** Catalogue refusals are one line like any other user error. */
-async function run<T>(work: (database: Database) => Promise<T>): Promise<T> {
-  const context = createContext();
-  try {
-    return await withDatabase(context, work);
-  } catch (error) {
-    if (error instanceof CatalogueError) throw new UserError(error.message);
-    throw error;
-  }
-}
+/** Runs against the database; a refusal of the catalogue (a 4xx) is one line naming the field. */
+const run = <T>(work: (database: Database) => Promise<T>): Promise<T> => withDatabase(createContext(), work);
 
-function positive(name: string, value: string, max: number): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > max)
-    throw new UserError(`--${name} must be a whole number from 1 to ${max}`);
-  return n;
-}
-
-function yesNo(name: string, value: string | undefined): boolean | undefined {
-  if (value === undefined) return undefined;
+/** `--active yes|no` (also true|false). */
+function yesNo(value: string): boolean {
   if (value === 'yes' || value === 'true') return true;
   if (value === 'no' || value === 'false') return false;
-  throw new UserError(`--${name} is yes or no, not '${value}'`);
-}
-
-function oneOf<T extends string>(
-  name: string,
-  value: string | undefined,
-  allowed: readonly T[],
-): T | undefined {
-  if (value === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(value))
-    throw new UserError(`--${name} is one of ${allowed.join(', ')}, not '${value}'`);
-  return value as T;
+  throw new InvalidArgumentError(`'${value}' is not yes or no`);
 }
 
 /** '' on the command line clears an optional field. */
 const orNull = (value: string | undefined) => (value === undefined ? undefined : value === '' ? null : value);
+
+/** `--term <years>`: 1 to 100, or '' to clear it. */
+const termYears = (value: string): number | null => (value === '' ? null : wholeNumber(1, 100)(value));
+
+/** A date option that '' clears. */
+const dateOrClear = (value: string): string => (value === '' ? '' : isoDate(value));
 
 function insurerLine(i: InsurerRecord): string {
   return `${i.code}\t${i.active ? 'active' : 'inactive'}\t${i.companyCode ?? '-'}\t${i.name}`;
@@ -87,7 +68,7 @@ interface InsurerOptions extends Authored {
   contactPerson?: string;
   contactEmail?: string;
   contactPhone?: string;
-  active?: string;
+  active?: boolean;
   json?: boolean;
 }
 
@@ -98,7 +79,7 @@ function insurerChange(o: InsurerOptions): InsurerChange {
     contactPerson: orNull(o.contactPerson),
     contactEmail: orNull(o.contactEmail),
     contactPhone: orNull(o.contactPhone),
-    active: yesNo('active', o.active),
+    active: o.active,
   };
 }
 
@@ -106,10 +87,10 @@ interface ProductOptions extends Authored {
   name?: string;
   group?: string;
   line?: string;
-  term?: string;
+  term?: number | null;
   firstYearRate?: string;
   renewalRate?: string;
-  active?: string;
+  active?: boolean;
   validFrom?: string;
   validTo?: string;
   json?: boolean;
@@ -120,50 +101,60 @@ function productChange(o: ProductOptions): ProductChange {
     name: o.name,
     productGroup: o.group,
     lineOfBusiness: orNull(o.line),
-    termYears: o.term === undefined ? undefined : o.term === '' ? null : positive('term', o.term, 100),
+    termYears: o.term,
     firstYearRatePct: orNull(o.firstYearRate),
     renewalRatePct: orNull(o.renewalRate),
-    active: yesNo('active', o.active),
+    active: o.active,
     validFrom: orNull(o.validFrom),
     validTo: orNull(o.validTo),
   };
 }
 
+/** One record or report: as JSON, or in the lines people read. */
 const print = (json: boolean | undefined, value: unknown, lines: () => string[]) => {
-  if (json) console.log(JSON.stringify(value, null, 2));
+  if (json) printJson(value);
   else for (const line of lines()) console.log(line);
 };
 
+/** Who makes a change and why: both go to the audit log. */
+function authored(command: Command): Command {
+  return withJson(
+    command
+      .requiredOption('--by <user>', 'who makes the change (audit log)')
+      .requiredOption('--reason <text>', 'why (audit log)'),
+  );
+}
+
 function insurerOptions(command: Command): Command {
-  return command
-    .option('--company-code <edrpou>', 'ЄДРПОУ, 8 digits')
-    .option('--contact-person <name>', 'who to call at the insurer')
-    .option('--contact-email <email>', "the insurer's partner desk")
-    .option('--contact-phone <phone>', 'phone number')
-    .option('--active <yes|no>', 'whether the hub works with the insurer')
-    .requiredOption('--by <user>', 'who makes the change (audit log)')
-    .requiredOption('--reason <text>', 'why (audit log)')
-    .option('--json', 'as JSON');
+  return authored(
+    command
+      .option('--company-code <edrpou>', 'ЄДРПОУ, 8 digits')
+      .option('--contact-person <name>', 'who to call at the insurer')
+      .option('--contact-email <email>', "the insurer's partner desk")
+      .option('--contact-phone <phone>', 'phone number')
+      .option('--active <yes|no>', 'whether the hub works with the insurer', yesNo),
+  );
 }
 
 function productOptions(command: Command): Command {
-  return command
-    .option('--line <line>', 'line of business, e.g. life, motor, property')
-    .option('--term <years>', 'term in years')
-    .option('--first-year-rate <pct>', "the intermediary's rate in year 1, percent")
-    .option('--renewal-rate <pct>', 'the rate in renewal years, percent')
-    .option('--active <yes|no>', 'whether it is sold')
-    .option(
-      '--valid-from <date>',
-      'first day it is sold, yyyy-mm-dd (applications starting earlier are refused)',
-    )
-    .option(
-      '--valid-to <date>',
-      'first day it is no longer sold, yyyy-mm-dd (applications starting then or later are refused)',
-    )
-    .requiredOption('--by <user>', 'who makes the change (audit log)')
-    .requiredOption('--reason <text>', 'why (audit log)')
-    .option('--json', 'as JSON');
+  return authored(
+    command
+      .option('--line <line>', 'line of business, e.g. life, motor, property')
+      .option('--term <years>', 'term in years', termYears)
+      .option('--first-year-rate <pct>', "the intermediary's rate in year 1, percent")
+      .option('--renewal-rate <pct>', 'the rate in renewal years, percent')
+      .option('--active <yes|no>', 'whether it is sold', yesNo)
+      .option(
+        '--valid-from <date>',
+        'first day it is sold, yyyy-mm-dd (applications starting earlier are refused)',
+        dateOrClear,
+      )
+      .option(
+        '--valid-to <date>',
+        'first day it is no longer sold, yyyy-mm-dd (applications starting then or later are refused)',
+        dateOrClear,
+      ),
+  );
 }
 
 export function registerCatalogueCommands(program: Command): void {
@@ -171,60 +162,43 @@ export function registerCatalogueCommands(program: Command): void {
     .command('insurer')
     .description('insurers: list, show, add, update, sync from the adapter folder');
 
-  insurer
-    .command('list')
-    .description('insurers, by code')
-    .option('--active <yes|no>', 'only active or only inactive insurers')
-    .option('--search <text>', 'part of the code or name')
-    .option('--sort <field>', `one of ${INSURER_SORTS.join(', ')}`, 'code')
-    .option('--page <n>', 'page number', '1')
-    .option('--page-size <n>', 'rows per page (at most 500)', '50')
-    .option('--json', 'as JSON')
-    .action(
-      action(
-        async (o: {
-          active?: string;
-          search?: string;
-          sort: string;
-          page: string;
-          pageSize: string;
-          json?: boolean;
-        }) => {
-          const query = {
-            page: positive('page', o.page, 1_000_000),
-            pageSize: positive('page-size', o.pageSize, 500),
-            active: yesNo('active', o.active),
-            q: o.search,
-            sort: oneOf<InsurerSort>('sort', o.sort, INSURER_SORTS),
-          };
-          const page = await run((database) => listInsurers(database, query));
-          print(o.json, page, () => [
-            ...page.items.map(insurerLine),
-            `${page.items.length} of ${page.total} (page ${page.page})`,
-          ]);
-        },
-      ),
-    );
+  pagedList(
+    insurer
+      .command('list')
+      .description('insurers, by code')
+      .option('--active <yes|no>', 'only active or only inactive insurers', yesNo)
+      .option('--search <text>', 'part of the code or name')
+      .option('--sort <field>', `one of ${INSURER_SORTS.join(', ')}`, oneOf(INSURER_SORTS), 'code'),
+  ).action(
+    action(async (o: PageOptions & { active?: boolean; search?: string; sort: InsurerSort }) => {
+      const page = await run((database) =>
+        listInsurers(database, {
+          page: o.page,
+          pageSize: o.pageSize,
+          active: o.active,
+          q: o.search,
+          sort: o.sort,
+        }),
+      );
+      printPage(o, page, insurerLine);
+    }),
+  );
 
-  insurer
-    .command('show <code>')
-    .description('one insurer with its contacts and products')
-    .option('--json', 'as JSON')
-    .action(
-      action(async (code: string, o: { json?: boolean }) => {
-        const shown = await run(async (database) => {
-          const record = await getInsurer(database, code);
-          return { ...record, products: await productsOf(database, record.code) };
-        });
-        print(o.json, shown, () => [
-          `${shown.code}\t${shown.name}`,
-          `  ЄДРПОУ: ${shown.companyCode ?? '-'}; ${shown.active ? 'active' : 'inactive'}`,
-          `  contacts: ${[shown.contactPerson, shown.contactEmail, shown.contactPhone].filter(Boolean).join(', ') || '-'}`,
-          `  products (${shown.products.length}):`,
-          ...shown.products.map((p) => `    ${productLine(p)}`),
-        ]);
-      }),
-    );
+  withJson(insurer.command('show <code>').description('one insurer with its contacts and products')).action(
+    action(async (code: string, o: { json?: boolean }) => {
+      const shown = await run(async (database) => {
+        const record = await getInsurer(database, code);
+        return { ...record, products: await productsOf(database, record.code) };
+      });
+      print(o.json, shown, () => [
+        `${shown.code}\t${shown.name}`,
+        `  ЄДРПОУ: ${shown.companyCode ?? '-'}; ${shown.active ? 'active' : 'inactive'}`,
+        `  contacts: ${[shown.contactPerson, shown.contactEmail, shown.contactPhone].filter(Boolean).join(', ') || '-'}`,
+        `  products (${shown.products.length}):`,
+        ...shown.products.map((p) => `    ${productLine(p)}`),
+      ]);
+    }),
+  );
 
   insurerOptions(
     insurer
@@ -280,52 +254,47 @@ export function registerCatalogueCommands(program: Command): void {
     .command('product')
     .description("products of the insurers' catalogues: list, add, update");
 
-  product
-    .command('list')
-    .description('products, by insurer and code')
-    .option('--insurer <code>', "only this insurer's")
-    .option('--group <group>', 'only this product group')
-    .option('--line <line>', 'only this line of business')
-    .option('--active <yes|no>', 'only sold or only withdrawn products')
-    .option('--as-of <date>', 'only products sold on this date, yyyy-mm-dd')
-    .option('--search <text>', 'part of the code or name')
-    .option('--sort <field>', `one of ${PRODUCT_SORTS.join(', ')}`, 'insurer')
-    .option('--page <n>', 'page number', '1')
-    .option('--page-size <n>', 'rows per page (at most 500)', '50')
-    .option('--json', 'as JSON')
-    .action(
-      action(
-        async (o: {
+  pagedList(
+    product
+      .command('list')
+      .description('products, by insurer and code')
+      .option('--insurer <code>', "only this insurer's")
+      .option('--group <group>', 'only this product group')
+      .option('--line <line>', 'only this line of business')
+      .option('--active <yes|no>', 'only sold or only withdrawn products', yesNo)
+      .option('--as-of <date>', 'only products sold on this date, yyyy-mm-dd', isoDate)
+      .option('--search <text>', 'part of the code or name')
+      .option('--sort <field>', `one of ${PRODUCT_SORTS.join(', ')}`, oneOf(PRODUCT_SORTS), 'insurer'),
+  ).action(
+    action(
+      async (
+        o: PageOptions & {
           insurer?: string;
           group?: string;
           line?: string;
-          active?: string;
+          active?: boolean;
           asOf?: string;
           search?: string;
-          sort: string;
-          page: string;
-          pageSize: string;
-          json?: boolean;
-        }) => {
-          const query = {
-            page: positive('page', o.page, 1_000_000),
-            pageSize: positive('page-size', o.pageSize, 500),
+          sort: ProductSort;
+        },
+      ) => {
+        const page = await run((database) =>
+          listProducts(database, {
+            page: o.page,
+            pageSize: o.pageSize,
             insurer: o.insurer,
             productGroup: o.group,
             lineOfBusiness: o.line,
-            active: yesNo('active', o.active),
+            active: o.active,
             asOf: o.asOf,
             q: o.search,
-            sort: oneOf<ProductSort>('sort', o.sort, PRODUCT_SORTS),
-          };
-          const page = await run((database) => listProducts(database, query));
-          print(o.json, page, () => [
-            ...page.items.map(productLine),
-            `${page.items.length} of ${page.total} (page ${page.page})`,
-          ]);
-        },
-      ),
-    );
+            sort: o.sort,
+          }),
+        );
+        printPage(o, page, productLine);
+      },
+    ),
+  );
 
   productOptions(
     product

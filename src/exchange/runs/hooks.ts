@@ -64,16 +64,33 @@ export function loadHooks(adapter: LoadedAdapter): ExchangeHooks {
 }
 
 /**
- * Where an adapter's hooks may be, in order. When this code runs from the build (dist/, which the
- * command runs only while no source is newer), the built copy of the hook comes first: it imports
- * the built modules, not a second copy of the sources (an error class from the sources would not be
- * the build's). A hook added after the build makes the command run the sources (bin/build-state.js).
+ * Where an adapter's hooks may be, in order: `<folder>/<name>.ts`, then `.js`, for each name (default
+ * `exchange`; the sandbox asks for `sandbox/index` and `sandbox`). When this code runs from the build
+ * (dist/, which the command runs only while no source is newer), the built copy of the hook comes
+ * first: it imports the built modules, not a second copy of the sources (an error class from the
+ * sources would not be the build's), and needs no TypeScript loader. A hook added after the build
+ * makes the command run the sources (bin/build-state.js).
  */
-function hookFiles(folder: string): string[] {
-  const candidates = [path.join(folder, 'exchange.ts'), path.join(folder, 'exchange.js')];
+export function hookFiles(folder: string, names: readonly string[] = ['exchange']): string[] {
+  const candidates = names.flatMap((name) => [
+    path.join(folder, `${name}.ts`),
+    path.join(folder, `${name}.js`),
+  ]);
   if (!__filename.endsWith('.js')) return candidates;
   const root = projectRoot();
   const relative = path.relative(root, folder);
   if (relative.startsWith('..') || path.isAbsolute(relative)) return candidates;
-  return [path.join(root, 'dist', relative, 'exchange.js'), ...candidates];
+  return [...names.map((name) => path.join(root, 'dist', relative, `${name}.js`)), ...candidates];
+}
+
+/**
+ * The project folder a hook's own files are in (its fixtures, its keys), wherever the hook runs
+ * from: a built hook (dist/adapters/<insurer>/…) finds them in adapters/<insurer>/…, which the
+ * build does not copy. Call it with the hook's `__dirname`.
+ */
+export function hookSourceFolder(dirname: string): string {
+  const root = projectRoot();
+  const relative = path.relative(path.join(root, 'dist'), dirname);
+  if (relative.startsWith('..') || path.isAbsolute(relative)) return dirname;
+  return path.join(root, relative);
 }

@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type LoadedAdapter, loadAdapter } from '../adapter-config';
+import { hookFiles } from '../runs/hooks';
 import { startConfiguredSandbox } from './configured';
 import type { SandboxHook, StartedSandbox } from './types';
 
@@ -20,6 +21,7 @@ export {
   type SandboxFixtureConfig,
 } from './configured';
 export { ensureKeyPair } from './keys';
+export { hookSourceFolder } from '../runs/hooks';
 export {
   startSandboxSftpServer,
   confinedPath,
@@ -33,10 +35,12 @@ export function sandboxSecretsDir(dataDir: string): string {
   return path.join(dataDir, 'sandbox', 'secrets');
 }
 
-/** The adapter folder's own sandbox, when it has one. */
+/**
+ * The adapter folder's own sandbox (`sandbox/index.ts` or `sandbox.ts`), when it has one; found as
+ * the exchange hooks are, so that a built install loads its compiled copy (hookFiles).
+ */
 export function loadSandboxHook(adapter: LoadedAdapter): SandboxHook | null {
-  for (const file of ['sandbox/index.ts', 'sandbox/index.js', 'sandbox.ts', 'sandbox.js']) {
-    const full = path.join(adapter.folder, file);
+  for (const full of hookFiles(adapter.folder, ['sandbox/index', 'sandbox'])) {
     if (fs.existsSync(full)) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const mod = require(full) as { sandbox?: SandboxHook };

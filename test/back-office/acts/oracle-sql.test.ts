@@ -1,5 +1,4 @@
 /** The acts' SQL compiles for Oracle: the year's sequence row locked with FOR UPDATE, paging with FETCH, no LIMIT/RETURNING. */
-import { Kysely } from 'kysely';
 import {
   allocateActNumber,
   loadCarriedBalances,
@@ -7,20 +6,14 @@ import {
   loadPeriodRegister,
 } from '../../../back-office/acts';
 import { up as actsMigration } from '../../../migrations/0300_acts';
-import { OracleCompileDialect, SqlDialect, SqlRecorder } from '../../../src/db';
+import { SqlDialect } from '../../../src/db';
+import { oracleCompileDatabase } from '../../support/oracle-compile';
 
 describe('acts SQL for Oracle', () => {
-  const recorder = new SqlRecorder();
-  const db = new Kysely<any>({ dialect: new OracleCompileDialect(recorder) });
-  const database = {
-    db,
-    dialect: new SqlDialect('oracle'),
-    describe: 'oracle-compile',
-    ping: async () => true,
-    close: async () => {},
-  };
+  const { database, recorder } = oracleCompileDatabase();
+  const { db } = database;
 
-  afterAll(() => db.destroy());
+  afterAll(() => database.close());
 
   beforeEach(() => {
     recorder.clear();

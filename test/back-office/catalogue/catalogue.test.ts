@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import {
   addInsurer,
   addProduct,
@@ -21,9 +21,10 @@ import {
 } from '../../../back-office/catalogue';
 import { DEFAULT_PLAN_PATH, registerPlan } from '../../../back-office/compensation';
 import { recordManualCareerChange } from '../../../back-office/periods';
-import { type DB, OracleCompileDialect, SqlDialect, SqlRecorder } from '../../../src/db';
+import type { DB } from '../../../src/db';
 import { INSURERS, PRODUCTS } from '../../../src/demo/reference';
 import { describeEachEngine } from '../../support/engines';
+import { oracleCompileDatabase } from '../../support/oracle-compile';
 import { up as catalogueMigration } from '../../../migrations/0610_catalogue';
 
 const who = { recordedBy: 'olena', reason: 'agency agreement signed' };
@@ -410,9 +411,8 @@ describeEachEngine('catalogue', (ctx) => {
 
 describe('catalogue SQL on Oracle (compiled, no server)', () => {
   it('adds the catalogue columns with ALTER TABLE … ADD (…), as Oracle wants', async () => {
-    const recorder = new SqlRecorder();
-    const db = new Kysely<DB>({ dialect: new OracleCompileDialect(recorder) });
-    const dialect = new SqlDialect('oracle');
+    const { database, recorder } = oracleCompileDatabase();
+    const { db, dialect } = database;
     await catalogueMigration({ db, types: dialect.types, dialect });
     expect(recorder.sql).toHaveLength(2);
     expect(recorder.sql[0]).toMatch(/^alter table "insurer" add \("contact_person" varchar2\(200 char\), /);
@@ -424,16 +424,9 @@ describe('catalogue SQL on Oracle (compiled, no server)', () => {
   });
 
   it('pages with OFFSET … FETCH and filters dates without PostgreSQL-only syntax', async () => {
-    const recorder = new SqlRecorder();
-    recorder.respond = (statement) => (/count\(\*\)/i.test(statement) ? [{ total: 0 }] : []);
-    const db = new Kysely<DB>({ dialect: new OracleCompileDialect(recorder) });
-    const database = {
-      db,
-      dialect: new SqlDialect('oracle'),
-      describe: 'oracle (compile only)',
-      ping: async () => true,
-      close: () => db.destroy(),
-    };
+    const { database, recorder } = oracleCompileDatabase((statement) =>
+      /count\(\*\)/i.test(statement) ? [{ total: 0 }] : [],
+    );
     await listInsurers(database, { page: 2, pageSize: 10, active: true, q: 'x', sort: '-name' });
     await listProducts(database, {
       page: 1,
@@ -448,6 +441,6 @@ describe('catalogue SQL on Oracle (compiled, no server)', () => {
     }
     expect(recorder.sql[0]).toMatch(/offset :\d+ rows fetch (first|next) :\d+ rows only$/i);
     expect(recorder.sql[2]).toMatch(/"p"\."valid_from" is null or "p"\."valid_from" <= :\d+/);
-    await db.destroy();
+    await database.close();
   });
 });

@@ -1,22 +1,15 @@
 /** The engine's repository queries compile to Oracle SQL that Oracle accepts (no LIMIT, no RETURNING). */
-import { Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { loadPeriodInputs, periodRef } from '../../../back-office/compensation/inputs';
 import { listAccruals, postedRun, postedTotals } from '../../../back-office/compensation/ledger';
 import { lockPeriods } from '../../../back-office/compensation/period-lock';
 import type { CompensationDB } from '../../../back-office/compensation/tables';
 import { up as upLedgerIntegrity } from '../../../migrations/0500_ledger_integrity';
-import { OracleCompileDialect, SqlDialect, SqlRecorder } from '../../../src/db';
+import { oracleCompileDatabase } from '../../support/oracle-compile';
 
 describe('compensation SQL for Oracle', () => {
-  const recorder = new SqlRecorder();
-  const db = new Kysely<CompensationDB>({ dialect: new OracleCompileDialect(recorder) });
-  const database = {
-    db: db as any,
-    dialect: new SqlDialect('oracle'),
-    describe: 'oracle-compile',
-    ping: async () => true,
-    close: async () => {},
-  };
+  const { database, recorder } = oracleCompileDatabase();
+  const db = database.db as unknown as Kysely<CompensationDB>;
 
   beforeEach(() => recorder.clear());
 
@@ -48,15 +41,8 @@ describe('compensation SQL for Oracle', () => {
 
 describe('ledger integrity SQL for Oracle', () => {
   it('locks periods with select … for update and makes the ledger append-only by a trigger', async () => {
-    const recorder = new SqlRecorder();
-    const db = new Kysely<any>({ dialect: new OracleCompileDialect(recorder) });
-    const database = {
-      db,
-      dialect: new SqlDialect('oracle'),
-      describe: 'oracle-compile',
-      ping: async () => true,
-      close: async () => {},
-    };
+    const { database, recorder } = oracleCompileDatabase();
+    const { db } = database;
     await db
       .transaction()
       .execute((trx) => lockPeriods({ ...database, db: trx as any }, ['2026-04', '2026-03']));

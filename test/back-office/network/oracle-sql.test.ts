@@ -2,7 +2,6 @@
  * No Oracle server runs here: the network records' migration (0620) and the SQL of units, consultants
  * and the network views are compiled for Oracle and checked for what Oracle would reject.
  */
-import { Kysely } from 'kysely';
 import {
   closeUnit,
   consultantCard,
@@ -14,51 +13,12 @@ import {
   relativesPage,
   unitTreeAsOf,
 } from '../../../back-office/network';
-import {
-  type Database,
-  type DB,
-  migrate,
-  OracleCompileDialect,
-  SqlDialect,
-  SqlRecorder,
-} from '../../../src/db';
-
-const postgresOnly: [RegExp, string][] = [
-  [/\blimit\b/i, 'LIMIT'],
-  [/\bwith recursive\b/i, 'WITH RECURSIVE'],
-  [/\breturning\b/i, 'RETURNING without INTO'],
-  [/::/, 'a :: cast'],
-  [/\b(jsonb|bytea|timestamptz|boolean|serial|bigserial)\b/i, 'a PostgreSQL-only type'],
-  [/\bif (not )?exists\b/i, 'IF [NOT] EXISTS'],
-  [/\$\d/, 'a $n placeholder'],
-  [/\bilike\b/i, 'ILIKE'],
-];
-
-function oracle(): { database: Database; recorder: SqlRecorder } {
-  const recorder = new SqlRecorder();
-  const db = new Kysely<DB>({ dialect: new OracleCompileDialect(recorder) });
-  return {
-    recorder,
-    database: {
-      db,
-      dialect: new SqlDialect('oracle'),
-      describe: 'oracle (compile only)',
-      ping: async () => true,
-      close: () => db.destroy(),
-    },
-  };
-}
-
-function expectOracleSql(statements: string[]) {
-  expect(statements.length).toBeGreaterThan(0);
-  for (const statement of statements)
-    for (const [pattern, what] of postgresOnly)
-      if (pattern.test(statement)) throw new Error(`Oracle would reject ${what} in:\n${statement}`);
-}
+import { migrate } from '../../../src/db';
+import { expectOracleSql, oracleCompileDatabase } from '../../support/oracle-compile';
 
 describe('Oracle SQL of the network records', () => {
   it('compiles migration 0620', async () => {
-    const { database, recorder } = oracle();
+    const { database, recorder } = oracleCompileDatabase();
     recorder.answers.push([{ n: 0 }]);
     await migrate(database.db, database.dialect);
     expectOracleSql(recorder.sql);
@@ -67,7 +27,7 @@ describe('Oracle SQL of the network records', () => {
   });
 
   it('compiles the reads: unit tree, consultant list, card, policies, network tree', async () => {
-    const { database, recorder } = oracle();
+    const { database, recorder } = oracleCompileDatabase();
     recorder.respond = (statement) => {
       if (/count\(/.test(statement)) return [{ total: 0, n: 0 }];
       if (/^select .* from "consultant"/.test(statement))
@@ -106,7 +66,7 @@ describe('Oracle SQL of the network records', () => {
   });
 
   it('compiles the writes: hire, move and close a unit', async () => {
-    const { database, recorder } = oracle();
+    const { database, recorder } = oracleCompileDatabase();
     let consultantFound = false;
     recorder.respond = (statement) => {
       if (/^select .* from "unit" where "code"/.test(statement))

@@ -3,10 +3,9 @@
  * in SQL) are compiled for Oracle and checked for what Oracle would reject, as oracle-sql.test.ts does
  * for the unscoped ones.
  */
-import { Kysely } from 'kysely';
 import { type ConsultantScope, listConsultants, unitTreeAsOf } from '../../../back-office/network';
 import { listApplications, listPersons, listPolicies } from '../../../back-office/policies';
-import { type Database, type DB, OracleCompileDialect, SqlDialect, SqlRecorder } from '../../../src/db';
+import { oracleCompileDatabase } from '../../support/oracle-compile';
 
 const postgresOnly: [RegExp, string][] = [
   [/\blimit\b/i, 'LIMIT'],
@@ -17,21 +16,9 @@ const postgresOnly: [RegExp, string][] = [
   [/\bin \(\)/i, 'an empty IN list'],
 ];
 
-function oracle(): { database: Database; recorder: SqlRecorder } {
-  const recorder = new SqlRecorder();
-  const db = new Kysely<DB>({ dialect: new OracleCompileDialect(recorder) });
-  recorder.respond = (statement) => (/count\(/.test(statement) ? [{ total: 0, n: 0 }] : undefined);
-  return {
-    recorder,
-    database: {
-      db,
-      dialect: new SqlDialect('oracle'),
-      describe: 'oracle (compile only)',
-      ping: async () => true,
-      close: () => db.destroy(),
-    },
-  };
-}
+/** Counts answer 0. */
+const oracle = () =>
+  oracleCompileDatabase((statement) => (/count\(/.test(statement) ? [{ total: 0, n: 0 }] : undefined));
 
 const manager: ConsultantScope = {
   kind: 'units',

@@ -2,7 +2,6 @@
  * No Oracle server runs here: the module's reads are compiled for Oracle and checked for what
  * Oracle rejects (LIMIT, ILIKE, :: casts, RETURNING…), like test/db/oracle-sql.test.ts does.
  */
-import { Kysely } from 'kysely';
 import {
   getApplication,
   getPolicy,
@@ -11,13 +10,11 @@ import {
   listPolicies,
   paymentCalendar,
 } from '../../../back-office/policies';
-import { type Database, type DB, OracleCompileDialect, SqlDialect, SqlRecorder } from '../../../src/db';
+import { oracleCompileDatabase } from '../../support/oracle-compile';
 
-function oracleDatabase(): { database: Database; recorder: SqlRecorder } {
-  const recorder = new SqlRecorder();
-  const db = new Kysely<DB>({ dialect: new OracleCompileDialect(recorder) });
-  // Counts answer 0; the one-row reads answer a row so the code goes on to its next query.
-  recorder.respond = (text) =>
+// Counts answer 0; the one-row reads answer a row so the code goes on to its next query.
+const oracleDatabase = () =>
+  oracleCompileDatabase((text) =>
     /count\(\*\)/.test(text)
       ? [{ total: 0 }]
       : /^select .* from "policy" "p" inner join "insurer"/.test(text) && !/policy_version/.test(text)
@@ -36,18 +33,8 @@ function oracleDatabase(): { database: Database; recorder: SqlRecorder } {
                 details: null,
               },
             ]
-          : undefined;
-  return {
-    recorder,
-    database: {
-      db,
-      dialect: new SqlDialect('oracle'),
-      describe: 'oracle (compile only)',
-      ping: async () => true,
-      close: () => db.destroy(),
-    },
-  };
-}
+          : undefined,
+  );
 
 const postgresOnly: [RegExp, string][] = [
   [/\blimit\b/i, 'LIMIT'],

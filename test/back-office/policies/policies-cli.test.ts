@@ -4,45 +4,13 @@
  * it, a wrong check digit refused, an application entered for a holder found by tax number, listed,
  * shown and withdrawn, and the policy commands answering on an empty book.
  */
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { openDatabase } from '../../../src/db';
 import { taxNumberCheckDigit } from '../../../src/demo/names';
-import { seedInsurersAndConsultants } from '../../exchange/support/intermediary';
+import { cliOnSeededBackOffice } from '../../support/cli';
 
 const HOLDER = '284510231' + String(taxNumberCheckDigit('284510231'));
 
 describe('ecspert person / application / policy', () => {
-  const bin = path.resolve(__dirname, '../../../bin/ecspert.js');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'policies-cli-'));
-  const dataDir = path.join(dir, 'data');
-  const run = (...args: string[]) => {
-    const result = spawnSync(process.execPath, [bin, ...args], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: os.tmpdir(),
-        ECSPERT_DATA_DIR: dataDir,
-        ECSPERT_USER: 'olena',
-      },
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    return { status: result.status, stdout: result.stdout.trim(), stderr: result.stderr.trim() };
-  };
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-  beforeAll(async () => {
-    expect(run('db', 'migrate').status).toBe(0);
-    // The insurers, products and consultants another part of the back office keeps.
-    const database = await openDatabase({ engine: 'pglite', dataDir: path.join(dataDir, 'db') });
-    try {
-      await seedInsurersAndConsultants(database);
-    } finally {
-      await database.close();
-    }
-  }, 120_000);
+  const { run } = cliOnSeededBackOffice('policies-cli');
 
   it('adds a person, refuses the same tax number naming who has it, and a wrong check digit', () => {
     const added = run(

@@ -4,44 +4,13 @@
  * application starting outside it refused in one line naming startOn and the window, and a company
  * whose ЄДРПОУ has a wrong check digit refused naming companyCode. Each exits 1 and stores nothing.
  */
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { openDatabase } from '../../../src/db';
 import { taxNumberCheckDigit } from '../../../src/demo/names';
-import { seedInsurersAndConsultants } from '../../exchange/support/intermediary';
+import { cliOnSeededBackOffice } from '../../support/cli';
 
 const HOLDER = '284510231' + String(taxNumberCheckDigit('284510231'));
 
 describe('ecspert product update / application enter / person add: sale window and ЄДРПОУ', () => {
-  const bin = path.resolve(__dirname, '../../../bin/ecspert.js');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sale-window-cli-'));
-  const dataDir = path.join(dir, 'data');
-  const run = (...args: string[]) => {
-    const result = spawnSync(process.execPath, [bin, ...args], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: os.tmpdir(),
-        ECSPERT_DATA_DIR: dataDir,
-        ECSPERT_USER: 'olena',
-      },
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    return { status: result.status, stdout: result.stdout.trim(), stderr: result.stderr.trim() };
-  };
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-  beforeAll(async () => {
-    expect(run('db', 'migrate').status).toBe(0);
-    const database = await openDatabase({ engine: 'pglite', dataDir: path.join(dataDir, 'db') });
-    try {
-      await seedInsurersAndConsultants(database);
-    } finally {
-      await database.close();
-    }
-  }, 120_000);
+  const { run } = cliOnSeededBackOffice('sale-window-cli');
 
   it('refuses an application outside the sale window set by product update, in one line', () => {
     const window = run(

@@ -2,30 +2,14 @@
  * The reconciliation service's SQL compiles for Oracle: listing pages with OFFSET … FETCH FIRST (no
  * LIMIT), reading one, raising new mismatches (multi-row inserts, no COPY, no RETURNING).
  */
-import { Kysely } from 'kysely';
-import { type Database, type DB, OracleCompileDialect, SqlDialect, SqlRecorder } from '../../../src/db';
 import { findMismatch, listMismatches, raiseMismatches } from '../../../src/exchange/reconciliation';
-
-function oracleDatabase(): { database: Database; recorder: SqlRecorder } {
-  const recorder = new SqlRecorder();
-  const db = new Kysely<DB>({ dialect: new OracleCompileDialect(recorder) });
-  return {
-    recorder,
-    database: {
-      db,
-      dialect: new SqlDialect('oracle'),
-      describe: 'oracle (compile only)',
-      ping: async () => true,
-      close: () => db.destroy(),
-    },
-  };
-}
+import { oracleCompileDatabase } from '../../support/oracle-compile';
 
 const postgresOnly = /\blimit\b|\breturning\b|::|\$\d|\bilike\b|\bcopy\b/i;
 
 describe('Oracle SQL of the mismatch review', () => {
   it('lists a page with OFFSET … FETCH FIRST, counts, reads one and raises new ones', async () => {
-    const { database, recorder } = oracleDatabase();
+    const { database, recorder } = oracleCompileDatabase();
     recorder.answers.push([], [{ n: 0 }], []);
     expect(
       await listMismatches(database, { status: 'open', insurerCode: 'KARPATY' }, { page: 3, pageSize: 20 }),

@@ -6,17 +6,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Kysely } from 'kysely';
-import { type DB, OracleCompileDialect, SqlDialect, SqlRecorder } from '../../../src/db';
 import { loadAdapter } from '../../../src/exchange/adapter-config';
 import { buildRegister, RegisterOutdatedError } from '../../../src/exchange/runs/register-builder';
+import { oracleCompileDatabase } from '../../support/oracle-compile';
 
 const postgresOnly = /\blimit\b|\bilike\b|::|\breturning\b|\$\d|\bskip locked\b/i;
 
 describe('Oracle SQL of building a register', () => {
   it('locks the applications, then marks sent only those still pending', async () => {
-    const recorder = new SqlRecorder();
-    recorder.respond = (statement) => {
+    const { database, recorder } = oracleCompileDatabase((statement) => {
       if (/^select .* from "application" "a" inner join "product"/.test(statement))
         return [
           {
@@ -45,15 +43,7 @@ describe('Oracle SQL of building a register', () => {
       if (/^select .* from "application" .*for update$/.test(statement))
         return [{ id: 7, status: 'pending' }];
       return undefined;
-    };
-    const db = new Kysely<DB>({ dialect: new OracleCompileDialect(recorder) });
-    const database = {
-      db,
-      dialect: new SqlDialect('oracle'),
-      describe: 'oracle (compile only)',
-      ping: async () => true,
-      close: () => db.destroy(),
-    };
+    });
     // The recorder reports no row updated, so the build is refused as outdated; its SQL is what counts.
     await expect(
       buildRegister(
@@ -73,6 +63,6 @@ describe('Oracle SQL of building a register', () => {
       ),
     );
     expect(recorder.sql.some((s) => s.startsWith('insert into "application_register"'))).toBe(false);
-    await db.destroy();
+    await database.close();
   });
 });

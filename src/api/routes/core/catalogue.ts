@@ -2,13 +2,13 @@
  * The catalogue over HTTP: one insurer, adding and changing insurers, their products (listed a page
  * at a time, filtered, sorted, "as of date D"), adding and changing products, and the sync of an
  * insurer's catalogue from its adapter folder (the request names the insurer, never a path). Every
- * write names its author and reason (audit log); the rules live in back-office/catalogue.
+ * write names its author and reason (audit log); the rules live in back-office/catalogue, whose
+ * refusals carry the status they answer with (the API's error handler sends them as they are).
  */
 import type { FastifyContextConfig, FastifyPluginAsync } from 'fastify';
 import {
   addInsurer,
   addProduct,
-  CatalogueError,
   getInsurer,
   type InsurerChange,
   type InsurerInput,
@@ -162,14 +162,26 @@ const syncReportSchema = {
   },
 } as const;
 
-/** Errors of the catalogue answer with their own status and message; anything else stays a 500. */
-async function guarded<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof CatalogueError) throw Object.assign(error, { statusCode: error.statusCode });
-    throw error;
-  }
+/** A write's body: its fields and who makes it and why (audit log); nothing else. */
+function authoredBody(required: readonly string[], properties: Record<string, unknown>) {
+  return {
+    type: 'object',
+    required: [...required, 'recordedBy', 'reason'],
+    additionalProperties: false,
+    properties: { ...properties, ...authorship },
+  } as const;
+}
+
+/** What a change answers: the record as it is now, and the fields that took a new value. */
+function changedSchema(record: string) {
+  return {
+    type: 'object',
+    required: ['record', 'changed'],
+    properties: {
+      record: { $ref: `${record}#` },
+      changed: { type: 'array', items: { type: 'string' } },
+    },
+  } as const;
 }
 
 export const catalogueRoutes: FastifyPluginAsync = async (app) => {
@@ -212,11 +224,10 @@ export const catalogueRoutes: FastifyPluginAsync = async (app) => {
         },
       },
     },
-    async (request) =>
-      guarded(async () => {
-        const insurer = await getInsurer(app.database, request.params.code);
-        return { ...insurer, products: await productsOf(app.database, insurer.code) };
-      }),
+    async (request) => {
+      const insurer = await getInsurer(app.database, request.params.code);
+      return { ...insurer, products: await productsOf(app.database, insurer.code) };
+    },
   );
 
   app.post<{ Body: InsurerInput & { recordedBy: string; reason: string } }>(
@@ -226,30 +237,23 @@ export const catalogueRoutes: FastifyPluginAsync = async (app) => {
       schema: {
         tags,
         summary: 'Add an insurer (audited with its author and reason)',
-        body: {
-          type: 'object',
-          required: ['code', 'name', 'recordedBy', 'reason'],
-          additionalProperties: false,
-          properties: {
-            code: {
-              type: 'string',
-              minLength: 2,
-              maxLength: 40,
-              pattern: '^[A-Z][A-Z0-9_]+$',
-              examples: ['UNIQA'],
-            },
-            ...insurerFields,
-            ...authorship,
+        body: authoredBody(['code', 'name'], {
+          code: {
+            type: 'string',
+            minLength: 2,
+            maxLength: 40,
+            pattern: '^[A-Z][A-Z0-9_]+$',
+            examples: ['UNIQA'],
           },
-        },
+          ...insurerFields,
+        }),
         response: { 201: { $ref: 'Insurer#' }, ...errors },
       },
     },
-    async (request, reply) =>
-      guarded(async () => {
-        const { recordedBy, reason, ...input } = request.body;
-        return reply.code(201).send(await addInsurer(app.database, input, { recordedBy, reason }));
-      }),
+    async (request, reply) => {
+      const { recordedBy, reason, ...input } = request.body;
+      return reply.code(201).send(await addInsurer(app.database, input, { recordedBy, reason }));
+    },
   );
 
   app.patch<{ Params: { code: string }; Body: InsurerChange & { recordedBy: string; reason: string } }>(
@@ -260,30 +264,14 @@ export const catalogueRoutes: FastifyPluginAsync = async (app) => {
         tags,
         summary: "Change an insurer's name, ЄДРПОУ, contacts or whether it is active (audited)",
         params: insurerParams,
-        body: {
-          type: 'object',
-          required: ['recordedBy', 'reason'],
-          additionalProperties: false,
-          properties: { ...insurerFields, ...authorship },
-        },
-        response: {
-          200: {
-            type: 'object',
-            required: ['record', 'changed'],
-            properties: {
-              record: { $ref: 'Insurer#' },
-              changed: { type: 'array', items: { type: 'string' } },
-            },
-          },
-          ...errors,
-        },
+        body: authoredBody([], insurerFields),
+        response: { 200: changedSchema('Insurer'), ...errors },
       },
     },
-    async (request) =>
-      guarded(() => {
-        const { recordedBy, reason, ...change } = request.body;
-        return updateInsurer(app.database, request.params.code, change, { recordedBy, reason });
-      }),
+    async (request) => {
+      const { recordedBy, reason, ...change } = request.body;
+      return updateInsurer(app.database, request.params.code, change, { recordedBy, reason });
+    },
   );
 
   app.get<{ Querystring: ProductQuery }>(
@@ -305,7 +293,7 @@ export const catalogueRoutes: FastifyPluginAsync = async (app) => {
         response: { 200: pageEnvelopeSchema({ $ref: 'Product#' }, 'A page of products'), ...errors },
       },
     },
-    async (request) => guarded(() => listProducts(app.database, request.query)),
+    async (request) => listProducts(app.database, request.query),
   );
 
   app.post<{ Params: { code: string }; Body: ProductInput & { recordedBy: string; reason: string } }>(
@@ -316,22 +304,16 @@ export const catalogueRoutes: FastifyPluginAsync = async (app) => {
         tags,
         summary: "Add a product to an insurer's catalogue (audited)",
         params: insurerParams,
-        body: {
-          type: 'object',
-          required: ['code', 'name', 'productGroup', 'recordedBy', 'reason'],
-          additionalProperties: false,
-          properties: { code: productCodeParam, ...productFields, ...authorship },
-        },
+        body: authoredBody(['code', 'name', 'productGroup'], { code: productCodeParam, ...productFields }),
         response: { 201: { $ref: 'Product#' }, ...errors },
       },
     },
-    async (request, reply) =>
-      guarded(async () => {
-        const { recordedBy, reason, ...input } = request.body;
-        return reply
-          .code(201)
-          .send(await addProduct(app.database, request.params.code, input, { recordedBy, reason }));
-      }),
+    async (request, reply) => {
+      const { recordedBy, reason, ...input } = request.body;
+      return reply
+        .code(201)
+        .send(await addProduct(app.database, request.params.code, input, { recordedBy, reason }));
+    },
   );
 
   app.patch<{
@@ -345,33 +327,17 @@ export const catalogueRoutes: FastifyPluginAsync = async (app) => {
         tags,
         summary: 'Change a product: name, group, line, rates, the dates it is sold between (audited)',
         params: productParams,
-        body: {
-          type: 'object',
-          required: ['recordedBy', 'reason'],
-          additionalProperties: false,
-          properties: { ...productFields, ...authorship },
-        },
-        response: {
-          200: {
-            type: 'object',
-            required: ['record', 'changed'],
-            properties: {
-              record: { $ref: 'Product#' },
-              changed: { type: 'array', items: { type: 'string' } },
-            },
-          },
-          ...errors,
-        },
+        body: authoredBody([], productFields),
+        response: { 200: changedSchema('Product'), ...errors },
       },
     },
-    async (request) =>
-      guarded(() => {
-        const { recordedBy, reason, ...change } = request.body;
-        return updateProduct(app.database, request.params.code, request.params.product, change, {
-          recordedBy,
-          reason,
-        });
-      }),
+    async (request) => {
+      const { recordedBy, reason, ...change } = request.body;
+      return updateProduct(app.database, request.params.code, request.params.product, change, {
+        recordedBy,
+        reason,
+      });
+    },
   );
 
   app.post<{ Params: { code: string }; Body: { recordedBy: string; reason?: string } }>(
@@ -393,11 +359,9 @@ export const catalogueRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async (request) =>
-      guarded(() =>
-        syncCatalogue(app.database, request.params.code, {
-          recordedBy: request.body.recordedBy,
-          reason: request.body.reason,
-        }),
-      ),
+      syncCatalogue(app.database, request.params.code, {
+        recordedBy: request.body.recordedBy,
+        reason: request.body.reason,
+      }),
   );
 };
