@@ -200,7 +200,7 @@ export function MessageDetail() {
               })}{' '}
               {payload.data.truncated && t('message.truncated')}
             </p>
-            <pre className="payload" tabIndex={0} aria-label={t('message.payload')}>
+            <pre className="payload" role="region" tabIndex={0} aria-label={t('message.payload')}>
               {payload.data.text}
             </pre>
           </>
