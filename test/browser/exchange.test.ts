@@ -175,8 +175,11 @@ describeInBrowser('web application: exchange')('web application: the integration
       const first = table.getByRole('row', { name: /DL-BROWSER-1/ });
       await first.waitFor();
       // Both values side by side.
-      expect(await first.textContent()).toContain('1 200,00');
-      expect(await first.textContent()).toContain('1 100,00');
+      const cells = await first.getByRole('cell').allTextContents();
+      const column = async (name: string) =>
+        (await table.getByRole('columnheader').allTextContents()).indexOf(name);
+      expect(cells[await column('У страховика')]).toBe('1200,00');
+      expect(cells[await column('У нас')]).toBe('1100,00');
       expect(await accessibilityViolations(page)).toEqual([]);
 
       await page.getByLabel(`Вибрати розбіжність ${mismatchIds[0]}`).check();
