@@ -8,12 +8,14 @@ import { backOfficeRoutes, type BackOfficeRouteOptions } from './back-office';
 import { networkRoutes } from './core/network';
 import { policyRoutes } from './core/policies';
 import { exchangeRoutes, type ExchangeRouteOptions } from './exchange';
+import { exchangeDeskRoutes } from './exchange/desk';
 
 export type ProductRouteOptions = ExchangeRouteOptions & BackOfficeRouteOptions;
 
 export function productRoutes(options: ProductRouteOptions): FastifyPluginAsync[] {
   return [
     exchangeRoutes({ secretsDir: options.secretsDir, jobs: options.jobs }),
+    exchangeDeskRoutes({ jobs: options.jobs }),
     backOfficeRoutes({ intermediary: options.intermediary }),
     networkRoutes,
     policyRoutes,
