@@ -8,6 +8,7 @@ import { backOfficeRoutes, type BackOfficeRouteOptions } from './back-office';
 import { networkRoutes } from './core/network';
 import { policyRoutes } from './core/policies';
 import { exchangeRoutes, type ExchangeRouteOptions } from './exchange';
+import { portalRoutes } from './portal';
 
 export type ProductRouteOptions = ExchangeRouteOptions & BackOfficeRouteOptions;
 
@@ -17,5 +18,6 @@ export function productRoutes(options: ProductRouteOptions): FastifyPluginAsync[
     backOfficeRoutes({ intermediary: options.intermediary }),
     networkRoutes,
     policyRoutes,
+    portalRoutes,
   ];
 }
