@@ -46,6 +46,12 @@ async function paintedPixels(page: Page, label: RegExp): Promise<number> {
   });
 }
 
+/** With SCREENSHOTS_DIR set, each screen is also saved there as a PNG to look at. */
+async function shoot(page: Page, name: string): Promise<void> {
+  const dir = process.env.SCREENSHOTS_DIR;
+  if (dir) await page.screenshot({ path: `${dir}/portal-${name}.png`, fullPage: true });
+}
+
 describeInBrowser('web application: consultant portal')('the consultant portal', () => {
   let hub: BrowserHub;
   let closed: string;
@@ -92,6 +98,7 @@ describeInBrowser('web application: consultant portal')('the consultant portal',
         expect(await row.getByRole('cell').last().textContent()).toBe(money(period.totalKop));
       }
       expect(await accessibilityViolations(page)).toEqual([]);
+      await shoot(page, 'results');
 
       // The closed period's lines: every line shown, summing to the total shown, which is the API's.
       const card = await (await page.request.get(`/api/consultants/${consultantCode}`)).json();
@@ -117,6 +124,7 @@ describeInBrowser('web application: consultant portal')('the consultant portal',
         true,
       );
       expect(await accessibilityViolations(page)).toEqual([]);
+      await shoot(page, 'period');
 
       // Their act's PDF.
       await page.getByRole('link', { name: 'До моїх результатів' }).click();
@@ -148,6 +156,7 @@ describeInBrowser('web application: consultant portal')('the consultant portal',
       const table = page.getByRole('table', { name: /^Моя структура та обсяги за період/ });
       expect(await table.locator('tbody tr').count()).toBe(volumes.items.length);
       expect(await accessibilityViolations(page)).toEqual([]);
+      await shoot(page, 'downline');
 
       await page.getByRole('navigation').getByRole('link', { name: 'Мій рівень' }).click();
       await page.getByRole('heading', { level: 1, name: 'Мій рівень і наступний' }).waitFor();
@@ -162,6 +171,7 @@ describeInBrowser('web application: consultant portal')('the consultant portal',
         );
       }
       expect(await accessibilityViolations(page)).toEqual([]);
+      await shoot(page, 'progress');
 
       await page.getByRole('navigation').getByRole('link', { name: 'Конкурси' }).click();
       await page.getByRole('heading', { level: 1, name: 'Конкурси' }).waitFor();
@@ -211,6 +221,11 @@ describeInBrowser('web application: consultant portal')('the consultant portal',
       // The consultant's menu is not the manager's.
       expect(await page.getByRole('link', { name: 'Мої результати' }).count()).toBe(0);
       expect(await accessibilityViolations(page)).toEqual([]);
+      await shoot(page, 'units');
+      await page.getByLabel('Мова').selectOption('en');
+      await page.getByRole('heading', { level: 1, name: 'The network’s volume by unit' }).waitFor();
+      expect(await accessibilityViolations(page)).toEqual([]);
+      await shoot(page, 'units-en');
       expect(problems).toEqual([]);
     } finally {
       await context.close();
