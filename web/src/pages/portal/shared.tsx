@@ -105,7 +105,7 @@ export function PeriodSelect({ value, onChange }: { value: string; onChange: (pe
     <div className="field">
       <label htmlFor={id}>{t('choosePeriod')}</label>
       <select id={id} value={value} onChange={(event) => onChange(event.target.value)}>
-        <option value="">—</option>
+        <option value="">{t('latestPeriod')}</option>
         {(periods.data ?? []).map((p) => (
           <option key={p.code} value={p.code}>
             {p.code}

@@ -40,6 +40,7 @@ export const portalTexts = {
     download: 'Завантажити PDF акта {{number}}',
     backToResults: 'До моїх результатів',
     choosePeriod: 'Період',
+    latestPeriod: 'Останній розрахований',
     downlineTitle: 'Моя структура',
     downlineTable: 'Моя структура та обсяги за період {{period}}',
     ownVolumes:
@@ -153,6 +154,7 @@ export const portalTexts = {
     download: 'Download the PDF of act {{number}}',
     backToResults: 'Back to my results',
     choosePeriod: 'Period',
+    latestPeriod: 'The latest calculated',
     downlineTitle: 'My downline',
     downlineTable: 'My downline and its volumes in period {{period}}',
     ownVolumes:
