@@ -9,6 +9,7 @@ import { networkRoutes } from './core/network';
 import { policyRoutes } from './core/policies';
 import { exchangeRoutes, type ExchangeRouteOptions } from './exchange';
 import { exchangeDeskRoutes } from './exchange/desk';
+import { portalRoutes } from './portal';
 
 export type ProductRouteOptions = ExchangeRouteOptions & BackOfficeRouteOptions;
 
@@ -19,5 +20,6 @@ export function productRoutes(options: ProductRouteOptions): FastifyPluginAsync[
     backOfficeRoutes({ intermediary: options.intermediary }),
     networkRoutes,
     policyRoutes,
+    portalRoutes,
   ];
 }
