@@ -35,7 +35,8 @@ export interface PlanVersionDetail extends PlanVersionRow {
   check: PlanCheckResult;
 }
 
-const iso = (value: Date | string) => (value instanceof Date ? value.toISOString() : new Date(value).toISOString());
+const iso = (value: Date | string) =>
+  value instanceof Date ? value.toISOString() : new Date(value).toISOString();
 
 function verdict(label: string, compile: () => CompiledPlan): PlanCheckResult {
   try {
@@ -74,7 +75,12 @@ export async function listPlans(database: Database): Promise<PlanSummary[]> {
     if (!plan)
       plans.set(
         r.plan_code,
-        (plan = { code: r.plan_code, versions: 0, activeVersion: null, latestEffectiveFrom: r.effective_from }),
+        (plan = {
+          code: r.plan_code,
+          versions: 0,
+          activeVersion: null,
+          latestEffectiveFrom: r.effective_from,
+        }),
       );
     plan.versions++;
     if (r.status === 'active' && plan.activeVersion === null) plan.activeVersion = r.version;
@@ -161,7 +167,11 @@ export async function loadPlanVersion(
 }
 
 /** The check of plan text (YAML or JSON) against the products the database knows; never throws for a bad plan. */
-export async function checkPlanText(database: Database, text: string, label: string): Promise<PlanCheckResult> {
+export async function checkPlanText(
+  database: Database,
+  text: string,
+  label: string,
+): Promise<PlanCheckResult> {
   const catalog = await productCatalog(database);
   return verdict(label, () => loadPlanText(text, label, catalog));
 }

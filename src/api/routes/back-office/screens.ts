@@ -208,7 +208,12 @@ function registerCalculationJobs(app: FastifyInstance, tags: string[]) {
           const refused = error instanceof CalculationRefusedError || error instanceof PlanRefusedError;
           const statusCode = error instanceof PlanRefusedError ? 422 : refused ? 409 : 500;
           job.error = {
-            error: statusCode === 500 ? 'internal_error' : statusCode === 409 ? 'conflict' : 'unprocessable_entity',
+            error:
+              statusCode === 500
+                ? 'internal_error'
+                : statusCode === 409
+                  ? 'conflict'
+                  : 'unprocessable_entity',
             message: error instanceof Error ? error.message : String(error),
             statusCode,
           };
@@ -274,7 +279,8 @@ function registerCalculationJobs(app: FastifyInstance, tags: string[]) {
     },
     async (request, reply) => {
       const job = jobs.get(request.params.id);
-      if (!job) return reply.code(404).send({ error: 'not_found', message: `no calculation ${request.params.id}` });
+      if (!job)
+        return reply.code(404).send({ error: 'not_found', message: `no calculation ${request.params.id}` });
       if (!job.result)
         return reply
           .code(409)
@@ -348,7 +354,9 @@ function registerAccrualPages(app: FastifyInstance, tags: string[]) {
       if (visible !== null) {
         // Another consultant's money is not there for this caller: 404, as if there were none.
         if (consultantId !== undefined && !seesMoneyOf(visible, consultantId))
-          return reply.code(404).send({ error: 'not_found', message: `no accruals of consultant ${consultant}` });
+          return reply
+            .code(404)
+            .send({ error: 'not_found', message: `no accruals of consultant ${consultant}` });
         if (consultantId === undefined)
           consultantIds =
             visible.kind === 'consultant'
@@ -452,7 +460,12 @@ function registerPlanReads(app: FastifyInstance, tags: string[]) {
         tags,
         operationId: 'listPlanVersions',
         summary: 'A plan’s versions (active, draft, retired), the latest in force first',
-        params: { type: 'object', required: ['code'], additionalProperties: false, properties: { code: planCode } },
+        params: {
+          type: 'object',
+          required: ['code'],
+          additionalProperties: false,
+          properties: { code: planCode },
+        },
         querystring: pageQuerySchema(),
         response: { 200: pageEnvelopeSchema(versionRow), ...apiErrors(400, 404) },
       },
@@ -476,7 +489,8 @@ function registerPlanReads(app: FastifyInstance, tags: string[]) {
       schema: {
         tags,
         operationId: 'getPlanVersion',
-        summary: 'One plan version: its document, and its check against the products the database knows today',
+        summary:
+          'One plan version: its document, and its check against the products the database knows today',
         params: {
           type: 'object',
           required: ['code', 'version'],
@@ -514,7 +528,8 @@ function registerPlanReads(app: FastifyInstance, tags: string[]) {
       schema: {
         tags,
         operationId: 'checkPlan',
-        summary: 'Check plan text (YAML or JSON) against the plan schema and the products known; writes nothing',
+        summary:
+          'Check plan text (YAML or JSON) against the plan schema and the products known; writes nothing',
         body: {
           type: 'object',
           required: ['plan'],
@@ -542,5 +557,3 @@ export const backOfficeScreenRoutes: FastifyPluginAsync = async (app) => {
   registerAccrualPages(app, tags);
   registerPlanReads(app, tags);
 };
-
-
