@@ -52,7 +52,7 @@ describeInBrowser('web application: plans')('web application: plans and what-if'
 
       await page.getByRole('link', { name: 'Що-якщо', exact: true }).click();
       await page.getByLabel('Проведений період').selectOption(code);
-      await page.getByLabel('Текст плану').fill(draftPlan());
+      await page.getByLabel('Текст плану', { exact: true }).fill(draftPlan());
       await page.getByRole('button', { name: 'Перевірити текст' }).click();
       await page.getByText(/^План коректний/).waitFor();
       await page.getByRole('button', { name: 'Порахувати різницю' }).click();
@@ -80,7 +80,9 @@ describeInBrowser('web application: plans')('web application: plans and what-if'
       expect(await accessibilityViolations(page)).toEqual([]);
 
       // A broken draft: the server's problems, named by their place in the plan.
-      await page.getByLabel('Текст плану').fill(draftPlan().replace('code: CONSULTANT', 'code: JUNIOR'));
+      await page
+        .getByLabel('Текст плану', { exact: true })
+        .fill(draftPlan().replace('code: CONSULTANT', 'code: JUNIOR'));
       await page.getByRole('button', { name: 'Перевірити текст' }).click();
       await page.getByText(/^У плані проблем: [1-9]/).waitFor();
       await page
