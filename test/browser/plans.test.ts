@@ -76,7 +76,7 @@ describeInBrowser('web application: plans')('web application: plans and what-if'
       expect(await page.getByTestId('what-if-totals').textContent()).toBe(
         `Проведено: ${formatMoney(report.postedTotalKop)} · За чернеткою: ${formatMoney(report.draftTotalKop)}`,
       );
-      await page.getByRole('table', { name: 'Різниця за консультантами' }).waitFor();
+      await page.getByRole('table', { name: 'Різниця за консультантами', exact: true }).waitFor();
       expect(await accessibilityViolations(page)).toEqual([]);
 
       // A broken draft: the server's problems, named by their place in the plan.
