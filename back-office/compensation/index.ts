@@ -45,6 +45,7 @@ export {
 export { accrualTotalsOf, type PeriodAccrualTotal } from './consultant-totals';
 export {
   ACCRUAL_KINDS,
+  accrualTotals,
   countAccruals,
   postCorrectionRun,
   type CorrectionRun,
@@ -54,6 +55,15 @@ export {
   type LedgerLine,
   type AccrualQuery,
 } from './ledger';
+export {
+  listPlans,
+  listPlanVersions,
+  loadPlanVersion,
+  checkPlanText,
+  type PlanSummary,
+  type PlanVersionRow,
+  type PlanVersionDetail,
+} from './plan-versions';
 export { PRODUCT_GROUPS, type ProductCatalog } from './product-catalog';
 export { loadPeriodInputs, periodRef } from './inputs';
 export { ensurePeriodLocks, lockPeriods } from './period-lock';

@@ -3,7 +3,7 @@
  * of the same open period supersedes the earlier run (its status changes, its lines stay), and
  * corrections of closed periods are new storno/additional lines, never edits.
  */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database, SqlDialect } from '../../src/db';
 import { decimalFromKopiyky, kopiykyFromDecimal } from '../../src/db/money';
 import type {
@@ -217,6 +217,8 @@ export interface LedgerLine extends Omit<AccrualLine, 'kind' | 'sourceKind'> {
 export interface AccrualQuery {
   periodCode: string;
   consultantId?: number;
+  /** Only lines of these consultants (a manager's scope); none when empty. */
+  consultantIds?: readonly number[];
   /** Only lines of this kind (personal, structural, override, bonus, chargeback, contest, …). */
   kind?: string;
   /** Lines of superseded runs too (history); by default only the posted run's. */
@@ -234,6 +236,10 @@ function accrualsOf(database: Database, query: AccrualQuery) {
     .where('a.period_code', '=', query.periodCode);
   if (!query.includeSuperseded) q = q.where('r.status', '=', 'posted');
   if (query.consultantId !== undefined) q = q.where('a.consultant_id', '=', query.consultantId);
+  if (query.consultantIds !== undefined)
+    q = query.consultantIds.length
+      ? q.where('a.consultant_id', 'in', [...query.consultantIds])
+      : q.where(sql<boolean>`1 = 0`);
   if (query.kind !== undefined) q = q.where('a.kind', '=', query.kind);
   return q;
 }
@@ -244,6 +250,28 @@ export async function countAccruals(database: Database, query: AccrualQuery): Pr
     .select((eb) => eb.fn.countAll().as('n'))
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/** The sum and count of the lines a query selects, per kind and in all (kopiyky), before paging. */
+export async function accrualTotals(
+  database: Database,
+  query: AccrualQuery,
+): Promise<{ lines: number; totalKop: number; byKind: { kind: string; lines: number; totalKop: number }[] }> {
+  const rows = await accrualsOf(database, query)
+    .select(['a.kind', (eb) => eb.fn.sum<string>('a.amount').as('total'), (eb) => eb.fn.countAll().as('n')])
+    .groupBy('a.kind')
+    .orderBy('a.kind')
+    .execute();
+  const byKind = rows.map((r) => ({
+    kind: r.kind,
+    lines: Number(r.n),
+    totalKop: kopiykyFromDecimal(String(r.total)),
+  }));
+  return {
+    lines: byKind.reduce((n, k) => n + k.lines, 0),
+    totalKop: byKind.reduce((n, k) => n + k.totalKop, 0),
+    byKind,
+  };
 }
 
 /** Accrual lines of a period (the posted run), ordered by run and line; paged. */

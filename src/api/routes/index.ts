@@ -5,6 +5,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { backOfficeRoutes, type BackOfficeRouteOptions } from './back-office';
+import { backOfficeScreenRoutes } from './back-office/screens';
 import { networkRoutes } from './core/network';
 import { policyRoutes } from './core/policies';
 import { exchangeRoutes, type ExchangeRouteOptions } from './exchange';
@@ -18,6 +19,7 @@ export function productRoutes(options: ProductRouteOptions): FastifyPluginAsync[
     exchangeRoutes({ secretsDir: options.secretsDir, jobs: options.jobs }),
     exchangeDeskRoutes({ jobs: options.jobs }),
     backOfficeRoutes({ intermediary: options.intermediary }),
+    backOfficeScreenRoutes,
     networkRoutes,
     policyRoutes,
     portalRoutes,

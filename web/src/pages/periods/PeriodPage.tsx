@@ -1,0 +1,337 @@
+/**
+ * One production period: its status and what keeps it from closing, the calculation (a preview or
+ * the posting) run in the background with its stage and elapsed time, closing, the period's ledger a
+ * page at a time with the server's totals, and its acts (produce, PDF, the register).
+ */
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useParams } from 'react-router';
+import { api, ApiError } from '../../app/api';
+import { useAuth } from '../../app/auth';
+import { Field } from '../../app/components/Field';
+import { DataTable, Pager, usePagedList, usePageNumber } from '../../app/components/Paged';
+import { ErrorMessage, Loading } from '../../app/components/Status';
+import { formatCount, formatDate, formatDateTime, formatMoney } from '../../app/format';
+import { CalculationPanel } from './CalculationPanel';
+import { usePeriods } from './PeriodsPage';
+import type { AccrualTotals, ActsRegister, Blocker, LedgerLine } from './types';
+
+const KINDS = [
+  'personal',
+  'structural',
+  'override',
+  'bonus',
+  'chargeback',
+  'contest',
+  'storno',
+  'additional',
+];
+
+export function PeriodPage() {
+  const { code = '' } = useParams();
+  const { t } = useTranslation('periods');
+  const periods = usePeriods();
+  const period = periods.data?.items.find((p) => p.code === code);
+  if (periods.isLoading) return <Loading />;
+  if (periods.error) return <ErrorMessage error={periods.error} />;
+  if (!period) return <ErrorMessage error={new ApiError(404, 'not_found', code)} />;
+  return (
+    <>
+      <p>
+        <Link to="/periods">{t('backToList')}</Link>
+      </p>
+      <h1>{t('periodTitle', { code })}</h1>
+      <p>
+        {formatDate(period.startsOn)} – {formatDate(period.endsOn)} · {t('status')}:{' '}
+        <strong data-testid="period-status">{t(`statuses.${period.status}`)}</strong>
+        {period.closedAt &&
+          ` · ${t('closed')}: ${t('closedByAt', { at: formatDateTime(period.closedAt), by: period.closedBy ?? '' })}`}
+      </p>
+      <Blockers code={code} />
+      {period.status !== 'closed' && <CalculationPanel code={code} />}
+      {period.status !== 'closed' && <ClosePanel code={code} />}
+      <Accruals code={code} />
+      <Acts code={code} closed={period.status === 'closed'} />
+    </>
+  );
+}
+
+function Blockers({ code }: { code: string }) {
+  const { t } = useTranslation('periods');
+  const blockers = useQuery({
+    queryKey: ['/api/periods/blockers', code],
+    queryFn: () => api.get<{ items: Blocker[] }>(`/api/periods/${code}/blockers`),
+  });
+  return (
+    <section aria-labelledby="blockers-heading">
+      <h2 id="blockers-heading">{t('blockers')}</h2>
+      {blockers.isLoading && <Loading />}
+      {blockers.error && <ErrorMessage error={blockers.error} />}
+      {blockers.data &&
+        (blockers.data.items.length === 0 ? (
+          <p>{t('noBlockers')}</p>
+        ) : (
+          <ul>
+            {blockers.data.items.map((b, i) => (
+              <li key={i}>
+                <strong>{t(`blockerKinds.${b.kind}`, { defaultValue: b.kind })}</strong>: {b.message}
+              </li>
+            ))}
+          </ul>
+        ))}
+    </section>
+  );
+}
+
+function ClosePanel({ code }: { code: string }) {
+  const { t } = useTranslation('periods');
+  const { me, can } = useAuth();
+  const client = useQueryClient();
+  const [asking, setAsking] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  if (!can('periods.write')) return null;
+  async function close() {
+    setBusy(true);
+    setError(null);
+    try {
+      await api.post(`/api/periods/${code}/close`, { closedBy: me!.user.login });
+      setAsking(false);
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+      await client.invalidateQueries({ queryKey: ['/api/periods'] });
+      await client.invalidateQueries({ queryKey: ['/api/periods/blockers', code] });
+    }
+  }
+  return (
+    <section aria-labelledby="close-heading">
+      <h2 id="close-heading">{t('closePeriod')}</h2>
+      {!asking ? (
+        <button type="button" onClick={() => setAsking(true)}>
+          {t('closePeriod')}
+        </button>
+      ) : (
+        <div role="group" aria-label={t('closePeriod')}>
+          <p>{t('confirmClose', { code })}</p>
+          <button type="button" disabled={busy} onClick={close}>
+            {t('confirmCloseYes')}
+          </button>{' '}
+          <button type="button" onClick={() => setAsking(false)}>
+            {t('cancel', { ns: 'common' })}
+          </button>
+        </div>
+      )}
+      {error !== null && <ErrorMessage error={error} />}
+    </section>
+  );
+}
+
+function Accruals({ code }: { code: string }) {
+  const { t } = useTranslation('periods');
+  const [page, setPage] = usePageNumber();
+  const [consultant, setConsultant] = useState('');
+  const [kind, setKind] = useState('');
+  const [filter, setFilter] = useState<{ consultant: string; kind: string }>({ consultant: '', kind: '' });
+  const path = `/api/periods/${code}/accruals/page`;
+  const list = usePagedList<LedgerLine>(path, filter, page, 50);
+  const data = list.data as (typeof list.data & { totals: AccrualTotals }) | undefined;
+  function apply(event: FormEvent) {
+    event.preventDefault();
+    setFilter({ consultant: consultant.trim(), kind });
+    setPage(1);
+  }
+  return (
+    <section aria-labelledby="accruals-heading">
+      <h2 id="accruals-heading">{t('accruals')}</h2>
+      <form onSubmit={apply} className="filters">
+        <Field
+          label={t('filterConsultant')}
+          value={consultant}
+          onChange={(event) => setConsultant(event.target.value)}
+        />
+        <div className="field">
+          <label htmlFor="accrual-kind">{t('filterKind')}</label>
+          <select id="accrual-kind" value={kind} onChange={(event) => setKind(event.target.value)}>
+            <option value="">{t('allKinds')}</option>
+            {KINDS.map((k) => (
+              <option key={k} value={k}>
+                {t(`kinds.${k}`)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <button type="submit">{t('show')}</button>
+      </form>
+      {list.isLoading && <Loading />}
+      {list.error && <ErrorMessage error={list.error} />}
+      {data && (
+        <>
+          <p data-testid="accrual-totals">
+            {t('totals', { lines: formatCount(data.totals.lines), total: formatMoney(data.totals.totalKop) })}
+          </p>
+          <DataTable
+            caption={t('totalsCaption')}
+            rows={data.totals.byKind}
+            rowKey={(k) => k.kind}
+            columns={[
+              { header: t('kind'), cell: (k) => t(`kinds.${k.kind}`, { defaultValue: k.kind }) },
+              { header: t('lines'), cell: (k) => formatCount(k.lines), numeric: true },
+              { header: t('total'), cell: (k) => formatMoney(k.totalKop), numeric: true },
+            ]}
+          />
+          <DataTable
+            caption={t('accrualsCaption', { code })}
+            rows={data.items}
+            rowKey={(l) => l.id}
+            columns={[
+              { header: t('consultant'), cell: (l) => l.consultantCode },
+              { header: t('kind'), cell: (l) => t(`kinds.${l.kind}`, { defaultValue: l.kind }) },
+              { header: t('rule'), cell: (l) => l.rule },
+              { header: t('base'), cell: (l) => formatMoney(l.baseKop), numeric: true },
+              { header: t('rate'), cell: (l) => l.rate, numeric: true },
+              { header: t('amount'), cell: (l) => formatMoney(l.amountKop), numeric: true },
+              {
+                header: t('correctsPeriod'),
+                cell: (l) =>
+                  [l.correctsPeriod, l.stornoOfAccrualId ? t('stornoOf', { id: l.stornoOfAccrualId }) : '']
+                    .filter(Boolean)
+                    .join(', '),
+              },
+              { header: t('explanation'), cell: (l) => [l.explanation, l.cause].filter(Boolean).join(' — ') },
+            ]}
+          />
+          {data.items.length === 0 && <p>{t('nothing', { ns: 'common' })}</p>}
+          <Pager page={data.page} pageSize={data.pageSize} total={data.total} onPage={setPage} />
+        </>
+      )}
+    </section>
+  );
+}
+
+interface ProducedActs {
+  issued: unknown[];
+  alreadyIssued: string[];
+  nothingToPay: unknown[];
+}
+
+function Acts({ code, closed }: { code: string; closed: boolean }) {
+  const { t } = useTranslation('periods');
+  const { can } = useAuth();
+  const client = useQueryClient();
+  const [produced, setProduced] = useState<ProducedActs | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const [customer, setCustomer] = useState('');
+  const [edrpou, setEdrpou] = useState('');
+  const register = useQuery({
+    queryKey: ['/api/periods/acts/register', code],
+    queryFn: () => api.get<ActsRegister>(`/api/periods/${code}/acts/register`),
+  });
+  async function produce(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      // The customer printed on the acts: the server's configured one unless given here.
+      const intermediary =
+        customer.trim() || edrpou.trim() ? { name: customer.trim(), edrpou: edrpou.trim() } : undefined;
+      setProduced(await api.post<ProducedActs>(`/api/periods/${code}/acts`, { intermediary }));
+      await client.invalidateQueries({ queryKey: ['/api/periods/acts/register', code] });
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  }
+  const pdfPath = (number: string) => `/api/acts/${number}/pdf`;
+  const pdfName = (number: string) => `act_${number.replace('/', '_')}.pdf`;
+  return (
+    <section aria-labelledby="acts-heading">
+      <h2 id="acts-heading">{t('acts')}</h2>
+      {can('acts.write') &&
+        (closed ? (
+          <form onSubmit={produce} className="filters">
+            <Field
+              label={t('customer')}
+              value={customer}
+              onChange={(event) => setCustomer(event.target.value)}
+              autoComplete="organization"
+            />
+            <Field
+              label={t('edrpou')}
+              value={edrpou}
+              inputMode="numeric"
+              onChange={(event) => setEdrpou(event.target.value)}
+            />
+            <button type="submit" disabled={busy} aria-busy={busy}>
+              {t('produceActs')}
+            </button>
+          </form>
+        ) : (
+          <p>{t('actsOnlyClosed')}</p>
+        ))}
+      {busy && <Loading />}
+      {produced && (
+        <p role="status">
+          {t('actsProduced', {
+            issued: produced.issued.length,
+            already: produced.alreadyIssued.length,
+            nothing: produced.nothingToPay.length,
+          })}
+        </p>
+      )}
+      {error !== null && <ErrorMessage error={error} />}
+      {register.isLoading && <Loading />}
+      {register.error && <ErrorMessage error={register.error} />}
+      {register.data && register.data.rows.length > 0 && (
+        <>
+          <p>
+            <a href={`/api/periods/${code}/acts/register?format=csv`} download={`register_${code}.csv`}>
+              {t('registerCsv')}
+            </a>{' '}
+            ·{' '}
+            <a href={`/api/periods/${code}/acts/register?format=xlsx`} download={`register_${code}.xlsx`}>
+              {t('registerXlsx')}
+            </a>
+          </p>
+          <p data-testid="acts-totals">
+            {t('actsTotals', { acts: register.data.totals.acts })} · {t('gross')}:{' '}
+            {formatMoney(register.data.totals.grossKop)} · {t('net')}:{' '}
+            {formatMoney(register.data.totals.netKop)}
+          </p>
+          <DataTable
+            caption={t('actsCaption', { code })}
+            rows={register.data.rows}
+            rowKey={(r) => r.number}
+            columns={[
+              { header: t('number'), cell: (r) => r.number },
+              { header: t('date'), cell: (r) => formatDate(r.date) },
+              { header: t('consultant'), cell: (r) => r.consultantCode },
+              { header: t('fullName'), cell: (r) => r.fullName },
+              { header: t('gross'), cell: (r) => formatMoney(r.grossKop), numeric: true },
+              { header: t('pdfo'), cell: (r) => formatMoney(r.pdfoKop), numeric: true },
+              { header: t('militaryLevy'), cell: (r) => formatMoney(r.militaryLevyKop), numeric: true },
+              { header: t('net'), cell: (r) => formatMoney(r.netKop), numeric: true },
+              {
+                header: t('pdf'),
+                cell: (r) => (
+                  <a
+                    href={pdfPath(r.number)}
+                    download={pdfName(r.number)}
+                    aria-label={t('downloadPdf', { number: r.number })}
+                  >
+                    PDF
+                  </a>
+                ),
+              },
+            ]}
+          />
+        </>
+      )}
+      {register.data && register.data.rows.length === 0 && <p>{t('nothing', { ns: 'common' })}</p>}
+    </section>
+  );
+}
