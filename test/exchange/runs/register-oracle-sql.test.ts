@@ -36,6 +36,7 @@ describe('Oracle SQL of building a register', () => {
       if (/from "person"/.test(statement))
         return [
           {
+            id: 3,
             person_kind: 'individual',
             full_name: 'Шевченко Тарас',
             tax_number: '2845102313',
