@@ -53,6 +53,26 @@ module.exports = {
       to: { path: '^(back-office|src/api|src/cli)/' },
     },
     {
+      name: 'policy-records-through-index',
+      severity: 'error',
+      comment:
+        'src/policy-records is the one writer of persons, applications, policies, policy versions, ' +
+        'amendments, payment calendars and premium payments. The exchange, the back office and the ' +
+        'demo ask it through its index.ts (its service), never through a file inside it; ' +
+        'test/architecture/table-owners.test.ts checks that nothing else writes those tables.',
+      from: { pathNot: '^src/policy-records/' },
+      to: { path: '^src/policy-records/', pathNot: '^src/policy-records/index\\.ts$' },
+    },
+    {
+      name: 'policy-records-is-core',
+      severity: 'error',
+      comment:
+        'src/policy-records sits in the core layer, under the exchange and the back office that both ' +
+        'write through it: it imports only src/db.',
+      from: { path: '^src/policy-records/' },
+      to: { path: '^(back-office|adapters|src/(?!db/|policy-records/))' },
+    },
+    {
       name: 'db-is-the-bottom',
       severity: 'error',
       comment: 'src/db is the bottom layer: it imports only the configuration and the log, nothing above.',

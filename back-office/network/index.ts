@@ -77,3 +77,4 @@ export {
   type NetworkCard,
   type ConsultantSummary,
 } from './views';
+export { loadNetwork, type LoadedHistory, type LoadedNetwork, type NetworkLoad } from './load';

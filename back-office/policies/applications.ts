@@ -3,7 +3,8 @@
  * (src/exchange/runs/register-builder.ts) takes every pending application of the insurer into its
  * next register and marks it `sent`; the insurer's answer (src/exchange/apply/register-answers.ts)
  * makes it `accepted`, `rejected` with a reason, or `issued` with the policy it became. A pending
- * application can be withdrawn; once in a register it belongs to the exchange.
+ * application can be withdrawn; once in a register it belongs to the exchange. The rows are written
+ * by src/policy-records, the one writer of applications; the rules and the audit are this module's.
  */
 import type { Transaction } from 'kysely';
 import {
@@ -15,6 +16,11 @@ import {
   kopiykyFromDecimal,
   STILL_KNOWN,
 } from '../../src/db';
+import {
+  insertApplication as insertApplicationRow,
+  nextApplicationNumber,
+  withdrawPendingApplication,
+} from '../../src/policy-records';
 import { type ConsultantScope, recordAudit, visibleConsultantIds } from '../network';
 import { conflict, invalid, notFound, PolicyRecordError } from './errors';
 import { type Page, type PageRequest, readPage } from './paging';
@@ -334,18 +340,6 @@ function checkSold(
   throw invalid('startOn', `${input.insurer} sells ${input.product} ${window}; ${input.startOn} is outside`);
 }
 
-/** Application numbers entered here: W-<year>-<6 digits>, apart from the insurers' and the demo's. */
-async function nextNumber(trx: Transaction<DB>, year: string): Promise<string> {
-  const prefix = `W-${year}-`;
-  const last = await trx
-    .selectFrom('application')
-    .select((eb) => eb.fn.max('number').as('n'))
-    .where('number', 'like', `${prefix}%`)
-    .executeTakeFirst();
-  const n = last?.n ? Number(String(last.n).slice(prefix.length)) + 1 : 1;
-  return `${prefix}${String(n).padStart(6, '0')}`;
-}
-
 export function checkApplication(input: NewApplication): void {
   if (!Number.isSafeInteger(input.premiumKop) || input.premiumKop <= 0)
     throw invalid('premium', 'must be more than 0');
@@ -432,7 +426,8 @@ async function insertApplication(
     ? await resolvePerson(trx, database, input.insured, 'insured', actor, reason)
     : null;
   const now = new Date();
-  const number = await nextNumber(trx, signedOn.slice(0, 4));
+  const writer = { trx, dialect: database.dialect };
+  const number = await nextApplicationNumber(writer, signedOn.slice(0, 4));
   const values = {
     number,
     insurer_id: Number(insurer.id),
@@ -453,7 +448,7 @@ async function insertApplication(
     created_at: now,
     updated_at: now,
   };
-  const id = await database.dialect.insertReturningId(trx, 'application', values, { number });
+  const id = await insertApplicationRow(writer, values);
   await recordAudit(trx, database, {
     actor,
     action: 'application.entered',
@@ -485,13 +480,7 @@ export async function withdrawApplication(
     );
   await database.db.transaction().execute(async (trx) => {
     const now = new Date();
-    const result = await trx
-      .updateTable('application')
-      .set({ status: 'withdrawn', status_reason: reason, updated_at: now })
-      .where('id', '=', card.id)
-      .where('status', '=', 'pending')
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1)
+    if (!(await withdrawPendingApplication({ trx, dialect: database.dialect }, card.id, reason, now)))
       throw conflict(
         `application ${card.number} was taken into a register meanwhile: it can no longer be withdrawn`,
         'status',

@@ -1,9 +1,10 @@
 /**
  * Policies and applications: persons (policyholders and insured, one per tax number), applications
  * entered by or for a consultant and their way through registers to the policy they became, and
- * policies with versions, amendments, the payment calendar and premium payments. This module owns
- * `person` contact details and applications entered by hand; policies, versions, amendments and
- * payments are written by the exchange (src/exchange/apply) and only read here. The API routes
+ * policies with versions, amendments, the payment calendar and premium payments. This module keeps
+ * the rules of persons and applications entered by hand (a valid tax number, a product on sale, a
+ * consultant allowed to sell) and their audit; every row of these tables is written by
+ * src/policy-records, their one writer, which the exchange (src/exchange/apply) uses as well. The API routes
  * (src/api/routes/core/policies.ts) and the CLI (src/cli/commands/policies.ts) call this service.
  */
 export { PolicyRecordError, type PolicyRecordRefusal } from './errors';

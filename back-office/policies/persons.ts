@@ -1,10 +1,16 @@
 /**
  * Persons (policyholders and insured): one row per tax number (unique index since migration 0511),
  * added by hand with the check digit verified, found by name or tax number, shown with their
- * policies and applications; contact details change with an audit entry.
+ * policies and applications; contact details change with an audit entry. The rows are written by
+ * src/policy-records, the tables' one writer; the rules and the audit are this module's.
  */
 import { type ExpressionBuilder, type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, DB, IsoDate } from '../../src/db';
+import {
+  changePersonContacts,
+  type ContactDetails,
+  insertPerson as insertPersonRow,
+} from '../../src/policy-records';
 import { type ConsultantScope, recordAudit, visibleConsultantIds } from '../network';
 import { conflict, invalid, notFound } from './errors';
 import { edrpouProblem, rnokppProblem } from './tax-number';
@@ -271,12 +277,7 @@ export async function insertPerson(
     created_at: now,
     updated_at: now,
   };
-  const id = await database.dialect.insertReturningId(
-    trx,
-    'person',
-    values,
-    kind === 'individual' ? { tax_number: values.tax_number } : { company_code: values.company_code },
-  );
+  const id = await insertPersonRow({ trx, dialect: database.dialect }, values);
   const view = (await findPerson(trx, id))!;
   await recordAudit(trx, database, {
     actor,
@@ -321,17 +322,13 @@ export async function updatePersonContacts(
   return database.db.transaction().execute(async (trx) => {
     const before = await findPerson(trx, id);
     if (!before) throw notFound(`person ${id} does not exist`, 'id');
-    const set: { email?: string | null; phone?: string | null; address?: string | null } = {};
+    const set: ContactDetails = {};
     if (change.email !== undefined) set.email = change.email;
     if (change.phone !== undefined) set.phone = change.phone;
     if (change.address !== undefined) set.address = change.address;
     if (!Object.keys(set).length) throw invalid('body', 'give at least one of email, phone, address');
     const now = new Date();
-    await trx
-      .updateTable('person')
-      .set({ ...set, updated_at: now })
-      .where('id', '=', id)
-      .execute();
+    await changePersonContacts({ trx, dialect: database.dialect }, id, set, now);
     const after = (await findPerson(trx, id))!;
     await recordAudit(trx, database, {
       actor,

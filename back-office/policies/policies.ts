@@ -1,5 +1,6 @@
 /**
- * Policies as the exchange left them (src/exchange/apply writes them; this module only reads):
+ * Policies as the exchange left them (src/exchange/apply writes them through src/policy-records, the
+ * tables' one writer; this module only reads):
  * the list and card read the version in effect on a day (the latest valid_from <= D, then the
  * highest version_no), optionally as known at a moment K (recorded_at <= K); amendments, premium
  * payments with their corrections (negative rows), and the payment calendar against them.

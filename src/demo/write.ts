@@ -1,13 +1,34 @@
 /**
- * Writes a generated demo agency into the database: multi-row inserts in batches, surrogate keys
- * read back once per table by natural key (code, number, tax number) instead of row by row, and the
- * few history changes through recordBitemporal so they look exactly like ones made in the app.
+ * Writes a generated demo agency into the database through the services that own each table, as an
+ * agency's existing records would come in: the catalogue adds the insurers and products, the plan's
+ * levels come from the compensation module, the network module loads units, consultants and their
+ * first history in bulk, the recent sponsor changes and promotions are made by the same functions
+ * the back office uses (so they look exactly like ones made in the app, audit entries included),
+ * src/policy-records loads persons, applications, policies, versions, amendments, calendars and
+ * payments in bulk, the compensation module opens the periods and src/auth adds the logins.
+ * Surrogate keys are read back once per table by natural key (code, number, tax number).
  */
-import { type Insertable, type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import { addInsurer, addProduct } from '../../back-office/catalogue';
+import { openPeriod, syncCareerLevels } from '../../back-office/compensation';
+import { changeSponsor, loadNetwork, recordCareerChange } from '../../back-office/network';
 import { createUser, findUser, type Role } from '../auth';
-import type { DB, IsoDate, SqlDialect } from '../db';
-import { OPEN_END, recordBitemporal, STILL_KNOWN } from '../db/bitemporal';
+import type { Database, DB, IsoDate, SqlDialect } from '../db';
+import { OPEN_END, STILL_KNOWN } from '../db/bitemporal';
 import { decimalFromKopiyky } from '../db/money';
+import {
+  linkApplicationsToPolicies,
+  loadAmendments,
+  loadApplications,
+  loadPaymentSchedule,
+  loadPersons,
+  insertPolicies,
+  insertPolicyVersions,
+  insertPremiumPayments,
+  type NewPolicyVersionRow,
+  type NewPremiumPaymentRow,
+  type NewInstalmentRow,
+} from '../policy-records';
 import { momentOn } from './calendar';
 import type { DemoData } from './generate';
 import {
@@ -68,28 +89,8 @@ export const SEED_STEPS = [
 
 /** Who the demo's own rows are recorded by. */
 const SEEDER = 'demo-seed';
-type Row<T extends keyof DB> = Insertable<DB[T]>;
 
 const INITIAL_REASON = 'Початкове завантаження демонстраційних даних';
-
-// PostgreSQL takes at most 65 535 bind parameters per statement; stay far below.
-const MAX_PARAMETERS = 30_000;
-
-async function insertBatches<T extends keyof DB & string>(
-  trx: Kysely<DB>,
-  table: T,
-  rows: Insertable<DB[T]>[],
-): Promise<void> {
-  if (rows.length === 0) return;
-  const columns = Object.keys(rows[0] as object).length;
-  const size = Math.max(1, Math.min(1000, Math.floor(MAX_PARAMETERS / columns)));
-  for (let i = 0; i < rows.length; i += size) {
-    await (trx as unknown as Kysely<any>)
-      .insertInto(table)
-      .values(rows.slice(i, i + size) as any)
-      .execute();
-  }
-}
 
 function need<K, V>(map: Map<K, V>, key: K, what: string): V {
   const value = map.get(key);
@@ -107,31 +108,33 @@ export async function writeDemo(
   let done = 0;
   const step = () => onProgress(SEED_STEPS[done], ++done, total);
   const { network, today } = data;
+  // The services take a database; this one is the seed's transaction, which they join.
+  const database: Database = {
+    db: trx,
+    dialect,
+    describe: 'demo seed',
+    ping: async () => true,
+    close: async () => {},
+  };
+  const writer = { trx, dialect };
   const founded = network.consultants[0].hiredOn;
   const foundedAt = momentOn(founded, 8);
   const initial = (validFrom: IsoDate, validTo: IsoDate, recordedAt: Date, supersededAt = STILL_KNOWN) => ({
-    valid_from: validFrom,
-    valid_to: validTo,
-    recorded_at: recordedAt,
-    superseded_at: supersededAt,
-    recorded_by: SEEDER,
+    validFrom,
+    validTo,
+    recordedAt,
+    supersededAt,
+    recordedBy: SEEDER,
     reason: INITIAL_REASON,
   });
 
   // Reference data may already have been put in place (e.g. by onboarding); only the missing rows are added.
+  const seeder = { recordedBy: SEEDER, reason: INITIAL_REASON, at: foundedAt };
   const existingInsurers = new Set(
     (await trx.selectFrom('insurer').select('code').execute()).map((r) => r.code),
   );
-  await insertBatches(
-    trx,
-    'insurer',
-    INSURERS.filter((i) => !existingInsurers.has(i.code)).map((i): Row<'insurer'> => ({
-      code: i.code,
-      name: i.name,
-      company_code: i.companyCode,
-      created_at: foundedAt,
-    })),
-  );
+  for (const i of INSURERS.filter((i) => !existingInsurers.has(i.code)))
+    await addInsurer(database, { code: i.code, name: i.name, companyCode: i.companyCode }, seeder);
   const insurerIds = new Map(
     (await trx.selectFrom('insurer').select(['id', 'code']).execute()).map((r) => [r.code, Number(r.id)]),
   );
@@ -141,21 +144,22 @@ export async function writeDemo(
       productKey(Number(r.insurer_id), r.code),
     ),
   );
-  await insertBatches(
-    trx,
-    'product',
-    PRODUCTS.filter(
-      (p) => !existingProducts.has(productKey(need(insurerIds, p.insurer, 'insurer'), p.code)),
-    ).map((p): Row<'product'> => ({
-      insurer_id: need(insurerIds, p.insurer, 'insurer'),
-      code: p.code,
-      name: p.name,
-      product_group: p.group,
-      term_years: p.termYears,
-      first_year_rate_pct: p.firstYearRatePct,
-      renewal_rate_pct: p.renewalRatePct,
-    })),
-  );
+  for (const p of PRODUCTS.filter(
+    (p) => !existingProducts.has(productKey(need(insurerIds, p.insurer, 'insurer'), p.code)),
+  ))
+    await addProduct(
+      database,
+      p.insurer,
+      {
+        code: p.code,
+        name: p.name,
+        productGroup: p.group,
+        termYears: p.termYears,
+        firstYearRatePct: p.firstYearRatePct,
+        renewalRatePct: p.renewalRatePct,
+      },
+      seeder,
+    );
   const productIds = new Map(
     (await trx.selectFrom('product').select(['id', 'insurer_id', 'code']).execute()).map((r) => [
       productKey(Number(r.insurer_id), r.code),
@@ -164,121 +168,81 @@ export async function writeDemo(
   );
   const productId = (insurer: string, code: string) =>
     need(productIds, productKey(need(insurerIds, insurer, 'insurer'), code), 'product');
-  const existingLevels = new Set(
-    (await trx.selectFrom('career_level').select('code').execute()).map((r) => r.code),
-  );
-  await insertBatches(
-    trx,
-    'career_level',
-    CAREER_LEVELS.filter((l) => !existingLevels.has(l.code)).map((l): Row<'career_level'> => ({
-      code: l.code,
-      name: l.name,
-      rank_order: l.rank,
-    })),
+  await syncCareerLevels(
+    database,
+    {
+      code: 'DEMO',
+      version: '1',
+      // The demo's levels as a plan names them; syncing reads only their code, name and rank.
+      levels: CAREER_LEVELS.map((l) => ({
+        code: l.code,
+        name: l.name,
+        rank: l.rank,
+      })) as unknown as Parameters<typeof syncCareerLevels>[1]['levels'],
+    },
+    SEEDER,
   );
   step();
 
-  // Units and consultants.
+  // Units and consultants, with the first rows of their history, as the network module loads them.
   const units = [HEAD_OFFICE, ...BRANCHES];
-  const existingUnits = new Set((await trx.selectFrom('unit').select('code').execute()).map((r) => r.code));
-  await insertBatches(
-    trx,
-    'unit',
-    units
-      .filter((u) => !existingUnits.has(u.code))
-      .map((u): Row<'unit'> => ({ code: u.code, name: u.name, city: u.city, created_at: foundedAt })),
-  );
-  const unitIds = new Map(
-    (await trx.selectFrom('unit').select(['id', 'code']).execute()).map((r) => [r.code, Number(r.id)]),
-  );
-  await insertBatches(
-    trx,
-    'consultant',
-    network.consultants.map((c): Row<'consultant'> => ({
+  const hiredOn = new Map(network.consultants.map((c) => [c.code, c.hiredOn]));
+  const { consultantIds } = await loadNetwork(database, {
+    units: units.map((u) => ({ code: u.code, name: u.name, city: u.city, createdAt: foundedAt })),
+    consultants: network.consultants.map((c) => ({
       code: c.code,
-      full_name: c.name.fullName,
-      tax_number: c.taxNumber,
-      legal_form: c.legalForm,
+      fullName: c.name.fullName,
+      taxNumber: c.taxNumber,
+      legalForm: c.legalForm,
       email: c.email,
       phone: c.phone,
-      hired_on: c.hiredOn,
-      terminated_on: c.terminatedOn,
-      created_at: momentOn(c.hiredOn, 9),
+      hiredOn: c.hiredOn,
+      terminatedOn: c.terminatedOn,
+      createdAt: momentOn(c.hiredOn, 9),
     })),
-  );
-  const consultantIds = new Map(
-    (await trx.selectFrom('consultant').select(['id', 'code']).execute()).map((r) => [r.code, Number(r.id)]),
-  );
-  const consultantId = (code: string) => need(consultantIds, code, 'consultant');
-  const hiredOn = new Map(network.consultants.map((c) => [c.code, c.hiredOn]));
-
-  const structure: Row<'unit_structure'>[] = [
-    {
-      unit_id: need(unitIds, HEAD_OFFICE.code, 'unit'),
-      parent_unit_id: null,
-      manager_consultant_id: consultantId(network.branchHeads[0]),
-      ...initial(founded, OPEN_END, foundedAt),
-    },
-    ...BRANCHES.map((branch, i) => {
-      const opened = need(hiredOn, network.branchHeads[i], 'consultant');
-      return {
-        unit_id: need(unitIds, branch.code, 'unit'),
-        parent_unit_id: need(unitIds, HEAD_OFFICE.code, 'unit'),
-        manager_consultant_id: consultantId(network.branchHeads[i]),
-        ...initial(opened, OPEN_END, momentOn(opened, 8)),
-      };
-    }),
-  ];
-  await insertBatches(trx, 'unit_structure', structure);
-  await insertBatches(
-    trx,
-    'consultant_sponsor',
-    network.consultants.map((c): Row<'consultant_sponsor'> => ({
-      consultant_id: consultantId(c.code),
-      sponsor_id: c.sponsorCode === null ? null : consultantId(c.sponsorCode),
+    unitTree: [
+      {
+        unit: HEAD_OFFICE.code,
+        parent: null,
+        manager: network.branchHeads[0],
+        ...initial(founded, OPEN_END, foundedAt),
+      },
+      ...BRANCHES.map((branch, i) => {
+        const opened = need(hiredOn, network.branchHeads[i], 'consultant');
+        return {
+          unit: branch.code,
+          parent: HEAD_OFFICE.code,
+          manager: network.branchHeads[i],
+          ...initial(opened, OPEN_END, momentOn(opened, 8)),
+        };
+      }),
+    ],
+    sponsors: network.consultants.map((c) => ({
+      consultant: c.code,
+      sponsor: c.sponsorCode,
       ...initial(c.hiredOn, OPEN_END, momentOn(c.hiredOn, 9)),
     })),
-  );
-  await insertBatches(
-    trx,
-    'consultant_unit',
-    network.consultants.map((c): Row<'consultant_unit'> => ({
-      consultant_id: consultantId(c.code),
-      unit_id: need(unitIds, c.unitCode, 'unit'),
+    memberships: network.consultants.map((c) => ({
+      consultant: c.code,
+      unit: c.unitCode,
       ...initial(c.hiredOn, OPEN_END, momentOn(c.hiredOn, 9)),
     })),
-  );
-  await insertBatches(
-    trx,
-    'consultant_career',
-    network.consultants.map((c): Row<'consultant_career'> => ({
-      consultant_id: consultantId(c.code),
-      level_code: c.initialLevel,
+    careers: network.consultants.map((c) => ({
+      consultant: c.code,
+      level: c.initialLevel,
       source: 'initial' as const,
-      approved_by: null,
-      approved_at: null,
       ...initial(c.hiredOn, OPEN_END, momentOn(c.hiredOn, 9)),
     })),
-  );
-  // A status change is written as the app would have: the open 'active' row is superseded when the
-  // change becomes known and recorded again up to the change, beside the new status.
-  await insertBatches(
-    trx,
-    'consultant_activity_status',
-    network.consultants.flatMap((c) => {
-      const id = consultantId(c.code);
+    // A status change is written as the app would have: the open 'active' row is superseded when
+    // the change becomes known and recorded again up to the change, beside the new status.
+    statuses: network.consultants.flatMap((c) => {
       const row = (
         status: (typeof c.statuses)[number]['status'],
         from: IsoDate,
         to: IsoDate,
         at: Date,
         until?: Date,
-      ): Row<'consultant_activity_status'> => ({
-        consultant_id: id,
-        status,
-        source: 'initial' as const,
-        ...initial(from, to, at, until),
-      });
+      ) => ({ consultant: c.code, status, source: 'initial' as const, ...initial(from, to, at, until) });
       const hiredAt = momentOn(c.hiredOn, 9);
       if (c.statuses.length === 1) return [row('active', c.hiredOn, OPEN_END, hiredAt)];
       const [active, later] = c.statuses;
@@ -289,15 +253,15 @@ export async function writeDemo(
         row(later.status, later.validFrom, OPEN_END, knownAt),
       ];
     }),
-  );
+  });
+  const consultantId = (code: string) => need(consultantIds, code, 'consultant');
   step();
 
-  // History of the recent months, in the order it was entered.
+  // History of the recent months, in the order it was entered, by the back office's own functions.
   const changes = [
     ...network.sponsorChanges.map((change) => ({ at: change.recordedAt, kind: 'sponsor' as const, change })),
     ...network.promotions.map((change) => ({ at: change.recordedAt, kind: 'career' as const, change })),
   ].sort((a, b) => a.at.getTime() - b.at.getTime());
-  const audit: Row<'audit_log'>[] = [];
   for (const entry of changes) {
     const id = consultantId(entry.change.consultantCode);
     const when = {
@@ -306,61 +270,21 @@ export async function writeDemo(
       recordedBy: 'backoffice',
       reason: entry.change.reason,
     };
-    if (entry.kind === 'sponsor') {
-      const superseded = await recordBitemporal(
-        trx,
-        'consultant_sponsor',
-        'consultant_id',
-        id,
-        { sponsor_id: consultantId(entry.change.sponsorCode) },
-        when,
-      );
-      audit.push({
-        occurred_at: entry.at,
-        actor: 'backoffice',
-        action: 'consultant.sponsor_changed',
-        entity_kind: 'consultant',
-        entity_id: String(id),
-        before_state: dialect.json({ sponsorId: superseded[0]?.sponsor_id ?? null }),
-        after_state: dialect.json({
-          sponsorId: consultantId(entry.change.sponsorCode),
-          validFrom: entry.change.validFrom,
-        }),
-        reason: entry.change.reason,
+    if (entry.kind === 'sponsor')
+      await changeSponsor(database, id, consultantId(entry.change.sponsorCode), when);
+    else
+      await recordCareerChange(database, id, {
+        ...when,
+        levelCode: entry.change.levelCode,
+        source: entry.change.source,
+        approvedBy: 'backoffice',
       });
-    } else {
-      const superseded = await recordBitemporal(
-        trx,
-        'consultant_career',
-        'consultant_id',
-        id,
-        {
-          level_code: entry.change.levelCode,
-          source: entry.change.source,
-          approved_by: 'backoffice',
-          approved_at: entry.at,
-        },
-        when,
-      );
-      audit.push({
-        occurred_at: entry.at,
-        actor: 'backoffice',
-        action: 'consultant.career_changed',
-        entity_kind: 'consultant',
-        entity_id: String(id),
-        before_state: dialect.json({ levelCode: superseded[0]?.level_code ?? null }),
-        after_state: dialect.json({ levelCode: entry.change.levelCode, validFrom: entry.change.validFrom }),
-        reason: entry.change.reason,
-      });
-    }
   }
-  await insertBatches(trx, 'audit_log', audit);
   step();
 
-  await insertBatches(
-    trx,
-    'person',
-    data.persons.map((p): Row<'person'> => ({
+  await loadPersons(
+    writer,
+    data.persons.map((p) => ({
       person_kind: p.kind,
       full_name: p.fullName,
       tax_number: p.taxNumber,
@@ -377,10 +301,9 @@ export async function writeDemo(
   const maybePerson = (key: string | null) => (key === null ? null : personId(key));
   step();
 
-  await insertBatches(
-    trx,
-    'application',
-    data.applications.map((a): Row<'application'> => ({
+  await loadApplications(
+    writer,
+    data.applications.map((a) => ({
       number: a.number,
       insurer_id: need(insurerIds, a.insurer, 'insurer'),
       product_id: productId(a.insurer, a.productCode),
@@ -407,10 +330,9 @@ export async function writeDemo(
   );
   step();
 
-  await insertBatches(
-    trx,
-    'policy',
-    data.policies.map((p): Row<'policy'> => ({
+  await insertPolicies(
+    writer,
+    data.policies.map((p) => ({
       insurer_id: need(insurerIds, p.insurer, 'insurer'),
       number: p.number,
       product_id: productId(p.insurer, p.productCode),
@@ -423,36 +345,18 @@ export async function writeDemo(
     (await trx.selectFrom('policy').select(['id', 'number']).execute()).map((r) => [r.number, Number(r.id)]),
   );
   const policyId = (number: string) => need(policyIds, number, 'policy');
-  // The application learns its policy once the policy exists. A CASE over the ids sets a batch in
-  // one statement; the ids are our own integers, so they go in as literals and keep their type.
-  const issued = data.policies
-    .filter((p) => p.applicationNumber !== null)
-    .map((p) => [need(applicationIds, p.applicationNumber!, 'application'), policyId(p.number)] as const);
-  for (let i = 0; i < issued.length; i += 500) {
-    const batch = issued.slice(i, i + 500);
-    const policyOf = sql<number>`case ${sql.join(
-      batch.map(
-        ([application, policy]) =>
-          sql`when ${sql.ref('id')} = ${sql.lit(application)} then ${sql.lit(policy)}`,
-      ),
-      sql` `,
-    )} end`;
-    await trx
-      .updateTable('application')
-      .set({ policy_id: policyOf })
-      .where(
-        'id',
-        'in',
-        batch.map(([application]) => application),
-      )
-      .execute();
-  }
+  // The application learns its policy once the policy exists.
+  await linkApplicationsToPolicies(
+    writer,
+    data.policies
+      .filter((p) => p.applicationNumber !== null)
+      .map((p) => [need(applicationIds, p.applicationNumber!, 'application'), policyId(p.number)] as const),
+  );
 
   const amended = data.policies.filter((p) => p.amendment !== null);
-  await insertBatches(
-    trx,
-    'amendment',
-    amended.map((p): Row<'amendment'> => ({
+  await loadAmendments(
+    writer,
+    amended.map((p) => ({
       policy_id: policyId(p.number),
       amendment_no: p.amendment!.amendmentNo,
       signed_on: p.amendment!.signedOn,
@@ -471,7 +375,7 @@ export async function writeDemo(
     ]),
   );
   const versions = data.policies.flatMap((p) =>
-    p.versions.map((v): Row<'policy_version'> => ({
+    p.versions.map((v): NewPolicyVersionRow => ({
       policy_id: policyId(p.number),
       version_no: v.versionNo,
       valid_from: v.validFrom,
@@ -495,12 +399,12 @@ export async function writeDemo(
       source_message_id: null,
     })),
   );
-  await insertBatches(trx, 'policy_version', versions);
+  await insertPolicyVersions(writer, versions);
   step();
 
   const installments = data.policies.flatMap((p) => {
     const id = policyId(p.number);
-    return p.schedule.map((s): Row<'payment_schedule'> => ({
+    return p.schedule.map((s): NewInstalmentRow => ({
       policy_id: id,
       installment_no: s.installmentNo,
       due_on: s.dueOn,
@@ -508,13 +412,13 @@ export async function writeDemo(
       policy_year: s.policyYear,
     }));
   });
-  await insertBatches(trx, 'payment_schedule', installments);
+  await loadPaymentSchedule(writer, installments);
   step();
 
   let paymentTotal = 0;
   const payments = data.policies.flatMap((p) => {
     const id = policyId(p.number);
-    return p.payments.map((payment): Row<'premium_payment'> => {
+    return p.payments.map((payment): NewPremiumPaymentRow => {
       paymentTotal += payment.amount;
       return {
         policy_id: id,
@@ -530,27 +434,14 @@ export async function writeDemo(
       };
     });
   });
-  await insertBatches(trx, 'premium_payment', payments);
+  await insertPremiumPayments(writer, payments);
   step();
 
   const existingPeriods = new Set(
     (await trx.selectFrom('production_period').select('code').execute()).map((r) => r.code),
   );
-  await insertBatches(
-    trx,
-    'production_period',
-    data.periods
-      .filter((p) => !existingPeriods.has(p.code))
-      .map((p): Row<'production_period'> => ({
-        code: p.code,
-        starts_on: p.startsOn,
-        ends_on: p.endsOn,
-        status: 'open' as const,
-        calculated_at: null,
-        closed_at: null,
-        closed_by: null,
-      })),
-  );
+  for (const p of data.periods.filter((p) => !existingPeriods.has(p.code)))
+    await openPeriod(trx as unknown as Parameters<typeof openPeriod>[0], p);
 
   // One login per role, through the users module, each with a generated password handed out once;
   // a login someone already added (the first administrator) is kept as it is.

@@ -105,6 +105,26 @@ describe('module boundaries', () => {
         source: "export * from './no-such-file';\n",
         rule: 'not-to-unresolvable',
       },
+      {
+        file: `back-office/policies/${tag}.ts`,
+        source: "export { insertPerson } from '../../src/policy-records/persons';\n",
+        rule: 'policy-records-through-index',
+      },
+      {
+        file: `src/exchange/apply/${tag}.ts`,
+        source: "export { insertPolicyVersions } from '../../policy-records/policies';\n",
+        rule: 'policy-records-through-index',
+      },
+      {
+        file: `src/policy-records/${tag}.ts`,
+        source: "export { applyRecords } from '../exchange/apply';\n",
+        rule: 'policy-records-is-core',
+      },
+      {
+        file: `src/exchange/apply/${tag}-fine.ts`,
+        source: "export { insertPolicyVersions } from '../../policy-records';\n",
+        rule: null,
+      },
       // The same kind of import through the module's index.ts is allowed: the rule is not just noise.
       {
         file: `back-office/acts/${tag}-fine.ts`,

@@ -11,6 +11,7 @@ import { consultantsByCode, policiesByNumber, versionInForce, versionsOf } from 
 import { factsOf, insertVersions, moneyText, type NewVersion, type VersionFacts } from './policy-versions';
 import { type MismatchInput, raiseMismatches } from '../reconciliation';
 import { requestRecalculation } from './recalculation';
+import { insertAmendment } from '../../policy-records';
 
 /** Kinds that change what consultants earn, so a past effective day means recalculation. */
 const AFFECTS_REMUNERATION = new Set([
@@ -125,26 +126,21 @@ export async function applyAmendments(
         });
       }
     }
-    const amendmentId = await ctx.dialect.insertReturningId(
-      ctx.trx,
-      'amendment',
-      {
-        policy_id: policy.id,
-        amendment_no: record.amendmentNo,
-        signed_on: record.signedOn,
-        effective_on: record.effectiveOn,
-        change_kind: record.changeKind,
-        new_value: record.newValue,
-        details: ctx.dialect.json({
-          sumInsuredKop: record.sumInsuredKop,
-          annualPremiumKop: record.annualPremiumKop,
-          rowNo,
-        }),
-        source_message_id: ctx.messageId,
-        recorded_at: ctx.recordedAt,
-      },
-      { policy_id: policy.id, amendment_no: record.amendmentNo },
-    );
+    const amendmentId = await insertAmendment(ctx, {
+      policy_id: policy.id,
+      amendment_no: record.amendmentNo,
+      signed_on: record.signedOn,
+      effective_on: record.effectiveOn,
+      change_kind: record.changeKind,
+      new_value: record.newValue,
+      details: ctx.dialect.json({
+        sumInsuredKop: record.sumInsuredKop,
+        annualPremiumKop: record.annualPremiumKop,
+        rowNo,
+      }),
+      source_message_id: ctx.messageId,
+      recorded_at: ctx.recordedAt,
+    });
     const versions = (await versionsOf(ctx, [policy.id])).get(policy.id) ?? [];
     if (!versions.length) continue;
     const highest = new Map([[policy.id, Math.max(...versions.map((v) => v.version_no))]]);

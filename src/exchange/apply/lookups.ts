@@ -1,5 +1,7 @@
-/** Bulk look-ups of what mapped records refer to: products, consultants, policies, persons. */
-import type { CanonicalPerson } from '../canonical';
+/**
+ * Bulk look-ups of what mapped records refer to: products, consultants, policies. Persons are found
+ * or added by src/policy-records (ensurePersons), their one writer.
+ */
 import type { Kysely } from 'kysely';
 import type { DB, PolicyVersionTable } from '../../db';
 import { type ApplyContext, chunks, inList, LOOKUP_BATCH } from './context';
@@ -115,95 +117,6 @@ export function versionInForce(versions: VersionRow[], date: string): VersionRow
   }
   return best;
 }
-
-/** The unique index that makes a tax number one person (migration 0511). */
-const PERSON_IDENTITY = { columns: ['tax_number'], index: 'person_tax_number_uq' };
-
-function personKey(p: CanonicalPerson): string {
-  return p.taxNumber ? `tax:${p.taxNumber}` : `name:${p.fullName}|${p.birthDate ?? ''}`;
-}
-
-/** Finds each person by tax number (or name and birth date when there is none), creating the missing. */
-export async function ensurePersons(
-  ctx: ApplyContext,
-  persons: CanonicalPerson[],
-): Promise<Map<string, number>> {
-  const unique = new Map(persons.map((p) => [personKey(p), p]));
-  const ids = new Map<string, number>();
-  const withTax = [...unique.values()].filter((p) => p.taxNumber);
-  for (const part of chunks(
-    withTax.map((p) => p.taxNumber!),
-    LOOKUP_BATCH,
-  )) {
-    const rows = await ctx.trx
-      .selectFrom('person')
-      .select(['id', 'tax_number'])
-      .where((eb) => inList(eb, 'tax_number', part))
-      .orderBy('id')
-      .execute();
-    for (const r of rows) if (!ids.has(`tax:${r.tax_number}`)) ids.set(`tax:${r.tax_number}`, Number(r.id));
-  }
-  for (const p of unique.values()) {
-    if (p.taxNumber) continue;
-    let query = ctx.trx
-      .selectFrom('person')
-      .select('id')
-      .where('full_name', '=', p.fullName)
-      .where('tax_number', 'is', null);
-    query = p.birthDate ? query.where('birth_date', '=', p.birthDate) : query.where('birth_date', 'is', null);
-    const row = await query.executeTakeFirst();
-    if (row) ids.set(personKey(p), Number(row.id));
-  }
-  const missing = [...unique].filter(([key]) => !ids.has(key));
-  const row = (p: CanonicalPerson) => ({
-    person_kind: p.kind,
-    full_name: p.fullName,
-    tax_number: p.taxNumber,
-    company_code: null,
-    birth_date: p.birthDate,
-    created_at: ctx.recordedAt,
-  });
-  // A tax number is one person, held by a unique index: another worker may be inserting the same
-  // person right now, so its row is left out here and found by the look-up after (sorted, so that two
-  // workers take the same tax numbers in the same order and do not deadlock).
-  const missingTax = missing
-    .map(([, p]) => p)
-    .filter((p) => p.taxNumber)
-    .sort((a, b) => (a.taxNumber! < b.taxNumber! ? -1 : a.taxNumber! > b.taxNumber! ? 1 : 0));
-  for (const part of chunks(missingTax, LOOKUP_BATCH)) {
-    await ctx.dialect.insertIgnoringDuplicates(ctx.trx, 'person', part.map(row), PERSON_IDENTITY);
-    const taxNumbers = part.map((p) => p.taxNumber!);
-    const rows = await ctx.trx
-      .selectFrom('person')
-      .select(['id', 'tax_number'])
-      .where((eb) => inList(eb, 'tax_number', taxNumbers))
-      .execute();
-    for (const r of rows) ids.set(`tax:${r.tax_number}`, Number(r.id));
-  }
-  const missingNamed = missing.filter(([, p]) => !p.taxNumber);
-  for (const part of chunks(missingNamed, LOOKUP_BATCH)) {
-    await ctx.dialect.bulkInsert(
-      ctx.trx,
-      'person',
-      part.map(([, p]) => row(p)),
-    );
-    for (const [key, p] of part) {
-      let query = ctx.trx
-        .selectFrom('person')
-        .select('id')
-        .where('full_name', '=', p.fullName)
-        .where('tax_number', 'is', null);
-      query = p.birthDate
-        ? query.where('birth_date', '=', p.birthDate)
-        : query.where('birth_date', 'is', null);
-      const found = await query.orderBy('id', 'desc').executeTakeFirstOrThrow();
-      ids.set(key, Number(found.id));
-    }
-  }
-  return ids;
-}
-
-export { personKey };
 
 /**
  * When each stored message's content became known: its receipt, or for a replay the receipt of the

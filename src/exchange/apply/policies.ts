@@ -19,9 +19,7 @@ import {
 } from './context';
 import {
   consultantsByCode,
-  ensurePersons,
   knowledgeTimes,
-  personKey,
   policiesByNumber,
   productsOf,
   versionInForce,
@@ -31,6 +29,7 @@ import {
 import { changedFacts, factsOf, insertVersions, type NewVersion, type VersionFacts } from './policy-versions';
 import { type MismatchInput, raiseMismatches } from '../reconciliation';
 import { requestRecalculation } from './recalculation';
+import { ensurePersons, insertPolicies, personKey, recordApplicationOutcome } from '../../policy-records';
 
 const CHUNK = LOOKUP_BATCH;
 
@@ -80,6 +79,7 @@ async function applyChunk(ctx: ApplyContext, items: Located<CanonicalPolicy>[]):
     usable.flatMap((i) =>
       i.record.insured ? [i.record.policyholder, i.record.insured] : [i.record.policyholder],
     ),
+    ctx.recordedAt,
   );
   const applicationNumbers = usable.map((i) => i.record.applicationNumber).filter((n): n is string => !!n);
   const applications = new Map<string, { id: number; status: string; policy_id: number | null }>();
@@ -103,9 +103,8 @@ async function applyChunk(ctx: ApplyContext, items: Located<CanonicalPolicy>[]):
   for (const item of usable)
     if (!known.has(item.record.policyNumber)) newOnes.set(item.record.policyNumber, item);
   if (newOnes.size) {
-    await ctx.dialect.bulkInsert(
-      ctx.trx,
-      'policy',
+    await insertPolicies(
+      ctx,
       [...newOnes.values()].map(({ record }) => ({
         insurer_id: ctx.insurerId,
         number: record.policyNumber,
@@ -270,11 +269,7 @@ async function applyChunk(ctx: ApplyContext, items: Located<CanonicalPolicy>[]):
           identity: `${record.policyNumber}:${record.applicationNumber}`,
         });
       } else if (application && application.policy_id === null) {
-        await ctx.trx
-          .updateTable('application')
-          .set({ status: 'issued', policy_id: policyId, updated_at: ctx.recordedAt })
-          .where('id', '=', application.id)
-          .execute();
+        await recordApplicationOutcome(ctx, application.id, { status: 'issued', policyId }, ctx.recordedAt);
         await ctx.trx
           .updateTable('application_register_item')
           .set({ status: 'issued', policy_number: record.policyNumber, answered_at: ctx.recordedAt })

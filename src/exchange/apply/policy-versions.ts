@@ -1,5 +1,6 @@
 /** Building policy versions: the facts a version holds, comparing them, and writing a new one. */
 import { decimalFromKopiyky, kopiykyFromDecimal, type PolicyStatus } from '../../db';
+import { insertPolicyVersions } from '../../policy-records';
 import type { ApplyContext } from './context';
 import type { VersionRow } from './lookups';
 
@@ -91,5 +92,5 @@ export async function insertVersions(
       source_message_id: ctx.messageId,
     };
   });
-  await ctx.dialect.bulkInsert(ctx.trx, 'policy_version', rows);
+  await insertPolicyVersions(ctx, rows);
 }

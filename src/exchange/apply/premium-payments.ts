@@ -15,6 +15,7 @@ import { type ApplyContext, type ApplyOutcome, chunks, emptyOutcome, inList, typ
 import { policiesByNumber } from './lookups';
 import { type MismatchInput, raiseMismatches } from '../reconciliation';
 import { requestRecalculation } from './recalculation';
+import { insertPremiumPayments } from '../../policy-records';
 
 export function paymentKey(insurerCode: string, p: CanonicalPremiumPayment, occurrence: number): string {
   const facts = [
@@ -235,7 +236,7 @@ export async function applyPremiumPayments(
       }
       // The one bulk path (COPY FROM STDIN on PostgreSQL, multi-row inserts elsewhere), in the
       // message's transaction: the reversals that follow find these payments.
-      await ctx.dialect.bulkInsert(ctx.trx, 'premium_payment', rows);
+      await insertPremiumPayments(ctx, rows);
       outcome.applied += rows.length;
     }
   }

@@ -5,6 +5,7 @@
 import type { CanonicalRegisterAnswer } from '../canonical';
 import { type ApplyContext, type ApplyOutcome, emptyOutcome, type Located } from './context';
 import { policiesByNumber } from './lookups';
+import { linkPolicyToApplication, recordApplicationOutcome } from '../../policy-records';
 
 const RANK = { queued: 0, sent: 0, accepted: 1, rejected: 1, issued: 2 } as const;
 
@@ -84,24 +85,17 @@ export async function applyRegisterAnswers(
       .where('id', '=', item.id)
       .execute();
     const policy = record.policyNumber ? policies.get(record.policyNumber) : undefined;
-    await ctx.trx
-      .updateTable('application')
-      .set({
+    await recordApplicationOutcome(
+      ctx,
+      Number(item.application_id),
+      {
         status: outcomeStatus,
-        status_reason: record.outcome === 'rejected' ? record.reason : null,
-        ...(policy ? { policy_id: policy.id } : {}),
-        updated_at: ctx.recordedAt,
-      })
-      .where('id', '=', item.application_id)
-      .execute();
-    if (policy) {
-      await ctx.trx
-        .updateTable('policy')
-        .set({ application_id: item.application_id })
-        .where('id', '=', policy.id)
-        .where('application_id', 'is', null)
-        .execute();
-    }
+        statusReason: record.outcome === 'rejected' ? record.reason : null,
+        ...(policy ? { policyId: policy.id } : {}),
+      },
+      ctx.recordedAt,
+    );
+    if (policy) await linkPolicyToApplication(ctx, policy.id, Number(item.application_id));
     outcome.applied++;
   }
   // A register whose every application has an answer is acknowledged.

@@ -12,6 +12,7 @@ import { renderMessage } from '../mapping';
 import { readPayload, setMessageStatus, storeMessage } from '../message-store';
 import type { ExchangeDeps } from '../pipeline';
 import { signXml } from '../signature';
+import { lockApplications, markApplicationsSent, returnApplicationsToPending } from '../../policy-records';
 
 export interface RegisterPreview {
   fileName: string;
@@ -44,14 +45,36 @@ function fileNameFor(template: string, day: string, sequence: number): string {
     .replace('{nnn}', String(sequence).padStart(3, '0'));
 }
 
-async function person(db: Kysely<DB>, id: number | null): Promise<CanonicalPerson | null> {
-  if (id === null) return null;
-  const p = await db.selectFrom('person').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-  return { kind: p.person_kind, fullName: p.full_name, taxNumber: p.tax_number, birthDate: p.birth_date };
+/** Rows per statement that names applications or persons by id: Oracle takes at most 1000 in one IN list. */
+const ID_BATCH = 1000;
+
+function* batches<T>(items: readonly T[], size = ID_BATCH): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }
 
-async function pendingApplications(database: Database, insurerId: number, limit: number) {
-  return database.db
+/** The policyholders and insured of the applications, read a thousand at a time. */
+async function persons(db: Kysely<DB>, ids: number[]): Promise<Map<number, CanonicalPerson>> {
+  const found = new Map<number, CanonicalPerson>();
+  for (const part of batches([...new Set(ids)])) {
+    const rows = await db
+      .selectFrom('person')
+      .select(['id', 'person_kind', 'full_name', 'tax_number', 'birth_date'])
+      .where('id', 'in', part)
+      .execute();
+    for (const p of rows)
+      found.set(Number(p.id), {
+        kind: p.person_kind,
+        fullName: p.full_name,
+        taxNumber: p.tax_number,
+        birthDate: p.birth_date,
+      });
+  }
+  return found;
+}
+
+/** The insurer's pending applications in number order; all of them unless `limit` says how many. */
+async function pendingApplications(database: Database, insurerId: number, limit: number | undefined) {
+  const query = database.db
     .selectFrom('application as a')
     .innerJoin('product as p', 'p.id', 'a.product_id')
     .innerJoin('consultant as c', 'c.id', 'a.consultant_id')
@@ -70,21 +93,26 @@ async function pendingApplications(database: Database, insurerId: number, limit:
     ])
     .where('a.insurer_id', '=', insurerId)
     .where('a.status', '=', 'pending')
-    .orderBy('a.number')
-    .offset(0)
-    .fetch(limit)
-    .execute();
+    .orderBy('a.number');
+  return (limit === undefined ? query : query.offset(0).fetch(limit)).execute();
 }
 
 async function canonicalApplications(
   database: Database,
   rows: Awaited<ReturnType<typeof pendingApplications>>,
 ) {
+  const people = await persons(
+    database.db,
+    rows.flatMap((r) =>
+      r.insured_person_id === null
+        ? [Number(r.policyholder_id)]
+        : [Number(r.policyholder_id), Number(r.insured_person_id)],
+    ),
+  );
   const records: CanonicalApplication[] = [];
   for (const r of rows) {
-    const holder = (await person(database.db, Number(r.policyholder_id)))!;
-    const insured =
-      r.insured_person_id === null ? null : await person(database.db, Number(r.insured_person_id));
+    const holder = people.get(Number(r.policyholder_id))!;
+    const insured = r.insured_person_id === null ? null : people.get(Number(r.insured_person_id))!;
     records.push({
       applicationNumber: r.number,
       signedOn: r.signed_on,
@@ -122,7 +150,7 @@ export async function previewRegister(
   const message = registerMessage(adapter);
   if (!message) return null;
   const [name, config] = message;
-  const rows = await pendingApplications(deps.database, insurerId, options.limit ?? 1000);
+  const rows = await pendingApplications(deps.database, insurerId, options.limit);
   if (!rows.length) return null;
   const records = await canonicalApplications(deps.database, rows);
   const sequence = await nextSequence(deps.database, insurerId, day);
@@ -222,25 +250,17 @@ async function storeRegister(
 ): Promise<BuiltRegister> {
   return deps.database.db.transaction().execute(async (trx) => {
     const scoped = { ...deps.database, db: trx };
+    const writer = { trx, dialect: deps.database.dialect };
     // The applications as they are now, locked: a withdrawal still in flight is waited for, and one
     // committed after the pending list was read shows here.
-    const current = await trx
-      .selectFrom('application')
-      .select(['id', 'status'])
-      .where('id', 'in', preview.applicationIds)
-      .forUpdate()
-      .execute();
-    const pending = new Set(current.filter((a) => a.status === 'pending').map((a) => Number(a.id)));
-    const changed = preview.applications.filter((_, i) => !pending.has(preview.applicationIds[i]));
+    const current = await lockApplications(writer, preview.applicationIds);
+    const changed = preview.applications.filter(
+      (_, i) => current.get(preview.applicationIds[i]) !== 'pending',
+    );
     if (changed.length) throw new RegisterOutdatedError(preview.fileName, changed);
     // Only rows still pending are marked sent; fewer than the register holds and nothing is kept.
-    const taken = await trx
-      .updateTable('application')
-      .set({ status: 'sent', updated_at: now })
-      .where('id', 'in', preview.applicationIds)
-      .where('status', '=', 'pending')
-      .executeTakeFirst();
-    if (Number(taken.numUpdatedRows) !== preview.applicationIds.length)
+    const taken = await markApplicationsSent(writer, preview.applicationIds, now);
+    if (taken !== preview.applicationIds.length)
       throw new RegisterOutdatedError(preview.fileName, preview.applications);
     const registerId = await deps.database.dialect.insertReturningId(
       trx,
@@ -260,20 +280,21 @@ async function storeRegister(
       },
       { insurer_id: insurerId, register_no: preview.fileName },
     );
-    await trx
-      .insertInto('application_register_item')
-      .values(
-        preview.applicationIds.map((applicationId, i) => ({
-          register_id: registerId,
-          application_id: applicationId,
-          row_no: i + 1,
-          status: 'queued' as const,
-          reason: null,
-          policy_number: null,
-          answered_at: null,
-        })),
-      )
-      .execute();
+    // The one bulk path (COPY on PostgreSQL): a register of any size is one upload, never a
+    // multi-row INSERT that would pass PostgreSQL's 65,535 bind parameters (9,362 items of 7 columns).
+    await deps.database.dialect.bulkInsert(
+      trx,
+      'application_register_item',
+      preview.applicationIds.map((applicationId, i) => ({
+        register_id: registerId,
+        application_id: applicationId,
+        row_no: i + 1,
+        status: 'queued' as const,
+        reason: null,
+        policy_number: null,
+        answered_at: null,
+      })),
+    );
     const [, config] = registerMessage(adapter)!;
     const { message } = await storeMessage(scoped, {
       insurerCode: adapter.insurer.code,
@@ -383,19 +404,12 @@ export async function deliverBuiltRegisters(
           .select('application_id')
           .where('register_id', '=', register.id)
           .execute();
-        await trx
-          .updateTable('application')
-          .set({
-            status: 'pending',
-            status_reason: `register ${register.register_no} was refused: ${reason}`.slice(0, 1000),
-            updated_at: new Date(),
-          })
-          .where(
-            'id',
-            'in',
-            items.map((i) => i.application_id),
-          )
-          .execute();
+        await returnApplicationsToPending(
+          { trx, dialect: deps.database.dialect },
+          items.map((i) => Number(i.application_id)),
+          `register ${register.register_no} was refused: ${reason}`,
+          new Date(),
+        );
         await setMessageStatus(
           { ...deps.database, db: trx },
           Number(register.outbound_message_id),
