@@ -67,7 +67,6 @@ describe('Oracle SQL of building a register', () => {
     await database.close();
   });
   it('names at most 1000 applications or persons in one statement, for a register of 2,500', async () => {
-    const recorder = new SqlRecorder();
     const pending = Array.from({ length: 2500 }, (_, i) => ({
       id: i + 1,
       number: `W-2026-${String(i + 1).padStart(6, '0')}`,
@@ -81,7 +80,7 @@ describe('Oracle SQL of building a register', () => {
       product_code: 'DL-SAV10',
       agent_code: 'K-00012',
     }));
-    recorder.respond = (statement) => {
+    const { database, recorder } = oracleCompileDatabase((statement) => {
       if (/^select .* from "application" "a" inner join "product"/.test(statement)) return pending;
       if (/from "person"/.test(statement))
         return pending.map((p) => ({
@@ -94,15 +93,7 @@ describe('Oracle SQL of building a register', () => {
       if (/^select .* from "application" .*for update$/.test(statement))
         return pending.map((p) => ({ id: p.id, status: 'pending' }));
       return undefined;
-    };
-    const db = new Kysely<DB>({ dialect: new OracleCompileDialect(recorder) });
-    const database = {
-      db,
-      dialect: new SqlDialect('oracle'),
-      describe: 'oracle (compile only)',
-      ping: async () => true,
-      close: () => db.destroy(),
-    };
+    });
     await expect(
       buildRegister(
         { database, secretsDir: fs.mkdtempSync(path.join(os.tmpdir(), 'secrets-')) },
@@ -122,6 +113,6 @@ describe('Oracle SQL of building a register', () => {
     expect(persons.slice(0, 3).map(binds)).toEqual([1000, 1000, 500]);
     expect(marks.slice(0, 3).map((s) => binds(s) - 3)).toEqual([1000, 1000, 500]);
     expect(Math.max(...recorder.sql.map(binds))).toBeLessThanOrEqual(1003);
-    await db.destroy();
+    await database.close();
   });
 });
