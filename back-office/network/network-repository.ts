@@ -82,7 +82,10 @@ export async function uplineAsOf(
           union
             .selectFrom('consultant_sponsor as s')
             .innerJoin('up as u', 'u.consultant_id', 's.consultant_id')
-            .select(['s.sponsor_id as consultant_id', sql<number>`u.generation + 1`.as('generation')])
+            .select([
+              's.sponsor_id as consultant_id',
+              sql<number>`${sql.ref('u.generation')} + 1`.as('generation'),
+            ])
             .where('s.sponsor_id', 'is not', null)
             .where('u.generation', '<', 1000),
           's',
@@ -155,7 +158,7 @@ function treeBelow(database: Database, from: number | null, date: IsoDate, known
         union
           .selectFrom('consultant_sponsor as s')
           .innerJoin('down as d', 'd.consultant_id', 's.sponsor_id')
-          .select(['s.consultant_id', 's.sponsor_id', sql<number>`d.depth + 1`.as('depth')])
+          .select(['s.consultant_id', 's.sponsor_id', sql<number>`${sql.ref('d.depth')} + 1`.as('depth')])
           .where('d.depth', '<', 1000),
         's',
         date,
