@@ -42,33 +42,11 @@ export async function sponsorTreeAsOf(
   date: IsoDate,
   knownAt: Date = now(),
 ): Promise<NetworkNode[]> {
-  const { db, dialect } = database;
-  const rows = await dialect
-    .withRecursive(db)('tree(consultant_id, sponsor_id, depth)', (qb) =>
-      asOf(
-        qb
-          .selectFrom('consultant_sponsor as s')
-          .select(['s.consultant_id', 's.sponsor_id', sql<number>`0`.as('depth')])
-          .where('s.sponsor_id', 'is', null),
-        's',
-        date,
-        knownAt,
-      ).unionAll((union) =>
-        asOf(
-          union
-            .selectFrom('consultant_sponsor as s')
-            .innerJoin('tree as t', 't.consultant_id', 's.sponsor_id')
-            .select(['s.consultant_id', 's.sponsor_id', sql<number>`t.depth + 1`.as('depth')]),
-          's',
-          date,
-          knownAt,
-        ),
-      ),
-    )
-    .selectFrom('tree')
-    .innerJoin('consultant as c', 'c.id', 'tree.consultant_id')
-    .select(['tree.consultant_id', 'c.code', 'c.full_name', 'tree.sponsor_id', 'tree.depth'])
-    .orderBy('tree.depth')
+  const rows = await treeBelow(database, null, date, knownAt)
+    .selectFrom('down')
+    .innerJoin('consultant as c', 'c.id', 'down.consultant_id')
+    .select(['down.consultant_id', 'c.code', 'c.full_name', 'down.sponsor_id', 'down.depth'])
+    .orderBy('down.depth')
     .orderBy('c.code')
     .execute();
   return rows.map((r) => ({
@@ -104,7 +82,10 @@ export async function uplineAsOf(
           union
             .selectFrom('consultant_sponsor as s')
             .innerJoin('up as u', 'u.consultant_id', 's.consultant_id')
-            .select(['s.sponsor_id as consultant_id', sql<number>`u.generation + 1`.as('generation')])
+            .select([
+              's.sponsor_id as consultant_id',
+              sql<number>`${sql.ref('u.generation')} + 1`.as('generation'),
+            ])
             .where('s.sponsor_id', 'is not', null)
             .where('u.generation', '<', 1000),
           's',
@@ -135,11 +116,11 @@ export async function downlineAsOf(
   date: IsoDate,
   knownAt: Date = now(),
 ): Promise<RelativeNode[]> {
-  const rows = await downlineQuery(database, consultantId, date, knownAt)
+  const rows = await treeBelow(database, consultantId, date, knownAt)
     .selectFrom('down')
     .innerJoin('consultant as c', 'c.id', 'down.consultant_id')
-    .select(['down.consultant_id', 'c.code', 'c.full_name', 'down.sponsor_id', 'down.generation'])
-    .orderBy('down.generation')
+    .select(['down.consultant_id', 'c.code', 'c.full_name', 'down.sponsor_id', 'down.depth'])
+    .orderBy('down.depth')
     .orderBy('c.code')
     .execute();
   return rows.map((r) => ({
@@ -147,19 +128,28 @@ export async function downlineAsOf(
     code: r.code,
     fullName: r.full_name,
     sponsorId: r.sponsor_id === null ? null : Number(r.sponsor_id),
-    generation: Number(r.generation),
+    generation: Number(r.depth),
   }));
 }
 
-/** The sponsor tree below a consultant on `date`, as a recursive query to select from (`down`). */
-function downlineQuery(database: Database, consultantId: number, date: IsoDate, knownAt: Date) {
+/**
+ * The sponsor tree on `date` as known at `knownAt`, as a recursive query to select from (`down`:
+ * consultant_id, sponsor_id, depth): below a consultant (their recruits at depth 1, theirs at 2, …),
+ * or with `from` null the whole tree (the tops, who have no sponsor, at depth 0). The one walk of the
+ * tree every read here makes; depth stops at 1000, so a loop in bad data cannot run away.
+ */
+function treeBelow(database: Database, from: number | null, date: IsoDate, knownAt: Date) {
   const { db, dialect } = database;
-  return dialect.withRecursive(db)('down(consultant_id, sponsor_id, generation)', (qb) =>
+  return dialect.withRecursive(db)('down(consultant_id, sponsor_id, depth)', (qb) =>
     asOf(
       qb
         .selectFrom('consultant_sponsor as s')
-        .select(['s.consultant_id', 's.sponsor_id', sql<number>`1`.as('generation')])
-        .where('s.sponsor_id', '=', consultantId),
+        .select([
+          's.consultant_id',
+          's.sponsor_id',
+          sql<number>`${sql.lit(from === null ? 0 : 1)}`.as('depth'),
+        ])
+        .where('s.sponsor_id', from === null ? 'is' : '=', from),
       's',
       date,
       knownAt,
@@ -168,8 +158,8 @@ function downlineQuery(database: Database, consultantId: number, date: IsoDate, 
         union
           .selectFrom('consultant_sponsor as s')
           .innerJoin('down as d', 'd.consultant_id', 's.sponsor_id')
-          .select(['s.consultant_id', 's.sponsor_id', sql<number>`d.generation + 1`.as('generation')])
-          .where('d.generation', '<', 1000),
+          .select(['s.consultant_id', 's.sponsor_id', sql<number>`${sql.ref('d.depth')} + 1`.as('depth')])
+          .where('d.depth', '<', 1000),
         's',
         date,
         knownAt,
@@ -189,7 +179,7 @@ export async function downlineCountAsOf(
   knownAt: Date = now(),
   within?: Expression<unknown>,
 ): Promise<number> {
-  let query = downlineQuery(database, consultantId, date, knownAt)
+  let query = treeBelow(database, consultantId, date, knownAt)
     .selectFrom('down')
     .select((eb) => eb.fn.countAll().as('n'));
   if (within) query = query.where('down.consultant_id', 'in', within as never);
@@ -209,7 +199,7 @@ export async function downlinePageAsOf(
   knownAt: Date = now(),
   within?: Expression<unknown>,
 ): Promise<{ items: RelativeNode[]; total: number }> {
-  let query = downlineQuery(database, consultantId, date, knownAt)
+  let query = treeBelow(database, consultantId, date, knownAt)
     .selectFrom('down')
     .innerJoin('consultant as c', 'c.id', 'down.consultant_id');
   if (within) query = query.where('down.consultant_id', 'in', within as never);
@@ -221,10 +211,10 @@ export async function downlinePageAsOf(
       'c.code',
       'c.full_name',
       'down.sponsor_id',
-      'down.generation',
+      'down.depth',
       sql<number | string>`count(*) over ()`.as('total_rows'),
     ])
-    .orderBy('down.generation')
+    .orderBy('down.depth')
     .orderBy('c.code')
     .offset(page.offset)
     .fetch(page.limit)
@@ -240,7 +230,7 @@ export async function downlinePageAsOf(
       code: r.code,
       fullName: r.full_name,
       sponsorId: r.sponsor_id === null ? null : Number(r.sponsor_id),
-      generation: Number(r.generation),
+      generation: Number(r.depth),
     })),
     total,
   };

@@ -20,6 +20,8 @@ export interface ConsultantScope {
   ids: ReadonlySet<number>;
   /** A consultant's own id: the only one whose money they see. */
   ownId: number | null;
+  /** The moment the network was read (as known at) to compute the scope, when known. */
+  knownAt?: Date;
 }
 
 const today = (): IsoDate => new Date().toISOString().slice(0, 10);

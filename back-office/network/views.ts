@@ -240,6 +240,25 @@ export interface NetworkCard {
   moneyShown: boolean;
 }
 
+/**
+ * What a downline read within the scope is cut to (undefined: nothing to cut). A consultant's scope
+ * is themselves and their downline today as known when it was computed, so the downline today, as
+ * known since then, of anyone in it lies wholly inside it (the scope is recomputed whenever the
+ * network changes): the walk needs no filter then. A manager's units, another date, or an earlier
+ * moment of knowledge do.
+ */
+function downlineWithin(database: Database, scope: ConsultantScope | null, date: IsoDate, knownAt: Date) {
+  if (!scope) return undefined;
+  if (
+    scope.kind === 'consultant' &&
+    scope.knownAt !== undefined &&
+    knownAt >= scope.knownAt &&
+    date === new Date().toISOString().slice(0, 10)
+  )
+    return undefined;
+  return visibleConsultantIds(database, scope);
+}
+
 /** A consultant by code, refused as unknown when the scope does not see them. */
 async function consultantInScope(database: Database, code: string, scope: ConsultantScope | null) {
   const c = await consultantByCode(database.db, code);
@@ -278,7 +297,7 @@ export async function consultantCard(
       .orderBy('valid_from')
       .execute(),
     directRecruitsAsOf(database, id, date, knownAt),
-    downlineCountAsOf(database, id, date, knownAt, scope ? visibleConsultantIds(database, scope) : undefined),
+    downlineCountAsOf(database, id, date, knownAt, downlineWithin(database, scope, date, knownAt)),
     unitOfConsultantAsOf(database, id, date, knownAt),
     db
       .selectFrom('policy_version')
@@ -418,6 +437,6 @@ export async function relativesPage(
     date,
     page,
     knownAt,
-    scope ? visibleConsultantIds(database, scope) : undefined,
+    downlineWithin(database, scope, date, knownAt),
   );
 }

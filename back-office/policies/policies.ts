@@ -10,7 +10,7 @@ import { type ConsultantScope, scopeSeesConsultant, visibleConsultantIds } from 
 import { type Database, type DB, type IsoDate, kopiykyFromDecimal, type PolicyStatus } from '../../src/db';
 import { notFound } from './errors';
 import { inEffect } from './in-effect';
-import { type Page, type PageRequest, readPage } from './paging';
+import { type Page, pageOf, type PageRequest, readPage } from './paging';
 import { findPerson, type PersonView } from './persons';
 
 export const POLICY_STATUSES: PolicyStatus[] = [
@@ -125,9 +125,20 @@ export async function listPolicies(database: Database, filter: PolicyFilter): Pr
     .innerJoin('person as h', 'h.id', 'pv.policyholder_id')
     .leftJoin('consultant as c', 'c.id', 'pv.consultant_id')
     .where(inEffect(day, knownAt) as never);
-  if (filter.scope)
+  if (filter.consultant) {
+    // One consultant: found by code first, so that the versions are read by their consultant index,
+    // and checked against the scope's ids (known in memory) instead of sending the scope along.
+    const consultant = await database.db
+      .selectFrom('consultant')
+      .select('id')
+      .where('code', '=', filter.consultant)
+      .executeTakeFirst();
+    const id = consultant ? Number(consultant.id) : null;
+    if (id === null || (filter.scope && !scopeSeesConsultant(filter.scope, id)))
+      return { items: [], ...pageOf(filter), total: 0 };
+    query = query.where('pv.consultant_id', '=', id);
+  } else if (filter.scope)
     query = query.where('pv.consultant_id', 'in', visibleConsultantIds(database, filter.scope) as never);
-  if (filter.consultant) query = query.where('c.code', '=', filter.consultant);
   if (filter.insurer) query = query.where('i.code', '=', filter.insurer);
   if (filter.product) query = query.where('pr.code', '=', filter.product);
   if (filter.status) query = query.where('pv.status', '=', filter.status);

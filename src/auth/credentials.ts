@@ -5,6 +5,7 @@
  * Both resolve to the same Principal; a disabled user's sessions and tokens resolve to nothing.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import { auditUserChange } from './audit';
 import { conflict, LoginRefusedError, notFound, refused } from './errors';
 import { clearLoginFailures, lockedFor, recordLoginFailure } from './lockout';
@@ -24,6 +25,11 @@ export interface Principal {
   via: 'session' | 'token';
   /** The session's or the token's id. */
   credentialId: number;
+  /**
+   * The network's generation (migration 0670) read with the credential, so that a cached scope
+   * (scope.ts) knows whether the network changed without asking again.
+   */
+  networkGeneration?: string;
 }
 
 /** How long a browser session lasts from login. */
@@ -43,10 +49,14 @@ function principalOf(
     consultant_id: number | null;
     unit_id: number | null;
     credential_id: number;
+    network_generation?: unknown;
   },
   via: Principal['via'],
 ): Principal {
   return {
+    ...(r.network_generation === undefined || r.network_generation === null
+      ? {}
+      : { networkGeneration: String(r.network_generation) }),
     userId: Number(r.user_id),
     login: r.login,
     displayName: r.display_name,
@@ -130,6 +140,10 @@ const PRINCIPAL_COLUMNS = [
   'u.role',
   'u.consultant_id',
   'u.unit_id',
+  // The network's generation rides along with the credential check every request makes.
+  sql<string>`(select ${sql.ref('ng.generation')} from ${sql.table('network_generation')} ${sql.id('ng')} where ${sql.ref('ng.id')} = 1)`.as(
+    'network_generation',
+  ),
 ] as const;
 
 /** The principal of a session cookie's secret, or null (unknown, expired, or its user disabled). */

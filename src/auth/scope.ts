@@ -35,69 +35,61 @@ export interface VisibleConsultants {
   /** A consultant's own id and code: the only ones whose money (accruals, acts) they see. */
   ownId: number | null;
   ownCode: string | null;
+  /** The moment the network was read (as known at) to compute the scope. */
+  knownAt: Date;
 }
 
 const today = () => new Date().toISOString().slice(0, 10);
 
 /**
- * How long a computed scope is reused at most (ms). Within it, a scope is reused only while the
- * network is unchanged: every change of sponsor, unit or unit structure records a new row (the
- * tables are bitemporal), so the highest row id of those three tables is a stamp that moves on every
- * change, read with one indexed query per request. The time limit covers the one case the stamp
- * cannot see: a change whose transaction took its row id before another's but committed after it
- * (that change is then seen at most this long later).
+ * A computed scope is reused while the network's generation is the same (migration 0670: a trigger
+ * moves it, in the writing transaction, with every change of sponsor, unit membership or unit
+ * structure). The generation is read before the scope is computed, so a scope is never older than
+ * its generation: a consultant moved out of a downline is out of it on the very next request. A
+ * request hands the generation its credential check read with it (Principal.networkGeneration), so
+ * a reused scope costs no statement; without one it is read here.
  */
-export const VISIBLE_CACHE_MS = 5000;
 const VISIBLE_CACHE_ENTRIES = 5000;
 
 interface CachedScope {
-  stamp: string;
-  at: number;
+  generation: string;
   value: Promise<VisibleConsultants>;
 }
 const scopeCaches = new WeakMap<object, Map<string, CachedScope>>();
 
-/** The network's change stamp: the highest row id of sponsors, unit memberships and unit structure. */
-async function networkStamp(store: AuthStore): Promise<string> {
-  const db = store.db as Kysely<any>;
-  const row = await db
-    .selectFrom('consultant_sponsor as stamp_s')
-    .select((eb) => [
-      eb.fn.max('stamp_s.id').as('sponsor'),
-      eb
-        .selectFrom('consultant_unit as stamp_u')
-        .select((e) => e.fn.max('stamp_u.id').as('m'))
-        .as('unit'),
-      eb
-        .selectFrom('unit_structure as stamp_t')
-        .select((e) => e.fn.max('stamp_t.id').as('m'))
-        .as('structure'),
-    ])
+/** The network's generation (migration 0670). */
+export async function networkGeneration(store: AuthStore): Promise<string> {
+  const row = await (store.db as Kysely<any>)
+    .selectFrom('network_generation')
+    .select('generation')
+    .where('id', '=', 1)
     .executeTakeFirst();
-  return row ? `${String(row.sponsor)}/${String(row.unit)}/${String(row.structure)}` : 'none';
+  return row ? String(row.generation) : 'none';
 }
 
 /**
  * The consultants the scope sees as of `date` (today), or null for 'all'. Computed once and reused
- * for the same scope and date while the network is unchanged (VISIBLE_CACHE_MS): a consultant moved
- * out of a downline, or out of a manager's unit, is out of it on the next request.
+ * for the same scope and date while the network's generation is the same: a consultant moved out
+ * of a downline, or out of a manager's unit, is out of it on the next request. `generation` is the
+ * one read with the caller's credential (read here when not given).
  */
 export async function visibleConsultants(
   store: AuthStore,
   scope: DataScope,
   date: string = today(),
+  generation?: string,
 ): Promise<VisibleConsultants | null> {
   if (scope.kind === 'all') return null;
   const key = `${scope.kind}:${scope.kind === 'units' ? scope.unitId : scope.consultantId}:${date}`;
   let cache = scopeCaches.get(store);
   if (!cache) scopeCaches.set(store, (cache = new Map()));
-  const stamp = await networkStamp(store);
+  const stamp = generation ?? (await networkGeneration(store));
   const cached = cache.get(key);
-  if (cached && cached.stamp === stamp && Date.now() - cached.at < VISIBLE_CACHE_MS) return cached.value;
+  if (cached && cached.generation === stamp) return cached.value;
   const value = computeVisibleConsultants(store, scope, date);
   cache.delete(key);
   if (cache.size >= VISIBLE_CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
-  cache.set(key, { stamp, at: Date.now(), value });
+  cache.set(key, { generation: stamp, value });
   value.catch(() => {
     if (cache.get(key)?.value === value) cache.delete(key);
   });
@@ -120,6 +112,7 @@ async function computeVisibleConsultants(
         codes: new Set(),
         ownId: null,
         ownCode: null,
+        knownAt,
       };
     const self = await db
       .selectFrom('consultant')
@@ -140,6 +133,7 @@ async function computeVisibleConsultants(
       codes,
       ownId: self ? Number(self.id) : null,
       ownCode: self?.code ?? null,
+      knownAt,
     };
   }
   const unitIds = new Set<number>();
@@ -185,7 +179,7 @@ async function computeVisibleConsultants(
       codes.add(r.code);
     }
   }
-  return { kind: 'units', unitIds, ids, codes, ownId: null, ownCode: null };
+  return { kind: 'units', unitIds, ids, codes, ownId: null, ownCode: null, knownAt };
 }
 
 /** Whether the scope sees a consultant's records (network, standings). */

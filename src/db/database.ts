@@ -51,6 +51,62 @@ export interface OpenOptions {
   searchPath?: string;
   /** PostgreSQL only: pool size. */
   poolSize?: number;
+  /**
+   * PostgreSQL only: how long a statement waits for a connection while every one of the pool is
+   * busy (ms, default 2000), and how many may wait at once (default 50 per connection of the pool).
+   * Past either the statement fails at once with DatabaseBusyError (HTTP 503, Retry-After): an
+   * overloaded server answers quickly instead of queueing without end, and the database is not
+   * taken for down.
+   */
+  poolQueueWaitMs?: number;
+  poolQueueLimit?: number;
+}
+
+/** Every connection of the pool is busy and too many wait already, or waited too long. Nothing ran. */
+export class DatabaseBusyError extends Error {
+  /** For HTTP: 503 Service Unavailable (with Retry-After). */
+  readonly statusCode = 503;
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatabaseBusyError';
+  }
+}
+
+/**
+ * The pool as Kysely sees it, with a bounded queue: while the pool can still open a connection, a
+ * checkout is the pool's own (a server that does not answer times out as an outage after
+ * connectionTimeoutMillis); once all are open and busy, at most `limit` wait, each at most `waitMs`.
+ */
+function boundedPool(pool: pg.Pool, max: number, waitMs: number, limit: number) {
+  return {
+    connect: async (): Promise<pg.PoolClient> => {
+      const queued = pool.totalCount >= max && pool.idleCount === 0;
+      if (!queued) return pool.connect();
+      if (pool.waitingCount >= limit)
+        throw new DatabaseBusyError(
+          `the database is busy: all ${max} connections are in use and ${pool.waitingCount} statements wait; try again shortly`,
+        );
+      const checkout = pool.connect();
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          // The pool hands the connection over later: give it straight back.
+          checkout.then((client) => client.release()).catch(() => undefined);
+          reject(
+            new DatabaseBusyError(
+              `the database is busy: no connection of ${max} became free within ${waitMs} ms; try again shortly`,
+            ),
+          );
+        }, waitMs);
+      });
+      try {
+        return await Promise.race([checkout, late]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    end: () => pool.end(),
+  };
 }
 
 /** int8 as a JS number, NUMERIC as its exact decimal text, DATE as yyyy-mm-dd text. */
@@ -125,9 +181,10 @@ async function openPglite(dataDir: string | null, setting: string): Promise<Data
 }
 
 async function openPostgres(url: string, setting: string, options: OpenOptions): Promise<Database> {
+  const max = options.poolSize ?? 10;
   const pool = new pg.Pool({
     connectionString: url,
-    max: options.poolSize ?? 10,
+    max,
     connectionTimeoutMillis: 5000,
     types: pgTypes,
     options: options.searchPath ? `-c search_path=${options.searchPath}` : undefined,
@@ -158,7 +215,10 @@ async function openPostgres(url: string, setting: string, options: OpenOptions):
     await pool.end().catch(() => undefined);
     throw new ConfigError(setting, `cannot connect to ${redactUrl(url)} (${describeError(error)})`);
   }
-  const db = new Kysely<DB>({ dialect: new MonitoredDialect(new PostgresDialect({ pool }), availability) });
+  const bounded = boundedPool(pool, max, options.poolQueueWaitMs ?? 2000, options.poolQueueLimit ?? 50 * max);
+  const db = new Kysely<DB>({
+    dialect: new MonitoredDialect(new PostgresDialect({ pool: bounded }), availability),
+  });
   return {
     db,
     dialect: new SqlDialect('postgres'),

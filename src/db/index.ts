@@ -1,5 +1,5 @@
 /** Database access: one typed query layer over PGlite, PostgreSQL and Oracle. */
-export { inTransaction, openDatabase, type Database, type OpenOptions } from './database';
+export { DatabaseBusyError, inTransaction, openDatabase, type Database, type OpenOptions } from './database';
 export {
   migrate,
   appliedMigrations,

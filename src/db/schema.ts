@@ -480,6 +480,12 @@ export interface SchemaMigrationTable {
   applied_at: Date;
 }
 
+/** One row (id 1): moves with every change of sponsor, unit membership or unit structure (0670). */
+export interface NetworkGenerationTable {
+  id: number;
+  generation: number | string;
+}
+
 export interface DB {
   insurer: InsurerTable;
   product: ProductTable;
@@ -488,6 +494,7 @@ export interface DB {
   unit_structure: UnitStructureTable;
   consultant_sponsor: ConsultantSponsorTable;
   consultant_unit: ConsultantUnitTable;
+  network_generation: NetworkGenerationTable;
   career_level: CareerLevelTable;
   consultant_career: ConsultantCareerTable;
   consultant_activity_status: ConsultantActivityStatusTable;

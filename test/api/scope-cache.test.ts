@@ -5,6 +5,7 @@
  * view of S's card; moved back under T, S is in M's downline again.
  */
 import type { FastifyInstance } from 'fastify';
+import { OPEN_END, STILL_KNOWN } from '../../src/db';
 import { seedNetwork } from '../back-office/compensation/db-support';
 import { describeEachEngine } from '../support/engines';
 import { SINCE_2025 } from '../support/scope-world';
@@ -85,5 +86,37 @@ describeEachEngine('a cached scope follows the network', (ctx) => {
     expect(second.total).toBe(3);
     expect([...first.items, ...second.items].map((i: { code: string }) => i.code)).toEqual(['M', 'T', 'S']);
     expect(first.items.map((i: { generation: number }) => i.generation)).toEqual([1, 2]);
+  });
+
+  // Still D > M > T > S. A write that does not go through the network module (a bulk load, the demo,
+  // a repair by SQL) moves the network's generation too (migration 0670's triggers).
+  it('follows a change written straight into the table, not through the API', async () => {
+    expect(await downlineOf(manager, 'M')).toEqual({ codes: ['S', 'T'], total: 2 });
+    const { db } = ctx.database;
+    const ids = Object.fromEntries(
+      (await db.selectFrom('consultant').select(['id', 'code']).execute()).map((c) => [c.code, Number(c.id)]),
+    );
+    const at = new Date();
+    await db
+      .updateTable('consultant_sponsor')
+      .set({ superseded_at: at })
+      .where('consultant_id', '=', ids.S)
+      .where('superseded_at', '=', STILL_KNOWN)
+      .execute();
+    await db
+      .insertInto('consultant_sponsor')
+      .values({
+        consultant_id: ids.S,
+        sponsor_id: ids.D,
+        valid_from: '2025-01-01',
+        valid_to: OPEN_END,
+        recorded_at: at,
+        superseded_at: STILL_KNOWN,
+        recorded_by: 'test',
+        reason: 'by SQL',
+      })
+      .execute();
+    expect(await downlineOf(manager, 'M')).toEqual({ codes: ['T'], total: 1 });
+    expect((await manager.inject({ method: 'GET', url: '/api/consultants/S' })).statusCode).toBe(404);
   });
 });

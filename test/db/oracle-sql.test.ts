@@ -58,14 +58,20 @@ describe('Oracle SQL of the network repository', () => {
     await uplineAsOf(database, 7, '2026-10-15');
     await downlineAsOf(database, 7, '2026-10-15');
     expectOracleSql(recorder.sql);
+    // One builder walks the tree for both: from the tops (sponsor null) or from a consultant.
     expect(recorder.sql[0]).toMatch(
-      /^with "tree"\("consultant_id", "sponsor_id", "depth"\) as \(select .* union all select /,
+      /^with "down"\("consultant_id", "sponsor_id", "depth"\) as \(select .* "s"\."sponsor_id" is null .* union all select /,
     );
+    // Quoted as the column list names them (an unquoted d.depth is D.DEPTH to Oracle: ORA-00904).
+    expect(recorder.sql[0]).toContain('"d"."depth" + 1');
+    expect(recorder.sql[1]).toContain('"u"."generation" + 1');
     expect(recorder.sql[0]).toMatch(
       /"s"\."valid_from" <= :\d+ and "s"\."valid_to" > :\d+ and "s"\."recorded_at" <= :\d+ and "s"\."superseded_at" > :\d+/,
     );
     expect(recorder.sql[1]).toMatch(/^with "up"\("consultant_id", "generation"\) as/);
-    expect(recorder.sql[2]).toMatch(/^with "down"\("consultant_id", "sponsor_id", "generation"\) as/);
+    expect(recorder.sql[2]).toMatch(
+      /^with "down"\("consultant_id", "sponsor_id", "depth"\) as \(select .* "s"\."sponsor_id" = :1 .* union all select /,
+    );
   });
 
   it('compiles sponsor, unit and career changes, and career reads', async () => {

@@ -195,7 +195,8 @@ export const authPlugin = fp<AuthPluginOptions>(
       request.auth = {
         principal,
         scope,
-        visible: () => (visible ??= visibleConsultants(app.database, scope)),
+        visible: () =>
+          (visible ??= visibleConsultants(app.database, scope, undefined, principal.networkGeneration)),
       };
     });
 

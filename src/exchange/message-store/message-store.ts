@@ -452,13 +452,15 @@ export async function listMessages(
   // The store keeps every message ever exchanged: the count stops a little past this page
   // (countUpTo more rows) rather than counting them all on every page.
   const limit = offset + page.pageSize + countUpTo;
+  // The insurer is joined only to filter by its code: without that filter the count reads the
+  // messages' index alone.
+  const messages = database.db.selectFrom('exchange_message as m');
   const counted = await database.db
     .selectFrom(
       apply(
-        database.db
-          .selectFrom('exchange_message as m')
-          .leftJoin('insurer as i', 'i.id', 'm.insurer_id')
-          .select('m.id'),
+        filter.insurerCode
+          ? messages.leftJoin('insurer as i', 'i.id', 'm.insurer_id').select('m.id')
+          : messages.select('m.id'),
       )
         .fetch(limit + 1)
         .as('counted'),

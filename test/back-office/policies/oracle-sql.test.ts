@@ -17,23 +17,25 @@ const oracleDatabase = () =>
   oracleCompileDatabase((text) =>
     /count\(\*\)/.test(text)
       ? [{ total: 0 }]
-      : /^select .* from "policy" "p" inner join "insurer"/.test(text) && !/policy_version/.test(text)
-        ? [{ id: 7, number: 'DL-1', insurer: 'DNIPRO_LIFE', product: 'DL-SAV10', application_id: null }]
-        : /^select .* from "application" "a"/.test(text)
-          ? [
-              {
-                id: 3,
-                number: 'W-2026-000001',
-                premium: '1.00',
-                sum_insured: '1.00',
-                policyholder_id: 1,
-                insured_person_id: null,
-                policy_id: null,
-                payment_frequency: 12,
-                details: null,
-              },
-            ]
-          : undefined,
+      : /^select "id" from "consultant" where "code" = :1$/.test(text)
+        ? [{ id: 1 }] // the consultant a list is filtered by
+        : /^select .* from "policy" "p" inner join "insurer"/.test(text) && !/policy_version/.test(text)
+          ? [{ id: 7, number: 'DL-1', insurer: 'DNIPRO_LIFE', product: 'DL-SAV10', application_id: null }]
+          : /^select .* from "application" "a"/.test(text)
+            ? [
+                {
+                  id: 3,
+                  number: 'W-2026-000001',
+                  premium: '1.00',
+                  sum_insured: '1.00',
+                  policyholder_id: 1,
+                  insured_person_id: null,
+                  policy_id: null,
+                  payment_frequency: 12,
+                  details: null,
+                },
+              ]
+            : undefined,
   );
 
 const postgresOnly: [RegExp, string][] = [
