@@ -5,6 +5,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { backOfficeRoutes, type BackOfficeRouteOptions } from './back-office';
+import { careerLevelRoutes } from './core/career-levels';
 import { networkRoutes } from './core/network';
 import { policyRoutes } from './core/policies';
 import { exchangeRoutes, type ExchangeRouteOptions } from './exchange';
@@ -17,5 +18,6 @@ export function productRoutes(options: ProductRouteOptions): FastifyPluginAsync[
     backOfficeRoutes({ intermediary: options.intermediary }),
     networkRoutes,
     policyRoutes,
+    careerLevelRoutes,
   ];
 }
