@@ -105,18 +105,23 @@ describeInBrowser('web application: network')('web application: the network', ()
       await page.getByLabel('Станом на (дд.мм.рррр)').fill(shown(yesterday));
       await page.getByRole('button', { name: 'Показати' }).click();
       await row(yesterday).getByRole('cell', { name: '—', exact: true }).waitFor();
-      // In the tree on today's date: the sponsor's branch, expanded from the keyboard.
-      await page.goto(`/network?asOf=${today}&from=${encodeURIComponent(sponsor.code)}`);
-      const expand = page.getByRole('button', { name: `Розгорнути ${sponsor.code} ${sponsor.fullName}` });
+      // In the tree on today's date: the sponsor's branch (from the search), expanded from the keyboard.
+      await page.getByLabel('Станом на (дд.мм.рррр)').fill(shown(today));
+      await page.getByRole('button', { name: 'Показати' }).click();
+      await page.getByLabel('Пошук за кодом або ім’ям').fill(sponsor.code);
+      await page.getByRole('button', { name: 'Знайти' }).click();
       await page
-        .getByRole('link', { name: new RegExp(`^${sponsor.code} ·`) })
-        .waitFor()
-        .catch(async () => {
-          console.log(await page.locator('main').innerText());
-        });
+        .getByRole('table', { name: `Знайдені консультанти станом на ${shown(today)}` })
+        .getByRole('row')
+        .filter({ has: page.getByRole('link', { name: sponsor.code, exact: true }) })
+        .getByRole('link', { name: 'Гілка в дереві' })
+        .click();
+      await page.getByRole('heading', { name: `Гілка від ${sponsor.code}` }).waitFor();
+      const expand = page.getByRole('button', { name: `Розгорнути ${sponsor.code} ${sponsor.fullName}` });
       await expand.focus();
       await page.keyboard.press('Enter');
-      expect(await expand.getAttribute('aria-expanded')).toBe('true');
+      const collapse = page.getByRole('button', { name: `Згорнути ${sponsor.code} ${sponsor.fullName}` });
+      expect(await collapse.getAttribute('aria-expanded')).toBe('true');
       const node = page.getByRole('link', { name: `${code} · ${fullName}` });
       await node.waitFor();
       expect(await accessibilityViolations(page)).toEqual([]);
