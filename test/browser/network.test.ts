@@ -133,7 +133,12 @@ describeInBrowser('web application: network')('web application: the network', ()
         `/api/consultants/${code}`,
       );
       expect(card.status).toBe('active');
-      expect(await page.getByText(`${card.unit.code} · ${card.unit.name}`).isVisible()).toBe(true);
+      expect(
+        await page
+          .getByRole('definition')
+          .filter({ hasText: `${card.unit.code} · ${card.unit.name}` })
+          .isVisible(),
+      ).toBe(true);
       expect(
         await page
           .getByRole('table', { name: 'Спонсори (вгору)' })
