@@ -6,6 +6,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { backOfficeRoutes, type BackOfficeRouteOptions } from './back-office';
 import { backOfficeScreenRoutes } from './back-office/screens';
+import { careerLevelRoutes } from './core/career-levels';
 import { networkRoutes } from './core/network';
 import { policyRoutes } from './core/policies';
 import { exchangeRoutes, type ExchangeRouteOptions } from './exchange';
@@ -23,5 +24,6 @@ export function productRoutes(options: ProductRouteOptions): FastifyPluginAsync[
     networkRoutes,
     policyRoutes,
     portalRoutes,
+    careerLevelRoutes,
   ];
 }
