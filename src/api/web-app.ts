@@ -19,20 +19,26 @@ export function webAppBuilt(root: string): boolean {
 
 export async function serveWebApp(app: FastifyInstance, root: string): Promise<void> {
   await app.register(fastifyStatic, { root, serve: false, index: false });
-  app.get('/*', { schema: { hide: true }, config: { permission: 'public' } }, async (request, reply) => {
-    const url = request.url.split('?')[0];
-    if (API_PATHS.test(url))
-      return reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${url}` });
-    const relative = decodeURIComponent(url).replace(/^\/+/, '');
-    const file = path.resolve(root, relative);
-    const inside = file.startsWith(path.resolve(root) + path.sep);
-    if (relative && inside && fs.statSync(file, { throwIfNoEntry: false })?.isFile()) {
-      // Hashed names under assets/ never change content: cache them for a year; the page itself never.
-      const immutable = relative.startsWith('assets/');
-      return immutable
-        ? reply.sendFile(relative, { maxAge: '365d', immutable: true })
-        : reply.header('cache-control', 'no-cache').sendFile(relative, { cacheControl: false });
-    }
-    return reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
-  });
+  // Any query string: it belongs to the screen (`/network?asOf=…&page=2`), which reads it in the browser.
+  const anyQuery = { type: 'object', additionalProperties: { type: 'string' } };
+  app.get(
+    '/*',
+    { schema: { hide: true, querystring: anyQuery }, config: { permission: 'public' } },
+    async (request, reply) => {
+      const url = request.url.split('?')[0];
+      if (API_PATHS.test(url))
+        return reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${url}` });
+      const relative = decodeURIComponent(url).replace(/^\/+/, '');
+      const file = path.resolve(root, relative);
+      const inside = file.startsWith(path.resolve(root) + path.sep);
+      if (relative && inside && fs.statSync(file, { throwIfNoEntry: false })?.isFile()) {
+        // Hashed names under assets/ never change content: cache them for a year; the page itself never.
+        const immutable = relative.startsWith('assets/');
+        return immutable
+          ? reply.sendFile(relative, { maxAge: '365d', immutable: true })
+          : reply.header('cache-control', 'no-cache').sendFile(relative, { cacheControl: false });
+      }
+      return reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
+    },
+  );
 }

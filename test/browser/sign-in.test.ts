@@ -63,7 +63,7 @@ describeInBrowser('web application: sign-in')('web application: signing in and t
       expect(await page.getByText(/Signed in as .*\(integration engineer\)/).isVisible()).toBe(true);
 
       // A deep link is answered with the application, not a 404 of the API.
-      const response = await page.goto('/some/screen/address');
+      const response = await page.goto('/some/screen/address?asOf=2026-11-30&page=2');
       expect(response?.status()).toBe(200);
       expect(await response?.headerValue('content-type')).toContain('text/html');
       await page.getByRole('button', { name: 'Sign out' }).waitFor();
