@@ -183,13 +183,13 @@ async function loadRow(database: Database, id: number): Promise<Row | undefined>
  * service answered); inside a closed period it is checked (a change the service would refuse is
  * refused now, with the service's reason), kept as a pending change request and nothing is applied.
  * `proposer` is the signed-in user who entered it; `beforeProposing` runs before a request is kept
- * (the command line signs its author in there).
+ * (the command line signs its author in there and answers the login signed in, which is kept).
  */
 export async function submitChange(
   database: Database,
   proposal: ProposedChange,
   proposer: string,
-  options: { at?: Date; beforeProposing?: () => Promise<void> } = {},
+  options: { at?: Date; beforeProposing?: () => Promise<string | void> } = {},
 ): Promise<Submitted> {
   const at = options.at ?? new Date();
   if (!proposer?.trim()) throw new ChangeRequestError(422, 'a change needs its author (the signed-in user)');
@@ -205,7 +205,8 @@ export async function submitChange(
   await checkedOnly(database, (tx) =>
     apply(tx, proposal, { recordedBy: proposer, approvedBy: CHECKING, at }),
   );
-  await options.beforeProposing?.();
+  // The command line signs the author in here; the login it answers is the author.
+  const author = (await options.beforeProposing?.()) || proposer;
   const request = await inTransaction(database, async (tx) => {
     const values = {
       kind: proposal.kind,
@@ -215,16 +216,16 @@ export async function submitChange(
       change: tx.dialect.json(proposal.change),
       reason: proposal.change.reason,
       status: 'pending' as const,
-      proposed_by: proposer,
+      proposed_by: author,
       proposed_at: at,
     };
     const id = await tx.dialect.insertReturningId(tx.db, 'change_request', values, {
-      proposed_by: proposer,
+      proposed_by: author,
       proposed_at: at,
       consultant_code: values.consultant_code,
     });
     await recordAudit(tx.db, tx, {
-      actor: proposer,
+      actor: author,
       action: 'change_request.proposed',
       entityKind: 'change_request',
       entityId: String(id),
