@@ -199,6 +199,11 @@ const consultantCardSchema = object(
       type: 'boolean',
       description: 'false: the caller may not see this consultant’s money, and accruals and acts are empty',
     },
+    personalDataShown: {
+      type: 'boolean',
+      description:
+        'false: a consultant reading someone of their downline; taxNumber and the contact details are null',
+    },
     accruals: {
       type: 'array',
       items: object({ periodCode: str, totalKop: int, lines: int }),
