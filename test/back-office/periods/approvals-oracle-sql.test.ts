@@ -58,7 +58,9 @@ describe('Oracle SQL of the change requests', () => {
     expect(recorder.sql[0]).toMatch(
       /^select \* from "change_request" where "status" = :1 and "kind" = :2 and "consultant_code" = :3 and "proposed_by" = :4 order by "proposed_at", "id" offset :5 rows fetch first :6 rows only$/,
     );
-    expect(recorder.sql[1]).toMatch(/^select count\(\*\) as "total" from "change_request" where /);
+    expect(recorder.sql[1]).toMatch(
+      /^select count\(\*\) "total" from "change_request" where "status" = :1 and "kind" = :2/,
+    );
     for (const statement of recorder.sql) expect(statement).not.toMatch(/\blimit\b|::|\$\d/i);
   });
 });
