@@ -14,6 +14,11 @@ export interface ConsultantCard extends Omit<NetworkCard, 'consultantId'> {
   accruals: PeriodAccrualTotal[];
   /** Acts issued up to the date; empty when `moneyShown` is false. */
   acts: ActOfConsultant[];
+  /**
+   * Whether the tax number and the contact details (phone, e-mail, address) are shown: a consultant
+   * sees their own, not those of their downline (null there); managers and the back office see them.
+   */
+  personalDataShown: boolean;
 }
 
 /** The consultant card on the date as known at `knownAt`, within the caller's scope (see network). */
@@ -25,8 +30,12 @@ export async function consultantCard(
   scope: ConsultantScope | null = null,
 ): Promise<ConsultantCard> {
   const { consultantId, ...card } = await networkCard(database, code, date, knownAt, scope);
+  // Whose money a caller sees, they see the personal data of: a consultant only their own.
+  const personalDataShown = card.moneyShown;
   return {
     ...card,
+    ...(personalDataShown ? {} : { taxNumber: null, contact: { phone: null, email: null, address: null } }),
+    personalDataShown,
     accruals: card.moneyShown ? await accrualTotalsOf(database, consultantId, date.slice(0, 7)) : [],
     acts: card.moneyShown ? await actsOfConsultant(database, consultantId, date) : [],
   };

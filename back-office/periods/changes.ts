@@ -53,6 +53,24 @@ async function consultantByCode(db: Kysely<DB>, code: string) {
 
 export { closedPeriodOf };
 
+/**
+ * Inside a closed period a change is applied only with a second person's approval: `approvedBy` is
+ * given by the approval flow (./approvals.ts) from the approver's session, never by a client.
+ */
+async function requireApproval(
+  db: Kysely<DB>,
+  change: { validFrom: string; recordedBy: string; approvedBy?: string | null },
+  what: string,
+): Promise<void> {
+  const closed = await closedPeriodOf(db, change.validFrom);
+  if (closed && !change.approvedBy?.trim())
+    throw new ChangeRefusedError(
+      `the change starts on ${change.validFrom}, inside closed period ${closed}: it needs an approval by a second person (it is kept as a change request for another user to approve)`,
+    );
+  if (change.approvedBy && change.approvedBy === change.recordedBy)
+    throw new ChangeRefusedError(`${change.recordedBy} cannot approve their own ${what}`);
+}
+
 export interface ManualCareerChange {
   consultantCode: string;
   levelCode: string;
@@ -61,7 +79,10 @@ export interface ManualCareerChange {
   validTo?: IsoDate;
   reason: string;
   recordedBy: string;
-  /** Required when the change starts inside a closed period; must be another person. */
+  /**
+   * Required when the change starts inside a closed period; another person than recordedBy. Only
+   * the approval flow (./approvals.ts) gives it, from the approver's session.
+   */
   approvedBy?: string | null;
   recordedAt?: Date;
 }
@@ -96,13 +117,7 @@ export async function recordManualCareerChange(
       .where('code', '=', change.levelCode)
       .executeTakeFirst();
     if (!level) throw new ChangeRefusedError(`career level '${change.levelCode}' is not known`);
-    const closed = await closedPeriodOf(db, change.validFrom);
-    if (closed && !change.approvedBy?.trim())
-      throw new ChangeRefusedError(
-        `the change starts on ${change.validFrom}, inside closed period ${closed}: it needs an approval (approvedBy)`,
-      );
-    if (change.approvedBy && change.approvedBy === change.recordedBy)
-      throw new ChangeRefusedError(`${change.recordedBy} cannot approve their own career change`);
+    await requireApproval(db, change, 'career change');
     await recordCareerChange(tx, consultant.id, {
       levelCode: change.levelCode,
       source: 'manual',
@@ -136,7 +151,7 @@ export interface SponsorChange {
   validTo?: IsoDate;
   reason: string;
   recordedBy: string;
-  /** Who approved a change reaching into a closed period (another person); named in the request. */
+  /** Who approved a change reaching into a closed period (another person; from the approval flow). */
   approvedBy?: string | null;
   recordedAt?: Date;
 }
@@ -149,11 +164,14 @@ export async function recordSponsorChange(
   if (!DATE.test(change.validFrom))
     throw new ChangeRefusedError(`validFrom '${change.validFrom}' is not yyyy-mm-dd`);
   if (!change.reason?.trim()) throw new ChangeRefusedError('a sponsor change needs a reason');
+  if (!change.recordedBy?.trim())
+    throw new ChangeRefusedError('a sponsor change needs its author (recordedBy)');
   const at = change.recordedAt ?? new Date();
   return inTransaction(database, async (tx) => {
     const db = tx.db as Kysely<DB>;
     const consultant = await consultantByCode(db, change.consultantCode);
     const sponsor = change.sponsorCode === null ? null : await consultantByCode(db, change.sponsorCode);
+    await requireApproval(db, change, 'sponsor change');
     await changeSponsor(tx, consultant.id, sponsor?.id ?? null, {
       validFrom: change.validFrom,
       validTo: change.validTo,
@@ -183,7 +201,7 @@ export interface UnitChange {
   validTo?: IsoDate;
   reason: string;
   recordedBy: string;
-  /** Who approved a change reaching into a closed period (another person); named in the request. */
+  /** Who approved a change reaching into a closed period (another person; from the approval flow). */
   approvedBy?: string | null;
   recordedAt?: Date;
 }
@@ -202,6 +220,7 @@ export async function recordUnitChange(database: Database, change: UnitChange): 
       .where('code', '=', change.unitCode)
       .executeTakeFirst();
     if (!unit) throw new ChangeRefusedError(`unit '${change.unitCode}' is not known`);
+    await requireApproval(db, change, 'unit change');
     await changeUnit(tx, consultant.id, Number(unit.id), {
       validFrom: change.validFrom,
       validTo: change.validTo,

@@ -1,7 +1,8 @@
 /**
  * Production periods: the lifecycle (open → calculated → closed, closing refused with reasons while
- * blocking items are open), changes that reach into closed periods (manual careers with approval,
- * sponsors, units, any described change) recorded with recalculation requests, the recalculation of
+ * blocking items are open), changes that reach into closed periods (manual careers, sponsors, units,
+ * transfers: kept as change requests until a second signed-in user approves them, ./approvals.ts;
+ * any described change) recorded with recalculation requests, the recalculation of
  * closed periods into storno and additional lines posted in the open period (preview, post), and the
  * acts of a closed period. CLI: src/cli/commands/back-office.ts; API: src/api/routes/back-office.
  */
@@ -42,4 +43,22 @@ export {
   type ConsultantImpact,
   type CareerAdjustment,
 } from './recalculation';
+export {
+  submitChange,
+  listChangeRequests,
+  showChangeRequest,
+  approveChangeRequest,
+  rejectChangeRequest,
+  ChangeRequestError,
+  APPROVER_ROLES,
+  CHANGE_KINDS,
+  CHANGE_REQUEST_STATUSES,
+  type ChangeKind,
+  type ChangeRequest,
+  type ChangeRequestQuery,
+  type ChangeRequestStatus,
+  type ProposedChange,
+  type Submitted,
+  type Decider,
+} from './approvals';
 export { producePeriodActs, ActsRefusedError, type PeriodActs } from './acts';

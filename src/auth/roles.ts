@@ -21,6 +21,8 @@ export const PERMISSIONS = [
   'mismatches.write',
   'periods.read',
   'periods.write',
+  /** Approve or reject another user's change inside a closed period (back office, administrator). */
+  'changes.approve',
   'accruals.read',
   'acts.read',
   'acts.write',

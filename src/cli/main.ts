@@ -69,11 +69,11 @@ const AREAS: Area[] = [
       ['corrections', 'recalculation of closed periods into storno and additional lines'],
       [
         'career-change [options] <consultant> <level>',
-        'a manual career change (also inside closed periods: needs --approved-by); --preview shows its impact and records nothing',
+        'a manual career change; inside a closed period it waits for another user (ecspert approval); --preview shows its impact and records nothing',
       ],
       [
         'sponsor-change [options] <consultant> <sponsor>',
-        "move a consultant under another sponsor ('-' for none) from a date; --preview shows the impact",
+        "move a consultant under another sponsor ('-' for none) from a date; inside a closed period it waits for another user; --preview shows the impact",
       ],
       [
         'acts [options] <period>',
@@ -83,6 +83,13 @@ const AREAS: Area[] = [
     register: () =>
       (require('./commands/back-office') as typeof import('./commands/back-office'))
         .registerBackOfficeCommands,
+  },
+  {
+    commands: [
+      ['approval', 'changes inside closed periods waiting for a second person: list, show, approve, reject'],
+    ],
+    register: () =>
+      (require('./commands/approvals') as typeof import('./commands/approvals')).registerApprovalCommands,
   },
   {
     commands: [['contest', 'contests: create, list, standings at any moment']],

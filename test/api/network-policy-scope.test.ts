@@ -220,6 +220,37 @@ describeEachEngine('network and policies in the scope of managers and consultant
     expect((await json(backOffice, '/api/consultants/S')).acts).toEqual(own.acts);
   });
 
+  it("shows a downline member's tax number and contact details to managers and the back office, not to the sponsor", async () => {
+    await ctx.database.db
+      .updateTable('consultant')
+      .set({ tax_number: '3184710691', phone: '+380501234567', email: 's@example.test', address: 'Київ' })
+      .where('code', '=', 'S')
+      .execute();
+    const personal = (card: any) => ({
+      personalDataShown: card.personalDataShown,
+      taxNumber: card.taxNumber,
+      contact: card.contact,
+    });
+    const shown = {
+      personalDataShown: true,
+      taxNumber: '3184710691',
+      contact: { phone: '+380501234567', email: 's@example.test', address: 'Київ' },
+    };
+    // S sees their own; their manager (BR1) and the back office see them.
+    expect(personal(await json(as.S, '/api/consultants/S'))).toEqual(shown);
+    expect(personal(await json(as.BR1, '/api/consultants/S'))).toEqual(shown);
+    expect(personal(await json(backOffice, '/api/consultants/S'))).toEqual(shown);
+    // M, S's sponsor, reads S's card without them.
+    expect(personal(await json(as.M, '/api/consultants/S'))).toEqual({
+      personalDataShown: false,
+      taxNumber: null,
+      contact: { phone: null, email: null, address: null },
+    });
+    expect(JSON.stringify(await json(as.M, '/api/consultants/S'))).not.toMatch(
+      /3184710691|380501234567|s@example/,
+    );
+  });
+
   it('shows a manager their unit and its sub-units, a consultant the units of their scope', async () => {
     const units = async (who: SignedIn) =>
       (await json(who, '/api/units')).items.map(

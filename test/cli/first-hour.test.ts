@@ -171,22 +171,21 @@ describe('the ledger from the command line, on the demo', () => {
     expect(cli('period', 'close', '2026-05', '--by', 'olena').status).toBe(0);
     const seller = json.items[0].consultantCode as string;
 
-    // A change inside the closed period without an approval: refused in one line, not an internal error.
-    const refused = cli(
+    // A change inside the closed period waits for a second person; its author signs in to propose it.
+    const promote = [
       'career-change',
       seller,
       'DIRECTOR',
       '--from',
       '2026-05-01',
       '--reason',
-      'late',
-      '--by',
-      'olena',
-    );
+      'promoted late',
+    ];
+    const refused = cli(...promote, '--by', 'olena');
     expect({ status: refused.status, stderr: refused.stderr }).toEqual({
       status: 1,
       stderr:
-        'ecspert: the change starts on 2026-05-01, inside closed period 2026-05: it needs an approval (approvedBy)',
+        'ecspert: a change inside a closed period needs olena signed in: run it on a terminal to be asked for the password, or set ECSPERT_PASSWORD',
     });
     const unknown = cli(
       'career-change',
@@ -201,21 +200,18 @@ describe('the ledger from the command line, on the demo', () => {
     );
     expect(unknown.stderr).toBe("ecspert: career level 'L3' is not known");
 
-    expect(
-      cli(
-        'career-change',
-        seller,
-        'DIRECTOR',
-        '--from',
-        '2026-05-01',
-        '--reason',
-        'promoted late',
-        '--by',
-        'olena',
-        '--approved-by',
-        'taras',
-      ).status,
-    ).toBe(0);
+    const passwordOf = (login: string) =>
+      /^password: (\S+)$/m.exec(cli('user', 'add', login, '--role', 'back_office').stdout)?.[1] ?? '';
+    const olena = passwordOf('olena');
+    const taras = passwordOf('taras');
+    const as = (password: string, ...args: string[]) =>
+      ecspert(args, { ECSPERT_DATA_DIR: dataDir, ECSPERT_PASSWORD: password });
+    const proposed = as(olena, ...promote, '--by', 'olena');
+    expect(proposed.stdout).toMatch(
+      /^change request #1: career_change of K-\d{5} from 2026-05-01 reaches into closed period 2026-05; kept for approval, nothing applied/,
+    );
+    expect(JSON.parse(cli('corrections', 'pending', '--json').stdout)).toEqual([]);
+    expect(as(taras, 'approval', 'approve', '1', '--by', 'taras').status).toBe(0);
     expect(JSON.parse(cli('corrections', 'pending', '--json').stdout)).toEqual([
       expect.objectContaining({ periodCode: '2026-05' }),
     ]);

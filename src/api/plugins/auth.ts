@@ -133,6 +133,13 @@ export interface AuthPluginOptions {
   authenticate?: Authenticator;
 }
 
+/** The properties of a body schema that name its author (declared with actorSchema). */
+function actorFields(properties: Record<string, unknown>): string[] {
+  return Object.entries(properties)
+    .filter(([, schema]) => schema === actorSchema)
+    .map(([name]) => name);
+}
+
 /** The onRoute check: registered before any route, so that every route meets it. */
 export function installRouteDeclarations(app: FastifyInstance): void {
   app.addHook('onRoute', function (this: FastifyInstance, route) {
@@ -148,6 +155,13 @@ export function installRouteDeclarations(app: FastifyInstance): void {
       throw new Error(`route ${methods} ${route.url} declares an unknown permission '${String(permission)}'`);
     route.config = { ...route.config, permission };
     const schema = (route.schema ??= {}) as Record<string, unknown>;
+    // An author field is filled in from the session (see the preHandler below): a client need not send it.
+    const body = schema.body as { properties?: Record<string, unknown>; required?: string[] } | undefined;
+    if (permission !== 'public' && body?.properties && Array.isArray(body.required)) {
+      const authors = new Set(actorFields(body.properties));
+      if (body.required.some((name) => authors.has(name)))
+        schema.body = { ...body, required: body.required.filter((name) => !authors.has(name)) };
+    }
     schema.security = permission === 'public' ? [] : SIGNED_IN_SECURITY;
     schema['x-permission'] = permission;
     const roles = ROLES.filter((role) => roleAllows(role, permission));
@@ -201,21 +215,22 @@ export const authPlugin = fp<AuthPluginOptions>(
     });
 
     // Who made a change is who is signed in: a body's author field (recordedBy, postedBy, by, …:
-    // every property declared with actorSchema) is set to the caller's login, whatever was sent, so
-    // the audit log never carries a name a client made up. An approval (approvedBy) names the other
-    // person who approved a change inside a closed period, given in the same request: it is left as
-    // sent and kept beside the caller's login (a two-step approval by a second signed-in user would
-    // replace it). A field the body leaves out stays out.
+    // every property declared with actorSchema) is set to the caller's login, whatever was sent and
+    // also when it was left out (the schemas do not require it), so the audit log never carries a
+    // name a client made up. No request names an approver: a change inside a closed period is kept
+    // as a change request, and a second signed-in user approves it (back-office/periods/approvals.ts).
     app.addHook('preHandler', async (request) => {
-      if (!request.auth || !request.body || typeof request.body !== 'object') return;
+      if (!request.auth) return;
       const properties = (
         request.routeOptions.schema?.body as { properties?: Record<string, unknown> } | undefined
       )?.properties;
       if (!properties) return;
+      const authors = actorFields(properties);
+      if (!authors.length) return;
+      if (request.body === undefined || request.body === null) request.body = {};
+      if (typeof request.body !== 'object' || Array.isArray(request.body)) return;
       const body = request.body as Record<string, unknown>;
-      for (const [name, schema] of Object.entries(properties))
-        if (schema === actorSchema && name in body && !name.startsWith('approved'))
-          body[name] = request.auth.principal.login;
+      for (const name of authors) body[name] = request.auth.principal.login;
     });
   },
   { name: 'ecspert-auth', fastify: '5.x' },

@@ -39,10 +39,12 @@ import {
   producePeriodActs,
   recordManualCareerChange,
   recordSponsorChange,
+  type ProposedChange,
 } from '../../../back-office/periods';
 import type { Database } from '../../db';
 import { formatHryvnias } from '../../db/money';
 import { action, createContext, UserError, withDatabase } from '../context';
+import { submitFromCli } from './approvals';
 import { printAll, printJson, printWindow, withJson, windowedList, type WindowOptions } from '../list';
 
 const money = (kop: number) => formatHryvnias(kop).replace(/\u00a0/g, ' ');
@@ -95,18 +97,28 @@ function printCorrections(report: CorrectionReport, json: boolean): void {
 }
 
 /** A change inside periods: with --preview the corrections it would cause (nothing kept), else recorded. */
-async function recordOrPreview(
+/**
+ * A change entered from the command line: --preview shows its corrections (as if approved, nothing
+ * kept); else it is applied, or, inside a closed period, kept for a second person's approval.
+ */
+async function submitOrPreview(
   o: { preview?: boolean; json?: boolean },
-  record: (database: Database) => Promise<{ requestedPeriods: string[] }>,
+  by: string,
+  proposal: ProposedChange,
+  preview: (database: Database) => Promise<unknown>,
 ): Promise<void> {
   await withDatabase(createContext(), async (database) => {
-    if (o.preview) return printCorrections(await previewChange(database, record), !!o.json);
-    const recorded = await record(database);
-    console.log(
-      `recorded; recalculation requested for ${recorded.requestedPeriods.join(', ') || 'no calculated or closed period'}`,
+    if (o.preview) return printCorrections(await previewChange(database, preview), !!o.json);
+    await submitFromCli(database, proposal, by, (recorded) =>
+      console.log(
+        `recorded; recalculation requested for ${(recorded.requestedPeriods as string[]).join(', ') || 'no calculated or closed period'}`,
+      ),
     );
   });
 }
+
+/** A preview computes a change inside a closed period as if it were approved; nothing is kept. */
+const PREVIEW_APPROVER = 'preview:as-if-approved';
 
 function intermediaryFrom(options: { customer?: string; edrpou?: string; city?: string }): Intermediary {
   const name = options.customer ?? process.env.ECSPERT_INTERMEDIARY_NAME;
@@ -343,13 +355,12 @@ export function registerBackOfficeCommands(program: Command): void {
   program
     .command('career-change <consultant> <level>')
     .description(
-      'a manual career change (also inside closed periods: needs --approved-by); --preview shows its impact and records nothing',
+      'a manual career change; inside a closed period it waits for another user (ecspert approval); --preview shows its impact and records nothing',
     )
     .requiredOption('--from <date>', 'first day of the new level, yyyy-mm-dd')
     .option('--to <date>', 'first day it no longer holds')
     .requiredOption('--reason <text>', 'why')
-    .requiredOption('--by <user>', 'who enters it')
-    .option('--approved-by <user>', 'who approved it (another person)')
+    .requiredOption('--by <user>', 'who enters it (inside a closed period: signs in, see ecspert approval)')
     .option('--preview', 'the corrections it would cause; nothing is recorded')
     .option('--json', 'the report as JSON')
     .action(
@@ -357,15 +368,7 @@ export function registerBackOfficeCommands(program: Command): void {
         async (
           consultant: string,
           level: string,
-          o: {
-            from: string;
-            to?: string;
-            reason: string;
-            by: string;
-            approvedBy?: string;
-            preview?: boolean;
-            json?: boolean;
-          },
+          o: { from: string; to?: string; reason: string; by: string; preview?: boolean; json?: boolean },
         ) => {
           const change = {
             consultantCode: consultant,
@@ -373,21 +376,21 @@ export function registerBackOfficeCommands(program: Command): void {
             validFrom: o.from,
             validTo: o.to,
             reason: o.reason,
-            recordedBy: o.by,
-            approvedBy: o.approvedBy,
           };
-          await recordOrPreview(o, (database) => recordManualCareerChange(database, change));
+          await submitOrPreview(o, o.by, { kind: 'career_change', change }, (database) =>
+            recordManualCareerChange(database, { ...change, recordedBy: o.by, approvedBy: PREVIEW_APPROVER }),
+          );
         },
       ),
     );
   program
     .command('sponsor-change <consultant> <sponsor>')
     .description(
-      "move a consultant under another sponsor ('-' for none) from a date; --preview shows the impact",
+      "move a consultant under another sponsor ('-' for none) from a date; inside a closed period it waits for another user; --preview shows the impact",
     )
     .requiredOption('--from <date>', 'first day, yyyy-mm-dd')
     .requiredOption('--reason <text>', 'why')
-    .requiredOption('--by <user>', 'who enters it')
+    .requiredOption('--by <user>', 'who enters it (inside a closed period: signs in, see ecspert approval)')
     .option('--preview', 'the corrections it would cause; nothing is recorded')
     .option('--json', 'the report as JSON')
     .action(
@@ -402,9 +405,10 @@ export function registerBackOfficeCommands(program: Command): void {
             sponsorCode: sponsor === '-' ? null : sponsor,
             validFrom: o.from,
             reason: o.reason,
-            recordedBy: o.by,
           };
-          await recordOrPreview(o, (database) => recordSponsorChange(database, change));
+          await submitOrPreview(o, o.by, { kind: 'sponsor_change', change }, (database) =>
+            recordSponsorChange(database, { ...change, recordedBy: o.by, approvedBy: PREVIEW_APPROVER }),
+          );
         },
       ),
     );

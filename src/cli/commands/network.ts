@@ -17,12 +17,12 @@ import {
   renameUnit,
   showUnitNode,
   terminateConsultant,
-  transferConsultant,
   unitMembersAsOf,
   unitTreeAsOf,
   updateContactDetails,
 } from '../../../back-office/network';
 import { consultantCard } from '../../../back-office/consultant-card';
+import { submitFromCli } from './approvals';
 import type { Database } from '../../db';
 import { formatHryvnias } from '../../db/money';
 import { wholeNumber } from '../args';
@@ -359,40 +359,32 @@ export function registerNetworkCommands(program: Command): void {
   consultant
     .command('transfer <code>')
     .description(
-      'move a consultant to another unit and/or sponsor from a date (inside a closed period with --approved-by)',
+      'move a consultant to another unit and/or sponsor from a date (inside a closed period it waits for another user: ecspert approval)',
     )
     .requiredOption('--from <date>', 'the first day in the new place')
     .requiredOption('--reason <text>', 'why')
-    .requiredOption('--by <user>', 'who enters it')
+    .requiredOption('--by <user>', 'who enters it (inside a closed period: signs in, see ecspert approval)')
     .option('--unit <code>', 'the new unit')
     .option('--sponsor <code>', "the new sponsor ('-' for the top)")
-    .option('--approved-by <user>', 'who approved a change inside a closed period (another person)')
     .action(
       action(
         async (
           code: string,
-          o: {
-            from: string;
-            reason: string;
-            by: string;
-            unit?: string;
-            sponsor?: string;
-            approvedBy?: string;
-          },
+          o: { from: string; reason: string; by: string; unit?: string; sponsor?: string },
         ) => {
-          const done = await run((db) =>
-            transferConsultant(db, {
-              code,
-              effectiveOn: o.from,
-              unitCode: o.unit,
-              sponsorCode: o.sponsor === undefined ? undefined : dash(o.sponsor),
-              reason: o.reason,
-              recordedBy: o.by,
-              approvedBy: o.approvedBy,
-            }),
-          );
-          console.log(
-            `consultant ${code} transferred from ${o.from}; recalculation requested for ${done.requestedPeriods.join(', ') || 'no calculated or closed period'}`,
+          const change = {
+            code,
+            effectiveOn: o.from,
+            unitCode: o.unit,
+            sponsorCode: o.sponsor === undefined ? undefined : dash(o.sponsor),
+            reason: o.reason,
+          };
+          await run((db) =>
+            submitFromCli(db, { kind: 'transfer', change }, o.by, (done) =>
+              console.log(
+                `consultant ${code} transferred from ${o.from}; recalculation requested for ${(done.requestedPeriods as string[]).join(', ') || 'no calculated or closed period'}`,
+              ),
+            ),
           );
         },
       ),

@@ -14,6 +14,7 @@ import {
 import { buildApi, createQueueProbe } from '../../../src/api';
 import { networkRoutes } from '../../../src/api/routes/core/network';
 import { taxNumber } from '../../../src/demo/names';
+import { backOfficeRoutes } from '../../../src/api/routes/back-office';
 import { memoryLogger, type SignedIn, signInAs, testConfig } from '../../api/support/api-harness';
 import { describeEachEngine } from '../../support/engines';
 
@@ -118,7 +119,7 @@ describeEachEngine('units and consultants API', (ctx) => {
         logger: memoryLogger('silent').logger,
         queue: createQueueProbe(null),
       },
-      { routes: [networkRoutes] },
+      { routes: [networkRoutes, backOfficeRoutes({})] },
     );
     api = await signInAs(app, ctx.database, 'back_office', { login: 'hr.petrenko' });
   });
@@ -299,7 +300,7 @@ describeEachEngine('units and consultants API', (ctx) => {
     );
   });
 
-  it('transfers inside a closed period only with an approval by another person, raising the recalculation', async () => {
+  it('transfers inside a closed period only when another signed-in user approves it, raising the recalculation', async () => {
     await ctx.database.db
       .insertInto('production_period')
       .values({
@@ -319,20 +320,32 @@ describeEachEngine('units and consultants API', (ctx) => {
       reason: 'за заявою',
       ...by,
     };
-    await refused(422, 'body.approvedBy', () => post('/api/consultants/V/transfer', transfer));
-    await refused(422, 'body.approvedBy', () =>
-      post('/api/consultants/V/transfer', { ...transfer, approvedBy: by.recordedBy }),
+    // Nobody names an approver in a request: the field does not exist.
+    const named = await post('/api/consultants/V/transfer', { ...transfer, approvedBy: 'director.koval' });
+    expect(named.statusCode).toBe(400);
+    // A transfer the network would refuse is refused when it is proposed, naming the field.
+    await refused(422, 'body.sponsorCode', () =>
+      post('/api/consultants/V/transfer', { ...transfer, sponsorCode: 'V' }),
     );
-    const done = await post('/api/consultants/V/transfer', { ...transfer, approvedBy: 'director.koval' });
+    const proposed = await post('/api/consultants/V/transfer', transfer);
+    expect(proposed.statusCode).toBe(202);
+    expect(proposed.json().changeRequest).toMatchObject({ proposedBy: 'hr.petrenko', status: 'pending' });
+    expect(await ctx.database.db.selectFrom('recalculation_request').select('id').execute()).toEqual([]);
+    const director = await signInAs(app, ctx.database, 'back_office', { login: 'director.koval' });
+    const done = await director.inject({
+      method: 'POST',
+      url: `/api/approvals/${proposed.json().changeRequest.id}/approve`,
+      payload: {},
+    });
     expect(done.statusCode).toBe(200);
-    expect(done.json().requestedPeriods).toEqual(['2026-01']);
+    expect(done.json().result.requestedPeriods).toEqual(['2026-01']);
     const requests = await ctx.database.db
       .selectFrom('recalculation_request')
       .select(['cause_kind', 'description'])
       .orderBy('cause_kind')
       .execute();
     expect(requests.map((r) => r.cause_kind)).toEqual(['sponsor_change', 'unit_change']);
-    expect(requests[0].description).toMatch(/погодив director\.koval/);
+    expect(requests[0].description).toMatch(/вніс hr\.petrenko, погодив director\.koval/);
     expect((await get('/api/consultants/V/upline?asOf=2026-01-25')).items.map((n: any) => n.code)).toEqual([
       'A',
     ]);

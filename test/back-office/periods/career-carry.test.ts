@@ -59,6 +59,8 @@ describeEachEngine('career carried through a recalculation', (ctx) => {
       validFrom: '2026-02-01',
       reason: 'договір S укладено в структурі D',
       recordedBy: 'hr',
+      // Inside closed periods: as the approval flow applies it (back-office/periods/approvals.ts).
+      approvedBy: 'dir.koval',
     });
     const report = await postCorrections(ctx.database, { postedBy: 'buh' });
     expect(report.postedIn).toBe('2026-04');

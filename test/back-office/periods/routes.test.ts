@@ -111,13 +111,10 @@ describeEachEngine('periods API', (ctx) => {
       reason: 'помилка в кар’єрі',
       recordedBy: 'hr',
     };
-    const unapproved = await api.inject({ method: 'POST', url: '/api/careers/changes', payload: change });
-    expect(unapproved.statusCode).toBe(422);
-    expect(unapproved.json().message).toMatch(/needs an approval/);
     const preview = await api.inject({
       method: 'POST',
       url: '/api/careers/changes',
-      payload: { ...change, approvedBy: 'dir', preview: true },
+      payload: { ...change, preview: true },
     });
     expect(preview.json().byConsultant).toEqual([
       expect.objectContaining({ consultantCode: 'M', netKop: -200_000 }),
@@ -129,12 +126,17 @@ describeEachEngine('periods API', (ctx) => {
       }),
     ]);
     expect((await api.inject({ url: '/api/corrections/pending' })).json().items).toEqual([]);
-    const recorded = await api.inject({
+    // Inside the closed period it waits for a second person; then it is recorded.
+    const proposed = await api.inject({ method: 'POST', url: '/api/careers/changes', payload: change });
+    expect(proposed.statusCode).toBe(202);
+    expect((await api.inject({ url: '/api/corrections/pending' })).json().items).toEqual([]);
+    const director = await signInAs(app, ctx.database, 'back_office', { login: 'dir' });
+    const recorded = await director.inject({
       method: 'POST',
-      url: '/api/careers/changes',
-      payload: { ...change, approvedBy: 'dir' },
+      url: `/api/approvals/${proposed.json().changeRequest.id}/approve`,
+      payload: {},
     });
-    expect(recorded.statusCode).toBe(201);
+    expect(recorded.statusCode).toBe(200);
     expect((await api.inject({ url: '/api/corrections/pending' })).json().items).toHaveLength(1);
     const posted = await api.inject({
       method: 'POST',

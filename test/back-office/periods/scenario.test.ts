@@ -371,6 +371,8 @@ describeEachEngine('production periods on the demo agency', (ctx) => {
       validFrom: '2026-09-01',
       reason: 'перехід до іншої структури за заявою',
       recordedBy: 'hr.petrenko',
+      // Inside closed periods: as the approval flow applies it (back-office/periods/approvals.ts).
+      approvedBy: 'dir.koval',
     });
     picked.w = { id: w, sponsor: newSponsor };
 
@@ -382,6 +384,8 @@ describeEachEngine('production periods on the demo agency', (ctx) => {
       validFrom: '2026-10-01',
       reason: 'переведення',
       recordedBy: 'hr.petrenko',
+      // Inside closed periods: as the approval flow applies it (back-office/periods/approvals.ts).
+      approvedBy: 'dir.koval',
     });
     const pending = await q()
       .selectFrom('recalculation_request')

@@ -8,7 +8,7 @@
  * and an act's PDF show a manager only their units' consultants and a consultant only their own;
  * anything else answers 404, as if it did not exist.
  */
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import {
   ActInputError,
   actsDb,
@@ -46,6 +46,7 @@ import {
   periodSchema,
   text,
 } from '../../schema-types';
+import { proposedSchema, registerApprovalRoutes } from './approvals';
 import { registerContestRoutes } from './contests';
 import {
   accrualsSchema,
@@ -75,6 +76,8 @@ import {
   recordManualCareerChange,
   recordSponsorChange,
   type SponsorChange,
+  submitChange,
+  type Submitted,
 } from '../../../../back-office/periods';
 
 export interface BackOfficeRouteOptions {
@@ -92,6 +95,11 @@ const date = dateSchema;
 /** A reason kept with a bitemporal fact or in the audit log (1000 characters). */
 const reason = text(1000, 1);
 const errors = apiErrors(400, 404, 409, 422);
+/**
+ * A preview of a change inside a closed period is computed as if it were approved (rolled back,
+ * nothing kept); the change itself waits for a second person.
+ */
+const PREVIEW_APPROVER = 'preview:as-if-approved';
 
 /**
  * The ledger lines of a period that a manager's scope sees, paged as the unscoped listing is: the
@@ -148,6 +156,7 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
   return async (app) => {
     const tags = ['back-office'];
     await registerContestRoutes(app, tags);
+    await registerApprovalRoutes(app, tags);
 
     app.get(
       '/api/periods',
@@ -368,17 +377,32 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
       async (request) => guarded(() => postCorrections(app.database, request.body ?? {})),
     );
 
-    app.post<{ Body: ManualCareerChange & { preview?: boolean } }>(
+    /** 201 with what was applied, or 202 with the change request kept for a second person. */
+    const submitted = (reply: FastifyReply, outcome: Submitted) =>
+      outcome.status === 'applied'
+        ? reply.code(201).send(outcome.result)
+        : reply.code(202).send({ status: 'pending', changeRequest: outcome.request });
+    const changeAnswers = {
+      200: {
+        ...correctionsSchema,
+        description: 'preview: what the change would post; nothing recorded',
+      },
+      201: { ...changeRecordedSchema, description: 'outside closed periods: applied at once' },
+      202: proposedSchema,
+      ...errors,
+    };
+
+    app.post<{ Body: Omit<ManualCareerChange, 'recordedBy'> & { recordedBy?: string; preview?: boolean } }>(
       '/api/careers/changes',
       {
         config: { permission: 'network.write' },
         schema: {
           tags,
           summary:
-            'A manual career change (inside closed periods too, with approval); preview: its impact, nothing recorded',
+            'A manual career change; inside a closed period it is kept for another user to approve (202); preview: its impact, nothing recorded',
           body: {
             type: 'object',
-            required: ['consultantCode', 'levelCode', 'validFrom', 'reason', 'recordedBy'],
+            required: ['consultantCode', 'levelCode', 'validFrom', 'reason'],
             additionalProperties: false,
             properties: {
               consultantCode: codeSchema,
@@ -387,39 +411,38 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
               validTo: date,
               reason,
               recordedBy: actorSchema,
-              approvedBy: actorSchema,
               preview: { type: 'boolean' },
             },
           },
-          response: {
-            200: {
-              ...correctionsSchema,
-              description: 'preview: what the change would post; nothing recorded',
-            },
-            201: changeRecordedSchema,
-            ...errors,
-          },
+          response: changeAnswers,
         },
       },
       async (request, reply) =>
         guarded(async () => {
-          const { preview, ...change } = request.body;
-          if (preview) return previewChange(app.database, (tx) => recordManualCareerChange(tx, change));
-          return reply.code(201).send(await recordManualCareerChange(app.database, change));
+          const { preview, recordedBy: _author, ...change } = request.body;
+          const author = request.auth!.principal.login;
+          if (preview)
+            return previewChange(app.database, (tx) =>
+              recordManualCareerChange(tx, { ...change, recordedBy: author, approvedBy: PREVIEW_APPROVER }),
+            );
+          return submitted(
+            reply,
+            await submitChange(app.database, { kind: 'career_change', change }, author),
+          );
         }),
     );
 
-    app.post<{ Body: SponsorChange & { preview?: boolean } }>(
+    app.post<{ Body: Omit<SponsorChange, 'recordedBy'> & { recordedBy?: string; preview?: boolean } }>(
       '/api/sponsors/changes',
       {
         config: { permission: 'network.write' },
         schema: {
           tags,
           summary:
-            'Move a consultant under another sponsor from a date; preview: its impact, nothing recorded',
+            'Move a consultant under another sponsor from a date; inside a closed period it is kept for another user to approve (202); preview: its impact, nothing recorded',
           body: {
             type: 'object',
-            required: ['consultantCode', 'sponsorCode', 'validFrom', 'reason', 'recordedBy'],
+            required: ['consultantCode', 'sponsorCode', 'validFrom', 'reason'],
             additionalProperties: false,
             properties: {
               consultantCode: codeSchema,
@@ -435,21 +458,21 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
               preview: { type: 'boolean' },
             },
           },
-          response: {
-            200: {
-              ...correctionsSchema,
-              description: 'preview: what the change would post; nothing recorded',
-            },
-            201: changeRecordedSchema,
-            ...errors,
-          },
+          response: changeAnswers,
         },
       },
       async (request, reply) =>
         guarded(async () => {
-          const { preview, ...change } = request.body;
-          if (preview) return previewChange(app.database, (tx) => recordSponsorChange(tx, change));
-          return reply.code(201).send(await recordSponsorChange(app.database, change));
+          const { preview, recordedBy: _author, ...change } = request.body;
+          const author = request.auth!.principal.login;
+          if (preview)
+            return previewChange(app.database, (tx) =>
+              recordSponsorChange(tx, { ...change, recordedBy: author, approvedBy: PREVIEW_APPROVER }),
+            );
+          return submitted(
+            reply,
+            await submitChange(app.database, { kind: 'sponsor_change', change }, author),
+          );
         }),
     );
 

@@ -19,12 +19,13 @@ import {
   renameUnit,
   showUnitNode,
   terminateConsultant,
-  transferConsultant,
   unitMembersAsOf,
   unitTreeAsOf,
   updateContactDetails,
 } from '../../../../back-office/network';
 import { consultantCard } from '../../../../back-office/consultant-card';
+import { submitChange } from '../../../../back-office/periods';
+import { proposedSchema } from '../back-office/approvals';
 import type { ApiErrorBody } from '../../errors';
 import { pageOffset, type PageQuery, pageQueryProperties } from '../../paging';
 import { actorSchema, apiErrors, codeSchema, dateSchema, text } from '../../schema-types';
@@ -198,6 +199,11 @@ const consultantCardSchema = object(
       type: 'boolean',
       description: 'false: the caller may not see this consultant’s money, and accruals and acts are empty',
     },
+    personalDataShown: {
+      type: 'boolean',
+      description:
+        'false: a consultant reading someone of their downline; taxNumber and the contact details are null',
+    },
     accruals: {
       type: 'array',
       items: object({ periodCode: str, totalKop: int, lines: int }),
@@ -247,6 +253,7 @@ const RESPONSES = {
   transfer: {
     200: {
       type: 'object',
+      description: 'outside closed periods: applied at once',
       required: ['code', 'effectiveOn', 'approvedBy', 'requestedPeriods'],
       properties: {
         code: str,
@@ -697,7 +704,7 @@ export const networkRoutes: FastifyPluginAsync = async (app) => {
       ),
   );
 
-  const transferFields = ['unitCode', 'sponsorCode', 'effectiveOn', 'reason', 'recordedBy', 'approvedBy'];
+  const transferFields = ['unitCode', 'sponsorCode', 'effectiveOn', 'reason', 'recordedBy'];
   app.post<{
     Params: { code: string };
     Body: {
@@ -705,8 +712,7 @@ export const networkRoutes: FastifyPluginAsync = async (app) => {
       sponsorCode?: string | null;
       effectiveOn: string;
       reason: string;
-      recordedBy: string;
-      approvedBy?: string;
+      recordedBy?: string;
     };
   }>(
     '/api/consultants/:code/transfer',
@@ -715,7 +721,7 @@ export const networkRoutes: FastifyPluginAsync = async (app) => {
       schema: {
         tags,
         summary:
-          'Move a consultant to another unit and/or sponsor from a date; inside a closed period only with an approval',
+          'Move a consultant to another unit and/or sponsor from a date; inside a closed period it is kept for another user to approve (202)',
         params: codeParams,
         body: closed(
           {
@@ -724,17 +730,23 @@ export const networkRoutes: FastifyPluginAsync = async (app) => {
             effectiveOn: dateSchema,
             reason,
             recordedBy: actorSchema,
-            approvedBy: actorSchema,
           },
-          ['effectiveOn', 'reason', 'recordedBy'],
+          ['effectiveOn', 'reason'],
         ),
-        response: RESPONSES.transfer,
+        response: { ...RESPONSES.transfer, 202: proposedSchema },
       },
     },
     async (request, reply) =>
-      answer(reply, transferFields, () =>
-        transferConsultant(database(), { ...request.body, code: request.params.code }),
-      ),
+      answer(reply, transferFields, async () => {
+        const { recordedBy: _author, ...change } = request.body;
+        const outcome = await submitChange(
+          database(),
+          { kind: 'transfer', change: { ...change, code: request.params.code } },
+          request.auth!.principal.login,
+        );
+        if (outcome.status === 'applied') return outcome.result;
+        return reply.code(202).send({ status: 'pending', changeRequest: outcome.request });
+      }),
   );
 
   app.patch<{
