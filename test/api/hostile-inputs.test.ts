@@ -54,6 +54,7 @@ function sample(schema: JsonSchema): string {
   if (types.includes('integer') || types.includes('number'))
     return String(Math.max(Number(schema.minimum ?? 1), 1));
   if (schema.format === 'date') return '2026-03-01';
+  if (schema.format === 'uuid') return '00000000-0000-4000-8000-000000000001';
   if (schema.pattern) {
     const pattern = new RegExp(schema.pattern, 'u');
     const found = ['2026-03', '2026-03-01', '000001', 'A1', 'X', '1'].find((c) => pattern.test(c));
@@ -140,7 +141,8 @@ function validBody(schema: JsonSchema, resolve: (s: JsonSchema) => JsonSchema): 
     for (const name of s.required ?? []) out[name] = validBody(s.properties[name], resolve);
     return out;
   }
-  if (types.includes('array')) return [];
+  if (types.includes('array'))
+    return Array.from({ length: Number(s.minItems ?? 0) }, () => validBody(s.items ?? {}, resolve));
   if (types.includes('boolean')) return false;
   if (types.includes('integer') || types.includes('number')) return Number(sample(s));
   return sample(s);

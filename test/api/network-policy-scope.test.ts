@@ -396,7 +396,7 @@ describeEachEngine('network and policies in the scope of managers and consultant
         for (const code of wanted) if (!codes.includes(code)) missing.push(`${method} ${path}: no ${code}`);
       }
     }
-    expect(operations).toBe(29);
+    expect(operations).toBe(33);
     expect(missing).toEqual([]);
   });
 });
