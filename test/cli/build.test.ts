@@ -102,13 +102,13 @@ describe('npm run build (the prepare step of npm install and npm ci)', () => {
     return { status: result.status, stdout: result.stdout, stderr: result.stderr.trim() };
   };
 
-  it('is what prepare runs', () => {
+  it('is what prepare runs, followed by the web application’s build', () => {
     const scripts = (
       JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
         scripts: Record<string, string>;
       }
     ).scripts;
-    expect(scripts.prepare).toBe(scripts.build);
+    expect(scripts.prepare).toBe(`${scripts.build} && ${scripts['build:web']}`);
   });
 
   it('builds dist/, and the built command line migrates, checks the default plan and reads the adapters', () => {
