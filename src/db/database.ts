@@ -53,7 +53,7 @@ export interface OpenOptions {
   poolSize?: number;
   /**
    * PostgreSQL only: how long a statement waits for a connection while every one of the pool is
-   * busy (ms, default 2000), and how many may wait at once (default 50 per connection of the pool).
+   * busy (ms, default 5000: work that waits on another's lock, such as two acts issued at once, holds its connection meanwhile), and how many may wait at once (default 50 per connection of the pool).
    * Past either the statement fails at once with DatabaseBusyError (HTTP 503, Retry-After): an
    * overloaded server answers quickly instead of queueing without end, and the database is not
    * taken for down.
@@ -215,7 +215,7 @@ async function openPostgres(url: string, setting: string, options: OpenOptions):
     await pool.end().catch(() => undefined);
     throw new ConfigError(setting, `cannot connect to ${redactUrl(url)} (${describeError(error)})`);
   }
-  const bounded = boundedPool(pool, max, options.poolQueueWaitMs ?? 2000, options.poolQueueLimit ?? 50 * max);
+  const bounded = boundedPool(pool, max, options.poolQueueWaitMs ?? 5000, options.poolQueueLimit ?? 50 * max);
   const db = new Kysely<DB>({
     dialect: new MonitoredDialect(new PostgresDialect({ pool: bounded }), availability),
   });
