@@ -68,15 +68,20 @@ describeWithDovecot('e-mail channel')('the e-mail channel against Dovecot and an
   let insurerId: number;
   const opened: ImapMailbox[] = [];
 
-  /** An IMAP client of the insurer's side, putting mail into the agency's mailbox. */
-  async function deliver(raw: Buffer, mailbox = 'INBOX'): Promise<void> {
-    const client = new ImapFlow({
+  /** A plain IMAP client of the mailbox, for what the test does as the insurer or checks as a person. */
+  function imapClient(): ImapFlow {
+    return new ImapFlow({
       host: dovecot.host,
       port: dovecot.port,
       secure: false,
       auth: { user: USER.user, pass: USER.password },
       logger: false,
     });
+  }
+
+  /** An IMAP client of the insurer's side, putting mail into the agency's mailbox. */
+  async function deliver(raw: Buffer, mailbox = 'INBOX'): Promise<void> {
+    const client = imapClient();
     await client.connect();
     try {
       await client.append(mailbox, raw);
@@ -251,13 +256,7 @@ describeWithDovecot('e-mail channel')('the e-mail channel against Dovecot and an
     expect(await storedCount()).toBe(2);
 
     // The mailbox is as it was: nothing deleted, moved or marked seen.
-    const reader = new ImapFlow({
-      host: dovecot.host,
-      port: dovecot.port,
-      secure: false,
-      auth: { user: USER.user, pass: USER.password },
-      logger: false,
-    });
+    const reader = imapClient();
     await reader.connect();
     try {
       const status = await reader.status('INBOX', { messages: true, unseen: true });
@@ -293,13 +292,7 @@ describeWithDovecot('e-mail channel')('the e-mail channel against Dovecot and an
   it('starts over when the server renumbers the mailbox (new UIDVALIDITY) without storing a message twice', async () => {
     const before = await storedCount();
     // The mailbox recreated with the same mail: new UIDVALIDITY, UIDs from 1 again.
-    const admin = new ImapFlow({
-      host: dovecot.host,
-      port: dovecot.port,
-      secure: false,
-      auth: { user: USER.user, pass: USER.password },
-      logger: false,
-    });
+    const admin = imapClient();
     await admin.connect();
     const copies: Buffer[] = [];
     try {
@@ -345,13 +338,7 @@ describeWithDovecot('e-mail channel')('the e-mail channel against Dovecot and an
   });
 
   it('hears of new mail at once by IDLE, and files stored mail away only when configured to', async () => {
-    const admin = new ImapFlow({
-      host: dovecot.host,
-      port: dovecot.port,
-      secure: false,
-      auth: { user: USER.user, pass: USER.password },
-      logger: false,
-    });
+    const admin = imapClient();
     await admin.connect();
     await admin.mailboxCreate('Fresh');
     await admin.mailboxCreate('Processed');
@@ -364,13 +351,7 @@ describeWithDovecot('e-mail channel')('the e-mail channel against Dovecot and an
     expect(await waiting).toBe('news');
     const result = await sync(channel);
     expect(result.stored.map((m) => m.externalId)).toEqual(['<letter-6@polissia.test>']);
-    const reader = new ImapFlow({
-      host: dovecot.host,
-      port: dovecot.port,
-      secure: false,
-      auth: { user: USER.user, pass: USER.password },
-      logger: false,
-    });
+    const reader = imapClient();
     await reader.connect();
     try {
       expect(await reader.status('Fresh', { messages: true })).toMatchObject({ messages: 0 });
