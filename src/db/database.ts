@@ -15,6 +15,7 @@ import { PgliteDialect } from './dialects/pglite-dialect';
 import { type HeldLock, lockEmbeddedDatabase } from './dialects/pglite-lock';
 import type { DB } from './schema';
 import { SqlDialect } from './sql-dialect';
+import { reusePlansForReads } from './reused-plans';
 
 export interface Database {
   db: Kysely<DB>;
@@ -207,6 +208,7 @@ async function openPostgres(url: string, setting: string, options: OpenOptions):
   pool.on('connect', (client) => {
     client.on('error', lost);
     enableCopyFromStdin(client); // bulk inserts upload by COPY on the statement's own client
+    reusePlansForReads(client); // reads outside transactions are planned once per connection
   });
   try {
     const client = await pool.connect();
