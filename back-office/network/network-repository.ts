@@ -116,6 +116,18 @@ export async function downlineAsOf(
   date: IsoDate,
   knownAt: Date = now(),
 ): Promise<RelativeNode[]> {
+  return (
+    (await reusedDownline(database, consultantId, date, knownAt)) ??
+    walkDownline(database, consultantId, date, knownAt)
+  );
+}
+
+async function walkDownline(
+  database: Database,
+  consultantId: number,
+  date: IsoDate,
+  knownAt: Date,
+): Promise<RelativeNode[]> {
   const rows = await treeBelow(database, consultantId, date, knownAt)
     .selectFrom('down')
     .innerJoin('consultant as c', 'c.id', 'down.consultant_id')
@@ -130,6 +142,68 @@ export async function downlineAsOf(
     sponsorId: r.sponsor_id === null ? null : Number(r.sponsor_id),
     generation: Number(r.depth),
   }));
+}
+
+/**
+ * Downlines walked once and reused while the network stands still. A downline as known now is a
+ * function of the sponsor rows alone (a consultant's code and name never change), and the network's
+ * generation (migration 0670: a trigger moves it in the writing transaction with every change of
+ * consultant_sponsor, consultant_unit or unit_structure, whoever writes it) says whether they
+ * changed. The generation is read before the walk and the walk is made as known after that read, so
+ * a kept downline is never older than its generation: a change is seen on the next read after its
+ * commit. Reads as known at an earlier moment (a `knownAt` in the past) always walk. At most
+ * DOWNLINE_CACHE_NODES consultants are kept per database, the least recently read dropped first;
+ * a downline larger than DOWNLINE_CACHE_LARGEST is never kept.
+ */
+const DOWNLINE_CACHE_NODES = 500_000;
+const DOWNLINE_CACHE_LARGEST = 100_000;
+/** A `knownAt` this close to the clock is "as known now" (the default a route passes). */
+const NOW_TOLERANCE_MS = 2_000;
+
+interface KeptDownline {
+  generation: string;
+  nodes: RelativeNode[];
+}
+const keptDownlines = new WeakMap<Database, { entries: Map<string, KeptDownline>; nodes: number }>();
+
+async function reusedDownline(
+  database: Database,
+  consultantId: number,
+  date: IsoDate,
+  knownAt: Date,
+): Promise<RelativeNode[] | null> {
+  if (Math.abs(Date.now() - knownAt.getTime()) > NOW_TOLERANCE_MS) return null;
+  const row = await database.db
+    .selectFrom('network_generation')
+    .select('generation')
+    .where('id', '=', 1)
+    .executeTakeFirst();
+  if (!row) return null;
+  const generation = String(row.generation);
+  let kept = keptDownlines.get(database);
+  if (!kept) keptDownlines.set(database, (kept = { entries: new Map(), nodes: 0 }));
+  const key = `${consultantId}|${date}`;
+  const hit = kept.entries.get(key);
+  if (hit) {
+    kept.entries.delete(key);
+    kept.nodes -= hit.nodes.length;
+    if (hit.generation === generation) {
+      kept.entries.set(key, hit); // most recently read last
+      kept.nodes += hit.nodes.length;
+      return hit.nodes;
+    }
+  }
+  const nodes = await walkDownline(database, consultantId, date, now());
+  if (nodes.length <= DOWNLINE_CACHE_LARGEST) {
+    kept.entries.set(key, { generation, nodes });
+    kept.nodes += nodes.length;
+    for (const [oldest, entry] of kept.entries) {
+      if (kept.nodes <= DOWNLINE_CACHE_NODES) break;
+      kept.entries.delete(oldest);
+      kept.nodes -= entry.nodes.length;
+    }
+  }
+  return nodes;
 }
 
 /**
@@ -179,6 +253,10 @@ export async function downlineCountAsOf(
   knownAt: Date = now(),
   within?: Expression<unknown>,
 ): Promise<number> {
+  if (!within) {
+    const kept = await reusedDownline(database, consultantId, date, knownAt);
+    if (kept) return kept.length;
+  }
   let query = treeBelow(database, consultantId, date, knownAt)
     .selectFrom('down')
     .select((eb) => eb.fn.countAll().as('n'));
@@ -199,6 +277,10 @@ export async function downlinePageAsOf(
   knownAt: Date = now(),
   within?: Expression<unknown>,
 ): Promise<{ items: RelativeNode[]; total: number }> {
+  if (!within) {
+    const kept = await reusedDownline(database, consultantId, date, knownAt);
+    if (kept) return { items: kept.slice(page.offset, page.offset + page.limit), total: kept.length };
+  }
   let query = treeBelow(database, consultantId, date, knownAt)
     .selectFrom('down')
     .innerJoin('consultant as c', 'c.id', 'down.consultant_id');

@@ -239,4 +239,58 @@ describeEachEngine('network as of a date', (ctx) => {
       }),
     ).rejects.toThrow(/unknown career level 'GENERAL'/);
   });
+
+  it('reads a downline again after a sponsor change the moment it commits, whoever writes it', async () => {
+    const codes = async (knownAt?: Date) =>
+      (await downlineAsOf(ctx.database, ids.A, '2026-12-15', knownAt)).map(
+        (n) => `${n.code}/${n.generation}`,
+      );
+    expect(await codes()).toEqual(['B/1', 'V/1', 'H/2']);
+    expect(await codes()).toEqual(['B/1', 'V/1', 'H/2']); // read twice: the second is the kept one
+    // Through the network module: Vira (with Halyna below her) moves under Bohdan.
+    await changeSponsor(ctx.database, ids.V, ids.B, {
+      validFrom: '2026-12-01',
+      recordedAt: new Date(),
+      recordedBy: 'clerk.olena',
+      reason: 'переведення до групи Богдана',
+    });
+    expect(await codes()).toEqual(['B/1', 'V/2', 'H/3']);
+    // By bare SQL, as a bulk load would: a new recruit of Andriy.
+    const { db } = ctx.database;
+    await db
+      .insertInto('consultant')
+      .values({
+        code: 'N',
+        full_name: 'Наталія Ткач',
+        tax_number: null,
+        legal_form: 'individual',
+        email: null,
+        phone: null,
+        hired_on: '2026-12-01',
+        terminated_on: null,
+        created_at: new Date(),
+      })
+      .execute();
+    const n = await db
+      .selectFrom('consultant')
+      .select('id')
+      .where('code', '=', 'N')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('consultant_sponsor')
+      .values({
+        consultant_id: n.id,
+        sponsor_id: ids.A,
+        valid_from: '2026-12-01',
+        valid_to: OPEN_END,
+        recorded_at: new Date(),
+        superseded_at: STILL_KNOWN,
+        recorded_by: 'bulk-load',
+        reason: null,
+      })
+      .execute();
+    expect(await codes()).toEqual(['B/1', 'N/1', 'V/2', 'H/3']);
+    // As known before both changes, the tree is the old one.
+    expect(await codes(new Date('2026-11-01T00:00:00Z'))).toEqual(['B/1', 'V/1', 'H/2']);
+  });
 });
