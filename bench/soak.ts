@@ -101,7 +101,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 // Figures
 
 type Outcome = 'succeeded' | 'refused' | 'failed';
-const KINDS = ['calculate', 'close', 'change', 'corrections', 'replay', 'import', 'acts'] as const;
+/** `approve` is never picked at random: it follows a change the API kept for a second person's approval. */
+const KINDS = ['calculate', 'close', 'change', 'approve', 'corrections', 'replay', 'import', 'acts'] as const;
 type Kind = (typeof KINDS)[number];
 const figures = new Map<Kind, Record<Outcome | 'attempted', number>>(
   KINDS.map((k) => [k, { attempted: 0, succeeded: 0, refused: 0, failed: 0 }]),
@@ -644,20 +645,31 @@ interface Result {
 /** Requests that got no HTTP answer at all (server down). */
 let noAnswers = 0;
 
-async function api(base: string, method: string, route: string, body?: unknown): Promise<Result> {
+async function api(
+  base: string,
+  method: string,
+  route: string,
+  body?: unknown,
+  authorization = apiAuthorization,
+): Promise<Result> {
   const started = Date.now();
-  const result = await request(base, method, route, body);
+  const result = await request(base, method, route, body, authorization);
   opLog(`${method} ${base}${route}`, started, result);
   return result;
 }
 
-async function request(base: string, method: string, route: string, body?: unknown): Promise<Result> {
+async function request(
+  base: string,
+  method: string,
+  route: string,
+  body: unknown,
+  authorization: Record<string, string>,
+): Promise<Result> {
   let res: Response;
   try {
     res = await fetch(`${base}${route}`, {
       method,
-      headers:
-        body === undefined ? apiAuthorization : { ...apiAuthorization, 'content-type': 'application/json' },
+      headers: body === undefined ? authorization : { ...authorization, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(OP_TIMEOUT_MS),
     });
@@ -803,8 +815,9 @@ async function doCorrections(actor: Actor): Promise<void> {
 
 /**
  * A manual career or sponsor change, then its corrections posted. Inside a closed period the API
- * keeps it for a second person's approval (202), and the command line, whose actor does not sign
- * in, is refused in one line.
+ * keeps it for a second person's approval (202): a second user (the approver, signed in with a token
+ * of their own) approves it, racing whatever else runs, and then the corrections follow. The command
+ * line, whose actor does not sign in, is refused in one line.
  */
 async function doChange(actor: Actor): Promise<void> {
   const from = changeDate();
@@ -858,7 +871,20 @@ async function doChange(actor: Actor): Promise<void> {
           ]);
   }
   record('change', actor.via, r.outcome, r.detail);
-  if (r.outcome === 'succeeded') await doCorrections(actor);
+  if (r.outcome !== 'succeeded') return;
+  const pending = r.body as { status?: string; changeRequest?: { id?: number } } | undefined;
+  if (pending?.status === 'pending' && pending.changeRequest?.id !== undefined) {
+    const approval = await api(
+      actor.base!,
+      'POST',
+      `/api/approvals/${pending.changeRequest.id}/approve`,
+      {},
+      approverAuthorization,
+    );
+    record('approve', actor.via, approval.outcome, approval.detail);
+    if (approval.outcome !== 'succeeded') return;
+  }
+  await doCorrections(actor);
 }
 
 /**
@@ -953,6 +979,7 @@ const OPERATIONS: Record<Kind, (actor: Actor) => Promise<void>> = {
   calculate: doCalculate,
   close: doClose,
   change: doChange,
+  approve: async () => undefined, // part of doChange
   corrections: doCorrections,
   replay: doReplay,
   import: doImport,
@@ -1210,6 +1237,8 @@ async function hubCommand(args: string[]): Promise<string> {
 
 /** The API clients' login: an administrator's API token, made with the CLI as an operator would. */
 let apiAuthorization: Record<string, string> = {};
+/** A second user's token: approves the changes inside closed periods that the API keeps pending. */
+let approverAuthorization: Record<string, string> = {};
 
 async function main(): Promise<void> {
   console.log(`soak: ${DURATION_S} s, seed ${SEED}, ${WORKERS} workers, 2 API clients, 2 command-line users`);
@@ -1263,6 +1292,12 @@ async function main(): Promise<void> {
   const token = /^ecs_\S+$/m.exec(await hubCommand(['user', 'token', 'soak', '--name', 'soak API clients']));
   if (!token) throw new Error('ecspert user token printed no token');
   apiAuthorization = { authorization: `Bearer ${token[0]}` };
+  await hubCommand(['user', 'add', 'soak-approver', '--role', 'back_office']);
+  const approverToken = /^ecs_\S+$/m.exec(
+    await hubCommand(['user', 'token', 'soak-approver', '--name', 'soak approvals']),
+  );
+  if (!approverToken) throw new Error('ecspert user token printed no token for soak-approver');
+  approverAuthorization = { authorization: `Bearer ${approverToken[0]}` };
   await withSql(async (client) => {
     world.consultants = (
       await client.query<{ code: string }>('select code from consultant order by code')
@@ -1316,6 +1351,7 @@ async function main(): Promise<void> {
     calculate: 3,
     close: 2.5,
     change: 2,
+    approve: 0,
     corrections: 1,
     replay: 3,
     import: 0,
@@ -1325,6 +1361,7 @@ async function main(): Promise<void> {
     calculate: 2,
     close: 1.5,
     change: 1,
+    approve: 0,
     corrections: 1,
     replay: 1,
     import: 2,

@@ -11,7 +11,9 @@ import {
   type DB,
   inTransaction,
   type IsoDate,
+  OPEN_END,
   recordBitemporal,
+  STILL_KNOWN,
 } from '../../src/db';
 import { recordAudit } from './audit';
 
@@ -381,7 +383,7 @@ export async function changeSponsor(
       );
     }
   }
-  await inTransaction(database, async ({ db: trx }) => {
+  await inTransaction(database, async ({ db: trx, dialect }) => {
     const superseded = await recordBitemporal(
       trx,
       'consultant_sponsor',
@@ -390,6 +392,20 @@ export async function changeSponsor(
       { sponsor_id: sponsorId },
       change,
     );
+    // The check above looks at validFrom only; a sponsor row of someone above that starts later can
+    // still close a loop (X under Y from March, then Y under X from February). Checked again with
+    // the change in place, over its whole span; a loop rolls the change back.
+    const loopsOn = sponsorId === null ? null : await firstLoopDate(trx, dialect, consultantId, change);
+    if (loopsOn) {
+      const code = await trx
+        .selectFrom('consultant')
+        .select('code')
+        .where('id', '=', consultantId)
+        .executeTakeFirst();
+      throw new NetworkRuleError(
+        `${code?.code ?? consultantId} would be in their own upline from ${loopsOn}: the network would loop`,
+      );
+    }
     await recordAudit(trx, database, {
       actor: change.recordedBy,
       action: 'consultant.sponsor_changed',
@@ -405,6 +421,62 @@ export async function changeSponsor(
       at: change.recordedAt,
     });
   });
+}
+
+/**
+ * The first day on which the consultant is in their own upline, as currently known, within the
+ * change's span; null when never. Walks upwards over date ranges: each step takes the sponsor rows
+ * of the consultant reached whose validity overlaps the range carried so far, and narrows the range
+ * to the overlap; a walk that returns to the consultant has found a loop on its range's first day.
+ */
+async function firstLoopDate(
+  db: Kysely<DB>,
+  dialect: Database['dialect'],
+  consultantId: number,
+  change: BitemporalChange,
+): Promise<IsoDate | null> {
+  const from = change.validFrom;
+  const to = change.validTo ?? OPEN_END;
+  const later = (a: unknown, b: unknown) => sql<string>`case when ${a} > ${b} then ${a} else ${b} end`;
+  const earlier = (a: unknown, b: unknown) => sql<string>`case when ${a} < ${b} then ${a} else ${b} end`;
+  const row = await dialect
+    .withRecursive(db)('up(consultant_id, from_d, to_d, depth)', (qb) =>
+      qb
+        .selectFrom('consultant_sponsor as s')
+        .select([
+          's.sponsor_id as consultant_id',
+          later(sql.ref('s.valid_from'), sql`${from}`).as('from_d'),
+          earlier(sql.ref('s.valid_to'), sql`${to}`).as('to_d'),
+          sql<number>`${sql.lit(1)}`.as('depth'),
+        ])
+        .where('s.consultant_id', '=', consultantId)
+        .where('s.sponsor_id', 'is not', null)
+        .where('s.superseded_at', '=', STILL_KNOWN)
+        .where('s.valid_from', '<', to)
+        .where('s.valid_to', '>', from)
+        .unionAll((union) =>
+          union
+            .selectFrom('consultant_sponsor as s')
+            .innerJoin('up as u', 'u.consultant_id', 's.consultant_id')
+            .select([
+              's.sponsor_id as consultant_id',
+              later(sql.ref('s.valid_from'), sql.ref('u.from_d')).as('from_d'),
+              earlier(sql.ref('s.valid_to'), sql.ref('u.to_d')).as('to_d'),
+              sql<number>`${sql.ref('u.depth')} + 1`.as('depth'),
+            ])
+            .where('s.sponsor_id', 'is not', null)
+            .where('s.superseded_at', '=', STILL_KNOWN)
+            .where((eb) => eb('s.valid_from', '<', eb.ref('u.to_d')))
+            .where((eb) => eb('s.valid_to', '>', eb.ref('u.from_d')))
+            .where('u.consultant_id', '<>', consultantId)
+            .where('u.depth', '<', 1000),
+        ),
+    )
+    .selectFrom('up')
+    .select((eb) => eb.fn.min('up.from_d').as('first'))
+    .where('up.consultant_id', '=', consultantId)
+    .executeTakeFirst();
+  return row?.first ? String(row.first).slice(0, 10) : null;
 }
 
 /** Moves a consultant to another unit from `validFrom`. */

@@ -294,3 +294,22 @@ describeEachEngine('network as of a date', (ctx) => {
     expect(await codes(new Date('2026-11-01T00:00:00Z'))).toEqual(['B/1', 'V/1', 'H/2']);
   });
 });
+
+describeEachEngine('a sponsor change that would loop only from a later day', (ctx) => {
+  it('is refused naming that day, and nothing of it is recorded', async () => {
+    const ids = await seedNetwork(ctx.database);
+    const change = (validFrom: string) => ({ validFrom, recordedAt: new Date(), recordedBy: 'clerk.olena' });
+    // Bohdan moves under Vira from March.
+    await changeSponsor(ctx.database, ids.B, ids.V, change('2027-03-01'));
+    // Vira under Bohdan from February: no loop in February, but from March each sponsors the other.
+    await expect(changeSponsor(ctx.database, ids.V, ids.B, change('2027-02-01'))).rejects.toThrow(
+      /V would be in their own upline from 2027-03-01: the network would loop/,
+    );
+    expect((await uplineAsOf(ctx.database, ids.V, '2027-02-15')).map((n) => n.code)).toEqual(['A']);
+    expect((await uplineAsOf(ctx.database, ids.B, '2027-04-01')).map((n) => n.code)).toEqual(['V', 'A']);
+    // Until the end of February it is no loop, and is allowed.
+    await changeSponsor(ctx.database, ids.V, ids.B, { ...change('2027-02-01'), validTo: '2027-03-01' });
+    expect((await uplineAsOf(ctx.database, ids.V, '2027-02-15')).map((n) => n.code)).toEqual(['B', 'A']);
+    expect((await uplineAsOf(ctx.database, ids.V, '2027-03-15')).map((n) => n.code)).toEqual(['A']);
+  });
+});

@@ -3,6 +3,7 @@
  * and the network views are compiled for Oracle and checked for what Oracle would reject.
  */
 import {
+  changeSponsor,
   closeUnit,
   consultantCard,
   hireConsultant,
@@ -131,6 +132,21 @@ describe('Oracle SQL of the network records', () => {
     expect(recorder.sql).toContainEqual('lock table "unit_structure" in exclusive mode');
     expect(recorder.sql).toContainEqual(
       expect.stringMatching(/^update "unit_structure" set "superseded_at" = :1/),
+    );
+  });
+
+  it('compiles a sponsor change with its loop check over the whole span of the change', async () => {
+    const { database, recorder } = oracleCompileDatabase();
+    await changeSponsor(database, 7, 8, {
+      validFrom: '2026-02-01',
+      recordedAt: new Date('2026-11-30T10:00:00Z'),
+      recordedBy: 'hr',
+    });
+    expectOracleSql(recorder.sql);
+    expect(recorder.sql).toContainEqual(
+      expect.stringMatching(
+        /^with "up"\("consultant_id", "from_d", "to_d", "depth"\) as .* union all .*select min\("up"\."from_d"\)/,
+      ),
     );
   });
 });
