@@ -703,7 +703,7 @@ const DATABASE_GONE =
   /ECONNREFUSED|ECONNRESET|EPIPE|Connection terminated|terminating connection|server closed the connection|the database system is (shutting down|starting up|in recovery mode|not yet accepting)|database (is )?(down|unavailable|not reachable)|could not connect|Client has encountered a connection error|timeout exceeded when trying to connect/i;
 /** What a refusal with a clear message says (closing blockers, locks, closed periods, rules). */
 const REFUSAL =
-  /is closed|cannot be closed|not closed|blocking item|closed periods only|already (closed|issued|being)|\block(ed|s)?\b|being (calculated|closed|recalculated|changed|processed|posted)|busy|in progress|try again|another (process|caller|run|calculation|operation|session)|concurrent|not allowed|cycle|approv|under (him|her|it)self|own (sponsor|downline)|no pending|nothing to/i;
+  /is closed|cannot be closed|not closed|blocking item|closed periods only|already (closed|issued|being)|\block(ed|s)?\b|being (calculated|closed|recalculated|changed|processed|posted)|busy|in progress|try again|another (process|caller|run|calculation|operation|session)|concurrent|not allowed|cycle|loop|approv|signed in|under (him|her|it)self|own (sponsor|downline)|no pending|nothing to/i;
 
 function overlapsOutage(from: number, to: number): boolean {
   return outages.some(([down, up]) => from <= up + OUTAGE_GRACE_MS && to >= down);
