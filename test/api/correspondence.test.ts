@@ -17,7 +17,7 @@ import { buildApi, createQueueProbe } from '../../src/api';
 import { correspondenceRoutes } from '../../src/api/routes/correspondence';
 import { findMessage, storeMessage } from '../../src/exchange/message-store';
 import { DatabaseFetchedRegistry, ExchangeCursors } from '../../src/exchange/runs/state';
-import { composeMail, ImapMailbox, parseMail, pullNew } from '../../src/exchange/transports';
+import { ImapMailbox, parseMail, pullNew } from '../../src/exchange/transports';
 import { compose, LETTER_POLICY, seedPolissia } from '../back-office/correspondence/world';
 import { describeEachEngine } from '../support/engines';
 import {
