@@ -19,6 +19,10 @@ export const PERMISSIONS = [
   'exchange.write',
   'mismatches.read',
   'mismatches.write',
+  /** Letters to and from insurers: threads, attachments, the unknown-sender queue (back office, integration). */
+  'correspondence.read',
+  /** Answer a thread, set its state, relink it, assign or dismiss an unknown sender. */
+  'correspondence.write',
   'periods.read',
   'periods.write',
   /** Approve or reject another user's change inside a closed period (back office, administrator). */
@@ -62,7 +66,15 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   /** Everything, users included. */
   administrator: PERMISSIONS,
   /** Adapters, messages, replay, runs, mismatches; reads the insurers they exchange with. */
-  integration: ['catalogue.read', 'exchange.read', 'exchange.write', 'mismatches.read', 'mismatches.write'],
+  integration: [
+    'catalogue.read',
+    'exchange.read',
+    'exchange.write',
+    'mismatches.read',
+    'mismatches.write',
+    'correspondence.read',
+    'correspondence.write',
+  ],
   /** Network, careers, applications, policies, periods, corrections, acts, mismatches, catalogue, plans, contests. */
   back_office: PERMISSIONS.filter((p) => !p.startsWith('exchange.') && p !== 'users.admin'),
   /** Reads their unit and its sub-units; changes nothing, money least of all. */
@@ -73,9 +85,9 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
 
 export const ROLE_DESCRIPTIONS: Readonly<Record<Role, string>> = {
   administrator: 'everything, including users',
-  integration: 'adapters, exchange messages, replay, runs, mismatches',
+  integration: 'adapters, exchange messages, replay, runs, mismatches, correspondence with insurers',
   back_office:
-    'network, careers, applications, policies, periods, corrections, acts, mismatches, catalogue, plans, contests',
+    'network, careers, applications, policies, periods, corrections, acts, mismatches, catalogue, plans, contests, correspondence with insurers',
   manager: 'reads their unit and its sub-units; changes nothing',
   consultant: "reads their own records and their downline's, their own accruals and acts",
 };

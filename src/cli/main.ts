@@ -92,6 +92,14 @@ const AREAS: Area[] = [
       (require('./commands/approvals') as typeof import('./commands/approvals')).registerApprovalCommands,
   },
   {
+    commands: [
+      ['correspondence', 'letters with insurers: threads, replies, states, the unknown-sender queue'],
+    ],
+    register: () =>
+      (require('./commands/correspondence') as typeof import('./commands/correspondence'))
+        .registerCorrespondenceCommands,
+  },
+  {
     commands: [['contest', 'contests: create, list, standings at any moment']],
     register: () =>
       (require('./commands/contests') as typeof import('./commands/contests')).registerContestCommands,

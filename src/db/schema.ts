@@ -325,6 +325,65 @@ export interface CorrespondenceAttachmentTable {
   content: Uint8Array;
 }
 
+export type CorrespondenceState = 'waiting_for_us' | 'waiting_for_insurer' | 'closed';
+
+/** back-office/correspondence: a conversation with an insurer (migrations/0740_correspondence.ts). */
+export interface CorrespondenceThreadTable {
+  id: Id;
+  insurer_id: number | null;
+  subject: string;
+  subject_key: string | null;
+  policy_id: number | null;
+  policy_number: string | null;
+  application_id: number | null;
+  application_number: string | null;
+  consultant_id: number | null;
+  consultant_code: string | null;
+  state: CorrespondenceState;
+  opened_by_message_id: number;
+  created_at: Date;
+  last_letter_at: Date;
+}
+
+/** One e-mail of a thread; the raw mail is the stored message `message_id`. */
+export interface CorrespondenceLetterTable {
+  id: Id;
+  thread_id: number;
+  message_id: number;
+  direction: 'inbound' | 'outbound';
+  insurer_id: number | null;
+  mail_message_id: string | null;
+  in_reply_to: string | null;
+  mail_references: string | null;
+  subject: string;
+  sender: string;
+  recipients: string;
+  written_at: Date;
+  filed_at: Date;
+  sender_queue: 'pending' | 'assigned' | 'dismissed' | null;
+  queue_reason: string | null;
+  queue_by: string | null;
+  queue_at: Date | null;
+  send_status: 'not_sent' | 'sending' | 'sent' | null;
+  send_error: string | null;
+  send_attempts: Generated<number>;
+  author: string | null;
+}
+
+export interface CorrespondenceLetterAttachmentTable {
+  id: Id;
+  letter_id: number;
+  position: number;
+  file_name: string;
+  content_type: string;
+  size_bytes: number;
+  sha256: string;
+}
+
+export interface CorrespondenceFilingLockTable {
+  name: string;
+}
+
 export type PeriodStatus = 'open' | 'calculated' | 'closed';
 
 export interface ProductionPeriodTable {
@@ -510,6 +569,10 @@ export interface DB {
   commission_statement_line: CommissionStatementLineTable;
   correspondence_message: CorrespondenceMessageTable;
   correspondence_attachment: CorrespondenceAttachmentTable;
+  correspondence_thread: CorrespondenceThreadTable;
+  correspondence_letter: CorrespondenceLetterTable;
+  correspondence_letter_attachment: CorrespondenceLetterAttachmentTable;
+  correspondence_filing_lock: CorrespondenceFilingLockTable;
   production_period: ProductionPeriodTable;
   app_role: AppRoleTable;
   app_user: AppUserTable;

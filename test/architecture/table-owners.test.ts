@@ -36,6 +36,15 @@ const OWNERS: { owner: string; tables: string[] }[] = [
     ],
   },
   { owner: 'back-office/catalogue/', tables: ['insurer', 'product'] },
+  {
+    owner: 'back-office/correspondence/',
+    tables: [
+      'correspondence_thread',
+      'correspondence_letter',
+      'correspondence_letter_attachment',
+      'correspondence_filing_lock',
+    ],
+  },
 ];
 const FOLDERS = ['src', 'back-office', 'bin', 'adapters'];
 

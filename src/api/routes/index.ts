@@ -8,6 +8,7 @@ import { backOfficeRoutes, type BackOfficeRouteOptions } from './back-office';
 import { backOfficeScreenRoutes } from './back-office/screens';
 import { careerLevelRoutes } from './core/career-levels';
 import { networkRoutes } from './core/network';
+import { correspondenceRoutes } from './correspondence';
 import { policyRoutes } from './core/policies';
 import { exchangeRoutes, type ExchangeRouteOptions } from './exchange';
 import { exchangeDeskRoutes } from './exchange/desk';
@@ -25,5 +26,6 @@ export function productRoutes(options: ProductRouteOptions): FastifyPluginAsync[
     policyRoutes,
     portalRoutes,
     careerLevelRoutes,
+    correspondenceRoutes({ secretsDir: options.secretsDir }),
   ];
 }
