@@ -12,6 +12,7 @@ export { type InsurerMailSettings, type MailSettingsSource, mailSettingsFromAdap
 export {
   attachmentContent,
   listThreads,
+  policyThreads,
   showThread,
   THREAD_STATES,
   threadSummary,

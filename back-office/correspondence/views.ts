@@ -229,6 +229,21 @@ export async function showThread(database: Database, id: number): Promise<Thread
   return { thread, letters: items };
 }
 
+/** The threads about one policy, for its card; an unknown policy is refused (404), not an empty page. */
+export async function policyThreads(
+  database: Database,
+  policyId: number,
+  paging: { page: number; pageSize: number },
+): Promise<Page<ThreadSummary>> {
+  const policy = await database.db
+    .selectFrom('policy')
+    .select('id')
+    .where('id', '=', policyId)
+    .executeTakeFirst();
+  if (!policy) throw notFound(`no policy ${policyId}`, 'id');
+  return listThreads(database, { policyId, ...paging });
+}
+
 export async function threadSummary(database: Database, id: number): Promise<ThreadSummary> {
   const page = await listThreads(database, { threadId: id, page: 1, pageSize: 1 });
   if (!page.items.length) throw notFound(`no correspondence thread ${id}`, 'id');

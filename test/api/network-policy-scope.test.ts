@@ -396,7 +396,8 @@ describeEachEngine('network and policies in the scope of managers and consultant
         for (const code of wanted) if (!codes.includes(code)) missing.push(`${method} ${path}: no ${code}`);
       }
     }
-    expect(operations).toBe(33);
+    // 33 network and policy operations, and a policy's correspondence (GET /api/policies/{id}/correspondence).
+    expect(operations).toBe(34);
     expect(missing).toEqual([]);
   });
 });

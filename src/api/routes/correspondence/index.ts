@@ -17,6 +17,7 @@ import {
   dismissUnknownSender,
   listThreads,
   type MailSettingsSource,
+  policyThreads,
   mailSettingsFromAdapters,
   relinkThread,
   sendLetter,
@@ -194,12 +195,11 @@ export function correspondenceRoutes(options: CorrespondenceRouteOptions): Fasti
           summary: 'The threads of letters about a policy (for its card)',
           params: idParams,
           querystring: pageQuerySchema(),
-          response: { 200: pageEnvelopeSchema(threadSchema, 'A page of threads'), ...apiErrors(400) },
+          response: { 200: pageEnvelopeSchema(threadSchema, 'A page of threads'), ...apiErrors(400, 404) },
         },
       },
       async (request) =>
-        listThreads(app.database, {
-          policyId: request.params.id,
+        policyThreads(app.database, request.params.id, {
           page: request.query.page,
           pageSize: request.query.pageSize,
         }),
