@@ -6,11 +6,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { enableCopyFromStdin } from './copy-from-stdin';
-import { OracleDialect } from 'kysely-oracledb';
 import pg from 'pg';
 import { ConfigError, type DatabaseTarget, redactUrl } from '../config';
 import { AvailabilityMonitor, type DatabaseAvailability } from './availability';
 import { MonitoredDialect } from './dialects/monitored-dialect';
+import { OracleArrayDmlDialect } from './dialects/oracle-array-dml';
 import { PgliteDialect } from './dialects/pglite-dialect';
 import { type HeldLock, lockEmbeddedDatabase } from './dialects/pglite-lock';
 import type { DB } from './schema';
@@ -282,7 +282,7 @@ async function openOracle(target: DatabaseTarget & { engine: 'oracle' }, setting
     },
   });
   const db = new Kysely<DB>({
-    dialect: new MonitoredDialect(new OracleDialect({ pool: pool as any }), availability),
+    dialect: new MonitoredDialect(new OracleArrayDmlDialect({ pool: pool as any }), availability),
   });
   return {
     db,

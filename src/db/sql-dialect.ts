@@ -3,8 +3,20 @@
  * column types, recursive queries, inserts that need the new key, JSON, and error codes.
  * Queries elsewhere use Kysely's portable builder plus these helpers, never engine checks of their own.
  */
-import { type ColumnDataType, type Expression, type Kysely, sql, type RawBuilder } from 'kysely';
+import {
+  type ColumnDataType,
+  createQueryId,
+  type Expression,
+  type Kysely,
+  RawNode,
+  sql,
+  type RawBuilder,
+} from 'kysely';
+import type { ArrayDmlQuery } from './dialects/oracle-array-dml';
 import { copyPieces, copyRows, copyStatement } from './copy-from-stdin';
+
+/** Rows of binds per Oracle array-DML round trip. */
+const ORACLE_ARRAY_ROWS = 5_000;
 
 export type EngineName = 'pglite' | 'postgres' | 'oracle';
 
@@ -113,20 +125,17 @@ export class SqlDialect {
    * by COPY FROM STDIN, 50,000 rows an upload, on the caller's connection (so inside its transaction;
    * see copy-from-stdin.ts): plain text the server reads without binding values one by one. PGlite
    * takes 20,000 rows as one JSON parameter and lets `json_populate_recordset` give every value the
-   * table's own column type (its COPY from a blob measured slower). Oracle gets multi-row inserts of
-   * 500 rows, bound value by value. All rows must have the same keys.
+   * table's own column type (its COPY from a blob measured slower). Oracle takes a one-row insert
+   * sent once with 5,000 rows of binds (array DML, `executeMany`; see dialects/oracle-array-dml.ts),
+   * which every Oracle release since 19c runs. All rows must have the same keys.
    */
   async bulkInsert(db: Kysely<any>, table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
     if (!rows.length) return;
+    const names = Object.keys(rows[0]);
     if (this.isOracle) {
-      for (let i = 0; i < rows.length; i += 500)
-        await db
-          .insertInto(table)
-          .values(rows.slice(i, i + 500) as Record<string, unknown>[])
-          .execute();
+      await this.arrayInsert(db, 'insert into', table, names, rows);
       return;
     }
-    const names = Object.keys(rows[0]);
     if (this.engine === 'postgres') {
       const statement = copyStatement(table, names);
       for (let i = 0; i < rows.length; i += 50_000) {
@@ -248,21 +257,47 @@ export class SqlDialect {
     rows: readonly Record<string, unknown>[],
     unique: { columns: string[]; index: string },
   ): Promise<void> {
-    const size = this.isOracle ? 500 : 1000;
-    for (let i = 0; i < rows.length; i += size) {
-      const part = rows.slice(i, i + size) as Record<string, unknown>[];
-      if (!this.isOracle) {
-        await db
-          .insertInto(table)
-          .values(part)
-          .onConflict((oc) => oc.columns(unique.columns as never[]).doNothing())
-          .execute();
-        continue;
-      }
-      const compiled = db.insertInto(table).values(part).compile();
+    if (!rows.length) return;
+    if (this.isOracle) {
       // Quoted: the schema's names are lower case, which Oracle keeps only in quotes.
       const hint = `insert /*+ IGNORE_ROW_ON_DUPKEY_INDEX("${table}", "${unique.index}") */ into`;
-      await db.executeQuery({ ...compiled, sql: compiled.sql.replace(/^insert into/, hint) });
+      await this.arrayInsert(db, hint, table, Object.keys(rows[0]), rows);
+      return;
+    }
+    for (let i = 0; i < rows.length; i += 1000) {
+      const part = rows.slice(i, i + 1000) as Record<string, unknown>[];
+      await db
+        .insertInto(table)
+        .values(part)
+        .onConflict((oc) => oc.columns(unique.columns as never[]).doNothing())
+        .execute();
+    }
+  }
+
+  /**
+   * Oracle's bulk insert: `<insert> "table" (cols) values (:1, …, :n)` sent once per 5,000 rows with
+   * those rows' values as array binds (one round trip each; no multi-row VALUES, which only 23ai has).
+   */
+  private async arrayInsert(
+    db: Kysely<any>,
+    insert: string,
+    table: string,
+    names: string[],
+    rows: readonly Record<string, unknown>[],
+  ): Promise<void> {
+    const columns = names.map((n) => `"${n}"`).join(', ');
+    const placeholders = names.map((_, k) => `:${k + 1}`).join(', ');
+    const statement = `${insert} "${table}" (${columns}) values (${placeholders})`;
+    for (let i = 0; i < rows.length; i += ORACLE_ARRAY_ROWS) {
+      const arrayBinds = rows.slice(i, i + ORACLE_ARRAY_ROWS).map((row) => names.map((n) => row[n] ?? null));
+      const query: ArrayDmlQuery = {
+        sql: statement,
+        parameters: [],
+        arrayBinds,
+        query: RawNode.createWithSql(statement),
+        queryId: createQueryId(),
+      };
+      await db.executeQuery(query);
     }
   }
 

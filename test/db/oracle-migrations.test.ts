@@ -36,6 +36,18 @@ describe('Oracle DDL of the migrations', () => {
     expect(refused).toEqual([]);
   });
 
+  it('sends nothing Oracle 19c would refuse: no multi-row VALUES, no SELECT without FROM', async () => {
+    const ddl = await oracleDdl();
+    const refused = ddl
+      .filter((s) =>
+        [/\bvalues\s*\((?:[^()']|'[^']*')*\)\s*,\s*\(/i, /^select\b(?![\s\S]*\bfrom\b)/i].some((p) =>
+          p.test(s.sql),
+        ),
+      )
+      .map((s) => `${s.migration}: ${s.sql}`);
+    expect(refused).toEqual([]);
+  });
+
   it("adds 0400's period columns the Oracle way, with the check on a quoted column", async () => {
     const ddl = (await oracleDdl()).filter((s) => s.migration === '0400_periods');
     expect(ddl.map((s) => s.sql)).toEqual(

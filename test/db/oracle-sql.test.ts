@@ -216,9 +216,9 @@ describe('Oracle SQL of the exchange: message store and applying records', () =>
 });
 
 describe('Oracle SQL of bulk inserts', () => {
-  it('binds rows value by value, 500 rows per insert, without PostgreSQL JSON functions', async () => {
+  it('sends one one-row insert per 5,000 rows as array DML (no multi-row VALUES, which Oracle 19c lacks) and no PostgreSQL JSON functions', async () => {
     const { database, recorder } = oracleCompileDatabase();
-    const rows = Array.from({ length: 1200 }, (_, i) => ({
+    const rows = Array.from({ length: 12_000 }, (_, i) => ({
       person_kind: 'individual',
       full_name: `Особа ${i}`,
       tax_number: String(3_000_000_000 + i),
@@ -226,12 +226,27 @@ describe('Oracle SQL of bulk inserts', () => {
     }));
     await database.dialect.bulkInsert(database.db, 'person', rows);
     expectOracleSql(recorder.sql);
-    expect(recorder.sql).toHaveLength(3);
-    expect(recorder.sql.every((s) => s.startsWith('insert into "person" ("person_kind", "full_name"'))).toBe(
-      true,
+    expect(recorder.sql).toEqual(
+      Array(3).fill(
+        'insert into "person" ("person_kind", "full_name", "tax_number", "created_at") values (:1, :2, :3, :4)',
+      ),
     );
-    expect(recorder.sql.join('\n')).not.toMatch(/json_populate_recordset/);
-    expect(recorder.statements.map((s) => s.parameters.length)).toEqual([2000, 2000, 800]);
+    const batches = recorder.statements.map((s) => (s as unknown as { arrayBinds: unknown[][] }).arrayBinds);
+    expect(batches.map((b) => b.length)).toEqual([5000, 5000, 2000]);
+    expect(batches[2][1999]).toEqual([
+      'individual',
+      'Особа 11999',
+      '3000011999',
+      new Date('2026-10-01T00:00:00Z'),
+    ]);
+    expect(recorder.statements.every((s) => s.parameters.length === 0)).toBe(true);
+  });
+
+  it('refuses a multi-row VALUES list in the compile check', () => {
+    expect(() => expectOracleSql(['insert into "t" ("a", "b") values (:1, \'x, y\'), (:2, :3)'])).toThrow(
+      /multi-row VALUES/,
+    );
+    expect(() => expectOracleSql(['insert into "t" ("a") values (:1)'])).not.toThrow();
   });
 });
 

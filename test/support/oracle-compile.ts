@@ -41,6 +41,11 @@ export const POSTGRES_ONLY: [RegExp, string][] = [
   [/\bilike\b/i, 'ILIKE'],
   [/check \((?!")/, 'an unquoted column in a check (Oracle folds it to upper case)'],
   [/\bcurrent_schema\b|information_schema/i, 'a PostgreSQL catalog'],
+  [/^select\b(?![\s\S]*\bfrom\b)/i, 'a SELECT without FROM (Oracle before 23ai needs FROM dual)'],
+  [
+    /\bvalues\s*\((?:[^()']|'[^']*')*\)\s*,\s*\(/i,
+    'a multi-row VALUES list (Oracle 23ai only; 19c takes array DML)',
+  ],
 ];
 
 /** Fails naming the statement and what Oracle would reject in it; also when there is no statement. */
