@@ -1,7 +1,8 @@
 /**
  * Benchmark of the period calculation (not a test): a synthetic network, policies and one month of
  * payments, then `calculatePeriod` with the default plan, posting the ledger. Prints wall time, peak
- * RSS and where the time goes.
+ * RSS and where the time goes, then on PostgreSQL the floor of the same work in the same run (the
+ * inputs read bare by COPY TO STDOUT, and the same ledger lines COPY'd into a bare table) and the ratio.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx tsx bench/calc.ts
  *       100 000 consultants (chains up to 25 deep), 2 000 000 policies, 1 000 000 payments
@@ -18,6 +19,7 @@
 import { sql } from 'kysely';
 import { calculatePeriod } from '../back-office/compensation';
 import { type Database, migrate, openDatabase } from '../src/db';
+import { bareStream, rate, ratio } from './floor';
 import { seedSyntheticIntermediary, syntheticNetwork } from './synthetic-network';
 
 const args = process.argv.slice(2);
@@ -125,6 +127,35 @@ async function main(): Promise<void> {
     `lines ${result.lineCount}, total ${(result.totalKop / 100).toFixed(2)} UAH, missing inputs ${result.missing.length}, career decisions ${result.careerDecisions.length}`,
   );
   console.log('where the time goes (ms):', result.timings);
+  if (!pglite && result.runId !== null) {
+    // The floor, same data, same run: the inputs read bare, and the same lines into a bare table.
+    const url = process.env.DATABASE_URL!;
+    let readMs = 0;
+    for (const query of [
+      `select * from premium_payment where paid_on >= date '2026-03-01' and paid_on < date '2026-04-01'`,
+      'select * from policy_version',
+      'select * from consultant_sponsor',
+      'select * from consultant_career',
+      'select * from consultant',
+    ])
+      readMs += (await bareStream(url, 'bench_calc', query)).ms;
+    const written = await bareStream(
+      url,
+      'bench_calc',
+      `select * from accrual where run_id = ${result.runId}`,
+      'accrual',
+    );
+    const floorMs = readMs + written.ms;
+    console.log('');
+    console.log('floor (same data, same run)');
+    console.log(`  inputs read bare (COPY TO STDOUT):         ${(readMs / 1000).toFixed(1)} s`);
+    console.log(
+      `  the same lines COPY'd into a bare table:   ${rate(written.rows, written.ms)}, ${mb(written.bytes)}`,
+    );
+    console.log(
+      `  floor ${(floorMs / 1000).toFixed(1)} s; the calculation is ${ratio(wall * 1000, floorMs)}`,
+    );
+  } else if (pglite) console.log('floor: PostgreSQL only (set DATABASE_URL)');
   await database.close();
 }
 
