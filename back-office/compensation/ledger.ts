@@ -223,30 +223,58 @@ export interface AccrualQuery {
   kind?: string;
   /** Lines of superseded runs too (history); by default only the posted run's. */
   includeSuperseded?: boolean;
+  /**
+   * Keyset paging: only the lines after this one in (run, line) order, read from the run's index
+   * however deep the page (an offset would read and drop every line before it).
+   */
+  after?: { runId: number; lineNo: number };
   offset?: number;
   limit?: number;
 }
 
+/**
+ * The runs whose lines a query reads: the period's posted runs (its calculation and the corrections
+ * posted in it), found first so that the lines are read by the run's index in (run, line) order
+ * instead of joining every run of the period, superseded ones included, and sorting.
+ */
+async function runsOf(database: Database, query: AccrualQuery): Promise<number[] | null> {
+  if (query.includeSuperseded) return null;
+  const runs = await compensationDb(database)
+    .selectFrom('calculation_run')
+    .select('id')
+    .where('period_code', '=', query.periodCode)
+    .where('status', '=', 'posted')
+    .execute();
+  return runs.map((r) => Number(r.id));
+}
+
 /** The lines a query selects, before paging (listAccruals and countAccruals share it). */
-function accrualsOf(database: Database, query: AccrualQuery) {
+function accrualsOf(database: Database, query: AccrualQuery, runs: number[] | null) {
   let q = compensationDb(database)
     .selectFrom('accrual as a')
-    .innerJoin('calculation_run as r', 'r.id', 'a.run_id')
     .innerJoin('consultant as c', 'c.id', 'a.consultant_id')
     .where('a.period_code', '=', query.periodCode);
-  if (!query.includeSuperseded) q = q.where('r.status', '=', 'posted');
+  if (runs !== null) q = runs.length ? q.where('a.run_id', 'in', runs) : q.where(sql<boolean>`1 = 0`);
   if (query.consultantId !== undefined) q = q.where('a.consultant_id', '=', query.consultantId);
   if (query.consultantIds !== undefined)
     q = query.consultantIds.length
       ? q.where('a.consultant_id', 'in', [...query.consultantIds])
       : q.where(sql<boolean>`1 = 0`);
   if (query.kind !== undefined) q = q.where('a.kind', '=', query.kind);
+  const after = query.after;
+  if (after)
+    q = q.where((eb) =>
+      eb.or([
+        eb('a.run_id', '>', after.runId),
+        eb.and([eb('a.run_id', '=', after.runId), eb('a.line_no', '>', after.lineNo)]),
+      ]),
+    );
   return q;
 }
 
 /** How many lines listAccruals would give without paging. */
 export async function countAccruals(database: Database, query: AccrualQuery): Promise<number> {
-  const row = await accrualsOf(database, query)
+  const row = await accrualsOf(database, query, await runsOf(database, query))
     .select((eb) => eb.fn.countAll().as('n'))
     .executeTakeFirstOrThrow();
   return Number(row.n);
@@ -257,7 +285,7 @@ export async function accrualTotals(
   database: Database,
   query: AccrualQuery,
 ): Promise<{ lines: number; totalKop: number; byKind: { kind: string; lines: number; totalKop: number }[] }> {
-  const rows = await accrualsOf(database, query)
+  const rows = await accrualsOf(database, query, await runsOf(database, query))
     .select(['a.kind', (eb) => eb.fn.sum<string>('a.amount').as('total'), (eb) => eb.fn.countAll().as('n')])
     .groupBy('a.kind')
     .orderBy('a.kind')
@@ -276,7 +304,7 @@ export async function accrualTotals(
 
 /** Accrual lines of a period (the posted run), ordered by run and line; paged. */
 export async function listAccruals(database: Database, query: AccrualQuery): Promise<LedgerLine[]> {
-  const rows = await accrualsOf(database, query)
+  const rows = await accrualsOf(database, query, await runsOf(database, query))
     .selectAll('a')
     .select('c.code as consultant_code')
     .orderBy('a.run_id')

@@ -134,6 +134,18 @@ describeEachEngine('data scope of managers and consultants', (ctx) => {
     const second = (await as.BR1.inject({ url: '/api/periods/2026-03/accruals?offset=1&limit=1' })).json()
       .items;
     expect(second).toEqual([all[1]]);
+    // Keyset: following `next` a line at a time walks the same lines, in order, and ends with null.
+    const walked: unknown[] = [];
+    let url = '/api/periods/2026-03/accruals?limit=1';
+    for (;;) {
+      const page = (await as.BR1.inject({ url })).json();
+      walked.push(...page.items);
+      if (page.next === null) break;
+      expect(page.next).toMatch(/^\d+:\d+$/);
+      url = `/api/periods/2026-03/accruals?limit=1&after=${page.next}`;
+    }
+    expect(walked).toEqual(all);
+    expect((await as.BR1.inject({ url: '/api/periods/2026-03/accruals?after=x:1' })).statusCode).toBe(400);
   });
 
   it('refuses a manager and a consultant every change (403)', async () => {

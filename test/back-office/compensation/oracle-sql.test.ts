@@ -30,12 +30,24 @@ describe('compensation SQL for Oracle', () => {
 
   it('reads the ledger and the posted run with fetch next, never limit', async () => {
     await postedRun(db, '2026-03');
+    recorder.respond = (statement) =>
+      statement.startsWith('select "id" from "calculation_run"') ? [{ id: 4 }, { id: 9 }] : undefined;
     await listAccruals(database, { periodCode: '2026-03', consultantId: 7, offset: 100, limit: 50 });
+    await listAccruals(database, { periodCode: '2026-03', after: { runId: 4, lineNo: 120 }, limit: 50 });
+    recorder.respond = null;
     await postedTotals(db, 1);
     for (const statement of recorder.sql) expect(statement).not.toMatch(/\blimit\b/i);
     expect(recorder.sql[0]).toMatch(/fetch (first|next) :\d+ rows only/i);
-    expect(recorder.sql[1]).toMatch(/offset :\d+ rows fetch (first|next) :\d+ rows only/i);
-    expect(recorder.sql[2]).toMatch(/sum\("amount"\)/);
+    // The period's posted runs first, then their lines by the run's index.
+    expect(recorder.sql[1]).toBe(
+      'select "id" from "calculation_run" where "period_code" = :1 and "status" = :2',
+    );
+    expect(recorder.sql[2]).toMatch(/"a"\."run_id" in \(:\d+, :\d+\)/);
+    expect(recorder.sql[2]).toMatch(/offset :\d+ rows fetch (first|next) :\d+ rows only/i);
+    expect(recorder.sql[4]).toMatch(
+      /\("a"\."run_id" > :\d+ or \("a"\."run_id" = :\d+ and "a"\."line_no" > :\d+\)\)/,
+    );
+    expect(recorder.sql[5]).toMatch(/sum\("amount"\)/);
   });
 });
 

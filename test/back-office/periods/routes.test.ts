@@ -171,6 +171,13 @@ describeEachEngine('periods API', (ctx) => {
       'M -200000',
       'S -300000',
     ]);
+    // Keyset paging walks the same lines in posting order: two, then the rest, then nothing.
+    const first = (await api.inject({ url: '/api/periods/2026-04/accruals?limit=2' })).json();
+    expect(first.items).toEqual(lines.slice(0, 2));
+    const rest = (
+      await api.inject({ url: `/api/periods/2026-04/accruals?limit=2&after=${first.next}` })
+    ).json();
+    expect(rest).toEqual({ items: lines.slice(2), next: null });
     const unknownKind = await api.inject({ url: '/api/periods/2026-04/accruals?kind=gift' });
     expect(unknownKind.statusCode).toBe(400);
   });

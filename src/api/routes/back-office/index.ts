@@ -103,7 +103,7 @@ const PREVIEW_APPROVER = 'preview:as-if-approved';
 
 /**
  * The ledger lines of a period that a manager's scope sees, paged as the unscoped listing is: the
- * ledger is read a page at a time and filtered, until the requested page is full.
+ * ledger is read 5,000 lines at a time by keyset (never by offset) and filtered, until the page is full.
  */
 async function scopedAccruals(
   database: Database,
@@ -115,8 +115,9 @@ async function scopedAccruals(
   const chunk = 5000;
   const found: Awaited<ReturnType<typeof listAccruals>> = [];
   let seen = 0;
-  for (let offset = 0; ; offset += chunk) {
-    const lines = await listAccruals(database, { ...query, offset, limit: chunk });
+  let after = query.after;
+  for (;;) {
+    const lines = await listAccruals(database, { ...query, after, offset: 0, limit: chunk });
     for (const line of lines) {
       if (!seesMoneyOf(visible, line.consultantId)) continue;
       if (seen++ < skip) continue;
@@ -124,7 +125,22 @@ async function scopedAccruals(
       if (found.length === want) return found;
     }
     if (lines.length < chunk) return found;
+    const last = lines[lines.length - 1];
+    after = { runId: last.runId, lineNo: last.lineNo };
   }
+}
+
+/** `after=<run>:<line>` of the ledger listing. */
+function accrualCursor(after: string | undefined): { runId: number; lineNo: number } | undefined {
+  if (after === undefined) return undefined;
+  const [runId, lineNo] = after.split(':').map(Number);
+  return { runId, lineNo };
+}
+
+/** A page of ledger lines with the cursor of the next page when this one is full. */
+function accrualPage(items: Awaited<ReturnType<typeof listAccruals>>, limit: number | undefined) {
+  const last = items[items.length - 1];
+  return { items, next: last && items.length === (limit ?? 1000) ? `${last.runId}:${last.lineNo}` : null };
 }
 
 /** Refusals a user can act on answer 409/422 with their message; anything else stays a 500. */
@@ -282,7 +298,7 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
 
     app.get<{
       Params: { code: string };
-      Querystring: { consultantId?: number; kind?: string; offset?: number; limit?: number };
+      Querystring: { consultantId?: number; kind?: string; after?: string; offset?: number; limit?: number };
     }>(
       '/api/periods/:code/accruals',
       {
@@ -297,6 +313,12 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
             properties: {
               consultantId: idSchema,
               kind: { type: 'string', enum: [...ACCRUAL_KINDS] },
+              after: {
+                type: 'string',
+                pattern: '^[0-9]{1,15}:[0-9]{1,9}$',
+                description:
+                  'Keyset paging: the `next` of the previous page (`<run>:<line>`); lines after that one, read by index however deep',
+              },
               offset: { type: 'integer', minimum: 0, maximum: MAX_ID },
               limit: { type: 'integer', minimum: 1, maximum: 5000 },
             },
@@ -305,24 +327,25 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
         },
       },
       async (request, reply) => {
-        const query = { periodCode: request.params.code, ...request.query };
+        const { after, ...rest } = request.query;
+        const query = { periodCode: request.params.code, ...rest, after: accrualCursor(after) };
+        const page = (items: Awaited<ReturnType<typeof listAccruals>>) => accrualPage(items, query.limit);
         const visible = (await request.auth?.visible()) ?? null;
-        if (visible === null) return { items: await listAccruals(app.database, query) };
+        if (visible === null) return page(await listAccruals(app.database, query));
         // Another consultant's accruals are not there for this caller: 404, as if there were none.
         if (query.consultantId !== undefined && !seesMoneyOf(visible, query.consultantId))
           return reply
             .code(404)
             .send({ error: 'not_found', message: `no accruals of consultant ${query.consultantId} to show` });
-        if (query.consultantId !== undefined) return { items: await listAccruals(app.database, query) };
+        if (query.consultantId !== undefined) return page(await listAccruals(app.database, query));
         // A consultant: their own lines only.
         if (visible.kind === 'consultant')
-          return {
-            items:
-              visible.ownId === null
-                ? []
-                : await listAccruals(app.database, { ...query, consultantId: visible.ownId }),
-          };
-        return { items: await scopedAccruals(app.database, query, visible) };
+          return page(
+            visible.ownId === null
+              ? []
+              : await listAccruals(app.database, { ...query, consultantId: visible.ownId }),
+          );
+        return page(await scopedAccruals(app.database, query, visible));
       },
     );
 

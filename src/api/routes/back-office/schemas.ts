@@ -152,6 +152,14 @@ export const accrualsSchema = items(
   },
   'Ledger lines, in posting order',
 );
+accrualsSchema.properties = {
+  ...accrualsSchema.properties,
+  next: {
+    ...nullable(str),
+    description:
+      'When the page is full: the cursor of its last line, to pass as `after` for the next page (null on the last page)',
+  },
+} as typeof accrualsSchema.properties;
 
 export const pendingRequestsSchema = items({
   type: 'object',
