@@ -36,10 +36,21 @@ function filterLine(report: Report): string {
   return parts.join('; ');
 }
 
-export async function reportXlsx(report: Report): Promise<Buffer> {
+/** A report as a workbook; several reports (a consultant's sections) as one sheet each. */
+export async function reportXlsx(reports: Report | Report[]): Promise<Buffer> {
   const book = new ExcelJS.Workbook();
   book.creator = 'eCSpert hub';
-  const sheet = book.addWorksheet(report.title.slice(0, 31).replace(/[\\/?*[\]:]/g, ' '));
+  const used = new Set<string>();
+  for (const report of Array.isArray(reports) ? reports : [reports]) {
+    let name = report.title.replace(/[\\/?*[\]:]/g, ' ').slice(0, 28);
+    while (used.has(name)) name = `${name.slice(0, 26)} ${used.size}`;
+    used.add(name);
+    addSheet(book.addWorksheet(name), report);
+  }
+  return Buffer.from(await book.xlsx.writeBuffer());
+}
+
+function addSheet(sheet: ExcelJS.Worksheet, report: Report): void {
   sheet.addRow([report.title]).font = { bold: true, size: 14 };
   sheet.addRow([filterLine(report)]);
   sheet.addRow([]);
@@ -60,15 +71,16 @@ export async function reportXlsx(report: Report): Promise<Buffer> {
     sheet.addRow([]);
     for (const s of report.summary) sheet.addRow([s.label, s.value]);
   }
-  return Buffer.from(await book.xlsx.writeBuffer());
 }
 
-export async function reportPdf(report: Report, moment: Date = new Date()): Promise<Buffer> {
+/** A report as a PDF; several reports (a consultant's sections) one after another, each from a new page. */
+export async function reportPdf(reports: Report | Report[], moment: Date = new Date()): Promise<Buffer> {
+  const list = Array.isArray(reports) ? reports : [reports];
   const doc = new PDFDocument({
     size: 'A4',
     layout: 'landscape',
     margin: 30,
-    info: { Title: report.title, Creator: 'eCSpert hub', CreationDate: moment },
+    info: { Title: list[0]?.title ?? 'Звіт', Creator: 'eCSpert hub', CreationDate: moment },
     lang: 'uk-UA',
   });
   doc.registerFont('regular', ACT_FONT_FILES.regular);
@@ -79,6 +91,15 @@ export async function reportPdf(report: Report, moment: Date = new Date()): Prom
     doc.on('end', () => resolve(Buffer.concat(chunks)));
     doc.on('error', reject);
   });
+  list.forEach((report, i) => {
+    if (i > 0) doc.addPage();
+    drawReport(doc, report);
+  });
+  doc.end();
+  return done;
+}
+
+function drawReport(doc: PDFKit.PDFDocument, report: Report): void {
   const left = 30;
   const width = doc.page.width - 60;
   doc.font('bold').fontSize(14).text(report.title, left, 30);
@@ -138,6 +159,4 @@ export async function reportPdf(report: Report, moment: Date = new Date()): Prom
         .stroke();
     y = drawRow(row.cells, row.bold, y);
   }
-  doc.end();
-  return done;
 }

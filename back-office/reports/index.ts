@@ -12,6 +12,7 @@ export {
   MANAGEMENT_TITLES,
   type ManagementReportName,
 } from './management';
+export { consultantReport, type ConsultantReport } from './consultant';
 export { cellText, reportPdf, reportXlsx } from './exports';
 export {
   type ColumnKind,
