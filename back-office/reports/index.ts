@@ -23,3 +23,4 @@ export {
   type ReportRow,
   type ResolvedFilters,
 } from './report';
+export { listAudit, type AuditQuery, type AuditRecord } from './audit';
