@@ -35,6 +35,10 @@ export const PERMISSIONS = [
   'contests.read',
   'contests.write',
   'users.admin',
+  /** Management reports (sales, network, persistency, margin, collections, exchange); a manager their unit tree. */
+  'reports.read',
+  /** The audit log: who changed what, when and why (back office, administrator). */
+  'audit.read',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -78,7 +82,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   /** Network, careers, applications, policies, periods, corrections, acts, mismatches, catalogue, plans, contests. */
   back_office: PERMISSIONS.filter((p) => !p.startsWith('exchange.') && p !== 'users.admin'),
   /** Reads their unit and its sub-units; changes nothing, money least of all. */
-  manager: SCOPED_READS,
+  manager: [...SCOPED_READS, 'reports.read'],
   /** Reads their own records and their downline's; their own accruals and acts. */
   consultant: SCOPED_READS,
 };

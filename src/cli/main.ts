@@ -131,6 +131,16 @@ const AREAS: Area[] = [
       (require('./commands/policies') as typeof import('./commands/policies')).registerPolicyRecordCommands,
   },
   {
+    commands: [
+      [
+        'report [options] <name>',
+        'a management report (sales, network, persistency, remuneration, collections, exchange) or a consultant’s, as JSON, XLSX or PDF',
+      ],
+    ],
+    register: () =>
+      (require('./commands/report') as typeof import('./commands/report')).registerReportCommands,
+  },
+  {
     commands: [['user', 'users of the hub, their roles and API tokens (the first administrator too)']],
     register: () => (require('./commands/users') as typeof import('./commands/users')).registerUserCommands,
   },

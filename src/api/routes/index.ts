@@ -13,6 +13,7 @@ import { policyRoutes } from './core/policies';
 import { exchangeRoutes, type ExchangeRouteOptions } from './exchange';
 import { exchangeDeskRoutes } from './exchange/desk';
 import { portalRoutes } from './portal';
+import { reportRoutes } from './reports';
 
 export type ProductRouteOptions = ExchangeRouteOptions & BackOfficeRouteOptions;
 
@@ -27,5 +28,6 @@ export function productRoutes(options: ProductRouteOptions): FastifyPluginAsync[
     portalRoutes,
     careerLevelRoutes,
     correspondenceRoutes({ secretsDir: options.secretsDir }),
+    reportRoutes,
   ];
 }

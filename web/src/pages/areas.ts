@@ -6,5 +6,14 @@ import { periodsArea } from './periods';
 import { plansArea } from './plans';
 import { policiesArea } from './policies';
 import { portalArea } from './portal';
+import { reportsArea } from './reports';
 
-export const areas: Area[] = [portalArea, networkArea, policiesArea, periodsArea, plansArea, exchangeArea];
+export const areas: Area[] = [
+  portalArea,
+  networkArea,
+  policiesArea,
+  periodsArea,
+  plansArea,
+  exchangeArea,
+  reportsArea,
+];

@@ -1,0 +1,26 @@
+/**
+ * Analytical reports for management and consultants, "as it was on D" and "as known on K": the
+ * management reports (sales, network, persistency, remuneration against commission, collections,
+ * exchange), a consultant's own report, and their XLSX and PDF exports with Ukrainian headings.
+ * The API (src/api/routes/reports), the CLI (`ecspert report`) and the web application call these.
+ */
+export {
+  isManagementReport,
+  ledgerAsKnownSql,
+  managementReport,
+  MANAGEMENT_REPORTS,
+  MANAGEMENT_TITLES,
+  type ManagementReportName,
+} from './management';
+export { consultantReport, type ConsultantReport } from './consultant';
+export { cellText, reportPdf, reportXlsx } from './exports';
+export {
+  type ColumnKind,
+  type Report,
+  type ReportColumn,
+  ReportError,
+  type ReportFilters,
+  type ReportRow,
+  type ResolvedFilters,
+} from './report';
+export { listAudit, type AuditQuery, type AuditRecord } from './audit';

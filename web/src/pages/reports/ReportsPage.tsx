@@ -1,0 +1,205 @@
+/**
+ * One management report at a time: the filters are in the address (?report=&from=&to=…), so a
+ * report can be bookmarked and sent; the table shows every row and the totals, the chart the
+ * report's series, and the links download the same report as XLSX or PDF.
+ */
+import { useQuery } from '@tanstack/react-query';
+import {
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart as ChartJS,
+  Legend,
+  LinearScale,
+  Tooltip,
+} from 'chart.js';
+import { type FormEvent, useId } from 'react';
+import { Bar } from 'react-chartjs-2';
+import { useTranslation } from 'react-i18next';
+import { useSearchParams } from 'react-router';
+import { api, withQuery } from '../../app/api';
+import { ErrorMessage, Loading } from '../../app/components/Status';
+import { formatCount, formatMoney } from '../../app/format';
+
+ChartJS.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
+
+const NS = 'reports';
+const REPORTS = ['sales', 'network', 'persistency', 'remuneration', 'collections', 'exchange'] as const;
+const FILTERS = ['from', 'to', 'unit', 'insurer', 'product', 'level', 'asOf', 'knownAt'] as const;
+const PALETTE = ['#1f5fa8', '#b3541e', '#2e7d32', '#6a1b9a'];
+
+type Cell = string | number | null;
+interface Column {
+  key: string;
+  label: string;
+  kind: 'text' | 'int' | 'money' | 'pct';
+}
+interface Report {
+  name: string;
+  title: string;
+  filters: Record<string, Cell>;
+  columns: Column[];
+  rows: Record<string, Cell>[];
+  totals: Record<string, Cell>;
+  summary: { label: string; value: string | number }[];
+  chart?: { title: string; labelKey: string; valueKeys: string[]; rows: Record<string, Cell>[] };
+}
+
+function cellText(column: Column, value: Cell): string {
+  if (value === null || value === undefined) return '';
+  if (column.kind === 'money') return formatMoney(value as number);
+  if (column.kind === 'int') return formatCount(value as number);
+  if (column.kind === 'pct') return `${String(value).replace('.', ',')} %`;
+  return String(value);
+}
+
+export function ReportsPage() {
+  const { t } = useTranslation(NS);
+  const [params, setParams] = useSearchParams();
+  const id = useId();
+  const name = (REPORTS as readonly string[]).includes(params.get('report') ?? '')
+    ? (params.get('report') as string)
+    : 'sales';
+  const query: Record<string, string> = {};
+  for (const key of FILTERS) {
+    const value = params.get(key);
+    if (value) query[key] = key === 'knownAt' ? new Date(value).toISOString() : value;
+  }
+  const path = `/api/reports/management/${name}`;
+  const report = useQuery({
+    queryKey: ['report', name, query],
+    queryFn: () => api.get<Report>(path, query),
+  });
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const next = new URLSearchParams();
+    for (const [key, value] of form.entries()) if (String(value).trim()) next.set(key, String(value).trim());
+    setParams(next);
+  };
+
+  const data = report.data;
+  const columnOf = (key: string) => data?.columns.find((c) => c.key === key);
+  return (
+    <>
+      <h1>{t('title')}</h1>
+      <form onSubmit={submit} className="filters" aria-label={t('title')}>
+        <div className="field">
+          <label htmlFor={`${id}-report`}>{t('report')}</label>
+          <select id={`${id}-report`} name="report" defaultValue={name}>
+            {REPORTS.map((r) => (
+              <option key={r} value={r}>
+                {t(`names.${r}`)}
+              </option>
+            ))}
+          </select>
+        </div>
+        {FILTERS.map((key) => (
+          <div className="field" key={key}>
+            <label htmlFor={`${id}-${key}`}>{t(key)}</label>
+            <input
+              id={`${id}-${key}`}
+              name={key}
+              type={
+                key === 'asOf'
+                  ? 'date'
+                  : key === 'knownAt'
+                    ? 'datetime-local'
+                    : key === 'from' || key === 'to'
+                      ? 'month'
+                      : 'text'
+              }
+              defaultValue={params.get(key) ?? ''}
+            />
+          </div>
+        ))}
+        <button type="submit">{t('show')}</button>
+      </form>
+      <p>
+        <a href={withQuery(path, { ...query, format: 'xlsx' })} download>
+          {t('exportXlsx')}
+        </a>{' '}
+        <a href={withQuery(path, { ...query, format: 'pdf' })} download>
+          {t('exportPdf')}
+        </a>
+      </p>
+      {report.isLoading && <Loading />}
+      {report.error && <ErrorMessage error={report.error} />}
+      {data && (
+        <>
+          <h2>{data.title}</h2>
+          <p>
+            {data.filters.from} – {data.filters.to}; {t('asOf')}: {data.filters.asOf}; {t('knownAt')}:{' '}
+            {String(data.filters.knownAt).slice(0, 16).replace('T', ' ')}
+          </p>
+          {data.summary.map((s) => (
+            <p key={s.label}>
+              {s.label}: {s.value}
+            </p>
+          ))}
+          {data.chart && data.chart.rows.length > 0 && (
+            <div className="chart" style={{ position: 'relative', height: '18rem', maxWidth: '60rem' }}>
+              <Bar
+                role="img"
+                aria-label={t('chartLabel', {
+                  title: data.chart.title,
+                  summary: data.chart.rows.map((r) => String(r[data.chart!.labelKey])).join(', '),
+                })}
+                data={{
+                  labels: data.chart.rows.map((r) => String(r[data.chart!.labelKey])),
+                  datasets: data.chart.valueKeys.map((key, i) => ({
+                    label: columnOf(key)?.label ?? key,
+                    data: data.chart!.rows.map((r) =>
+                      columnOf(key)?.kind === 'money' || key.endsWith('Kop')
+                        ? Number(r[key] ?? 0) / 100
+                        : Number(r[key] ?? 0),
+                    ),
+                    backgroundColor: PALETTE[i % PALETTE.length],
+                  })),
+                }}
+                options={{ responsive: true, maintainAspectRatio: false }}
+              />
+            </div>
+          )}
+          {data.rows.length === 0 ? (
+            <p>{t('empty')}</p>
+          ) : (
+            <table>
+              <caption>{data.title}</caption>
+              <thead>
+                <tr>
+                  {data.columns.map((c) => (
+                    <th key={c.key} scope="col" className={c.kind === 'text' ? undefined : 'numeric'}>
+                      {c.label}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {data.rows.map((row, i) => (
+                  <tr key={i}>
+                    {data.columns.map((c) => (
+                      <td key={c.key} className={c.kind === 'text' ? undefined : 'numeric'}>
+                        {cellText(c, row[c.key])}
+                      </td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+              <tfoot>
+                <tr>
+                  {data.columns.map((c) => (
+                    <th key={c.key} scope="row" className={c.kind === 'text' ? undefined : 'numeric'}>
+                      {cellText(c, data.totals[c.key])}
+                    </th>
+                  ))}
+                </tr>
+              </tfoot>
+            </table>
+          )}
+        </>
+      )}
+    </>
+  );
+}
