@@ -150,6 +150,8 @@ export interface MailTyping {
    * one lacks is reversed.
    */
   replaces?: string;
+  /** Outgoing: the mail's subject, e.g. `Реєстр заяв AG0042 від {dd.mm.yyyy} №{n}` (n: the register's running number). */
+  subjectTemplate?: string;
 }
 
 /** `channels.email`: the insurer's mailbox (IMAP in), SMTP out, and the addresses of the exchange. */

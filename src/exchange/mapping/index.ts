@@ -28,7 +28,7 @@ import {
 } from './inbound';
 import { CANONICAL_SCHEMA, describeSchemaErrors, schemaValidator } from './json-schemas';
 import { loadMapping } from './load';
-import { renderOutbound } from './outbound';
+import { renderOutbound, renderXlsx } from './outbound';
 import type { LoadedMapping } from './types';
 
 export { InboundMapper, collectMapping } from './inbound';
@@ -41,7 +41,7 @@ export type {
   MappingFinding,
 } from './inbound';
 export { loadMapping, mappingPathFor } from './load';
-export { renderOutbound, renderCsv, renderXml } from './outbound';
+export { renderOutbound, renderCsv, renderXml, renderXlsx } from './outbound';
 export type { RenderOptions } from './outbound';
 export { schemaValidator, describeSchemaErrors, CANONICAL_SCHEMA, projectRoot } from './json-schemas';
 export type * from './types';
@@ -279,6 +279,30 @@ export function renderMessage(
     delimiter: resolved.config.formatOptions?.delimiter,
     trailer: resolved.config.formatOptions?.trailer ?? null,
     params: options.params,
+  });
+  checkSize(options.fileName, bytes.length, resolved.config.maxSizeBytes);
+  return bytes;
+}
+
+/**
+ * renderMessage for every format, XLSX included (written asynchronously): checks the records and
+ * the file name and size the same way.
+ */
+export async function renderMessageFile(
+  insurer: string,
+  messageType: string,
+  records: readonly unknown[],
+  options: { fileName: string; params?: Record<string, string> } & AdapterLocation,
+): Promise<Buffer> {
+  const resolved = resolveMessage(insurer, messageType, options);
+  if (resolved.mapping.format !== 'xlsx' || resolved.config.direction !== 'out')
+    return renderMessage(insurer, messageType, records, options);
+  checkFileName(options.fileName, resolved.config.fileNamePattern);
+  assertCanonical(resolved.recordType, records, options.fileName);
+  const bytes = await renderXlsx(resolved.mapping, records, {
+    fileName: options.fileName,
+    params: options.params,
+    sheet: resolved.config.formatOptions?.sheet,
   });
   checkSize(options.fileName, bytes.length, resolved.config.maxSizeBytes);
   return bytes;
