@@ -39,8 +39,7 @@ export function mailSettingsFromAdapters(options: AdapterSettingsOptions): MailS
     let email: Record<string, unknown> | undefined;
     try {
       email = loadAdapter(insurerCode, { adaptersDir: options.adaptersDir }).channels.email as
-        | Record<string, unknown>
-        | undefined;
+        Record<string, unknown> | undefined;
     } catch (error) {
       throw new CorrespondenceError(
         'unavailable',

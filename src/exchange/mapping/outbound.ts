@@ -259,7 +259,8 @@ export async function renderXlsx(
       if (column.const !== undefined) return column.const;
       const value = sourceValue(record, column.from);
       if (value === null) return null;
-      if (column.code) return reverseCode(mapping, column.code, value, options.fileName, rowNo, column.column);
+      if (column.code)
+        return reverseCode(mapping, column.code, value, options.fileName, rowNo, column.column);
       switch (column.type) {
         case 'date': {
           const text = String(value);
