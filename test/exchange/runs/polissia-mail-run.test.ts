@@ -40,6 +40,9 @@ describeWithDovecot('Polissia mail run')('an exchange run with Polissia over e-m
     it('pulls, types and applies the mail, files it after the pull, and never takes a mail in twice', async () => {
       await seedPolissia(ctx.database);
       const deps = { database: ctx.database, secretsDir: fs.mkdtempSync(path.join(os.tmpdir(), 'secrets-')) };
+      // The deployment's secrets: the mailbox password (overridden below for the test's Dovecot) and SMTP's.
+      fs.writeFileSync(path.join(deps.secretsDir, 'polissia-imap-password'), USER.password);
+      fs.writeFileSync(path.join(deps.secretsDir, 'polissia-smtp-password'), 'smtp-secret');
       const overrides = {
         email: { imap: { host: dovecot.host, port: dovecot.port, secure: false, password: USER.password } },
       };
