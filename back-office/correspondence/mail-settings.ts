@@ -38,7 +38,8 @@ export function mailSettingsFromAdapters(options: AdapterSettingsOptions): MailS
   return (insurerCode) => {
     let email: Record<string, unknown> | undefined;
     try {
-      email = loadAdapter(insurerCode, { adaptersDir: options.adaptersDir }).channels.email;
+      email = loadAdapter(insurerCode, { adaptersDir: options.adaptersDir }).channels.email as
+        Record<string, unknown> | undefined;
     } catch (error) {
       throw new CorrespondenceError(
         'unavailable',

@@ -26,6 +26,8 @@ export type {
   SftpChannel,
   SftpCompletionConfig,
   SecretRef,
+  EmailChannel,
+  MailTyping,
 } from './types';
 
 export class AdapterConfigError extends Error {
@@ -129,6 +131,16 @@ export function loadAdapter(insurer: string, options: AdapterLocation = {}): Loa
 /** Canonical message type of a configured message. */
 export function canonicalTypeOf(name: string, message: MessageTypeConfig): CanonicalMessageType {
   return message.record ?? (name as CanonicalMessageType);
+}
+
+/** The message types that are parts of `name` (partOf), in the order the adapter declares them. */
+export function partsOf(
+  adapter: AdapterConfig,
+  name: string,
+): { name: string; message: MessageTypeConfig }[] {
+  return Object.entries(adapter.messages)
+    .filter(([, m]) => m.partOf === name)
+    .map(([partName, message]) => ({ name: partName, message }));
 }
 
 /** The inbound message type whose file name pattern matches, or null. */
@@ -291,6 +303,24 @@ export function checkAdapter(insurer: string, context: SecretContext & AdapterLo
   findings.push(...checkCatalogue(path.join(path.dirname(file), 'catalogue.yaml'), adapter.insurer.code));
   for (const [name, message] of Object.entries(adapter.messages)) {
     const where = `/messages/${name}`;
+    if (!message.mapping) {
+      const parts = partsOf(adapter, name);
+      if (!parts.length)
+        findings.push({
+          level: 'error',
+          file,
+          path: `${where}/mapping`,
+          message: 'no mapping, and no message type is a part of it (partOf)',
+        });
+      continue;
+    }
+    if (message.partOf && adapter.messages[message.partOf]?.direction !== 'in')
+      findings.push({
+        level: 'error',
+        file,
+        path: `${where}/partOf`,
+        message: `'${message.partOf}' is not an incoming message type of this adapter`,
+      });
     try {
       const mapping = loadMapping(message.mapping);
       const expected = canonicalTypeOf(name, message);
@@ -317,7 +347,7 @@ export function checkAdapter(insurer: string, context: SecretContext & AdapterLo
           path: `${where}/mapping`,
           message: `${message.mapping} has no outbound section for an outgoing message`,
         });
-      } else if (message.direction === 'out') {
+      } else if (message.direction === 'out' && message.format !== 'xlsx') {
         // The hub's own renderer, on an empty message: what it cannot write can never be sent.
         try {
           renderOutbound(mapping, [], {

@@ -104,8 +104,22 @@ export interface MessageTypeConfig {
     sheet?: string;
     headerRow?: number;
   };
-  /** e.g. `mappings/dnipro-life/contracts.yaml`. */
-  mapping: string;
+  /**
+   * e.g. `mappings/dnipro-life/contracts.yaml`. Absent only on a message whose content is read by its
+   * parts (a bordereau whose sheets are contracts, payments and commission: see `partOf`).
+   */
+  mapping?: string;
+  /**
+   * E-mail: how an incoming mail is recognised as this message type, and where its file is. Every
+   * condition given must hold; the first message type (in adapter order) whose conditions hold types it.
+   */
+  mail?: MailTyping;
+  /**
+   * This message type is a part of the named incoming one: read from the same attachment (its own
+   * `formatOptions.sheet`) and applied with it, parts in the order they are declared, in one
+   * transaction. A part is never received on its own.
+   */
+  partOf?: string;
   /** `reject-file`: one bad row refuses the file; `quarantine-row`: bad rows go to review, the rest is applied. */
   badRowPolicy?: 'reject-file' | 'quarantine-row';
   maxSizeBytes?: number;
@@ -117,11 +131,60 @@ export interface MessageTypeConfig {
   params?: Record<string, string>;
 }
 
+/** How an incoming e-mail is typed (see MessageTypeConfig.mail). */
+export interface MailTyping {
+  /** Regex the decoded subject must match, e.g. `^Бордеро AG0042 (\\d{2})\\.(\\d{4})`. */
+  subject?: string;
+  /** Senders (addresses, lower case) this message type comes from; the channel's allowedSenders when absent. */
+  from?: string[];
+  /**
+   * The mail must answer (In-Reply-To) an outgoing message of this type that we sent, e.g. `register`;
+   * its Message-ID is the reply key `fromMail: inReplyTo` reads.
+   */
+  inReplyTo?: string;
+  /** Regex the attachment's decoded file name must match; the mail must carry exactly one such file. */
+  attachment?: string;
+  /**
+   * A later mail of this type with the same key replaces the earlier one entirely, e.g. `$2-$1` (the
+   * month a bordereau covers, from the groups of `subject`): what the earlier one added and the later
+   * one lacks is reversed.
+   */
+  replaces?: string;
+  /** Outgoing: the mail's subject, e.g. `Реєстр заяв AG0042 від {dd.mm.yyyy} №{n}` (n: the register's running number). */
+  subjectTemplate?: string;
+}
+
+/** `channels.email`: the insurer's mailbox (IMAP in), SMTP out, and the addresses of the exchange. */
+export interface EmailChannel {
+  imap?: {
+    host: string;
+    port: number;
+    secure?: boolean;
+    user: string;
+    password: SecretRef;
+    /** Default INBOX. */
+    mailbox?: string;
+    /** Delete a mail once it is stored; default false (mail is never deleted or moved). */
+    deleteAfterImport?: boolean;
+  };
+  smtp?: { host: string; port: number; secure?: boolean; user?: string; password?: SecretRef };
+  /** Our address, e.g. `Агенція <exchange@agency.example>`. */
+  from?: string;
+  /** The insurer's desk registers are sent to. */
+  to?: string;
+  /** Senders whose mail is part of the exchange; any other sender's mail goes to a person. */
+  allowedSenders?: string[];
+  /** Default 25 MiB per mail. */
+  maxMessageBytes?: number;
+  /** Default 20 MiB per attachment. */
+  maxAttachmentBytes?: number;
+}
+
 export interface AdapterConfig {
   insurer: { code: string; name: string; companyCode: string };
   owner: string;
   specVersion: string;
-  channels: { sftp?: SftpChannel; rest?: RestChannel; email?: Record<string, unknown> };
+  channels: { sftp?: SftpChannel; rest?: RestChannel; email?: EmailChannel };
   /** Cron pattern per job, e.g. { 'fetch-out': '*\/15 * * * *' }. */
   schedules?: Record<string, string>;
   signature?: { verifyWith?: SecretRef; signWith?: SecretRef; signCertificate?: SecretRef };

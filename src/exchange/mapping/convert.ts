@@ -59,7 +59,23 @@ export function toCanonical(text: string, style: ValueStyle, defaults: MappingFi
       const pct = percentText(text);
       return pct === null ? { ok: false, message: `'${text}' is not a percent` } : { ok: true, value: pct };
     }
+    case 'fraction': {
+      const pct = percentFromFraction(text);
+      return pct === null
+        ? { ok: false, message: `'${text}' is not a rate written as a fraction like 0.35` }
+        : { ok: true, value: pct };
+    }
   }
+}
+
+/** '0.35' -> '35', '0.125' -> '12.5', '1' -> '100': the decimal point moved, never through a float. */
+export function percentFromFraction(text: string): string | null {
+  const m = /^(\d{1,2})(?:\.(\d{1,6}))?$/.exec(text.trim().replace(',', '.'));
+  if (!m) return null;
+  const frac = (m[2] ?? '').padEnd(2, '0');
+  const whole = `${m[1]}${frac.slice(0, 2)}`.replace(/^0+(?=\d)/, '');
+  const rest = frac.slice(2).replace(/0+$/, '');
+  return percentText(rest ? `${whole}.${rest}` : whole);
 }
 
 /** Canonical value -> insurer text. */
@@ -81,7 +97,18 @@ export function toInsurer(value: unknown, style: ValueStyle, defaults: MappingFi
       return dateFormat === 'dd.mm.yyyy' ? dottedFromIsoDate(String(value)) : String(value);
     case 'percent':
       return decimal === 'comma' ? String(value).replace('.', ',') : String(value);
+    case 'fraction':
+      return fractionFromPercent(String(value));
     default:
       return String(value);
   }
+}
+
+/** '35' -> '0.35', '12.5' -> '0.125'. */
+export function fractionFromPercent(pct: string): string {
+  const [whole, frac = ''] = pct.split('.');
+  const padded = whole.padStart(3, '0');
+  const rest = `${padded.slice(-2)}${frac}`.replace(/0+$/, '');
+  const head = padded.slice(0, -2).replace(/^0+(?=\d)/, '');
+  return rest ? `${head}.${rest}` : head;
 }

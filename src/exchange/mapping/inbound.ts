@@ -13,6 +13,7 @@ import { parseJson } from '../formats/json';
 import { readXlsx } from '../formats/xlsx';
 import { parseXml, selectXml, xmlNodeText, type XmlElement } from '../formats/xml';
 import { toCanonical } from './convert';
+import type { MailFact } from './types';
 import { CANONICAL_SCHEMA, describeSchemaErrors, schemaValidator } from './json-schemas';
 import type { Condition, FieldSpec, FieldSpecOrAlternatives, GroupSpec, LoadedMapping } from './types';
 
@@ -55,6 +56,8 @@ export interface FormatOptions {
 export interface MapInboundOptions {
   /** Name for errors and for `fromFileName` fields, e.g. `CONTRACTS_20261002.csv`. */
   fileName: string;
+  /** The e-mail the file was attached to, for `fromMail` fields. */
+  mail?: Partial<Record<MailFact, string | null>>;
   format?: FormatOptions;
   lookups?: Record<string, LookupFunction>;
   onProgress?: (progress: { rows: number; bytes?: number; done: boolean }) => void;
@@ -574,6 +577,24 @@ export class InboundMapper<M extends CanonicalMessageType = CanonicalMessageType
         return null;
       }
       return spec.fromFileName.template.replace(/\$(\d)/g, (_, i: string) => m[Number(i)] ?? '');
+    }
+    if (spec.fromMail) {
+      const value = options.mail?.[spec.fromMail.value] ?? null;
+      if (!spec.fromMail.pattern) return value;
+      const m = value === null ? null : new RegExp(spec.fromMail.pattern).exec(value);
+      if (!m) {
+        state.errors.push(
+          new ExchangeError({
+            kind: 'mapping',
+            file: options.fileName,
+            row: state.rowNo,
+            field: `mail ${spec.fromMail.value}`,
+            message: `the mail's ${spec.fromMail.value} ${value === null ? 'is missing' : `'${value}' does not match ${spec.fromMail.pattern}`}`,
+          }),
+        );
+        return null;
+      }
+      return (spec.fromMail.template ?? '$0').replace(/\$(\d)/g, (_, i: string) => m[Number(i)] ?? '');
     }
     if (spec.fields && spec.each) {
       const items: unknown[] = [];

@@ -10,6 +10,7 @@ import type { CanonicalMessageType, CanonicalRecordByMessage } from '../canonica
 import {
   loadAdapter,
   canonicalTypeOf,
+  partsOf,
   resolveSecret,
   type AdapterLocation,
   type LoadedAdapter,
@@ -27,7 +28,7 @@ import {
 } from './inbound';
 import { CANONICAL_SCHEMA, describeSchemaErrors, schemaValidator } from './json-schemas';
 import { loadMapping } from './load';
-import { renderOutbound } from './outbound';
+import { renderOutbound, renderXlsx } from './outbound';
 import type { LoadedMapping } from './types';
 
 export { InboundMapper, collectMapping } from './inbound';
@@ -40,7 +41,7 @@ export type {
   MappingFinding,
 } from './inbound';
 export { loadMapping, mappingPathFor } from './load';
-export { renderOutbound, renderCsv, renderXml } from './outbound';
+export { renderOutbound, renderCsv, renderXml, renderXlsx } from './outbound';
 export type { RenderOptions } from './outbound';
 export { schemaValidator, describeSchemaErrors, CANONICAL_SCHEMA, projectRoot } from './json-schemas';
 export type * from './types';
@@ -73,6 +74,25 @@ export function resolveMessage(
     });
   }
   const [name, config] = entry;
+  if (!config.mapping) {
+    // A message read by its parts (a bordereau's sheets): described by its first part here; the
+    // pipeline reads every part (resolveParts).
+    const first = partsOf(adapter, name)[0];
+    if (!first?.message.mapping)
+      throw new ExchangeError({
+        kind: 'mapping',
+        file: adapter.file,
+        field: `/messages/${name}/mapping`,
+        message: `message type '${name}' has no mapping and no parts`,
+      });
+    return {
+      adapter,
+      name,
+      config,
+      recordType: canonicalTypeOf(first.name, first.message),
+      mapping: loadMapping(first.message.mapping, options.version),
+    };
+  }
   return {
     adapter,
     name,
@@ -82,9 +102,25 @@ export function resolveMessage(
   };
 }
 
+/**
+ * The parts of a message read by parts (a bordereau: contracts, payments, commission, a sheet each),
+ * in the adapter's order; a message with a mapping of its own is its one part.
+ */
+export function resolveParts(
+  resolved: ResolvedMessage,
+  options: AdapterLocation & { version?: number } = {},
+): ResolvedMessage[] {
+  if (resolved.config.mapping) return [resolved];
+  return partsOf(resolved.adapter, resolved.name).map(({ name }) =>
+    resolveMessage(resolved.adapter.insurer.code, name, { ...options, adaptersDir: options.adaptersDir }),
+  );
+}
+
 export interface MapFileOptions {
   /** Name for errors and file-name fields; the base name of the path by default. */
   fileName?: string;
+  /** The e-mail the file was attached to, for `fromMail` fields. */
+  mail?: Partial<Record<import('./types').MailFact, string | null>>;
   lookups?: Record<string, LookupFunction>;
   onProgress?: (progress: { rows: number; bytes?: number; done: boolean }) => void;
 }
@@ -107,6 +143,7 @@ export async function* mapMessage<M extends CanonicalMessageType>(
   const mapper = new InboundMapper<M>(resolved.mapping);
   yield* mapper.map(source, {
     fileName,
+    mail: options.mail,
     format: resolved.config.formatOptions,
     lookups: options.lookups,
     onProgress: options.onProgress,
@@ -242,6 +279,30 @@ export function renderMessage(
     delimiter: resolved.config.formatOptions?.delimiter,
     trailer: resolved.config.formatOptions?.trailer ?? null,
     params: options.params,
+  });
+  checkSize(options.fileName, bytes.length, resolved.config.maxSizeBytes);
+  return bytes;
+}
+
+/**
+ * renderMessage for every format, XLSX included (written asynchronously): checks the records and
+ * the file name and size the same way.
+ */
+export async function renderMessageFile(
+  insurer: string,
+  messageType: string,
+  records: readonly unknown[],
+  options: { fileName: string; params?: Record<string, string> } & AdapterLocation,
+): Promise<Buffer> {
+  const resolved = resolveMessage(insurer, messageType, options);
+  if (resolved.mapping.format !== 'xlsx' || resolved.config.direction !== 'out')
+    return renderMessage(insurer, messageType, records, options);
+  checkFileName(options.fileName, resolved.config.fileNamePattern);
+  assertCanonical(resolved.recordType, records, options.fileName);
+  const bytes = await renderXlsx(resolved.mapping, records, {
+    fileName: options.fileName,
+    params: options.params,
+    sheet: resolved.config.formatOptions?.sheet,
   });
   checkSize(options.fileName, bytes.length, resolved.config.maxSizeBytes);
   return bytes;

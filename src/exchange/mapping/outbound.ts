@@ -3,6 +3,7 @@
  * numbered rows, trailer `Всього;<count>;<sum>`, Windows-1251, CRLF) and XML documents built from a
  * declarative template (Karpaty `<ApplicationBatch>`). Code tables are used in reverse.
  */
+import ExcelJS from 'exceljs';
 import { XMLBuilder } from 'fast-xml-parser';
 import { ExchangeError } from '../errors';
 import { writeCsv, type CsvTrailerRule, type TextEncoding } from '../formats/csv';
@@ -18,6 +19,8 @@ export interface RenderOptions {
   trailer?: CsvTrailerRule | null;
   /** Values for `param:` references in an XML template, e.g. { partnerCode, createdAt }. */
   params?: Record<string, string>;
+  /** XLSX: the sheet's name (formatOptions.sheet); default the message name. */
+  sheet?: string;
 }
 
 function getPath(record: unknown, dotted: string): unknown {
@@ -225,4 +228,69 @@ export function renderOutbound(
     file: mapping.path,
     message: `outbound ${mapping.format} is not supported`,
   });
+}
+
+/**
+ * XLSX bytes of a register: a header row, then one row per record with real cell types: dates as
+ * dates (shown dd.mm.yyyy), amounts and whole numbers as numbers, everything else as text.
+ */
+export async function renderXlsx(
+  mapping: LoadedMapping,
+  records: readonly unknown[],
+  options: RenderOptions,
+): Promise<Buffer> {
+  const columns = mapping.outbound?.columns;
+  if (!columns)
+    throw new ExchangeError({
+      kind: 'mapping',
+      file: mapping.path,
+      message: 'this mapping has no outbound columns',
+    });
+  const workbook = new ExcelJS.Workbook();
+  // A fixed creation time: the same register renders to the same bytes' content.
+  workbook.created = new Date(0);
+  workbook.modified = new Date(0);
+  const sheet = workbook.addWorksheet(options.sheet ?? mapping.message);
+  sheet.addRow(columns.map((c) => c.column));
+  records.forEach((record, index) => {
+    const rowNo = index + 2;
+    const cells = columns.map((column): ExcelJS.CellValue => {
+      if (column.rowNumber) return index + 1;
+      if (column.const !== undefined) return column.const;
+      const value = sourceValue(record, column.from);
+      if (value === null) return null;
+      if (column.code)
+        return reverseCode(mapping, column.code, value, options.fileName, rowNo, column.column);
+      switch (column.type) {
+        case 'date': {
+          const text = String(value);
+          if (!/^\d{4}-\d{2}-\d{2}$/.test(text))
+            throw new ExchangeError({
+              kind: 'mapping',
+              file: options.fileName,
+              row: rowNo,
+              field: column.column,
+              message: `'${text}' is not a date`,
+            });
+          return new Date(`${text}T00:00:00Z`);
+        }
+        case 'kopiyky':
+          // Kopiyky to hryvnias: exact for any amount a register carries (below 2^53 / 100).
+          return Number(value) / 100;
+        case 'int':
+          return Number(value);
+        default:
+          return toInsurer(value, column, mapping.defaults);
+      }
+    });
+    sheet.addRow(cells);
+  });
+  columns.forEach((column, i) => {
+    const col = sheet.getColumn(i + 1);
+    if (column.type === 'date') col.numFmt = 'dd.mm.yyyy';
+    if (column.type === 'kopiyky') col.numFmt = '0.00';
+    col.width = Math.max(12, column.column.length + 2);
+  });
+  sheet.getRow(1).numFmt = '@';
+  return Buffer.from(await workbook.xlsx.writeBuffer());
 }

@@ -6,7 +6,11 @@
  */
 import type { CanonicalMessageType } from '../canonical';
 
-export type ValueType = 'text' | 'int' | 'kopiyky' | 'decimal' | 'date' | 'percent';
+/** `fraction`: a rate written as a fraction of one (0.35), canonical as percent text ('35'). */
+export type ValueType = 'text' | 'int' | 'kopiyky' | 'decimal' | 'date' | 'percent' | 'fraction';
+
+/** What a field may read of the e-mail a file came in (see FieldSpec.fromMail). */
+export type MailFact = 'subject' | 'messageId' | 'inReplyTo' | 'from' | 'date';
 export type DecimalStyle = 'comma' | 'point';
 /**
  * `timestamp`: a date and time with or without an offset (`2026-03-01T23:30:00+02:00`,
@@ -30,6 +34,12 @@ export interface FieldSpec {
   const?: unknown;
   /** Taken from the file name: a regex and a template with $1, $2… */
   fromFileName?: { pattern: string; template: string };
+  /**
+   * Taken from the e-mail the file was attached to: its subject, Message-ID, In-Reply-To (the reply
+   * key: the Message-ID of the message we sent that it answers), sender or date (yyyy-mm-dd); with
+   * `pattern` and `template` like fromFileName.
+   */
+  fromMail?: { value: MailFact; pattern?: string; template?: string };
   type?: ValueType;
   decimal?: DecimalStyle;
   dateFormat?: DateStyle;

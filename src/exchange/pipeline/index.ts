@@ -11,3 +11,5 @@ export {
   type ProcessOptions,
 } from './process-message';
 export type { ExchangeDeps } from './deps';
+export { receiveMail, typeMail, LETTER, UNKNOWN_SENDER, type MailTypingResult } from './receive-mail';
+export { openMail, bareMessageId } from './mail-message';

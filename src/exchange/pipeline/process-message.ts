@@ -19,7 +19,7 @@ import {
 import { emptyOutcome, mergeOutcomes } from '../apply/context';
 import type { CanonicalMessageType } from '../canonical';
 import { ExchangeError, isExchangeError } from '../errors';
-import { mapMessage, resolveMessage, type ResolvedMessage } from '../mapping';
+import { type MailFact, mapMessage, resolveMessage, resolveParts, type ResolvedMessage } from '../mapping';
 import {
   claimMessage,
   countAttempt,
@@ -34,6 +34,8 @@ import type { ExchangeMessageStatus } from '../../db';
 import { verifyXml } from '../signature';
 import { columnErrors, storable } from './column-limits';
 import type { ExchangeDeps } from './deps';
+import { openMail } from './mail-message';
+import { type CarriedRecords, replaceEarlier } from './replace-earlier';
 
 export interface ProcessReport {
   messageId: number;
@@ -245,6 +247,9 @@ export async function processMessage(
 
   let resolved: ResolvedMessage;
   let payload: Buffer;
+  // What the mapping reads: the payload, or for a mail the attachment its message type names.
+  let parts: ResolvedMessage[];
+  let source = { fileName: file, mail: undefined as Record<MailFact, string | null> | undefined };
   const started = performance.now();
   try {
     resolved = resolveMessage(message.insurerCode!, message.messageType, { adaptersDir: deps.adaptersDir });
@@ -256,6 +261,17 @@ export async function processMessage(
       });
     }
     payload = verifiedPayload(deps, resolved, await readPayload(database, messageId), file);
+    parts = resolveParts(resolved, { adaptersDir: deps.adaptersDir });
+    if (message.channel === 'email') {
+      const opened = await openMail(
+        payload,
+        resolved.config,
+        file,
+        resolved.adapter.channels.email?.maxAttachmentBytes,
+      );
+      payload = opened.content;
+      source = { fileName: opened.fileName, mail: opened.facts };
+    }
   } catch (error) {
     if (isExchangeError(error)) return quarantine(deps, message, [error], 0, waiting);
     throw error;
@@ -284,7 +300,11 @@ export async function processMessage(
         // A replay of an older message says what the insurer said then, not news of today.
         knownAt: (await knowledgeTimes(trx, [messageId])).get(messageId) ?? message.receivedAt,
       };
-      const recordType = resolved.recordType as Exclude<CanonicalMessageType, 'register'>;
+      let recordType = resolved.recordType as Exclude<CanonicalMessageType, 'register'>;
+      // A message that replaces an earlier one keeps what it carried, to reverse what it lacks.
+      const carried: CarriedRecords | null = resolved.config.mail?.replaces
+        ? { contracts: [], payments: [], commission: [] }
+        : null;
       const rowErrors: ExchangeError[] = [];
       let outcome: ApplyOutcome = emptyOutcome();
       let batch: Located<any>[] = [];
@@ -310,8 +330,9 @@ export async function processMessage(
         // is told, or its look-ups by tax number and policy number fall back to scanning.
         batches++;
         const refresh = batches > 1 && (batches & (batches - 1)) === 0;
+        const type = recordType;
         inFlight = (refresh ? database.dialect.refreshStatistics(trx, STATISTICS_TABLES) : Promise.resolve())
-          .then(() => applyRecords(ctx, recordType, items))
+          .then(() => applyRecords(ctx, type, items))
           .then((result) => {
             outcome = mergeOutcomes(outcome, result);
             applyMs += performance.now() - t;
@@ -320,28 +341,40 @@ export async function processMessage(
         inFlight.catch(() => undefined);
       };
       try {
-        for await (const row of mapMessage(resolved, payload, {
-          fileName: file,
-          lookups: { consultant: (code: string) => (codes.has(code) ? code : null) },
-          onProgress: options.onProgress,
-        })) {
-          rows++;
-          if (row.errors.length) {
-            rowErrors.push(...row.errors);
-            continue;
+        // One part but for a message read by parts (a bordereau's sheets), each applied in turn.
+        for (const part of parts) {
+          if (batch.length) {
+            await apply(batch);
+            batch = [];
           }
-          // A text too long for its column or with a NUL byte is this row's problem, not the file's.
-          const unstorable = row.record ? columnErrors(resolved, row.record, { file, row: row.rowNo }) : [];
-          if (unstorable.length) {
-            rowErrors.push(...unstorable);
-            continue;
-          }
-          // Under reject-file, the first bad row means nothing is applied: read on only to list the errors.
-          if (row.record && !(policy === 'reject-file' && rowErrors.length)) {
-            batch.push({ rowNo: row.rowNo, record: row.record });
-            if (batch.length >= chunkSize) {
-              await apply(batch);
-              batch = [];
+          await settle();
+          recordType = part.recordType as Exclude<CanonicalMessageType, 'register'>;
+          for await (const row of mapMessage(part, payload, {
+            fileName: source.fileName,
+            mail: source.mail,
+            lookups: { consultant: (code: string) => (codes.has(code) ? code : null) },
+            onProgress: options.onProgress,
+          })) {
+            rows++;
+            if (row.errors.length) {
+              rowErrors.push(...row.errors);
+              continue;
+            }
+            // A text too long for its column or with a NUL byte is this row's problem, not the file's.
+            const unstorable = row.record ? columnErrors(resolved, row.record, { file, row: row.rowNo }) : [];
+            if (unstorable.length) {
+              rowErrors.push(...unstorable);
+              continue;
+            }
+            // Under reject-file, the first bad row means nothing is applied: read on only to list the errors.
+            if (row.record && !(policy === 'reject-file' && rowErrors.length)) {
+              batch.push({ rowNo: row.rowNo, record: row.record });
+              if (carried && recordType in carried)
+                (carried[recordType as keyof CarriedRecords] as unknown[]).push(row.record);
+              if (batch.length >= chunkSize) {
+                await apply(batch);
+                batch = [];
+              }
             }
           }
         }
@@ -355,6 +388,11 @@ export async function processMessage(
       if (batch.length) {
         await apply(batch);
         await settle();
+      }
+      // A later message for the same period (a corrected bordereau) replaces the earlier one.
+      if (carried && source.mail && !(policy === 'reject-file' && rowErrors.length)) {
+        const replaced = await replaceEarlier(ctx, resolved, source.mail, carried);
+        outcome = mergeOutcomes(outcome, replaced);
       }
       const mapMs = performance.now() - loopStarted - waitMs;
       const finishStarted = performance.now();

@@ -9,10 +9,13 @@ import type { SftpChannel } from '../adapter-config';
 import { type RestAuth, RestTransport, type SftpCompletion, SftpTransport } from '../transports';
 import type { ExchangeDeps } from '../pipeline';
 import { DatabaseFetchedRegistry } from './state';
+import type { EmailOverrides } from './email-channel';
 
 export interface ChannelOverrides {
   sftp?: { host?: string; port?: number; privateKey?: string; hostKeySha256?: string; username?: string };
   rest?: { baseUrl?: string; clientId?: string; clientSecret?: string; apiKey?: string };
+  /** The e-mail channel's servers and logins (the sandbox insurer's). */
+  email?: EmailOverrides;
 }
 
 export function openSftp(

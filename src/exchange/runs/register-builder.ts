@@ -8,10 +8,11 @@ import type { Kysely } from 'kysely';
 import { type Database, type DB, decimalFromKopiyky, kopiykyFromDecimal } from '../../db';
 import { type LoadedAdapter, type MessageTypeConfig, resolveSecret } from '../adapter-config';
 import type { CanonicalApplication, CanonicalPerson, PaymentFrequency } from '../canonical';
-import { renderMessage } from '../mapping';
+import { renderMessageFile } from '../mapping';
 import { readPayload, setMessageStatus, storeMessage } from '../message-store';
 import type { ExchangeDeps } from '../pipeline';
 import { signXml } from '../signature';
+import { composeRegisterMail } from './email-register';
 import { lockApplications, markApplicationsSent, returnApplicationsToPending } from '../../policy-records';
 
 export interface RegisterPreview {
@@ -25,6 +26,8 @@ export interface BuiltRegister extends RegisterPreview {
   registerId: number;
   messageId: number;
 }
+
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /** The adapter's outbound register message type. */
 export function registerMessage(adapter: LoadedAdapter): [string, MessageTypeConfig] | null {
@@ -159,7 +162,7 @@ export async function previewRegister(
     day,
     sequence,
   );
-  let payload = renderMessage(adapter.insurer.code, name, records, {
+  let payload = await renderMessageFile(adapter.insurer.code, name, records, {
     fileName,
     adaptersDir: deps.adaptersDir,
     params: {
@@ -296,14 +299,38 @@ async function storeRegister(
       })),
     );
     const [, config] = registerMessage(adapter)!;
+    // By e-mail, the register's outbound message is the whole mail, with the Message-ID its answer names.
+    const byMail = !adapter.channels.sftp && !adapter.channels.rest && !!adapter.channels.email;
+    let mail: { raw: Buffer; messageId: string } | null = null;
+    if (byMail) {
+      const count = await trx
+        .selectFrom('application_register')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('insurer_id', '=', insurerId)
+        .executeTakeFirstOrThrow();
+      mail = await composeRegisterMail(adapter, config, {
+        registerId,
+        number: Number(count.n),
+        day,
+        fileName: preview.fileName,
+        payload: preview.payload,
+      });
+    }
     const { message } = await storeMessage(scoped, {
       insurerCode: adapter.insurer.code,
-      channel: adapter.channels.sftp ? 'sftp' : 'rest',
+      channel: adapter.channels.sftp ? 'sftp' : adapter.channels.rest ? 'rest' : 'email',
       direction: 'outbound',
       messageType: 'register',
       externalName: preview.fileName,
-      payload: preview.payload,
-      contentType: config.format === 'xml' ? 'application/xml' : 'text/csv; charset=windows-1251',
+      payload: mail?.raw ?? preview.payload,
+      externalId: mail?.messageId ?? null,
+      contentType: mail
+        ? 'message/rfc822'
+        : config.format === 'xml'
+          ? 'application/xml'
+          : config.format === 'xlsx'
+            ? XLSX_TYPE
+            : 'text/csv; charset=windows-1251',
       idempotencyKey: `${adapter.insurer.code}:register:${preview.fileName}`,
     });
     await trx

@@ -26,6 +26,8 @@ import {
   sinceCursor,
 } from './rest-pull';
 import { ExchangeCursors } from './state';
+import { openMailbox, openSmtp, pullMailbox } from './email-channel';
+import { mailRegisterSender } from './email-register';
 
 export interface RunOptions {
   dryRun?: boolean;
@@ -34,6 +36,12 @@ export interface RunOptions {
   today?: string;
   /** One line per step, for the CLI. */
   onStep?: (line: string) => void;
+  /**
+   * Called after the mailbox was pulled (e-mail adapters), e.g. to file the new mail as
+   * correspondence: the composition point (serve, CLI) passes it, so the exchange never imports
+   * the back office.
+   */
+  afterMailPull?: () => Promise<void>;
 }
 
 export interface ExchangeRunReport {
@@ -82,6 +90,8 @@ export async function runExchange(
   };
   const sftp = openSftp(deps, adapter, insurerId, options.overrides);
   const rest = openRest(deps, adapter, options.overrides);
+  const mailbox = options.dryRun ? null : openMailbox(deps, adapter, insurerId, options.overrides?.email);
+  const smtp = openSmtp(deps, adapter, options.overrides?.email);
   const context: ExchangeHookContext = {
     deps,
     adapter,
@@ -162,7 +172,9 @@ export async function runExchange(
             )
         : sftp
           ? async (fileName: string, payload: Buffer) => sftp.put({ name: fileName, bytes: payload })
-          : null;
+          : smtp
+            ? mailRegisterSender(adapter, smtp)
+            : null;
     if (send) {
       report.deliveries = await deliverBuiltRegisters(deps, insurerId, send);
       for (const d of report.deliveries)
@@ -235,6 +247,22 @@ export async function runExchange(
         });
       }
     }
+    if (mailbox) {
+      await attempt('mailbox', async () => {
+        const pulled = await pullMailbox(deps, adapter, mailbox, (name, messageId, duplicate) =>
+          report.received.push({ name, messageId, duplicate }),
+        );
+        for (const f of pulled.failed)
+          report.receiveFailures.push({
+            name: f.item.name,
+            error: (f.error as Error)?.message ?? String(f.error),
+          });
+        step(
+          `took in ${pulled.stored.length} mail(s)${pulled.failed.length ? `, ${pulled.failed.length} to retry` : ''}`,
+        );
+      });
+      if (options.afterMailPull) await attempt('filing mail', options.afterMailPull);
+    }
     if (hooks.pull) {
       await attempt('documents', () => hooks.pull!(context));
       step(`took in ${report.received.length} document(s)`);
@@ -244,5 +272,7 @@ export async function runExchange(
   } finally {
     await sftp?.close().catch(() => undefined);
     await rest?.close().catch(() => undefined);
+    await mailbox?.close().catch(() => undefined);
+    smtp?.close();
   }
 }
