@@ -43,7 +43,11 @@ export function listAdapters(adaptersDir = path.join(projectRoot(), 'adapters'))
 export function registerExchangeJobs(
   queue: JobQueue,
   deps: ExchangeDeps,
-  options: { overridesFor?: (insurerCode: string) => ChannelOverrides | undefined } = {},
+  options: {
+    overridesFor?: (insurerCode: string) => ChannelOverrides | undefined;
+    /** Called after each mailbox pull (the back office files the new mail; see RunOptions). */
+    afterMailPull?: () => Promise<void>;
+  } = {},
 ): void {
   queue.register<{ insurerCode: string }>({
     name: EXCHANGE_RUN,
@@ -53,7 +57,10 @@ export function registerExchangeJobs(
       // Before anything can fail: this run covers every schedule of the insurer due until now, and
       // a run that fails is retried by the queue, not found again by the sweep.
       await recordRunStarted(deps.database, insurerCode, new Date());
-      const report = await runExchange(deps, insurerCode, { overrides: options.overridesFor?.(insurerCode) });
+      const report = await runExchange(deps, insurerCode, {
+        overrides: options.overridesFor?.(insurerCode),
+        afterMailPull: options.afterMailPull,
+      });
       deps.logger?.info(
         {
           insurer: insurerCode,
@@ -283,11 +290,15 @@ export async function startExchangeBackground(
   options: {
     schedules: boolean;
     overridesFor?: (insurerCode: string) => ChannelOverrides | undefined;
+    afterMailPull?: () => Promise<void>;
     /** Recovery sweep settings (tests use short ones). */
     recovery?: Omit<ExchangeRecoveryOptions, 'schedules'>;
   },
 ): Promise<ExchangeBackground> {
-  registerExchangeJobs(queue, deps, { overridesFor: options.overridesFor });
+  registerExchangeJobs(queue, deps, {
+    overridesFor: options.overridesFor,
+    afterMailPull: options.afterMailPull,
+  });
   const scheduled = options.schedules ? await scheduleAdapters(queue, deps.adaptersDir) : [];
   await queue.start();
   const recovery = startExchangeRecovery(queue, deps, { ...options.recovery, schedules: options.schedules });

@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import type { Command } from 'commander';
+import { fileNewMail } from '../../../back-office/correspondence';
 import type { Database } from '../../db';
 import { loadAdapter } from '../../exchange/adapter-config';
 import { listAdapters } from '../../exchange/exchange-jobs';
@@ -176,6 +177,7 @@ export function registerExchangeCommands(program: Command): void {
               dryRun: options.dryRun,
               overrides: sandbox?.overrides,
               onStep: (line) => console.log(line),
+              afterMailPull: () => fileNewMail(database).then(() => undefined),
             });
             for (const r of report.processed) printReport(r);
             for (const f of report.receiveFailures)

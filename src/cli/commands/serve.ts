@@ -8,6 +8,7 @@ import { productRoutes } from '../../api/routes';
 import { type Database, migrate } from '../../db';
 import { countUsers } from '../../auth';
 import { isDemoSeeded, seedDemo } from '../../demo';
+import { fileNewMail } from '../../../back-office/correspondence';
 import { enqueueExchangeRun, startExchangeBackground } from '../../exchange/exchange-jobs';
 import { projectRoot } from '../../exchange/mapping';
 import type { ChannelOverrides } from '../../exchange/runs';
@@ -49,6 +50,8 @@ async function startBackground(
     {
       schedules: options.schedules,
       overridesFor: (code) => overrides.get(code),
+      // Mail pulled from an insurer's mailbox is filed as correspondence (threads, unknown senders).
+      afterMailPull: () => fileNewMail(database).then(() => undefined),
       recovery: context.config.recovery,
     },
   );
