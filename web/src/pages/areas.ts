@@ -1,5 +1,6 @@
 /** Every screen area, in menu order. An area is one folder under src/pages; add it here once. */
 import type { Area } from './area';
+import { approvalsArea } from './approvals';
 import { exchangeArea } from './exchange';
 import { networkArea } from './network';
 import { periodsArea } from './periods';
@@ -7,4 +8,12 @@ import { plansArea } from './plans';
 import { policiesArea } from './policies';
 import { portalArea } from './portal';
 
-export const areas: Area[] = [portalArea, networkArea, policiesArea, periodsArea, plansArea, exchangeArea];
+export const areas: Area[] = [
+  portalArea,
+  networkArea,
+  policiesArea,
+  periodsArea,
+  plansArea,
+  exchangeArea,
+  approvalsArea,
+];
