@@ -11,3 +11,10 @@ export {
   type ProcessOptions,
 } from './process-message';
 export type { ExchangeDeps } from './deps';
+export {
+  messageRecords,
+  NotParsedError,
+  type ParsedRecord,
+  type ParsedRecordsPage,
+  type RecordIssue,
+} from './records';

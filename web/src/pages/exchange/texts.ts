@@ -46,6 +46,10 @@ export const texts = {
       open: 'Повідомлення {{id}}',
       inbound: 'вхідне',
       outbound: 'вихідне',
+      receivedFrom: 'Отримано з (дд.мм.рррр)',
+      receivedTo: 'Отримано по (дд.мм.рррр)',
+      badDate: 'Дата має бути у вигляді дд.мм.рррр.',
+      toBeforeFrom: 'Кінцева дата раніша за початкову.',
     },
     message: {
       heading: 'Повідомлення {{id}}',
@@ -174,6 +178,10 @@ export const texts = {
       open: 'Message {{id}}',
       inbound: 'inbound',
       outbound: 'outbound',
+      receivedFrom: 'Received from (dd.mm.yyyy)',
+      receivedTo: 'Received until (dd.mm.yyyy)',
+      badDate: 'A date is written dd.mm.yyyy.',
+      toBeforeFrom: 'The last day is before the first.',
     },
     message: {
       heading: 'Message {{id}}',
