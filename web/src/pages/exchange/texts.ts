@@ -78,6 +78,16 @@ export const texts = {
         'Повторна обробка: статус «{{status}}», рядків {{rows}}, застосовано {{applied}}, без змін {{unchanged}}, помилок у рядках {{rowIssues}}.',
       replayQueued: 'Повторну обробку поставлено в чергу (завдання {{jobId}}).',
       newMessage: 'Нове повідомлення {{id}}',
+      records: 'Розібрані записи',
+      recordsSummary:
+        'Рядків у файлі: {{total}}, з них із помилками: {{bad}}. Тип запису: {{type}}. Файл прочитано заново з чинним зіставленням, нічого не застосовано.',
+      fileError: 'Файл не вдалося прочитати: {{message}}',
+      recordType: 'Тип запису',
+      fields: 'Поля запису',
+      rowIssues: 'Помилки рядка',
+      notMapped: 'не перетворено',
+      noRowIssues: 'немає',
+      issueAt: 'рядок {{row}}, поле {{field}}',
     },
     mismatches: {
       heading: 'Розбіжності',
@@ -210,6 +220,16 @@ export const texts = {
         'Replayed: status “{{status}}”, rows {{rows}}, applied {{applied}}, unchanged {{unchanged}}, row issues {{rowIssues}}.',
       replayQueued: 'The replay is queued (job {{jobId}}).',
       newMessage: 'New message {{id}}',
+      records: 'Parsed records',
+      recordsSummary:
+        'Rows in the file: {{total}}, with issues: {{bad}}. Record type: {{type}}. The file is read again with the mapping in force; nothing is applied.',
+      fileError: 'The file could not be read: {{message}}',
+      recordType: 'Record type',
+      fields: 'Fields of the record',
+      rowIssues: 'Row issues',
+      notMapped: 'not mapped',
+      noRowIssues: 'none',
+      issueAt: 'row {{row}}, field {{field}}',
     },
     mismatches: {
       heading: 'Mismatches',
