@@ -4,9 +4,11 @@
  * change request, nothing applied); A cannot approve it (the screen says why, and the server refuses
  * if tried); back office B finds it in the approvals list filtered by kind and consultant, sees what
  * it would do, approves it, and the consultant's card shows the new unit. The screens pass the
- * accessibility check.
+ * accessibility check. The closed period's acts form starts from the intermediary's own details.
  */
+import type { Locator } from 'playwright-core';
 import { createUser } from '../../src/auth';
+import { intermediary } from '../back-office/acts/fixtures';
 import {
   accessibilityViolations,
   type BrowserHub,
@@ -14,6 +16,13 @@ import {
   signIn,
   startBrowserHub,
 } from './support/hub';
+
+/** Waits until an input holds `value` (the form fills itself once the server answers). */
+async function expectValue(input: Locator, value: string): Promise<void> {
+  for (let tries = 0; tries < 100 && (await input.inputValue()) !== value; tries++)
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(await input.inputValue()).toBe(value);
+}
 
 interface Period {
   code: string;
@@ -26,6 +35,7 @@ describeInBrowser('web application: approvals')(
   () => {
     let hub: BrowserHub;
     let second: { login: string; password: string };
+    let closedPeriod: string;
 
     beforeAll(async () => {
       hub = await startBrowserHub();
@@ -53,6 +63,7 @@ describeInBrowser('web application: approvals')(
           .set({ status: 'closed', calculated_at: new Date(), closed_at: new Date(), closed_by: 'test' })
           .where('code', '=', earliest.code)
           .execute();
+        closedPeriod = earliest.code;
         const day = `${earliest.code}-15`;
 
         // A consultant whose unit exists on that day, and another unit to move them to.
@@ -123,5 +134,23 @@ describeInBrowser('web application: approvals')(
         await b.context.close();
       }
     }, 240_000);
+
+    it("pre-fills the closed period's acts form with the intermediary's own details", async () => {
+      const { page, context, problems } = await hub.newPage();
+      try {
+        await signIn(page, hub.logins.back_office);
+        await page.goto(`/periods/${closedPeriod}`);
+        const customer = page.getByLabel('Замовник (посередник)');
+        await customer.waitFor();
+        await expectValue(customer, intermediary.name);
+        expect(await page.getByLabel('Код ЄДРПОУ замовника').inputValue()).toBe(intermediary.edrpou);
+        expect(await page.getByLabel('Місто складання акта').inputValue()).toBe(intermediary.city);
+        // The server's own intermediary: not the demo's, so no note asks to set it.
+        expect(await page.getByTestId('demo-intermediary').count()).toBe(0);
+        expect(problems).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    }, 120_000);
   },
 );
