@@ -4,7 +4,7 @@
  * the server; the screen says so before anyone tries, and shows the server's words if it refuses.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useId, useState } from 'react';
+import { type FormEvent, Fragment, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { api, ApiError } from '../../app/api';
@@ -112,10 +112,10 @@ export function ApprovalDetail() {
       <h2>{t('detail.what')}</h2>
       <dl className="facts" aria-label={t('detail.what')}>
         {fields.map(([key, value]) => (
-          <div key={key} className="fact">
+          <Fragment key={key}>
             <dt>{t(`fields.${key}`, { defaultValue: key })}</dt>
             <dd>{show(key, value)}</dd>
-          </div>
+          </Fragment>
         ))}
       </dl>
       {fields.length === 0 && <p>{t('detail.nothingElse')}</p>}

@@ -153,10 +153,30 @@ function ParsedRecords({ id }: { id: number }) {
   );
 }
 
+/**
+ * A status reason or trail detail in words: the pipeline keeps `{ errors: [{ row, field, message }] }`
+ * (or a summary with counts); each error on a line of its own, with its row and field.
+ */
 function reasonText(reason: unknown): string {
   if (reason === null || reason === undefined) return '';
-  if (typeof reason === 'string') return reason;
-  return JSON.stringify(reason);
+  let value = reason;
+  if (typeof value === 'string') {
+    if (!value.startsWith('{')) return value;
+    try {
+      value = JSON.parse(value);
+    } catch {
+      return String(reason);
+    }
+  }
+  const errors = (value as { errors?: unknown }).errors;
+  if (Array.isArray(errors) && errors.length) {
+    return errors
+      .map((e: { row?: number | null; field?: string | null; message?: string; kind?: string }) =>
+        [e.row ? `#${e.row}` : null, e.field ?? null, e.message ?? e.kind ?? ''].filter(Boolean).join(' · '),
+      )
+      .join('\n');
+  }
+  return JSON.stringify(value);
 }
 
 export function MessageDetail() {
@@ -202,7 +222,7 @@ export function MessageDetail() {
         {message.statusReason !== null && message.statusReason !== undefined && (
           <>
             <dt>{t('message.reason')}</dt>
-            <dd>{reasonText(message.statusReason)}</dd>
+            <dd className="reason">{reasonText(message.statusReason)}</dd>
           </>
         )}
         {message.replayOfId !== null && (
@@ -296,7 +316,7 @@ export function MessageDetail() {
             <tr key={index}>
               <td>{formatDateTime(event.at)}</td>
               <td>{t(`statuses.${event.status}`)}</td>
-              <td>{event.detail ?? ''}</td>
+              <td className="reason">{reasonText(event.detail)}</td>
             </tr>
           ))}
         </tbody>
