@@ -6,6 +6,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { backOfficeRoutes, type BackOfficeRouteOptions } from './back-office';
 import { backOfficeScreenRoutes } from './back-office/screens';
+import { actsIntermediaryRoutes } from './back-office/intermediary';
 import { careerLevelRoutes } from './core/career-levels';
 import { networkRoutes } from './core/network';
 import { correspondenceRoutes } from './correspondence';
@@ -29,5 +30,6 @@ export function productRoutes(options: ProductRouteOptions): FastifyPluginAsync[
     careerLevelRoutes,
     correspondenceRoutes({ secretsDir: options.secretsDir }),
     reportRoutes,
+    actsIntermediaryRoutes({ intermediary: options.intermediary }),
   ];
 }

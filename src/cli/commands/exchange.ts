@@ -19,7 +19,7 @@ import {
 import { adapterReadiness, runExchange } from '../../exchange/runs';
 import { startLinkedSandbox } from '../../exchange/sandbox-link';
 import { runSandbox } from '../../exchange/sandbox';
-import { recordId } from '../args';
+import { isoDate, recordId } from '../args';
 import { type PageOptions, pagedList, printJson, printPage } from '../list';
 import { action, type CommandContext, createContext, UserError, withDatabase } from '../context';
 import { createProgress } from '../progress';
@@ -216,32 +216,52 @@ export function registerExchangeCommands(program: Command): void {
       .command('list')
       .description('list stored messages, newest first')
       .option('--status <status>', 'received, applied, quarantined, failed, sent …')
-      .option('--insurer <code>'),
+      .option('--insurer <code>')
+      .option('--received-from <date>', 'received on this day (yyyy-mm-dd, Kyiv time) or later', isoDate)
+      .option('--received-to <date>', 'received on this day (yyyy-mm-dd, Kyiv time) or earlier', isoDate),
   ).action(
-    action(async (options: PageOptions & { status?: string; insurer?: string }) => {
-      const context = createContext();
-      await withDatabase(context, async (database) => {
-        const { items, total, totalCapped } = await listMessages(
-          database,
-          { status: options.status as never, insurerCode: options.insurer },
-          { page: options.page, pageSize: options.pageSize },
-        );
-        if (options.json) return printJson({ items, total, totalCapped });
-        printPage(options, { items, total }, (m) =>
-          [
-            m.id,
-            m.receivedAt.toISOString(),
-            m.insurerCode,
-            m.direction,
-            m.messageType,
-            m.status,
-            m.externalName ?? '',
-          ].join('\t'),
-        );
-        // Past 10,000 messages the count stops: the total is then "at least".
-        if (totalCapped) console.log(`(at least ${total} messages; the count stops there)`);
-      });
-    }),
+    action(
+      async (
+        options: PageOptions & {
+          status?: string;
+          insurer?: string;
+          receivedFrom?: string;
+          receivedTo?: string;
+        },
+      ) => {
+        if (options.receivedFrom && options.receivedTo && options.receivedFrom > options.receivedTo)
+          throw new UserError(
+            `--received-from ${options.receivedFrom} is after --received-to ${options.receivedTo}`,
+          );
+        const context = createContext();
+        await withDatabase(context, async (database) => {
+          const { items, total, totalCapped } = await listMessages(
+            database,
+            {
+              status: options.status as never,
+              insurerCode: options.insurer,
+              receivedFrom: options.receivedFrom,
+              receivedTo: options.receivedTo,
+            },
+            { page: options.page, pageSize: options.pageSize },
+          );
+          if (options.json) return printJson({ items, total, totalCapped });
+          printPage(options, { items, total }, (m) =>
+            [
+              m.id,
+              m.receivedAt.toISOString(),
+              m.insurerCode,
+              m.direction,
+              m.messageType,
+              m.status,
+              m.externalName ?? '',
+            ].join('\t'),
+          );
+          // Past 10,000 messages the count stops: the total is then "at least".
+          if (totalCapped) console.log(`(at least ${total} messages; the count stops there)`);
+        });
+      },
+    ),
   );
   message
     .command('show')

@@ -416,6 +416,40 @@ export interface MessageFilter {
   insurerCode?: string;
   direction?: Direction;
   messageType?: string;
+  /** Received on this day (yyyy-mm-dd, Kyiv time) or later. */
+  receivedFrom?: string;
+  /** Received on this day (yyyy-mm-dd, Kyiv time) or earlier. */
+  receivedTo?: string;
+}
+
+/** The people who filter messages by day read Kyiv's calendar, as the schedules do. */
+const RECEIVED_DAY_ZONE = 'Europe/Kyiv';
+
+/**
+ * The first instant of a calendar day (yyyy-mm-dd) in a time zone. Kyiv changes its clock at 03:00
+ * or 04:00 local time, never around midnight, so the zone's offset at UTC midnight of that date is
+ * its offset at the day's local midnight.
+ */
+export function startOfDayIn(date: string, timeZone: string = RECEIVED_DAY_ZONE): Date {
+  const [y, m, d] = date.split('-').map(Number);
+  const utcMidnight = Date.UTC(y, m - 1, d);
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).formatToParts(new Date(utcMidnight));
+  const part = (type: string) => Number(parts.find((p) => p.type === type)!.value);
+  const wall = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'));
+  return new Date(utcMidnight - (wall - utcMidnight));
+}
+
+function nextDay(date: string): string {
+  const [y, m, d] = date.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d + 1)).toISOString().slice(0, 10);
 }
 
 /**
@@ -440,6 +474,9 @@ export async function listMessages(
     if (filter.insurerCode) query = query.where('i.code', '=', filter.insurerCode);
     if (filter.direction) query = query.where('m.direction', '=', filter.direction);
     if (filter.messageType) query = query.where('m.message_type', '=', filter.messageType);
+    if (filter.receivedFrom) query = query.where('m.received_at', '>=', startOfDayIn(filter.receivedFrom));
+    if (filter.receivedTo)
+      query = query.where('m.received_at', '<', startOfDayIn(nextDay(filter.receivedTo)));
     return query;
   };
   const offset = (page.page - 1) * page.pageSize;

@@ -13,3 +13,10 @@ export {
 export type { ExchangeDeps } from './deps';
 export { receiveMail, typeMail, LETTER, UNKNOWN_SENDER, type MailTypingResult } from './receive-mail';
 export { openMail, bareMessageId } from './mail-message';
+export {
+  messageRecords,
+  NotParsedError,
+  type ParsedRecord,
+  type ParsedRecordsPage,
+  type RecordIssue,
+} from './records';

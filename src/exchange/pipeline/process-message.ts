@@ -196,7 +196,7 @@ async function quarantine(
   return report(message, 'quarantined', { rows, errors: listed, rowIssues: errors.length });
 }
 
-function verifiedPayload(
+export function verifiedPayload(
   deps: ExchangeDeps,
   resolved: ResolvedMessage,
   payload: Buffer,

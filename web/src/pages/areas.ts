@@ -1,5 +1,6 @@
 /** Every screen area, in menu order. An area is one folder under src/pages; add it here once. */
 import type { Area } from './area';
+import { approvalsArea } from './approvals';
 import { exchangeArea } from './exchange';
 import { networkArea } from './network';
 import { periodsArea } from './periods';
@@ -16,4 +17,5 @@ export const areas: Area[] = [
   plansArea,
   exchangeArea,
   reportsArea,
+  approvalsArea,
 ];

@@ -13,7 +13,7 @@ import {
   MismatchResolutionError,
   resolveMismatch,
 } from '../../../exchange/reconciliation';
-import { replayMessage } from '../../../exchange/pipeline';
+import { messageRecords, NotParsedError, replayMessage } from '../../../exchange/pipeline';
 import { type PageQuery, pageEnvelopeSchema, pageQuerySchema } from '../../paging';
 import { actorSchema, codeSchema, idParams, text } from '../../schema-types';
 
@@ -119,6 +119,8 @@ export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsyn
         insurer?: string;
         direction?: 'inbound' | 'outbound';
         messageType?: string;
+        receivedFrom?: string;
+        receivedTo?: string;
       };
     }>(
       '/api/exchange/messages',
@@ -135,6 +137,16 @@ export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsyn
             insurer: codeSchema,
             direction: { type: 'string', enum: ['inbound', 'outbound'] },
             messageType: text(100, 1),
+            receivedFrom: {
+              type: 'string',
+              format: 'date',
+              description: 'received on this day (Kyiv time) or later',
+            },
+            receivedTo: {
+              type: 'string',
+              format: 'date',
+              description: 'received on this day (Kyiv time) or earlier',
+            },
           }),
           response: {
             200: withCappedTotal(pageEnvelopeSchema({ $ref: 'ExchangeMessage#' })),
@@ -142,11 +154,17 @@ export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsyn
           },
         },
       },
-      async (request) => {
-        const { page, pageSize, status, insurer, direction, messageType } = request.query;
+      async (request, reply) => {
+        const { page, pageSize, status, insurer, direction, messageType, receivedFrom, receivedTo } =
+          request.query;
+        if (receivedFrom && receivedTo && receivedFrom > receivedTo)
+          return reply.code(400).send({
+            error: 'bad_request',
+            message: `querystring.receivedFrom: ${receivedFrom} is after receivedTo ${receivedTo}`,
+          });
         const result = await listMessages(
           app.database,
-          { status: status as never, insurerCode: insurer, direction, messageType },
+          { status: status as never, insurerCode: insurer, direction, messageType, receivedFrom, receivedTo },
           { page, pageSize },
         );
         return { ...result, page, pageSize };
@@ -214,6 +232,81 @@ export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsyn
           .fetch(1000)
           .execute();
         return { message, trail, rowIssues: issues };
+      },
+    );
+
+    const issueSchema = {
+      type: 'object',
+      required: ['kind', 'row', 'field', 'message'],
+      properties: {
+        kind: { type: 'string', description: 'parse, mapping, validation …' },
+        row: { type: ['integer', 'null'] },
+        field: { type: ['string', 'null'], description: 'the field of the file or of the canonical record' },
+        message: { type: 'string' },
+      },
+    } as const;
+    const parsedRecordSchema = {
+      type: 'object',
+      required: ['rowNo', 'type', 'record', 'issues'],
+      properties: {
+        rowNo: { type: 'integer', description: 'the row of the file' },
+        type: { type: 'string', description: 'the canonical record type, e.g. policy' },
+        record: {
+          type: ['object', 'null'],
+          additionalProperties: true,
+          description: 'the canonical fields; null when the row could not be mapped',
+        },
+        issues: { type: 'array', items: issueSchema, description: "the row's issues with row and field" },
+      },
+    } as const;
+    app.get<{ Params: { id: number }; Querystring: PageQuery }>(
+      '/api/exchange/messages/:id/records',
+      {
+        config: { permission: 'exchange.read' },
+        schema: {
+          tags: ['exchange'],
+          operationId: 'listMessageRecords',
+          summary:
+            "An inbound message's parsed records: its payload read again with the adapter's mapping, nothing applied",
+          params: idParams,
+          querystring: pageQuerySchema(),
+          response: {
+            200: {
+              type: 'object',
+              description: 'A page of the rows of the file',
+              required: ['items', 'page', 'pageSize', 'total', 'recordType', 'rowsWithIssues', 'fileError'],
+              properties: {
+                ...(pageEnvelopeSchema({}) as { properties: Record<string, unknown> }).properties,
+                items: { type: 'array', items: parsedRecordSchema },
+                recordType: { type: ['string', 'null'] },
+                rowsWithIssues: { type: 'integer', minimum: 0, description: 'over the whole file' },
+                fileError: {
+                  anyOf: [{ type: 'null' }, issueSchema],
+                  description: 'why the file as a whole could not be read; null when it could',
+                },
+              },
+            },
+            400: { $ref: 'ApiError#' },
+            404: { $ref: 'ApiError#' },
+            409: { $ref: 'ApiError#' },
+          },
+        },
+      },
+      async (request, reply) => {
+        try {
+          const page = await messageRecords(
+            { database: app.database, secretsDir: options.secretsDir },
+            request.params.id,
+            { page: request.query.page, pageSize: request.query.pageSize },
+          );
+          if (!page)
+            return reply.code(404).send({ error: 'not_found', message: `no message ${request.params.id}` });
+          return page;
+        } catch (error) {
+          if (error instanceof NotParsedError)
+            return reply.code(409).send({ error: 'conflict', message: error.message });
+          throw error;
+        }
       },
     );
 

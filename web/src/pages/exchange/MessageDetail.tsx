@@ -1,7 +1,8 @@
 /**
  * One message: what it is, its payload as text in the charset its adapter declares (or a download
- * when it is binary), the rows it could not apply with row and field, its status trail, and replay
- * with the server's answer.
+ * when it is binary), its parsed records a server page at a time (the payload read again with the
+ * adapter's mapping, each row's canonical fields and issues), the rows it could not apply with row
+ * and field, its status trail, and replay with the server's answer.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
@@ -9,8 +10,10 @@ import { Link, useParams } from 'react-router';
 import { api } from '../../app/api';
 import { useAuth } from '../../app/auth';
 import { formatCount, formatDateTime } from '../../app/format';
+import { Pager, usePageNumber, usePagedList } from '../../app/components/Paged';
 import { ErrorMessage, Loading } from '../../app/components/Status';
 import type { ExchangeMessage } from './types';
+import './message-detail.css';
 
 interface Detail {
   message: ExchangeMessage;
@@ -38,10 +41,142 @@ interface ReplayAnswer {
   jobId?: string;
 }
 
+interface RecordIssue {
+  kind: string;
+  row: number | null;
+  field: string | null;
+  message: string;
+}
+
+interface ParsedRecord {
+  rowNo: number;
+  type: string;
+  record: Record<string, unknown> | null;
+  issues: RecordIssue[];
+}
+
+interface RecordsExtra {
+  recordType: string | null;
+  rowsWithIssues: number;
+  fileError: RecordIssue | null;
+}
+
+const RECORDS_PAGE_SIZE = 20;
+
+/** `{ holder: { fullName } }` → [['holder.fullName', '…']]: every canonical field on a line of its own. */
+function flatten(value: unknown, prefix = ''): [string, string][] {
+  if (value === null || value === undefined) return [[prefix, '']];
+  if (Array.isArray(value))
+    return value.length ? value.flatMap((v, i) => flatten(v, `${prefix}[${i}]`)) : [[prefix, '[]']];
+  if (typeof value === 'object')
+    return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) =>
+      flatten(v, prefix ? `${prefix}.${k}` : k),
+    );
+  return [[prefix, String(value)]];
+}
+
+function ParsedRecords({ id }: { id: number }) {
+  const { t } = useTranslation('exchange');
+  const [page, setPage] = usePageNumber();
+  const list = usePagedList<ParsedRecord>(
+    `/api/exchange/messages/${id}/records`,
+    {},
+    page,
+    RECORDS_PAGE_SIZE,
+  );
+  if (list.isLoading) return <Loading />;
+  if (list.error) return <ErrorMessage error={list.error} />;
+  const data = list.data! as typeof list.data & RecordsExtra;
+  return (
+    <>
+      <p>
+        {t('message.recordsSummary', {
+          total: formatCount(data.total),
+          bad: formatCount(data.rowsWithIssues),
+          type: data.recordType ?? '—',
+        })}
+      </p>
+      {data.fileError && (
+        <p role="alert" className="error">
+          {t('message.fileError', { message: data.fileError.message })}
+        </p>
+      )}
+      <table className="records">
+        <caption>{t('message.records')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('message.row')}</th>
+            <th scope="col">{t('message.recordType')}</th>
+            <th scope="col">{t('message.fields')}</th>
+            <th scope="col">{t('message.rowIssues')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {data.items.map((r) => (
+            <tr key={r.rowNo} className={r.issues.length ? 'has-issues' : undefined}>
+              <td className="numeric">{r.rowNo}</td>
+              <td>{r.type}</td>
+              <td>
+                {r.record ? (
+                  <ul className="record-fields">
+                    {flatten(r.record).map(([key, value]) => (
+                      <li key={key}>
+                        <span className="key">{key}</span> <span>{value}</span>
+                      </li>
+                    ))}
+                  </ul>
+                ) : (
+                  t('message.notMapped')
+                )}
+              </td>
+              <td>
+                {r.issues.length === 0 ? (
+                  t('message.noRowIssues')
+                ) : (
+                  <ul className="row-issues">
+                    {r.issues.map((issue, index) => (
+                      <li key={index}>
+                        {t('message.issueAt', { row: issue.row ?? r.rowNo, field: issue.field ?? '—' })}:{' '}
+                        {issue.message}
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {data.items.length === 0 && !data.fileError && <p>{t('nothing', { ns: 'common' })}</p>}
+      <Pager page={data.page} pageSize={data.pageSize} total={data.total} onPage={setPage} />
+    </>
+  );
+}
+
+/**
+ * A status reason or trail detail in words: the pipeline keeps `{ errors: [{ row, field, message }] }`
+ * (or a summary with counts); each error on a line of its own, with its row and field.
+ */
 function reasonText(reason: unknown): string {
   if (reason === null || reason === undefined) return '';
-  if (typeof reason === 'string') return reason;
-  return JSON.stringify(reason);
+  let value = reason;
+  if (typeof value === 'string') {
+    if (!value.startsWith('{')) return value;
+    try {
+      value = JSON.parse(value);
+    } catch {
+      return String(reason);
+    }
+  }
+  const errors = (value as { errors?: unknown }).errors;
+  if (Array.isArray(errors) && errors.length) {
+    return errors
+      .map((e: { row?: number | null; field?: string | null; message?: string; kind?: string }) =>
+        [e.row ? `#${e.row}` : null, e.field ?? null, e.message ?? e.kind ?? ''].filter(Boolean).join(' · '),
+      )
+      .join('\n');
+  }
+  return JSON.stringify(value);
 }
 
 export function MessageDetail() {
@@ -87,7 +222,7 @@ export function MessageDetail() {
         {message.statusReason !== null && message.statusReason !== undefined && (
           <>
             <dt>{t('message.reason')}</dt>
-            <dd>{reasonText(message.statusReason)}</dd>
+            <dd className="reason">{reasonText(message.statusReason)}</dd>
           </>
         )}
         {message.replayOfId !== null && (
@@ -135,6 +270,13 @@ export function MessageDetail() {
         </p>
       )}
 
+      {message.direction === 'inbound' && (
+        <section aria-labelledby="records-heading">
+          <h2 id="records-heading">{t('message.records')}</h2>
+          <ParsedRecords id={message.id} />
+        </section>
+      )}
+
       <table>
         <caption>{t('message.issues')}</caption>
         <thead>
@@ -174,7 +316,7 @@ export function MessageDetail() {
             <tr key={index}>
               <td>{formatDateTime(event.at)}</td>
               <td>{t(`statuses.${event.status}`)}</td>
-              <td>{event.detail ?? ''}</td>
+              <td className="reason">{reasonText(event.detail)}</td>
             </tr>
           ))}
         </tbody>

@@ -1,11 +1,12 @@
 /**
- * The message browser: stored messages a server page at a time, filtered by insurer, type, status
- * and direction (the filters live in the URL, like the page).
+ * The message browser: stored messages a server page at a time, filtered by insurer, type, status,
+ * direction and the days they were received (the filters live in the URL, like the page).
  */
-import { type FormEvent, useId } from 'react';
+import { type FormEvent, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
-import { formatCount, formatDateTime } from '../../app/format';
+import { formatCount, formatDate, formatDateTime, parseDate } from '../../app/format';
+import { Field } from '../../app/components/Field';
 import { PagedTable } from '../../app/components/Paged';
 import { useInsurers } from './Dashboard';
 import type { ExchangeMessage } from './types';
@@ -26,11 +27,14 @@ export function Messages() {
   const [params, setParams] = useSearchParams();
   const insurers = useInsurers();
   const ids = { insurer: useId(), type: useId(), status: useId(), direction: useId() };
+  const [dateErrors, setDateErrors] = useState<Record<string, string>>({});
   const query = {
     insurer: params.get('insurer') ?? '',
     messageType: params.get('messageType') ?? '',
     status: params.get('status') ?? '',
     direction: params.get('direction') ?? '',
+    receivedFrom: params.get('receivedFrom') ?? '',
+    receivedTo: params.get('receivedTo') ?? '',
   };
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -40,7 +44,20 @@ export function Messages() {
       const value = String(form.get(key) ?? '').trim();
       if (value) next.set(key, value);
     }
-    setParams(next);
+    // Days are typed dd.mm.yyyy and kept in the URL as the API reads them (yyyy-mm-dd).
+    const errors: Record<string, string> = {};
+    for (const key of ['receivedFrom', 'receivedTo']) {
+      const typed = String(form.get(key) ?? '').trim();
+      if (!typed) continue;
+      const day = parseDate(typed);
+      if (day) next.set(key, day);
+      else errors[key] = t('messages.badDate');
+    }
+    const from = next.get('receivedFrom');
+    const to = next.get('receivedTo');
+    if (from && to && from > to) errors.receivedTo = t('messages.toBeforeFrom');
+    setDateErrors(errors);
+    if (Object.keys(errors).length === 0) setParams(next);
   };
   return (
     <section>
@@ -80,6 +97,20 @@ export function Messages() {
             <option value="outbound">{t('messages.outbound')}</option>
           </select>
         </div>
+        <Field
+          label={t('messages.receivedFrom')}
+          name="receivedFrom"
+          defaultValue={formatDate(query.receivedFrom)}
+          inputMode="numeric"
+          error={dateErrors.receivedFrom}
+        />
+        <Field
+          label={t('messages.receivedTo')}
+          name="receivedTo"
+          defaultValue={formatDate(query.receivedTo)}
+          inputMode="numeric"
+          error={dateErrors.receivedTo}
+        />
         <button type="submit">{t('messages.apply')}</button>
       </form>
       <PagedTable<ExchangeMessage>

@@ -6,6 +6,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, type ReactNode, type SelectHTMLAttributes, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import { Link } from 'react-router';
 import { api, type Page } from '../../app/api';
 import { useAuth } from '../../app/auth';
@@ -86,6 +87,16 @@ function readDates(
   }
   form.setLocal(bad);
   return Object.keys(bad).length ? null : out;
+}
+
+/** A change inside a closed period is answered 202: kept as a change request for another person. */
+interface Pending {
+  status?: 'pending';
+  changeRequest?: { id: number; closedPeriod: string };
+}
+
+function keptForApproval(t: TFunction<'network'>, request: { id: number; closedPeriod: string }) {
+  return t('keptForApproval', { id: request.id, period: request.closedPeriod });
 }
 
 async function run(form: FormState, work: () => Promise<string>) {
@@ -233,7 +244,7 @@ export function TransferForm({ code, onDone }: { code: string; onDone: () => voi
     if (!dates) return;
     const v = form.values;
     void run(form, async () => {
-      const answer = await sendForm<{ effectiveOn: string; requestedPeriods: string[] }>(
+      const answer = await sendForm<{ effectiveOn: string; requestedPeriods: string[] } & Pending>(
         'POST',
         `/api/consultants/${encodeURIComponent(code)}/transfer`,
         {
@@ -249,6 +260,7 @@ export function TransferForm({ code, onDone }: { code: string; onDone: () => voi
         },
       );
       onDone();
+      if (answer.changeRequest) return keptForApproval(t, answer.changeRequest);
       return [
         t('transferred', { date: formatDate(answer.effectiveOn) }),
         answer.requestedPeriods.length
@@ -359,7 +371,7 @@ export function CareerChangeForm({ code, onDone }: { code: string; onDone: () =>
     if (!dates) return;
     const v = form.values;
     void run(form, async () => {
-      const answer = await sendForm<{ requestedPeriods?: string[]; message?: string }>(
+      const answer = await sendForm<{ requestedPeriods?: string[]; message?: string } & Pending>(
         'POST',
         '/api/careers/changes',
         {
@@ -372,6 +384,7 @@ export function CareerChangeForm({ code, onDone }: { code: string; onDone: () =>
         },
       );
       onDone();
+      if (answer.changeRequest) return keptForApproval(t, answer.changeRequest);
       return [
         answer.message ?? t('careerRecorded'),
         answer.requestedPeriods?.length

@@ -74,6 +74,8 @@ export const texts = {
     effectiveOn: 'Дата набуття чинності (дд.мм.рррр)',
     transferred: 'Переведено з {{date}}.',
     periodsRequested: 'Потрібен перерахунок періодів: {{periods}}',
+    keptForApproval:
+      'Зміна сягає закритого періоду {{period}}: її збережено як запит на погодження № {{id}}; застосує її погодження іншою особою.',
     terminate: 'Звільнення',
     terminatedOn: 'Дата звільнення (дд.мм.рррр)',
     terminated: 'Звільнено з {{date}}.',
@@ -172,6 +174,8 @@ export const texts = {
     effectiveOn: 'Effective date (dd.mm.yyyy)',
     transferred: 'Transferred from {{date}}.',
     periodsRequested: 'Periods to recalculate: {{periods}}',
+    keptForApproval:
+      'The change reaches into closed period {{period}}: it is kept as change request no. {{id}}; it is applied once another person approves it.',
     terminate: 'Terminate',
     terminatedOn: 'Termination date (dd.mm.yyyy)',
     terminated: 'Terminated from {{date}}.',

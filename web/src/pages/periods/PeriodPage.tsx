@@ -4,7 +4,7 @@
  * page at a time with the server's totals, and its acts (produce, PDF, the register).
  */
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { api, ApiError } from '../../app/api';
@@ -217,6 +217,14 @@ interface ProducedActs {
   nothingToPay: unknown[];
 }
 
+/** GET /api/acts/intermediary: the intermediary's own details printed on acts. */
+interface IntermediaryDetails {
+  name: string;
+  edrpou: string;
+  city: string | null;
+  source: 'server' | 'settings' | 'demo';
+}
+
 function Acts({ code, closed }: { code: string; closed: boolean }) {
   const { t } = useTranslation('periods');
   const { can } = useAuth();
@@ -226,6 +234,22 @@ function Acts({ code, closed }: { code: string; closed: boolean }) {
   const [busy, setBusy] = useState(false);
   const [customer, setCustomer] = useState('');
   const [edrpou, setEdrpou] = useState('');
+  const [city, setCity] = useState('');
+  const mayIssue = can('acts.write');
+  const configured = useQuery({
+    queryKey: ['/api/acts/intermediary'],
+    queryFn: () => api.get<IntermediaryDetails>('/api/acts/intermediary'),
+    enabled: mayIssue,
+    staleTime: Infinity,
+  });
+  // The intermediary's own details fill the fields a person has left empty.
+  useEffect(() => {
+    const details = configured.data;
+    if (!details) return;
+    setCustomer((value) => value || details.name);
+    setEdrpou((value) => value || details.edrpou);
+    setCity((value) => value || (details.city ?? ''));
+  }, [configured.data]);
   const register = useQuery({
     queryKey: ['/api/periods/acts/register', code],
     queryFn: () => api.get<ActsRegister>(`/api/periods/${code}/acts/register`),
@@ -235,9 +259,18 @@ function Acts({ code, closed }: { code: string; closed: boolean }) {
     setBusy(true);
     setError(null);
     try {
-      // The customer printed on the acts: the server's configured one unless given here.
+      // The customer printed on the acts. Left as the server's own acts intermediary, nothing is sent,
+      // so its address and signatory are printed too; otherwise the fields as they stand.
+      const details = configured.data;
+      const unchanged =
+        details?.source === 'server' &&
+        customer.trim() === details.name &&
+        edrpou.trim() === details.edrpou &&
+        city.trim() === (details.city ?? '');
       const intermediary =
-        customer.trim() || edrpou.trim() ? { name: customer.trim(), edrpou: edrpou.trim() } : undefined;
+        !unchanged && (customer.trim() || edrpou.trim())
+          ? { name: customer.trim(), edrpou: edrpou.trim(), ...(city.trim() ? { city: city.trim() } : {}) }
+          : undefined;
       setProduced(await api.post<ProducedActs>(`/api/periods/${code}/acts`, { intermediary }));
       await client.invalidateQueries({ queryKey: ['/api/periods/acts/register', code] });
     } catch (failure) {
@@ -251,7 +284,7 @@ function Acts({ code, closed }: { code: string; closed: boolean }) {
   return (
     <section aria-labelledby="acts-heading">
       <h2 id="acts-heading">{t('acts')}</h2>
-      {can('acts.write') &&
+      {mayIssue &&
         (closed ? (
           <form onSubmit={produce} className="filters">
             <Field
@@ -266,9 +299,20 @@ function Acts({ code, closed }: { code: string; closed: boolean }) {
               inputMode="numeric"
               onChange={(event) => setEdrpou(event.target.value)}
             />
+            <Field
+              label={t('actsCity')}
+              value={city}
+              onChange={(event) => setCity(event.target.value)}
+              autoComplete="address-level2"
+            />
             <button type="submit" disabled={busy} aria-busy={busy}>
               {t('produceActs')}
             </button>
+            {configured.data?.source === 'demo' && (
+              <p className="muted" data-testid="demo-intermediary">
+                {t('demoIntermediary')}
+              </p>
+            )}
           </form>
         ) : (
           <p>{t('actsOnlyClosed')}</p>
