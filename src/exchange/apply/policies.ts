@@ -263,7 +263,10 @@ async function applyChunk(ctx: ApplyContext, items: Located<CanonicalPolicy>[]):
     }
     const cited = record.applicationNumber ? applications.get(record.applicationNumber) : undefined;
     if (cited)
-      cleared.push({ kind: 'contract_without_application', identityPrefix: `${record.policyNumber}:application` });
+      cleared.push({
+        kind: 'contract_without_application',
+        identityPrefix: `${record.policyNumber}:application`,
+      });
     if (cited?.policy_id === null || cited?.policy_id === policyId)
       cleared.push({
         kind: 'accepted_no_contract',

@@ -270,7 +270,7 @@ export async function resolveMismatches(
           resolved_at: at,
         })
         .where('id', '=', id)
-        .where('status', '=', 'open')
+        .where('status', 'in', ['open'])
         .executeTakeFirst();
       const row = await loadRow(trx, id);
       if (!row) throw new MismatchResolutionError(`no mismatch ${id}`, 404);
@@ -292,7 +292,12 @@ export async function resolveMismatches(
       await recordAudit(trx, database, {
         at,
         actor: request.by,
-        action: `mismatch.${request.action}`,
+        action:
+          request.action === 'resolve'
+            ? 'mismatch.resolved'
+            : request.action === 'ignore'
+              ? 'mismatch.ignored'
+              : `mismatch.${request.action}`,
         entityKind: 'mismatch',
         entityId: String(id),
         before: { status: 'open', insurerValue: row.insurer_value, ourValue: row.our_value },

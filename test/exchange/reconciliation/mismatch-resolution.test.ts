@@ -81,7 +81,7 @@ describeEachEngine('resolving a mismatch', (ctx) => {
       .where('id', '=', mismatchId)
       .executeTakeFirstOrThrow();
     expect(`${row.status}:${row.resolved_by}`).toBe(
-      audit[0].actor === 'olena' ? 'resolved:olena' : 'ignore:petro',
+      audit[0].actor === 'olena' ? 'resolved:olena' : 'ignored:petro',
     );
   });
 

@@ -434,7 +434,22 @@ export function exchangeDeskRoutes(options: ExchangeDeskRouteOptions = {}): Fast
               properties: {
                 resolved: { type: 'integer' },
                 items: { type: 'array', items: mismatchSchema },
-                results: { type: 'array', items: { $ref: 'MismatchResolution#' } },
+                results: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: {
+                      id: { type: 'integer' },
+                      status: { type: 'string', enum: ['resolved', 'ignored'] },
+                      action: { type: 'string' },
+                      changes: { type: 'array', items: { type: 'string' } },
+                      letter: {
+                        type: ['object', 'null'],
+                        properties: { subject: { type: 'string' }, body: { type: 'string' } },
+                      },
+                    },
+                  },
+                },
               },
             },
             400: { $ref: 'ApiError#' },
