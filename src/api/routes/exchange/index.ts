@@ -120,19 +120,6 @@ const letterSchema = {
   properties: { subject: { type: 'string' }, body: { type: 'string' } },
 } as const;
 
-const resolutionResultSchema = {
-  $id: 'MismatchResolution',
-  type: 'object',
-  required: ['id', 'status', 'action', 'changes', 'letter'],
-  properties: {
-    id: { type: 'integer' },
-    status: { type: 'string', enum: ['resolved', 'ignored'] },
-    action: { type: 'string' },
-    changes: { type: 'array', items: { type: 'string' }, description: 'what changed in the core, in words' },
-    letter: { anyOf: [{ $ref: 'MismatchLetter#' }, { type: 'null' }] },
-  },
-} as const;
-
 /**
  * What a person decides about mismatches: an action with a comment (or, as before, a status with
  * words). `by` names who decided when someone records a decision for another; else the signed-in user.
@@ -211,7 +198,6 @@ export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsyn
     app.addSchema(messageSchema);
     app.addSchema(mismatchSchema);
     app.addSchema(letterSchema);
-    app.addSchema(resolutionResultSchema);
 
     app.get<{
       Querystring: PageQuery & {
