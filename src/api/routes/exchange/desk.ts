@@ -13,13 +13,7 @@ import { loadAdapter, messageTypeForFile } from '../../../exchange/adapter-confi
 import { listAdapters } from '../../../exchange/exchange-jobs';
 import { findMessage, readPayload } from '../../../exchange/message-store';
 import { findMismatch, MismatchResolutionError, resolveMismatches } from '../../../exchange/reconciliation';
-import {
-  refusal,
-  type ResolutionBody,
-  resolutionAnyOf,
-  resolutionBodyProperties,
-  resolutionRequest,
-} from './index';
+import { refusal, type ResolutionBody, resolutionBodyProperties, resolutionRequest } from './index';
 import { actorSchema, idParams, idSchema, text } from '../../schema-types';
 
 export interface ExchangeDeskRouteOptions {
@@ -421,7 +415,6 @@ export function exchangeDeskRoutes(options: ExchangeDeskRouteOptions = {}): Fast
             type: 'object',
             required: ['ids'],
             additionalProperties: false,
-            anyOf: resolutionAnyOf,
             properties: {
               ids: { type: 'array', minItems: 1, maxItems: 500, uniqueItems: true, items: idSchema },
               ...resolutionBodyProperties(text, actorSchema),

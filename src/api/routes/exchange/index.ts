@@ -157,6 +157,8 @@ export interface ResolutionBody {
 
 /** The service's request from the body and the signed-in user. */
 export function resolutionRequest(body: ResolutionBody, login: string | undefined) {
+  if (!(body.action && body.comment) && !(body.status && body.resolution))
+    throw new MismatchResolutionError('say an action with a comment (or a status with a resolution)', 400);
   return {
     action: body.action ?? (body.status === 'ignored' ? ('ignore' as const) : ('resolve' as const)),
     comment: (body.comment ?? body.resolution)!,
@@ -467,7 +469,6 @@ export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsyn
           body: {
             type: 'object',
             additionalProperties: false,
-            anyOf: resolutionAnyOf,
             properties: resolutionBodyProperties(text, actorSchema),
           },
           response: {
