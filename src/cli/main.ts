@@ -100,6 +100,13 @@ const AREAS: Area[] = [
         .registerCorrespondenceCommands,
   },
   {
+    commands: [
+      ['mismatch', 'reconciliation mismatches: list, show with the trail, resolve one or many, sweep'],
+    ],
+    register: () =>
+      (require('./commands/mismatches') as typeof import('./commands/mismatches')).registerMismatchCommands,
+  },
+  {
     commands: [['contest', 'contests: create, list, standings at any moment']],
     register: () =>
       (require('./commands/contests') as typeof import('./commands/contests')).registerContestCommands,

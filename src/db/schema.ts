@@ -456,10 +456,15 @@ export interface ExchangeMessageTable {
 
 export type MismatchKind =
   | 'unknown_policy'
+  | 'payment_unknown_policy'
   | 'premium_differs'
   | 'status_differs'
   | 'consultant_code_unknown'
   | 'commission_differs'
+  | 'commission_rate_differs'
+  | 'commission_amount_differs'
+  | 'accepted_no_contract'
+  | 'contract_without_application'
   | 'application_rejected_but_issued'
   | 'other';
 
@@ -476,11 +481,28 @@ export interface MismatchTable {
   source_message_id: number | null;
   source_row: number | null;
   dedupe_key: string;
-  status: 'open' | 'resolved' | 'dismissed';
+  status: 'open' | 'resolved' | 'ignored';
   resolution: string | null;
   resolved_by: string | null;
   resolved_at: Date | null;
   created_at: Date;
+  /** What was done (migration 0750): accept_insurer, keep_ours, link_application, … */
+  action?: string | null;
+  application_id?: number | null;
+  consultant_id?: number | null;
+  /** The message whose import removed the difference (migration 0750). */
+  resolved_by_message_id?: number | null;
+}
+
+/** An insurer's agent code that means one of our consultants (migration 0750, reconciliation). */
+export interface AgentCodeAliasTable {
+  id: Id;
+  insurer_id: number;
+  agent_code: string;
+  consultant_id: number;
+  created_by: string;
+  created_at: Date;
+  mismatch_id: number | null;
 }
 
 export interface ExchangeMessageEventTable {
@@ -580,6 +602,7 @@ export interface DB {
   audit_log: AuditLogTable;
   exchange_message: ExchangeMessageTable;
   mismatch: MismatchTable;
+  agent_code_alias: AgentCodeAliasTable;
   exchange_message_event: ExchangeMessageEventTable;
   exchange_row_issue: ExchangeRowIssueTable;
   recalculation_request: RecalculationRequestTable;

@@ -113,7 +113,7 @@ describeEachEngine('exchange routes', (ctx) => {
     const again = await api.inject({
       method: 'POST',
       url: `/api/exchange/mismatches/${target.id}/resolve`,
-      payload: { status: 'dismissed', resolution: 'again', by: 'x' },
+      payload: { status: 'ignored', resolution: 'again', by: 'x' },
     });
     expect(again.statusCode).toBe(409);
     const audit = await ctx.database.db
@@ -141,7 +141,7 @@ describeEachEngine('exchange routes', (ctx) => {
       });
     const answers = await Promise.all([
       resolve('clerk.olena', 'resolved'),
-      resolve('clerk.petro', 'dismissed'),
+      resolve('clerk.petro', 'ignored'),
     ]);
     expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 409]);
     const refused = answers.find((a) => a.statusCode === 409)!;

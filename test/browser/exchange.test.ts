@@ -197,7 +197,7 @@ describeInBrowser('web application: exchange')('web application: the integration
 
       await page.getByLabel(`Вибрати розбіжність ${mismatchIds[1]}`).check();
       await page.getByLabel(`Вибрати розбіжність ${mismatchIds[2]}`).check();
-      await page.getByLabel('Рішення', { exact: true }).selectOption('dismissed');
+      await page.getByLabel('Рішення', { exact: true }).selectOption('ignored');
       await page.getByLabel('Коментар (що вирішено і чому)').fill('Дублікати, вже враховано');
       await page.getByRole('button', { name: 'Закрити вибрані' }).click();
       await page.getByRole('status').filter({ hasText: 'Закрито розбіжностей: 2.' }).waitFor();
@@ -208,7 +208,7 @@ describeInBrowser('web application: exchange')('web application: the integration
       ).toEqual([]);
       const dismissed = await apiJson(page, `/api/exchange/mismatches/${mismatchIds[2]}`);
       expect(dismissed.mismatch).toMatchObject({
-        status: 'dismissed',
+        status: 'ignored',
         resolution: 'Дублікати, вже враховано',
       });
       expect(problems).toEqual([]);

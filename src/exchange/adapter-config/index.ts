@@ -21,6 +21,7 @@ export type {
   AdapterFinding,
   LoadedAdapter,
   MessageTypeConfig,
+  ReconciliationConfig,
   RestChannel,
   RestRequestConfig,
   SftpChannel,

@@ -189,6 +189,16 @@ export interface AdapterConfig {
   schedules?: Record<string, string>;
   signature?: { verifyWith?: SecretRef; signWith?: SecretRef; signCertificate?: SecretRef };
   messages: Record<string, MessageTypeConfig>;
+  /** How this insurer's mismatches are reconciled (src/exchange/reconciliation). */
+  reconciliation?: ReconciliationConfig;
+}
+
+/** Reconciliation per adapter: when an accepted application is overdue, and rules applied on raising. */
+export interface ReconciliationConfig {
+  acceptedNoContractDays?: number;
+  /** A contract with no application number is a contract_without_application mismatch (default: only a cited number we do not hold). */
+  requireApplication?: boolean;
+  autoResolve?: { kind: string; maxDifferenceKop?: number; action: 'ignore'; comment?: string }[];
 }
 
 export interface LoadedAdapter extends AdapterConfig {

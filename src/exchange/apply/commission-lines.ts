@@ -8,7 +8,7 @@ import { decimalFromKopiyky, kopiykyFromDecimal } from '../../db';
 import type { CanonicalCommissionLine } from '../canonical';
 import { type ApplyContext, type ApplyOutcome, emptyOutcome, type Located } from './context';
 import { policiesByNumber, productsOf } from './lookups';
-import { type MismatchInput, raiseMismatches } from '../reconciliation';
+import { type MismatchClearing, type MismatchInput, raiseMismatches } from '../reconciliation';
 
 /** Percent text to millionths of a percent, exactly: '25' → 25000000, '15.5' → 15500000. */
 function ratePpm(text: string): number {
@@ -63,6 +63,7 @@ export async function applyCommissionLines(
   );
   const occurrences = new Map<string, number>();
   const mismatches: MismatchInput[] = [];
+  const cleared: MismatchClearing[] = [];
   const statementPremium = new Map<
     string,
     { kop: number; rowNo: number; policyId: number; month: string; policyNumber: string }
@@ -112,6 +113,7 @@ export async function applyCommissionLines(
       });
       continue;
     }
+    cleared.push({ kind: 'unknown_policy', identityPrefix: `commission:${key}` });
     // The policy year decides the agreed rate: the year of the payment it pays for, else the first.
     let policyYear = 1;
     if (record.paidOn) {
@@ -125,9 +127,10 @@ export async function applyCommissionLines(
     }
     const product = productById.get(policy.productId);
     const agreed = policyYear === 1 ? product?.firstYearRatePct : product?.renewalRatePct;
+    const lineIdentity = `${record.statementMonth}:${record.policyNumber}:${record.paidOn ?? ''}`;
     if (agreed && !sameRate(agreed, record.ratePct)) {
       mismatches.push({
-        kind: 'commission_differs',
+        kind: 'commission_rate_differs',
         policyNumber: record.policyNumber,
         policyId: policy.id,
         field: 'rate_pct',
@@ -138,8 +141,9 @@ export async function applyCommissionLines(
         identity: `${record.statementMonth}:${record.policyNumber}:${record.paidOn ?? ''}:rate`,
       });
     } else if (commissionAt(record.premiumKop, record.ratePct) !== record.commissionKop) {
+      cleared.push({ kind: 'commission_rate_differs', identityPrefix: `${lineIdentity}:rate` });
       mismatches.push({
-        kind: 'commission_differs',
+        kind: 'commission_amount_differs',
         policyNumber: record.policyNumber,
         policyId: policy.id,
         field: 'commission',
@@ -149,6 +153,10 @@ export async function applyCommissionLines(
         rowNo,
         identity: `${record.statementMonth}:${record.policyNumber}:${record.paidOn ?? ''}:amount`,
       });
+    } else {
+      // A corrected statement at the agreed rate and the right amount: earlier differences are gone.
+      cleared.push({ kind: 'commission_rate_differs', identityPrefix: `${lineIdentity}:rate` });
+      cleared.push({ kind: 'commission_amount_differs', identityPrefix: `${lineIdentity}:amount` });
     }
     const monthKey = `${record.statementMonth}:${policy.id}`;
     const sum = statementPremium.get(monthKey);
@@ -171,7 +179,9 @@ export async function applyCommissionLines(
       .where('paid_on', '<=', to)
       .execute();
     const paidKop = paid.reduce((total, p) => total + kopiykyFromDecimal(p.amount), 0);
-    if (paidKop !== s.kop) {
+    if (paidKop === s.kop)
+      cleared.push({ kind: 'premium_differs', identityPrefix: `${s.month}:${s.policyNumber}:premium:` });
+    else {
       mismatches.push({
         kind: 'premium_differs',
         policyNumber: s.policyNumber,
@@ -185,7 +195,7 @@ export async function applyCommissionLines(
       });
     }
   }
-  outcome.mismatchesRaised += await raiseMismatches(ctx, mismatches);
+  outcome.mismatchesRaised += await raiseMismatches(ctx, mismatches, cleared);
   return outcome;
 }
 

@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { DB, PolicyVersionTable } from '../../db';
 import { type ApplyContext, chunks, inList, LOOKUP_BATCH } from './context';
+import { consultantsByAlias } from '../reconciliation/aliases';
 
 export interface ProductRef {
   id: number;
@@ -54,6 +55,10 @@ export async function consultantsByCode(
       .execute();
     for (const code of part) cache.set(code, null);
     for (const r of rows) cache.set(r.code, Number(r.id));
+    // A code we do not hold may be an alias a person added while reconciling (agent_code_alias).
+    const unknown = part.filter((code) => cache.get(code) === null);
+    if (unknown.length)
+      for (const [code, id] of await consultantsByAlias(ctx.trx, ctx.insurerId, unknown)) cache.set(code, id);
   }
   const found = new Map<string, number>();
   for (const code of wanted) {

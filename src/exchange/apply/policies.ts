@@ -27,7 +27,12 @@ import {
   type VersionRow,
 } from './lookups';
 import { changedFacts, factsOf, insertVersions, type NewVersion, type VersionFacts } from './policy-versions';
-import { type MismatchInput, raiseMismatches } from '../reconciliation';
+import {
+  type MismatchClearing,
+  type MismatchInput,
+  raiseMismatches,
+  reconciliationConfig,
+} from '../reconciliation';
 import { requestRecalculation } from './recalculation';
 import { ensurePersons, insertPolicies, personKey, recordApplicationOutcome } from '../../policy-records';
 
@@ -59,6 +64,8 @@ export async function applyPolicies(
 async function applyChunk(ctx: ApplyContext, items: Located<CanonicalPolicy>[]): Promise<ApplyOutcome> {
   const outcome = emptyOutcome();
   const mismatches: MismatchInput[] = [];
+  const cleared: MismatchClearing[] = [];
+  const requireApplication = reconciliationConfig(ctx.insurerCode).requireApplication === true;
   const products = await productsOf(ctx);
   const usable = items.filter(({ rowNo, record }) => {
     if (products.has(record.productCode)) return true;
@@ -187,7 +194,7 @@ async function applyChunk(ctx: ApplyContext, items: Located<CanonicalPolicy>[]):
         rowNo,
         identity: `${record.policyNumber}:${record.agentCode}`,
       });
-    }
+    } else cleared.push({ kind: 'consultant_code_unknown', identityPrefix: `${record.policyNumber}:` });
     const hasEndorsements = record.amendments.length > 0;
     const facts: VersionFacts = {
       consultant_id: consultantId,
@@ -254,6 +261,32 @@ async function applyChunk(ctx: ApplyContext, items: Located<CanonicalPolicy>[]):
       embedded.push(item);
       statusChecks.push({ item, policyId });
     }
+    const cited = record.applicationNumber ? applications.get(record.applicationNumber) : undefined;
+    if (cited)
+      cleared.push({
+        kind: 'contract_without_application',
+        identityPrefix: `${record.policyNumber}:application`,
+      });
+    if (cited?.policy_id === null || cited?.policy_id === policyId)
+      cleared.push({
+        kind: 'accepted_no_contract',
+        identityPrefix: `application:${record.applicationNumber}:`,
+      });
+    if (!cited && (record.applicationNumber || requireApplication)) {
+      mismatches.push({
+        kind: 'contract_without_application',
+        policyNumber: record.policyNumber,
+        policyId,
+        field: 'application',
+        insurerValue: record.applicationNumber ? `application ${record.applicationNumber}` : 'no application',
+        ourValue: null,
+        details: record.applicationNumber
+          ? `policy ${record.policyNumber} cites application ${record.applicationNumber}, which the hub does not hold for ${ctx.insurerCode}: link it to the right application`
+          : `policy ${record.policyNumber} came with no application: link it to one, or keep it as sold without one`,
+        rowNo,
+        identity: `${record.policyNumber}:application`,
+      });
+    }
     if (record.applicationNumber) {
       const application = applications.get(record.applicationNumber);
       if (application?.status === 'rejected') {
@@ -312,6 +345,6 @@ async function applyChunk(ctx: ApplyContext, items: Located<CanonicalPolicy>[]):
     }
     await insertVersions(ctx, corrections, top);
   }
-  result.mismatchesRaised += await raiseMismatches(ctx, mismatches);
+  result.mismatchesRaised += await raiseMismatches(ctx, mismatches, cleared);
   return result;
 }

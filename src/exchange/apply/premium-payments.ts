@@ -13,7 +13,7 @@ import { decimalFromKopiyky, kopiykyFromDecimal } from '../../db';
 import type { CanonicalPremiumPayment } from '../canonical';
 import { type ApplyContext, type ApplyOutcome, chunks, emptyOutcome, inList, type Located } from './context';
 import { policiesByNumber } from './lookups';
-import { type MismatchInput, raiseMismatches } from '../reconciliation';
+import { type MismatchClearing, type MismatchInput, raiseMismatches } from '../reconciliation';
 import { requestRecalculation } from './recalculation';
 import { insertPremiumPayments } from '../../policy-records';
 
@@ -111,6 +111,7 @@ export async function applyPremiumPayments(
   const keyed = keyRows(ctx.insurerCode, items, outcome);
   const latePeriods = new Map<string, string>();
   const mismatches: MismatchInput[] = [];
+  const cleared: MismatchClearing[] = [];
   const closedFrom = await ctx.trx
     .selectFrom('production_period')
     .select(['code', 'starts_on', 'ends_on'])
@@ -158,7 +159,7 @@ export async function applyPremiumPayments(
             message: `payment of ${money(record.amountKop)} on ${record.paidOn} is for policy ${record.policyNumber}, which the hub does not know; replay this message once the contract has arrived`,
           });
           mismatches.push({
-            kind: 'unknown_policy',
+            kind: 'payment_unknown_policy',
             policyNumber: record.policyNumber,
             field: 'policy_number',
             insurerValue: record.policyNumber,
@@ -168,6 +169,8 @@ export async function applyPremiumPayments(
           });
           continue;
         }
+        // The contract is known now: a payment once raised for an unknown policy resolves itself.
+        cleared.push({ kind: 'payment_unknown_policy', identityPrefix: key });
         const held = existing.get(key);
         if (held) {
           const sameAsHeld =
@@ -248,7 +251,7 @@ export async function applyPremiumPayments(
       description: `${ctx.insurerCode} reported premium payments dated in ${period} after that period was calculated`,
     });
   }
-  outcome.mismatchesRaised += await raiseMismatches(ctx, mismatches);
+  outcome.mismatchesRaised += await raiseMismatches(ctx, mismatches, cleared);
   // Reversals are applied after payments; the problems read in the file's order all the same.
   outcome.problems.sort((a, b) => a.rowNo - b.rowNo);
   return outcome;

@@ -6,6 +6,7 @@
 import { loadAdapter } from '../adapter-config';
 import { type ExchangeDeps, processPending, type ProcessReport, receive } from '../pipeline';
 import { pullNew } from '../transports';
+import { sweepAcceptedNoContract } from '../reconciliation';
 import { type ChannelOverrides, openRest, openSftp } from './channels';
 import { type ExchangeHookContext, loadHooks, type SentRegister } from './hooks';
 import {
@@ -268,6 +269,7 @@ export async function runExchange(
       step(`took in ${report.received.length} document(s)`);
     }
     report.processed = await processPending(deps, code);
+    await sweepAcceptedNoContract(deps.database, { insurerCode: code }); // accepted, still no contract
     return report;
   } finally {
     await sftp?.close().catch(() => undefined);

@@ -166,7 +166,7 @@ describeEachEngine('applying Dnipro Life records to the core', (ctx) => {
     const mismatch = await ctx.database.db
       .selectFrom('mismatch')
       .selectAll()
-      .where('kind', '=', 'commission_differs')
+      .where('kind', '=', 'commission_rate_differs')
       .executeTakeFirstOrThrow();
     expect(mismatch).toMatchObject({
       policy_number: 'DL-2026-000109',

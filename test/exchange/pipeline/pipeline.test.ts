@@ -141,7 +141,7 @@ describeEachEngine('the inbound pipeline', (ctx) => {
     const rate = await ctx.database.db
       .selectFrom('mismatch')
       .selectAll()
-      .where('kind', '=', 'commission_differs')
+      .where('kind', '=', 'commission_rate_differs')
       .executeTakeFirstOrThrow();
     expect(rate).toMatchObject({ policy_number: 'DL-2026-000109', insurer_value: '25', our_value: '20' });
   });

@@ -58,7 +58,7 @@ describeEachEngine('resolving a mismatch', (ctx) => {
           resolution: 'a typo of K-00047',
           by: 'olena',
         }),
-        resolveMismatch(people[1], mismatchId, { status: 'dismissed', resolution: 'not ours', by: 'petro' }),
+        resolveMismatch(people[1], mismatchId, { status: 'ignored', resolution: 'not ours', by: 'petro' }),
       ]);
     } finally {
       if (ctx.database.engine === 'postgres') await Promise.all(people.map((p) => p.close()));
@@ -67,7 +67,7 @@ describeEachEngine('resolving a mismatch', (ctx) => {
     const refused = (outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult).reason;
     expect(refused).toBeInstanceOf(MismatchResolutionError);
     expect(refused).toMatchObject({ statusCode: 409 });
-    expect(refused.message).toMatch(/is already (resolved by olena|dismissed by petro)/);
+    expect(refused.message).toMatch(/is already (resolved by olena|ignored by petro)/);
     const audit = await ctx.database.db
       .selectFrom('audit_log')
       .select(['actor', 'action'])
@@ -81,7 +81,7 @@ describeEachEngine('resolving a mismatch', (ctx) => {
       .where('id', '=', mismatchId)
       .executeTakeFirstOrThrow();
     expect(`${row.status}:${row.resolved_by}`).toBe(
-      audit[0].actor === 'olena' ? 'resolved:olena' : 'dismissed:petro',
+      audit[0].actor === 'olena' ? 'resolved:olena' : 'ignored:petro',
     );
   });
 

@@ -8,12 +8,12 @@
 import { Cron } from 'croner';
 import type { FastifyPluginAsync } from 'fastify';
 import iconv from 'iconv-lite';
-import { recordAudit } from '../../../audit';
 import type { JobQueue } from '../../../jobs';
 import { loadAdapter, messageTypeForFile } from '../../../exchange/adapter-config';
 import { listAdapters } from '../../../exchange/exchange-jobs';
 import { findMessage, readPayload } from '../../../exchange/message-store';
-import { findMismatch, MISMATCH_TRANSITIONS, type MismatchStatus } from '../../../exchange/reconciliation';
+import { findMismatch, MismatchResolutionError, resolveMismatches } from '../../../exchange/reconciliation';
+import { refusal, type ResolutionBody, resolutionBodyProperties, resolutionRequest } from './index';
 import { actorSchema, idParams, idSchema, text } from '../../schema-types';
 
 export interface ExchangeDeskRouteOptions {
@@ -48,11 +48,15 @@ const mismatchSchema = {
     details: nullableText,
     sourceMessageId: nullableInteger,
     sourceRow: nullableInteger,
-    status: { type: 'string', enum: ['open', 'resolved', 'dismissed'] },
+    status: { type: 'string', enum: ['open', 'resolved', 'ignored'] },
     resolution: nullableText,
     resolvedBy: nullableText,
     resolvedAt: nullableDateTime,
     createdAt: dateTime,
+    action: nullableText,
+    applicationId: nullableInteger,
+    consultantId: nullableInteger,
+    resolvedByMessageId: nullableInteger,
   },
 } as const;
 
@@ -353,7 +357,8 @@ export function exchangeDeskRoutes(options: ExchangeDeskRouteOptions = {}): Fast
                       at: dateTime,
                       actor: { type: ['string', 'null'] },
                       action: { type: 'string' },
-                      reason: { type: ['string', 'null'] },
+                      reason: { type: ['string', 'null'], description: 'the comment, or where it was found' },
+                      after: { description: 'the state after, with what changed in the core' },
                     },
                   },
                 },
@@ -369,7 +374,7 @@ export function exchangeDeskRoutes(options: ExchangeDeskRouteOptions = {}): Fast
           return reply.code(404).send({ error: 'not_found', message: `no mismatch ${request.params.id}` });
         const audit = await app.database.db
           .selectFrom('audit_log')
-          .select(['occurred_at', 'actor', 'action', 'reason'])
+          .select(['occurred_at', 'actor', 'action', 'reason', 'after_state as after'])
           .where('entity_kind', '=', 'mismatch')
           .where('entity_id', '=', String(mismatch.id))
           .orderBy('occurred_at')
@@ -386,40 +391,58 @@ export function exchangeDeskRoutes(options: ExchangeDeskRouteOptions = {}): Fast
               ? `message ${mismatch.sourceMessageId}${mismatch.sourceRow ? `, row ${mismatch.sourceRow}` : ''}`
               : null,
           },
-          ...audit.map((a) => ({ at: a.occurred_at, actor: a.actor, action: a.action, reason: a.reason })),
+          ...audit.map((a) => ({
+            at: a.occurred_at,
+            actor: a.actor,
+            action: a.action,
+            reason: a.reason,
+            after: typeof a.after === 'string' ? safeJson(a.after) : a.after,
+          })),
         ];
         return { mismatch, trail };
       },
     );
 
-    app.post<{
-      Body: { ids: number[]; status: 'resolved' | 'dismissed'; resolution: string; by: string };
-    }>(
+    app.post<{ Body: ResolutionBody & { ids: number[] } }>(
       '/api/exchange/mismatches/resolve',
       {
         config: { permission: 'mismatches.write' },
         schema: {
           tags: ['exchange'],
           summary:
-            'Close several mismatches with one decision, all or none: one that is not open refuses the whole request',
+            'Resolve several mismatches with one decision and one comment, all or none: one that is not open, or a decision that cannot be carried out for one, refuses the whole request',
           body: {
             type: 'object',
-            required: ['ids', 'status', 'resolution', 'by'],
+            required: ['ids'],
             additionalProperties: false,
             properties: {
               ids: { type: 'array', minItems: 1, maxItems: 500, uniqueItems: true, items: idSchema },
-              status: { type: 'string', enum: ['resolved', 'dismissed'] },
-              resolution: text(1000, 3),
-              by: actorSchema,
+              ...resolutionBodyProperties(text, actorSchema),
             },
           },
           response: {
             200: {
               type: 'object',
-              required: ['resolved', 'items'],
+              required: ['resolved', 'items', 'results'],
               properties: {
                 resolved: { type: 'integer' },
                 items: { type: 'array', items: mismatchSchema },
+                results: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: {
+                      id: { type: 'integer' },
+                      status: { type: 'string', enum: ['resolved', 'ignored'] },
+                      action: { type: 'string' },
+                      changes: { type: 'array', items: { type: 'string' } },
+                      letter: {
+                        type: ['object', 'null'],
+                        properties: { subject: { type: 'string' }, body: { type: 'string' } },
+                      },
+                    },
+                  },
+                },
               },
             },
             400: { $ref: 'ApiError#' },
@@ -429,75 +452,30 @@ export function exchangeDeskRoutes(options: ExchangeDeskRouteOptions = {}): Fast
         },
       },
       async (request, reply) => {
-        const { ids, status, resolution, by } = request.body;
-        const from = (Object.keys(MISMATCH_TRANSITIONS) as MismatchStatus[]).filter((s) =>
-          MISMATCH_TRANSITIONS[s].includes(status),
-        );
-        const at = new Date();
-        class Refused extends Error {
-          constructor(
-            readonly code: 404 | 409,
-            message: string,
-          ) {
-            super(message);
-          }
-        }
+        const { ids, ...decision } = request.body;
         try {
-          await app.database.db.transaction().execute(async (trx) => {
-            const rows = await trx
-              .selectFrom('mismatch')
-              .select(['id', 'status', 'resolved_by'])
-              .where('id', 'in', ids)
-              .execute();
-            const missing = ids.filter((id) => !rows.some((r) => Number(r.id) === id));
-            if (missing.length) throw new Refused(404, `no mismatch ${missing.join(', ')}`);
-            const closed = rows.filter((r) => !from.includes(r.status));
-            if (closed.length)
-              throw new Refused(
-                409,
-                `nothing was changed: ${closed
-                  .map(
-                    (r) =>
-                      `mismatch ${r.id} is already ${r.status}${r.resolved_by ? ` by ${r.resolved_by}` : ''}`,
-                  )
-                  .join('; ')}`,
-              );
-            // The checked transition of resolveMismatch, for all of them in one statement: of two
-            // people closing overlapping sets at once, the second finds some not open and changes none.
-            const result = await trx
-              .updateTable('mismatch')
-              .set({ status, resolution, resolved_by: by, resolved_at: at })
-              .where('id', 'in', ids)
-              .where('status', 'in', from)
-              .executeTakeFirst();
-            if (Number(result.numUpdatedRows) !== ids.length)
-              throw new Refused(
-                409,
-                'nothing was changed: some of these mismatches were closed just now by someone else',
-              );
-            for (const id of ids)
-              await recordAudit(trx, app.database, {
-                at,
-                actor: by,
-                action: `mismatch.${status}`,
-                entityKind: 'mismatch',
-                entityId: String(id),
-                before: { status: 'open' },
-                after: { status },
-                reason: resolution.slice(0, 1000),
-              });
-          });
+          const results = await resolveMismatches(
+            app.database,
+            ids,
+            resolutionRequest(decision, request.auth?.principal.login),
+          );
+          const items = [];
+          for (const id of ids) items.push(await findMismatch(app.database, id));
+          return { resolved: results.length, items, results };
         } catch (error) {
-          if (error instanceof Refused)
-            return reply
-              .code(error.code)
-              .send({ error: error.code === 404 ? 'not_found' : 'conflict', message: error.message });
+          if (error instanceof MismatchResolutionError)
+            return reply.code(error.statusCode).send(refusal(error));
           throw error;
         }
-        const items = [];
-        for (const id of ids) items.push(await findMismatch(app.database, id));
-        return { resolved: ids.length, items };
       },
     );
   };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }

@@ -9,9 +9,13 @@ import { enqueueExchangeRun, listAdapters, MESSAGE_REPLAY } from '../../../excha
 import { findMessage, listMessages, messageTrail, readPayload } from '../../../exchange/message-store';
 import {
   findMismatch,
+  letterFor,
   listMismatches,
+  MISMATCH_ACTIONS,
+  type MismatchAction,
   MismatchResolutionError,
-  resolveMismatch,
+  resolveMismatches,
+  sweepAcceptedNoContract,
 } from '../../../exchange/reconciliation';
 import { messageRecords, NotParsedError, replayMessage } from '../../../exchange/pipeline';
 import { type PageQuery, pageEnvelopeSchema, pageQuerySchema } from '../../paging';
@@ -68,11 +72,19 @@ const mismatchSchema = {
     'resolvedBy',
     'resolvedAt',
     'createdAt',
+    'action',
+    'applicationId',
+    'consultantId',
+    'resolvedByMessageId',
   ],
   properties: {
     id: { type: 'integer' },
     insurerCode: { type: 'string', description: 'the insurer whose data differs from ours' },
-    kind: { type: 'string', description: 'what differs, e.g. unknown_policy or premium_differs' },
+    kind: {
+      type: 'string',
+      description:
+        'what differs: unknown_policy, payment_unknown_policy, premium_differs, status_differs, consultant_code_unknown, commission_rate_differs, commission_amount_differs, accepted_no_contract, contract_without_application, application_rejected_but_issued, other',
+    },
     policyNumber: { type: ['string', 'null'] },
     field: { type: ['string', 'null'], description: 'the field that differs, when one does' },
     insurerValue: { type: ['string', 'null'] },
@@ -80,13 +92,88 @@ const mismatchSchema = {
     details: { type: ['string', 'null'] },
     sourceMessageId: { type: ['integer', 'null'], description: 'the stored message it was found in' },
     sourceRow: { type: ['integer', 'null'], description: 'the row of that message' },
-    status: { type: 'string', enum: ['open', 'resolved', 'dismissed'] },
-    resolution: { type: ['string', 'null'], description: 'what was decided, once closed' },
+    status: { type: 'string', enum: ['open', 'resolved', 'ignored'] },
+    resolution: { type: ['string', 'null'], description: 'the comment of whoever closed it, once closed' },
     resolvedBy: { type: ['string', 'null'] },
     resolvedAt: { type: ['string', 'null'], format: 'date-time' },
     createdAt: { type: 'string', format: 'date-time' },
+    action: {
+      type: ['string', 'null'],
+      description:
+        'what was done: accept_insurer, keep_ours, link_application, link_consultant, add_alias, ignore, resolve; auto_rule (an adapter rule), cleared (a later message removed the difference)',
+    },
+    applicationId: { type: ['integer', 'null'], description: 'the application it was linked to' },
+    consultantId: { type: ['integer', 'null'], description: 'the consultant it was linked to' },
+    resolvedByMessageId: {
+      type: ['integer', 'null'],
+      description: 'the message whose import removed the difference, when it resolved by itself',
+    },
   },
 } as const;
+
+const letterSchema = {
+  $id: 'MismatchLetter',
+  type: 'object',
+  description:
+    'A letter to the insurer drafted from a mismatch where we keep our value; send it through correspondence',
+  required: ['subject', 'body'],
+  properties: { subject: { type: 'string' }, body: { type: 'string' } },
+} as const;
+
+/**
+ * What a person decides about mismatches: an action with a comment (or, as before, a status with
+ * words). `by` names who decided when someone records a decision for another; else the signed-in user.
+ */
+export function resolutionBodyProperties(textOf: typeof text, actor: typeof actorSchema) {
+  return {
+    action: { type: 'string', enum: [...MISMATCH_ACTIONS] },
+    comment: textOf(1000, 3),
+    applicationNumber: textOf(60, 1),
+    consultantCode: textOf(40, 1),
+    status: {
+      type: 'string',
+      enum: ['resolved', 'ignored'],
+      description: 'earlier form: resolve or ignore with words',
+    },
+    resolution: textOf(1000, 3),
+    by: actor,
+  } as const;
+}
+
+export const resolutionAnyOf = [
+  { required: ['action', 'comment'] },
+  { required: ['status', 'resolution'] },
+] as const;
+
+export interface ResolutionBody {
+  action?: MismatchAction;
+  comment?: string;
+  applicationNumber?: string;
+  consultantCode?: string;
+  status?: 'resolved' | 'ignored';
+  resolution?: string;
+  by?: string;
+}
+
+/** The service's request from the body and the signed-in user. */
+export function resolutionRequest(body: ResolutionBody, login: string | undefined) {
+  if (!(body.action && body.comment) && !(body.status && body.resolution))
+    throw new MismatchResolutionError('say an action with a comment (or a status with a resolution)', 400);
+  return {
+    action: body.action ?? (body.status === 'ignored' ? ('ignore' as const) : ('resolve' as const)),
+    comment: (body.comment ?? body.resolution)!,
+    by: body.by ?? login ?? 'unknown',
+    applicationNumber: body.applicationNumber,
+    consultantCode: body.consultantCode,
+  };
+}
+
+export function refusal(error: MismatchResolutionError) {
+  return {
+    error: error.statusCode === 404 ? 'not_found' : error.statusCode === 409 ? 'conflict' : 'bad_request',
+    message: error.message,
+  };
+}
 
 /** Nothing to send: a POST that takes no body still refuses one with fields in it. */
 const noBody = { type: 'object', additionalProperties: false, properties: {} } as const;
@@ -112,6 +199,7 @@ export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsyn
   return async (app) => {
     app.addSchema(messageSchema);
     app.addSchema(mismatchSchema);
+    app.addSchema(letterSchema);
 
     app.get<{
       Querystring: PageQuery & {
@@ -418,7 +506,15 @@ export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsyn
       },
     );
 
-    app.get<{ Querystring: PageQuery & { status?: string; kind?: string; insurer?: string } }>(
+    app.get<{
+      Querystring: PageQuery & {
+        status?: string;
+        kind?: string;
+        insurer?: string;
+        policy?: string;
+        message?: number;
+      };
+    }>(
       '/api/exchange/mismatches',
       {
         config: { permission: 'mismatches.read' },
@@ -426,9 +522,16 @@ export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsyn
           tags: ['exchange'],
           summary: "Differences between an insurer's view and ours, for review",
           querystring: pageQuerySchema({
-            status: { type: 'string', enum: ['open', 'resolved', 'dismissed'] },
+            status: { type: 'string', enum: ['open', 'resolved', 'ignored'] },
             kind: text(40, 1),
             insurer: codeSchema,
+            policy: text(60, 1),
+            message: {
+              type: 'integer',
+              minimum: 1,
+              maximum: 9007199254740991,
+              description: 'the stored message it was found in',
+            },
           }),
           response: {
             200: pageEnvelopeSchema({ $ref: 'Mismatch#' }, 'Mismatches, newest first, one page'),
@@ -437,40 +540,46 @@ export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsyn
         },
       },
       async (request) => {
-        const { page, pageSize, status, kind, insurer } = request.query;
+        const { page, pageSize, status, kind, insurer, policy, message } = request.query;
         const result = await listMismatches(
           app.database,
-          { status: status as never, kind, insurerCode: insurer },
+          { status: status as never, kind, insurerCode: insurer, policyNumber: policy, messageId: message },
           { page, pageSize },
         );
         return { ...result, page, pageSize };
       },
     );
 
-    app.post<{
-      Params: { id: number };
-      Body: { status: 'resolved' | 'dismissed'; resolution: string; by: string };
-    }>(
+    app.post<{ Params: { id: number }; Body: ResolutionBody }>(
       '/api/exchange/mismatches/:id/resolve',
       {
         config: { permission: 'mismatches.write' },
         schema: {
           tags: ['exchange'],
-          summary: 'Close a mismatch with what was decided; the decision is kept in the audit log',
+          summary:
+            "Resolve a mismatch: accept the insurer's value, keep ours (a letter is drafted), link an application or consultant, add an agent-code alias, or ignore it, with a comment kept in its trail",
           params: idParams,
           body: {
             type: 'object',
-            required: ['status', 'resolution', 'by'],
             additionalProperties: false,
-            properties: {
-              status: { type: 'string', enum: ['resolved', 'dismissed'] },
-              // Kept as the audit log's reason too, which holds 1000 characters.
-              resolution: text(1000, 3),
-              by: actorSchema,
-            },
+            properties: resolutionBodyProperties(text, actorSchema),
           },
           response: {
-            200: { $ref: 'Mismatch#' },
+            200: {
+              description:
+                'The mismatch as it stands now, with what changed in the core and the drafted letter',
+              allOf: [
+                { $ref: 'Mismatch#' },
+                {
+                  type: 'object',
+                  required: ['changes', 'letter'],
+                  properties: {
+                    changes: { type: 'array', items: { type: 'string' } },
+                    letter: { anyOf: [{ $ref: 'MismatchLetter#' }, { type: 'null' }] },
+                  },
+                },
+              ],
+            },
             400: { $ref: 'ApiError#' },
             404: { $ref: 'ApiError#' },
             409: { $ref: 'ApiError#' },
@@ -478,19 +587,72 @@ export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsyn
         },
       },
       async (request, reply) => {
-        // A checked transition (open → resolved/dismissed): of two people resolving the same mismatch
+        // A checked transition (open → resolved/ignored): of two people resolving the same mismatch
         // at once, one succeeds and the other gets 409 naming who closed it.
         try {
-          await resolveMismatch(app.database, request.params.id, request.body);
+          const [result] = await resolveMismatches(
+            app.database,
+            [request.params.id],
+            resolutionRequest(request.body, request.auth?.principal.login),
+          );
+          const mismatch = await findMismatch(app.database, request.params.id);
+          return { ...mismatch!, changes: result.changes, letter: result.letter };
         } catch (error) {
           if (error instanceof MismatchResolutionError)
-            return reply
-              .code(error.statusCode)
-              .send({ error: error.statusCode === 404 ? 'not_found' : 'conflict', message: error.message });
+            return reply.code(error.statusCode).send(refusal(error));
           throw error;
         }
-        return findMismatch(app.database, request.params.id);
       },
+    );
+
+    app.get<{ Params: { id: number } }>(
+      '/api/exchange/mismatches/:id/letter',
+      {
+        config: { permission: 'mismatches.read' },
+        schema: {
+          tags: ['exchange'],
+          summary:
+            'The letter to the insurer drafted from a mismatch (keeping our value), to send through correspondence',
+          params: idParams,
+          response: { 200: { $ref: 'MismatchLetter#' }, 404: { $ref: 'ApiError#' } },
+        },
+      },
+      async (request, reply) => {
+        const letter = await letterFor(app.database, request.params.id);
+        if (!letter)
+          return reply.code(404).send({ error: 'not_found', message: `no mismatch ${request.params.id}` });
+        return letter;
+      },
+    );
+
+    app.post<{ Body: { insurer?: string } }>(
+      '/api/exchange/mismatches/sweep',
+      {
+        config: { permission: 'mismatches.write' },
+        schema: {
+          tags: ['exchange'],
+          summary:
+            'Raise accepted_no_contract for applications accepted longer ago than their adapter allows with no contract; resolve those whose contract has arrived',
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { insurer: codeSchema },
+          },
+          response: {
+            200: {
+              type: 'object',
+              required: ['overdue', 'raised', 'cleared'],
+              properties: {
+                overdue: { type: 'integer' },
+                raised: { type: 'integer' },
+                cleared: { type: 'integer' },
+              },
+            },
+            400: { $ref: 'ApiError#' },
+          },
+        },
+      },
+      async (request) => sweepAcceptedNoContract(app.database, { insurerCode: request.body?.insurer }),
     );
   };
 }

@@ -16,10 +16,14 @@ import type { Mismatch } from './types';
 
 const KINDS = [
   'unknown_policy',
+  'payment_unknown_policy',
   'premium_differs',
   'status_differs',
   'consultant_code_unknown',
-  'commission_differs',
+  'commission_rate_differs',
+  'commission_amount_differs',
+  'accepted_no_contract',
+  'contract_without_application',
   'application_rejected_but_issued',
 ];
 
@@ -70,7 +74,7 @@ export function Mismatches() {
   const [selected, setSelected] = useState<number[]>([]);
   const [trailOf, setTrailOf] = useState<number | null>(null);
   const [comment, setComment] = useState('');
-  const [decision, setDecision] = useState<'resolved' | 'dismissed'>('resolved');
+  const [decision, setDecision] = useState<'resolved' | 'ignored'>('resolved');
   const [problem, setProblem] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const ids = {
@@ -143,7 +147,7 @@ export function Mismatches() {
           <label htmlFor={ids.status}>{t('mismatches.status')}</label>
           <select id={ids.status} name="status" defaultValue={query.status}>
             <option value="">{t('mismatches.all')}</option>
-            {['open', 'resolved', 'dismissed'].map((s) => (
+            {['open', 'resolved', 'ignored'].map((s) => (
               <option key={s} value={s}>
                 {t(`statuses.${s}`)}
               </option>
@@ -255,10 +259,10 @@ export function Mismatches() {
             <select
               id={ids.decision}
               value={decision}
-              onChange={(event) => setDecision(event.target.value as 'resolved' | 'dismissed')}
+              onChange={(event) => setDecision(event.target.value as 'resolved' | 'ignored')}
             >
               <option value="resolved">{t('statuses.resolved')}</option>
-              <option value="dismissed">{t('statuses.dismissed')}</option>
+              <option value="ignored">{t('statuses.ignored')}</option>
             </select>
           </div>
           <div className="field">

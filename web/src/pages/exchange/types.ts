@@ -47,7 +47,7 @@ export interface Mismatch {
   details: string | null;
   sourceMessageId: number | null;
   sourceRow: number | null;
-  status: 'open' | 'resolved' | 'dismissed';
+  status: 'open' | 'resolved' | 'ignored';
   resolution: string | null;
   resolvedBy: string | null;
   resolvedAt: string | null;
