@@ -18,7 +18,7 @@ import { seedPolissia } from '../support/polissia';
  * The mismatch a payment for a policy that appears nowhere else raises. Today's kind; the
  * reconciliation review names it `payment_unknown_policy`: switch it here.
  */
-export const PAYMENT_FOR_UNKNOWN_POLICY = 'unknown_policy';
+export const PAYMENT_FOR_UNKNOWN_POLICY = 'payment_unknown_policy';
 
 const root = path.resolve(__dirname, '../../..');
 const sample = (name: string) => fs.readFileSync(path.join(root, 'adapters/polissia/__fixtures__', name));
