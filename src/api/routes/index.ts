@@ -6,12 +6,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { backOfficeRoutes, type BackOfficeRouteOptions } from './back-office';
 import { backOfficeScreenRoutes } from './back-office/screens';
+import { calculationRoutes } from './back-office/calculations';
 import { careerLevelRoutes } from './core/career-levels';
 import { networkRoutes } from './core/network';
 import { correspondenceRoutes } from './correspondence';
 import { policyRoutes } from './core/policies';
 import { exchangeRoutes, type ExchangeRouteOptions } from './exchange';
 import { exchangeDeskRoutes } from './exchange/desk';
+import { jobRoutes } from './jobs';
 import { portalRoutes } from './portal';
 
 export type ProductRouteOptions = ExchangeRouteOptions & BackOfficeRouteOptions;
@@ -22,6 +24,8 @@ export function productRoutes(options: ProductRouteOptions): FastifyPluginAsync[
     exchangeDeskRoutes({ jobs: options.jobs }),
     backOfficeRoutes({ intermediary: options.intermediary }),
     backOfficeScreenRoutes,
+    calculationRoutes({ jobs: options.jobs }),
+    jobRoutes,
     networkRoutes,
     policyRoutes,
     portalRoutes,
