@@ -47,11 +47,20 @@ export async function up({ db, types: t }: MigrationContext): Promise<void> {
     // What it produced (a calculation's run id, line count and totals), JSON.
     .addColumn('result', t.json)
     .execute();
-  await db.schema.createIndex('job_record_active_key_ux').on('job_record').column('active_key').unique().execute();
+  await db.schema
+    .createIndex('job_record_active_key_ux')
+    .on('job_record')
+    .column('active_key')
+    .unique()
+    .execute();
   await db.schema
     .createIndex('job_record_subject_ix')
     .on('job_record')
     .columns(['kind', 'subject', 'requested_at'])
     .execute();
-  await db.schema.createIndex('job_record_state_ix').on('job_record').columns(['state', 'requested_at']).execute();
+  await db.schema
+    .createIndex('job_record_state_ix')
+    .on('job_record')
+    .columns(['state', 'requested_at'])
+    .execute();
 }

@@ -79,7 +79,11 @@ function resultOf(calculation: PeriodCalculation): CalculationJobResult {
 
 /** A refusal a person acts on (the period is closed, the plan is wrong) keeps its message as it is. */
 function describeError(error: unknown): string {
-  if (error instanceof CalculationRefusedError || error instanceof PlanRefusedError || error instanceof RangeError)
+  if (
+    error instanceof CalculationRefusedError ||
+    error instanceof PlanRefusedError ||
+    error instanceof RangeError
+  )
     return error.message;
   const message = error instanceof Error ? error.message : String(error);
   return `the calculation stopped on an unexpected error (nothing of it is posted): ${message}; see the worker's log, then start it again`;
@@ -191,15 +195,16 @@ export function periodCalculationJob(database: Database, periodCode: string): Pr
 }
 
 /**
- * Finds the calculations a lost queue or a dead worker left: queued ones are enqueued again, running
- * ones whose process is gone are marked failed. Answers what it did.
+ * Finds the calculations a lost queue or a dead worker left: queued ones are enqueued again (unless
+ * `requeue: false`), running ones whose process is gone are marked failed. Answers what it did.
  */
 export async function sweepPeriodJobs(
   queue: JobQueue,
   database: Database,
-  options: { staleMs?: number } = {},
+  options: { staleMs?: number; requeue?: boolean } = {},
 ): Promise<{ requeued: string[]; failed: string[] }> {
   const found = await recoverJobRecords(database, [PERIOD_CALCULATION], { staleMs: options.staleMs });
+  if (options.requeue === false) found.queued = [];
   for (const job of found.queued)
     await queue.enqueue(
       PERIOD_CALCULATION,

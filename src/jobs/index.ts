@@ -16,6 +16,8 @@ export {
   getJobRecord,
   heartbeatJobRecord,
   JOB_STATES,
+  jobProgressEvents,
+  type JobProgressEvent,
   listJobRecords,
   recoverJobRecords,
   reportJobProgress,

@@ -13,6 +13,7 @@
  * again is the person's call); a `queued` one is enqueued again (recoverJobRecords).
  */
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import type { Database } from '../db';
 
@@ -37,6 +38,20 @@ export interface JobRecord {
   error: string | null;
   result: unknown;
 }
+
+export interface JobProgressEvent {
+  id: string;
+  stage: string;
+  done: number | null;
+  total: number | null;
+}
+
+/**
+ * Progress of the jobs this process runs, as it happens ('progress', JobProgressEvent): a command
+ * that runs its job in-process shows it from here, since on the embedded database a poll of the
+ * record waits for the posting's transaction to end.
+ */
+export const jobProgressEvents = new EventEmitter();
 
 /** This process, as a job record names its worker. */
 export const THIS_WORKER = `${os.hostname()}:${process.pid}`;
@@ -318,7 +333,8 @@ export async function recoverJobRecords(
     // Not if it spoke meanwhile.
     if (record.heartbeatAt) update = update.where('heartbeat_at', '<=', record.heartbeatAt);
     const ended = await update.executeTakeFirst();
-    if (Number(ended.numUpdatedRows) === 1) failed.push({ ...record, state: 'failed', error, finishedAt: now });
+    if (Number(ended.numUpdatedRows) === 1)
+      failed.push({ ...record, state: 'failed', error, finishedAt: now });
   }
   return { failed, queued };
 }
@@ -346,17 +362,28 @@ export async function runRecordedJob<T>(
   const write = (step: () => Promise<void>) => {
     chain = chain.then(step).catch(() => undefined);
   };
-  const progress = (stage: string, done?: number | null, total?: number | null) =>
+  // The stages passed, each with when it began and its last counts: kept on the result when it ends.
+  const stages: { stage: string; at: string; done: number | null; total: number | null }[] = [];
+  const progress = (stage: string, done?: number | null, total?: number | null) => {
+    const last = stages[stages.length - 1];
+    if (last?.stage === stage) Object.assign(last, { done: done ?? null, total: total ?? null });
+    else stages.push({ stage, at: new Date().toISOString(), done: done ?? null, total: total ?? null });
     write(() => reportJobProgress(database, id, { stage, done, total }));
-  const timer = setInterval(() => write(() => heartbeatJobRecord(database, id)), options.heartbeatMs ?? 10_000);
+    jobProgressEvents.emit('progress', { id, stage, done: done ?? null, total: total ?? null });
+  };
+  const timer = setInterval(
+    () => write(() => heartbeatJobRecord(database, id)),
+    options.heartbeatMs ?? 10_000,
+  );
   timer.unref();
   try {
     const value = await work(progress);
     clearInterval(timer);
     await chain;
+    const result = options.resultOf ? options.resultOf(value) : {};
     await finishJobRecord(database, id, {
       state: 'succeeded',
-      result: options.resultOf ? options.resultOf(value) : undefined,
+      result: result && typeof result === 'object' && !Array.isArray(result) ? { ...result, stages } : result,
     });
     return { ok: true, value };
   } catch (error) {

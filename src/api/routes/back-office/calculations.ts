@@ -135,7 +135,8 @@ function previewAnswer(job: PreviewJob) {
 export function calculationJobAnswer(job: JobRecord) {
   const end = job.finishedAt ?? new Date();
   const failed = job.state === 'failed' || job.state === 'cancelled';
-  const refused = failed && job.error !== null && !/unexpected error|stopped before it finished/.test(job.error);
+  const refused =
+    failed && job.error !== null && !/unexpected error|stopped before it finished/.test(job.error);
   return {
     id: job.id,
     periodCode: job.subject,

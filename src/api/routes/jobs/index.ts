@@ -142,7 +142,8 @@ export const jobRoutes: FastifyPluginAsync = async (app) => {
       schema: {
         tags: ['back-office'],
         operationId: 'getPeriod',
-        summary: 'A production period: its status, and its calculation job now queued or running, else its last',
+        summary:
+          'A production period: its status, and its calculation job now queued or running, else its last',
         params: {
           type: 'object',
           required: ['code'],
