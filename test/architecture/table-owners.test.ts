@@ -36,6 +36,7 @@ const OWNERS: { owner: string; tables: string[] }[] = [
     ],
   },
   { owner: 'back-office/catalogue/', tables: ['insurer', 'product'] },
+  { owner: 'src/jobs/', tables: ['job_record'] },
   {
     owner: 'back-office/correspondence/',
     tables: [
