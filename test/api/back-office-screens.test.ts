@@ -84,7 +84,12 @@ describeEachEngine('back-office screens over HTTP', (ctx) => {
       payload: {},
     });
     expect(started.statusCode).toBe(202);
-    expect(started.json()).toMatchObject({ preview: false, status: 'running', state: 'queued', duplicate: false });
+    expect(started.json()).toMatchObject({
+      preview: false,
+      status: 'running',
+      state: 'queued',
+      duplicate: false,
+    });
     const job = await finished(api, started.json().id);
     expect(job).toMatchObject({
       status: 'done',

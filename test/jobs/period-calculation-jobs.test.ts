@@ -6,6 +6,7 @@
  * showing its job, a consultant seeing none.
  */
 import { spawn } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import {
@@ -163,7 +164,7 @@ describeEachEngine('period calculation as a queued job', (ctx) => {
         .updateTable('job_record')
         .set({
           state: 'running',
-          worker: `${require('node:os').hostname()}:${killedPid}`,
+          worker: `${os.hostname()}:${killedPid}`,
           started_at: new Date(),
           heartbeat_at: new Date(),
           stage: 'inputs',
