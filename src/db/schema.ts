@@ -567,6 +567,27 @@ export interface NetworkGenerationTable {
   generation: number | string;
 }
 
+/** src/jobs: background work a person waits for, with its state and progress (migrations/0710). */
+export interface JobRecordTable {
+  id: string;
+  kind: string;
+  subject: string;
+  state: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  stage: string | null;
+  done_count: number | string | null;
+  total_count: number | string | null;
+  active_key: string | null;
+  requested_by: string | null;
+  requested_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  worker: string | null;
+  heartbeat_at: Date | null;
+  attempts: Generated<number>;
+  error: string | null;
+  result: unknown;
+}
+
 export interface DB {
   insurer: InsurerTable;
   product: ProductTable;
@@ -609,4 +630,5 @@ export interface DB {
   exchange_cursor: ExchangeCursorTable;
   exchange_fetched_item: ExchangeFetchedItemTable;
   schema_migration: SchemaMigrationTable;
+  job_record: JobRecordTable;
 }

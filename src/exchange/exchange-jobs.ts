@@ -11,7 +11,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Cron } from 'croner';
 import type { Database } from '../db';
-import { type JobQueue, type Recovery, startRecovery } from '../jobs';
+import {
+  createJobRecord,
+  type JobQueue,
+  type Recovery,
+  recoverJobRecords,
+  runRecordedJob,
+  startRecovery,
+} from '../jobs';
 import { loadAdapter } from './adapter-config';
 import { projectRoot } from './mapping';
 import { listUnprocessedMessages, type UnprocessedMessage } from './message-store';
@@ -57,10 +64,40 @@ export function registerExchangeJobs(
       // Before anything can fail: this run covers every schedule of the insurer due until now, and
       // a run that fails is retried by the queue, not found again by the sweep.
       await recordRunStarted(deps.database, insurerCode, new Date());
-      const report = await runExchange(deps, insurerCode, {
-        overrides: options.overridesFor?.(insurerCode),
-        afterMailPull: options.afterMailPull,
-      });
+      // Its progress on a job record (GET /api/jobs?kind=exchange.run), one per try.
+      const { record } = await createJobRecord(deps.database, { kind: EXCHANGE_RUN, subject: insurerCode });
+      const recorded = await runRecordedJob(
+        deps.database,
+        record.id,
+        async (progress) => {
+          progress('exchanging');
+          let received = 0;
+          const report = await runExchange(deps, insurerCode, {
+            overrides: options.overridesFor?.(insurerCode),
+            afterMailPull: options.afterMailPull,
+            onStep: (line) => {
+              if (/^built |register|\bdeliver/i.test(line)) progress('sending');
+              else if (/took in|new file|receiv/i.test(line)) {
+                const n = Number(/(\d+)/.exec(line)?.[1] ?? 0);
+                received = Math.max(received, n);
+                progress('receiving', received, null);
+              }
+            },
+          });
+          progress('processing', report.processed.length, report.received.length);
+          return report;
+        },
+        {
+          resultOf: (report) => ({
+            received: report.received.length,
+            processed: report.processed.map((p) => `${p.file}:${p.status}`).slice(0, 200),
+            register: report.registerBuilt?.fileName ?? null,
+          }),
+        },
+      );
+      // The queue retries a failed run; the record keeps each try's reason.
+      if (!recorded?.ok) throw recorded ? recorded.error : new Error('exchange run record was taken');
+      const report = recorded.value;
       deps.logger?.info(
         {
           insurer: insurerCode,
@@ -251,6 +288,14 @@ export function startExchangeRecovery(
         run: async () => {
           const { messages, insurers } = await sweepUnprocessedMessages(queue, deps.database, { graceMs });
           return { enqueued: insurers.length, detail: { messages, insurers } };
+        },
+      },
+      {
+        // A run's record left running by a process that died: failed, with why (the queue retries the run).
+        name: 'abandoned run records',
+        run: async () => {
+          const { failed } = await recoverJobRecords(deps.database, [EXCHANGE_RUN]);
+          return { enqueued: 0, detail: failed.map((j) => j.id) };
         },
       },
       ...(options.schedules

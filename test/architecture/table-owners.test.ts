@@ -37,6 +37,7 @@ const OWNERS: { owner: string; tables: string[] }[] = [
   },
   { owner: 'back-office/catalogue/', tables: ['insurer', 'product'] },
   { owner: 'src/exchange/reconciliation/', tables: ['mismatch', 'agent_code_alias'] },
+  { owner: 'src/jobs/', tables: ['job_record'] },
   {
     owner: 'back-office/correspondence/',
     tables: [

@@ -7,12 +7,14 @@ import type { FastifyPluginAsync } from 'fastify';
 import { backOfficeRoutes, type BackOfficeRouteOptions } from './back-office';
 import { backOfficeScreenRoutes } from './back-office/screens';
 import { actsIntermediaryRoutes } from './back-office/intermediary';
+import { calculationRoutes } from './back-office/calculations';
 import { careerLevelRoutes } from './core/career-levels';
 import { networkRoutes } from './core/network';
 import { correspondenceRoutes } from './correspondence';
 import { policyRoutes } from './core/policies';
 import { exchangeRoutes, type ExchangeRouteOptions } from './exchange';
 import { exchangeDeskRoutes } from './exchange/desk';
+import { jobRoutes } from './jobs';
 import { portalRoutes } from './portal';
 import { reportRoutes } from './reports';
 
@@ -24,6 +26,8 @@ export function productRoutes(options: ProductRouteOptions): FastifyPluginAsync[
     exchangeDeskRoutes({ jobs: options.jobs }),
     backOfficeRoutes({ intermediary: options.intermediary }),
     backOfficeScreenRoutes,
+    calculationRoutes({ jobs: options.jobs }),
+    jobRoutes,
     networkRoutes,
     policyRoutes,
     portalRoutes,

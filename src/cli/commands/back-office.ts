@@ -44,6 +44,7 @@ import {
 import type { Database } from '../../db';
 import { formatHryvnias } from '../../db/money';
 import { action, createContext, UserError, withDatabase } from '../context';
+import { calculateQueued } from './period-calculate-queued';
 import { submitFromCli } from './approvals';
 import { printAll, printJson, printWindow, withJson, windowedList, type WindowOptions } from '../list';
 
@@ -208,10 +209,27 @@ export function registerBackOfficeCommands(program: Command): void {
     .option('--plan <file>', 'calculate with this plan file')
     .option('--lines', 'print every line (with --preview)')
     .option('--by <user>', 'who calculates')
+    .option(
+      '--queue',
+      'as a queued job that any worker takes (one per period at a time; its progress is in GET /api/jobs)',
+    )
+    .option('--no-wait', 'with --queue: print the job and return, without waiting for it to end')
     .action(
       action(
-        async (code: string, options: { preview?: boolean; plan?: string; lines?: boolean; by?: string }) => {
+        async (
+          code: string,
+          options: {
+            preview?: boolean;
+            plan?: string;
+            lines?: boolean;
+            by?: string;
+            queue?: boolean;
+            wait: boolean;
+          },
+        ) => {
           const context = createContext();
+          if (options.queue) return calculateQueued(context, period(code), options);
+          if (!options.wait) throw new UserError('--no-wait goes with --queue');
           const result = await refusable(
             withDatabase(context, (database) =>
               calculatePeriod(database, period(code), {

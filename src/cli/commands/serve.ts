@@ -14,6 +14,7 @@ import { projectRoot } from '../../exchange/mapping';
 import type { ChannelOverrides } from '../../exchange/runs';
 import { type LinkedSandbox, SANDBOXED_INSURERS, startLinkedSandbox } from '../../exchange/sandbox-link';
 import { createJobQueue, type JobQueue } from '../../jobs';
+import { startPeriodJobs } from '../../../back-office/period-jobs';
 import { type AppConfig, ConfigError } from '../../config';
 import { action, type CommandContext, createContext, ensureMigrated } from '../context';
 import { printDemoLogins } from './demo';
@@ -55,11 +56,14 @@ async function startBackground(
       recovery: context.config.recovery,
     },
   );
+  // Period calculations asked for by the API or the CLI (`--queue`), and the sweep that finds them again.
+  const periodJobs = startPeriodJobs(jobs, { database, logger: context.logger });
   return {
     jobs,
     sandboxes,
     scheduled: exchange.scheduled.length,
     close: async () => {
+      await periodJobs.stop();
       await exchange.stop();
       await jobs.close();
       for (const s of sandboxes) await s.close().catch(() => undefined);

@@ -3,21 +3,14 @@
  *
  * - a period's ledger a page at a time (`?page=&pageSize=`, by consultant code and kind), with the
  *   totals of everything the filter selects, summed by the database;
- * - a calculation run in the background with its progress: POST starts it (202), GET answers the
- *   stage it is at (payments read, consultants, network, calculated, posted), the time it has taken
- *   and, once done, its figures; a preview's lines a page at a time. The calculation runs in the
- *   serving process (as the synchronous POST /api/periods/:code/calculate does) and its progress is
- *   known there: it is kept for an hour after it ends, and a restart forgets it (the ledger does not);
+ * - (a calculation in the background with its progress is ./calculations.ts);
  * - the compensation plans: plans, their versions, one version with its check against the products
  *   known today, and the check of plan text a person sends (what `ecspert plan check` says).
  */
-import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import {
   ACCRUAL_KINDS,
   accrualTotals,
-  CalculationRefusedError,
-  calculatePeriod,
   checkPlanText,
   countAccruals,
   listAccruals,
@@ -25,14 +18,11 @@ import {
   listPlanVersions,
   loadPlanVersion,
   PLAN_TEXT_MAX_CHARS,
-  PlanRefusedError,
-  toPlainLine,
-  type PeriodCalculation,
 } from '../../../../back-office/compensation';
 import { seesMoneyOf } from '../../../auth';
 import { type PageQuery, pageEnvelopeSchema, pageQueryProperties, pageQuerySchema } from '../../paging';
 import { apiErrors, codeSchema, periodSchema, text } from '../../schema-types';
-import { accrualsSchema, calculationSchema } from './schemas';
+import { accrualsSchema } from './schemas';
 
 const kop = { type: 'integer', description: 'kopiyky' } as const;
 const str = { type: 'string' } as const;
@@ -53,249 +43,6 @@ const totalsSchema = {
     },
   },
 } as const;
-
-/** The stages a calculation passes, in order (back-office/compensation calculate's onProgress). */
-export const CALCULATION_STAGES = ['payments', 'consultants', 'network', 'calculated', 'posted'] as const;
-
-interface CalculationJob {
-  id: string;
-  periodCode: string;
-  preview: boolean;
-  startedBy: string;
-  startedAt: Date;
-  finishedAt: Date | null;
-  status: 'running' | 'done' | 'failed';
-  stage: string | null;
-  stageCount: number;
-  error: { error: string; message: string; statusCode: number } | null;
-  result: PeriodCalculation | null;
-}
-
-const KEEP_MS = 60 * 60 * 1000;
-const KEEP_JOBS = 50;
-
-const jobSchema = {
-  type: 'object',
-  required: ['id', 'periodCode', 'status', 'stages'],
-  properties: {
-    id: str,
-    periodCode: str,
-    preview: { type: 'boolean' },
-    status: { type: 'string', enum: ['running', 'done', 'failed'] },
-    startedBy: str,
-    startedAt: { type: 'string', format: 'date-time' },
-    finishedAt: { type: ['string', 'null'], format: 'date-time' },
-    elapsedMs: { ...int, description: 'Since it started, until it ended' },
-    stages: { type: 'array', items: str, description: 'Every stage, in order' },
-    stage: { ...nullableStr, description: 'The stage last reached' },
-    stageIndex: { ...int, description: '1-based index of the stage last reached; 0 before the first' },
-    stageCount: { ...int, description: 'What the stage last reached counted (payments, consultants, lines)' },
-    error: {
-      type: ['object', 'null'],
-      properties: { error: str, message: str, statusCode: int },
-    },
-    result: {
-      ...calculationSchema,
-      type: ['object', 'null'],
-      description: 'Once done: the figures of the calculation (a preview’s lines are paged at …/lines)',
-    },
-  },
-} as const;
-
-function jobAnswer(job: CalculationJob) {
-  const end = job.finishedAt ?? new Date();
-  const stageIndex = job.stage ? (CALCULATION_STAGES as readonly string[]).indexOf(job.stage) + 1 : 0;
-  let result = null;
-  if (job.result) {
-    const { lines: _lines, metrics: _metrics, ...summary } = job.result;
-    result = summary;
-  }
-  return {
-    id: job.id,
-    periodCode: job.periodCode,
-    preview: job.preview,
-    status: job.status,
-    startedBy: job.startedBy,
-    startedAt: job.startedAt.toISOString(),
-    finishedAt: job.finishedAt?.toISOString() ?? null,
-    elapsedMs: end.getTime() - job.startedAt.getTime(),
-    stages: [...CALCULATION_STAGES],
-    stage: job.stage,
-    stageIndex,
-    stageCount: job.stageCount,
-    error: job.error,
-    result,
-  };
-}
-
-function registerCalculationJobs(app: FastifyInstance, tags: string[]) {
-  const jobs = new Map<string, CalculationJob>();
-  const forget = () => {
-    const now = Date.now();
-    for (const [id, job] of jobs)
-      if (job.finishedAt && now - job.finishedAt.getTime() > KEEP_MS) jobs.delete(id);
-    const finished = [...jobs.values()].filter((j) => j.finishedAt);
-    while (jobs.size > KEEP_JOBS && finished.length) jobs.delete(finished.shift()!.id);
-  };
-  const running: Promise<unknown>[] = [];
-  app.addHook('onClose', async () => {
-    await Promise.allSettled(running);
-  });
-
-  app.post<{ Params: { code: string }; Body: { preview?: boolean } }>(
-    '/api/periods/:code/calculations',
-    {
-      config: { permission: 'periods.write' },
-      schema: {
-        tags,
-        operationId: 'startPeriodCalculation',
-        summary:
-          'Start calculating a period (or previewing it) in the background; poll the answer’s id for its progress and figures',
-        params: {
-          type: 'object',
-          required: ['code'],
-          additionalProperties: false,
-          properties: { code: periodSchema },
-        },
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { preview: { type: 'boolean', description: 'true: post nothing, keep every line' } },
-        },
-        response: {
-          202: { ...jobSchema, description: 'Started, or the same calculation already running' },
-          ...apiErrors(400),
-        },
-      },
-    },
-    async (request, reply) => {
-      forget();
-      const periodCode = request.params.code;
-      const preview = !!request.body?.preview;
-      // The same calculation asked twice while it runs is one calculation.
-      const same = [...jobs.values()].find(
-        (j) => j.status === 'running' && j.periodCode === periodCode && j.preview === preview,
-      );
-      if (same) return reply.code(202).send(jobAnswer(same));
-      const job: CalculationJob = {
-        id: randomUUID(),
-        periodCode,
-        preview,
-        startedBy: request.auth!.principal.login,
-        startedAt: new Date(),
-        finishedAt: null,
-        status: 'running',
-        stage: null,
-        stageCount: 0,
-        error: null,
-        result: null,
-      };
-      jobs.set(job.id, job);
-      const work = calculatePeriod(app.database, periodCode, {
-        preview,
-        createdBy: job.startedBy,
-        onProgress: (stage, count) => {
-          job.stage = stage;
-          job.stageCount = count;
-        },
-      }).then(
-        (result) => {
-          job.result = result;
-          job.status = 'done';
-          job.finishedAt = new Date();
-        },
-        (error: unknown) => {
-          const refused = error instanceof CalculationRefusedError || error instanceof PlanRefusedError;
-          const statusCode = error instanceof PlanRefusedError ? 422 : refused ? 409 : 500;
-          job.error = {
-            error:
-              statusCode === 500
-                ? 'internal_error'
-                : statusCode === 409
-                  ? 'conflict'
-                  : 'unprocessable_entity',
-            message: error instanceof Error ? error.message : String(error),
-            statusCode,
-          };
-          if (statusCode === 500) request.log.error({ err: error }, 'calculation failed');
-          job.status = 'failed';
-          job.finishedAt = new Date();
-        },
-      );
-      running.push(work);
-      return reply.code(202).send(jobAnswer(job));
-    },
-  );
-
-  const jobParams = {
-    type: 'object',
-    required: ['id'],
-    additionalProperties: false,
-    properties: { id: { type: 'string', format: 'uuid' } },
-  } as const;
-
-  app.get<{ Params: { id: string } }>(
-    '/api/calculations/:id',
-    {
-      config: { permission: 'periods.write' },
-      schema: {
-        tags,
-        operationId: 'getPeriodCalculation',
-        summary: 'A background calculation: its stage, elapsed time, and once done its figures',
-        params: jobParams,
-        response: { 200: jobSchema, ...apiErrors(400, 404) },
-      },
-    },
-    async (request, reply) => {
-      const job = jobs.get(request.params.id);
-      if (!job)
-        return reply.code(404).send({
-          error: 'not_found',
-          message: `no calculation ${request.params.id} (this server forgets one an hour after it ends, and on restart)`,
-        });
-      return jobAnswer(job);
-    },
-  );
-
-  app.get<{ Params: { id: string }; Querystring: PageQuery }>(
-    '/api/calculations/:id/lines',
-    {
-      config: { permission: 'periods.write' },
-      schema: {
-        tags,
-        operationId: 'listPeriodCalculationLines',
-        summary: 'The lines of a finished calculation (a preview’s, posted nowhere), a page at a time',
-        params: jobParams,
-        querystring: pageQuerySchema(),
-        response: {
-          200: pageEnvelopeSchema({
-            type: 'object',
-            properties: (calculationSchema.properties.lines as { items: { properties: object } }).items
-              .properties,
-          }),
-          ...apiErrors(400, 404, 409),
-        },
-      },
-    },
-    async (request, reply) => {
-      const job = jobs.get(request.params.id);
-      if (!job)
-        return reply.code(404).send({ error: 'not_found', message: `no calculation ${request.params.id}` });
-      if (!job.result)
-        return reply
-          .code(409)
-          .send({ error: 'conflict', message: `calculation ${job.id} is ${job.status}: it has no lines` });
-      const { page, pageSize } = request.query;
-      const lines = job.result.lines;
-      return {
-        items: lines.slice((page - 1) * pageSize, page * pageSize).map(toPlainLine),
-        page,
-        pageSize,
-        total: lines.length,
-      };
-    },
-  );
-}
 
 function registerAccrualPages(app: FastifyInstance, tags: string[]) {
   app.get<{
@@ -553,7 +300,6 @@ function registerPlanReads(app: FastifyInstance, tags: string[]) {
 /** The routes the back office's screens read (see the file's comment). */
 export const backOfficeScreenRoutes: FastifyPluginAsync = async (app) => {
   const tags = ['back-office'];
-  registerCalculationJobs(app, tags);
   registerAccrualPages(app, tags);
   registerPlanReads(app, tags);
 };

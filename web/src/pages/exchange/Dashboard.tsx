@@ -1,7 +1,8 @@
 /**
  * The exchange per insurer: next scheduled run, last run, quarantine, failures and open mismatches
  * (GET /api/exchange/insurers, all counted by the server), a button to start a run where this
- * process has a queue, and the queue's progress while a run waits or works.
+ * process has a queue, and the queue's progress while a run waits or works: each running exchange
+ * run's stage and counts from its job record (GET /api/jobs?kind=exchange.run&state=running).
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -31,11 +32,32 @@ export function useInsurers() {
   });
 }
 
+interface RunJob {
+  id: string;
+  subject: string;
+  stage: string | null;
+  done: number | null;
+  total: number | null;
+}
+
+/** Exchange runs working now, from their job records; read again every two seconds while any runs. */
+function useRunningRuns(enabled: boolean, busy: boolean) {
+  return useQuery({
+    queryKey: ['/api/jobs', 'exchange.run', 'running'],
+    queryFn: () =>
+      api.get<{ items: RunJob[] }>('/api/jobs', { kind: 'exchange.run', state: 'running', pageSize: 50 }),
+    enabled,
+    refetchInterval: (query) => (busy || (query.state.data?.items.length ?? 0) > 0 ? 2000 : false),
+  });
+}
+
 export function Dashboard() {
   const { t } = useTranslation('exchange');
   const { can } = useAuth();
   const client = useQueryClient();
   const desk = useInsurers();
+  const deskQueue = desk.data?.queue;
+  const runs = useRunningRuns(can('exchange.read'), !!deskQueue && deskQueue.active + deskQueue.waiting > 0);
   const [notice, setNotice] = useState<string | null>(null);
   const start = useMutation({
     mutationFn: (code: string) =>
@@ -58,6 +80,17 @@ export function Dashboard() {
       {notice && <p role="status">{notice}</p>}
       {start.error && <ErrorMessage error={start.error} />}
       {busy > 0 && <Progress label={t('dashboard.running')} done={busy} total={null} />}
+      {(runs.data?.items ?? []).map((run) => (
+        <Progress
+          key={run.id}
+          label={t('dashboard.runStage', {
+            code: run.subject,
+            stage: t(`dashboard.runStages.${run.stage ?? 'exchanging'}`, { defaultValue: run.stage ?? '' }),
+          })}
+          done={run.done ?? 0}
+          total={run.total || null}
+        />
+      ))}
       <table>
         <caption>{t('dashboard.caption')}</caption>
         <thead>

@@ -24,6 +24,13 @@ export const texts = {
       started: 'Обмін зі страховиком {{code}} поставлено в чергу (завдання {{jobId}}).',
       duplicate: 'Обмін зі страховиком {{code}} уже в черзі (завдання {{jobId}}).',
       running: 'Обмін триває: завдань у роботі й у черзі',
+      runStage: 'Обмін з {{code}} триває: {{stage}}',
+      runStages: {
+        exchanging: 'з’єднання',
+        sending: 'надсилання реєстру',
+        receiving: 'отримання файлів',
+        processing: 'обробка повідомлень',
+      },
       noQueue:
         'Цей процес не має черги фонових завдань: обмін за розкладом і запуск вручну виконує ecspert serve з чергою.',
       recent: 'Останні повідомлення: {{name}}',
@@ -173,6 +180,13 @@ export const texts = {
       started: 'The exchange with {{code}} is queued (job {{jobId}}).',
       duplicate: 'An exchange with {{code}} is already queued (job {{jobId}}).',
       running: 'Exchange running: jobs active and waiting',
+      runStage: 'Exchange with {{code}} running: {{stage}}',
+      runStages: {
+        exchanging: 'connecting',
+        sending: 'sending the register',
+        receiving: 'receiving files',
+        processing: 'processing messages',
+      },
       noQueue:
         'This process has no background job queue: scheduled and manual runs are made by ecspert serve with its queue.',
       recent: 'Latest messages: {{name}}',

@@ -1,7 +1,9 @@
 /**
  * Calculating a period, as a preview or posted: started in the background (POST
- * /api/periods/:code/calculations), its stage, count and elapsed time polled from the server until it
- * ends, then the server's figures; a preview's lines a page at a time.
+ * /api/periods/:code/calculations; a posting is a queued job, one per period at a time), its stage,
+ * counts and elapsed time polled from the server until it ends, then the server's figures; a
+ * preview's lines a page at a time. A calculation already queued or running when the page is opened
+ * (GET /api/periods/:code, whoever started it) is followed the same way.
  */
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
@@ -11,7 +13,7 @@ import { useAuth } from '../../app/auth';
 import { DataTable, Pager } from '../../app/components/Paged';
 import { ErrorMessage, Progress } from '../../app/components/Status';
 import { formatCount, formatMoney } from '../../app/format';
-import type { CalculationJob, EngineLine } from './types';
+import type { CalculationJob, EngineLine, PeriodWithJob } from './types';
 
 const seconds = (ms: number) => (ms / 1000).toFixed(1).replace('.', ',');
 
@@ -21,6 +23,18 @@ export function CalculationPanel({ code }: { code: string }) {
   const client = useQueryClient();
   const [jobId, setJobId] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
+  // One already queued or running when the page is opened (started here before, by another person,
+  // or from the command line): followed until it ends.
+  const current = useQuery({
+    queryKey: ['/api/periods', code, 'job'],
+    queryFn: () => api.get<PeriodWithJob>(`/api/periods/${code}`),
+    enabled: jobId === null && can('periods.write'),
+  });
+  const active = current.data?.calculationJob;
+  useEffect(() => {
+    if (jobId === null && active && (active.state === 'queued' || active.state === 'running'))
+      setJobId(active.id);
+  }, [active, jobId]);
   const job = useQuery({
     queryKey: ['/api/calculations', jobId],
     queryFn: () => api.get<CalculationJob>(`/api/calculations/${jobId}`),
@@ -66,7 +80,19 @@ export function CalculationPanel({ code }: { code: string }) {
         <div role="status" aria-live="polite">
           {running && (
             <>
+              {job.data.state === 'queued' ? (
+                <p>{t('queued', { code })}</p>
+              ) : (
+                job.data.startedBy && <p>{t('runningJob', { code, by: job.data.startedBy })}</p>
+              )}
               <Progress label={t('progress')} done={job.data.stageIndex} total={job.data.stages.length} />
+              {job.data.stage && job.data.total != null && (
+                <Progress
+                  label={t(`stages.${job.data.stage}`)}
+                  done={job.data.done ?? 0}
+                  total={job.data.total || null}
+                />
+              )}
               <p>
                 {t('stageLine', {
                   index: job.data.stageIndex,

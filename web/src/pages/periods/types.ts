@@ -36,6 +36,11 @@ export interface CalculationJob {
   periodCode: string;
   preview: boolean;
   status: 'running' | 'done' | 'failed';
+  /** The job record's state (a queued calculation): queued, running, succeeded, failed, cancelled. */
+  state?: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  startedBy?: string | null;
+  done?: number | null;
+  total?: number | null;
   startedAt: string;
   finishedAt: string | null;
   elapsedMs: number;
@@ -132,4 +137,24 @@ export interface CorrectionReport {
   stornoKop: number;
   additionalKop: number;
   netKop: number;
+}
+
+/** A background job's record (GET /api/jobs/:id). */
+export interface JobRecord {
+  id: string;
+  kind: string;
+  subject: string;
+  state: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  stage: string | null;
+  done: number | null;
+  total: number | null;
+  requestedBy: string | null;
+  error: string | null;
+}
+
+/** GET /api/periods/:code */
+export interface PeriodWithJob {
+  code: string;
+  status: string;
+  calculationJob: JobRecord | null;
 }
