@@ -213,7 +213,6 @@ describeEachEngine('bounded recalculation on the demo agency', (ctx) => {
           reason: 'перехід',
           recordedBy: 'test:hr',
           approvedBy: 'test:director',
-        approvedBy: 'test:director',
         }),
       false,
     );
