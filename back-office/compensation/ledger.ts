@@ -157,7 +157,7 @@ export async function priorPeriods(
     }
     const volumes = new Map<number, PeriodVolumes>();
     // The period's metrics as corrected since (kept by every calculation and correction run).
-    if (await hasCurrentMetrics(db, code)) {
+    if (ids !== undefined && (await hasCurrentMetrics(db, code))) {
       for (const m of (await readCurrentMetrics(db, code, ids)).values()) {
         if (!m.personalVolumeU && !m.groupVolumeU && !m.newPolicies && !m.personalPremiumKop) continue;
         const { personalVolumeU, groupVolumeU, personalPremiumKop, newPolicies } = m;

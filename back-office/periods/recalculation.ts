@@ -120,8 +120,9 @@ export interface CorrectionOptions {
   fromPeriod?: string;
   onProgress?: (stage: string, count: number) => void;
   /**
-   * 'bounded' (the default) recalculates only the reach of the causes where it is bounded and falls
-   * back to the full comparison where not; 'full' always compares the whole period.
+   * 'full' (the default) compares the whole period; 'bounded' recalculates only the reach of the
+   * causes where it is bounded and falls back to the full comparison where not. Bounded is opt-in
+   * until it is faster than full at scale and its career decisions match the full run's (see README).
    */
   comparison?: 'bounded' | 'full';
 }
@@ -602,7 +603,7 @@ async function runCorrections(
   // The causes' reach: the consultants they name, their subtrees and uplines in every version.
   let reach: Reach | null = null;
   let reachPolicies: Set<number> | null = null;
-  if ((options.comparison ?? 'bounded') === 'full') report.bounded.fallback = 'full comparison asked';
+  if ((options.comparison ?? 'full') === 'full') report.bounded.fallback = 'full comparison asked';
   else if (options.fromPeriod) report.bounded.fallback = `a re-run from ${options.fromPeriod} names no cause`;
   else {
     const t = performance.now();

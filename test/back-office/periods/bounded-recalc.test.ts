@@ -41,7 +41,7 @@ async function sameBothWays(
   careers = true,
 ): Promise<{ full: CorrectionReport; bounded: CorrectionReport }> {
   const full = await previewChange(database, record, { comparison: 'full' });
-  const bounded = await previewChange(database, record, {});
+  const bounded = await previewChange(database, record, { comparison: 'bounded' });
   expect(full.bounded.periods).toEqual([]);
   if (expectBounded) {
     expect(bounded.bounded.fallback).toBeNull();
@@ -104,7 +104,7 @@ describeEachEngine('bounded recalculation on a synthetic network', (ctx) => {
     const { bounded } = await sameBothWays(ctx.database, record, true);
     expect(bounded.periods.flatMap((p) => p.lines).length).toBeGreaterThan(0);
     await record(ctx.database);
-    const posted = await postCorrections(ctx.database, { postedBy: 'test' });
+    const posted = await postCorrections(ctx.database, { postedBy: 'test', comparison: 'bounded' });
     expect(posted.bounded.periods).toEqual(MONTHS);
     expect(shape(posted)).toEqual(shape(bounded));
   });
@@ -124,7 +124,7 @@ describeEachEngine('bounded recalculation on a synthetic network', (ctx) => {
     expect(bounded.bounded.fallback ?? 'bounded').toMatch(/^bounded$|is paid otherwise than stored/);
     expect(full.periods.flatMap((p) => p.lines).length).toBeGreaterThan(0);
     await record(ctx.database);
-    await postCorrections(ctx.database, { postedBy: 'test' });
+    await postCorrections(ctx.database, { postedBy: 'test', comparison: 'bounded' });
   });
 
   it('a policy moved to another consultant', async () => {
@@ -152,7 +152,7 @@ describeEachEngine('bounded recalculation on a synthetic network', (ctx) => {
     const { full } = await sameBothWays(ctx.database, record, true);
     expect(full.periods.flatMap((p) => p.lines).length).toBeGreaterThan(0);
     await record(ctx.database);
-    await postCorrections(ctx.database, { postedBy: 'test' });
+    await postCorrections(ctx.database, { postedBy: 'test', comparison: 'bounded' });
   });
 
   it('a late payment names no consultant: the bounded run falls back to the full comparison', async () => {
@@ -211,7 +211,7 @@ describeEachEngine('bounded recalculation on the demo agency', (ctx) => {
     const { full } = await sameBothWays(ctx.database, career, false, false);
     expect(full.periods.flatMap((p) => p.lines).length).toBeGreaterThan(0);
     await career(ctx.database);
-    await postCorrections(ctx.database, { postedBy: 'test' });
+    await postCorrections(ctx.database, { postedBy: 'test', comparison: 'bounded' });
     await sameBothWays(
       ctx.database,
       (tx) =>
