@@ -5,12 +5,20 @@
  * consultants, and `postCorrections` timed: the storno and additional lines it posts in the open
  * seventh period. Prints the setup steps' timings, the correction figure, lines posted, peak RSS.
  *
+ * The corrections are timed twice on the same change (each in a transaction rolled back): compared
+ * in full (the whole period calculated again) and bounded (only the reach of the change: the
+ * consultant's subtree and uplines, the uplines' metrics from the stored per-period metrics), and
+ * beside them the floor: the bare read of the reach's inputs (its payments and ledger lines in every
+ * period) and the COPY of the same number of lines into a bare table. Both runs must post the same
+ * lines to the kopiyka; the ratios bounded/floor and full/bounded are printed.
+ *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx tsx bench/recalc.ts
  *       100 000 consultants (chains up to 25 deep), 200 000 policies, 100 000 payments a month
  *   options: --consultants N --policies N --payments N (a month) --downline N (target, 5 000)
  *            --reuse (keep bench_recalc's network, closed periods and ledger from an earlier run;
  *                     the career change and its corrections are rolled back at the end, so a rerun
  *                     measures the same thing)
+ *            --no-full (skip the full comparison: only bounded and the floor)
  *
  * It works in a schema of its own (bench_recalc), dropped and created again unless --reuse.
  */
@@ -153,52 +161,140 @@ async function main(): Promise<void> {
   );
 
   // The change and its corrections run in one transaction rolled back at the end, so --reuse can
-  // measure again on the same closed periods.
-  let figure = 0;
-  let lines = 0;
-  let report: Awaited<ReturnType<typeof postCorrections>> | null = null;
+  // measure again on the same closed periods; once compared in full, once within the reach.
+  const timed = async (comparison: 'full' | 'bounded') => {
+    let figure = 0;
+    let report: Awaited<ReturnType<typeof postCorrections>> | null = null;
+    try {
+      await database.db.transaction().execute(async (trx) => {
+        const tx = { ...database, db: trx };
+        let t = performance.now();
+        const recorded = await recordManualCareerChange(tx, {
+          consultantCode: code,
+          levelCode: to,
+          validFrom: `${MONTHS[0]}-01`,
+          reason: 'bench: promotion confirmed late by the board',
+          recordedBy: 'bench:hr',
+          approvedBy: 'bench:director',
+        });
+        console.log(
+          `${comparison}: recorded with approval in ${seconds(t)}; requests for ${recorded.requestedPeriods.join(', ')}`,
+        );
+        rssAtStart = process.memoryUsage().rss;
+        peakRss = rssAtStart;
+        t = performance.now();
+        report = await postCorrections(tx, { postedBy: 'bench', knownAt: new Date(), comparison });
+        figure = (performance.now() - t) / 1000;
+        throw new Rollback();
+      });
+    } catch (error) {
+      if (!(error instanceof Rollback)) throw error;
+    }
+    const r = report! as Awaited<ReturnType<typeof postCorrections>>;
+    const lines = r.periods.reduce((s, p) => s + p.lines.length, 0);
+    console.log(
+      `${comparison}: corrections post ${figure.toFixed(2)} s wall for ${r.periods.length} closed periods, posted in ${r.postedIn}; ` +
+        `lines ${lines} (storno ${(r.stornoKop / 100).toFixed(2)} UAH, additional ${(r.additionalKop / 100).toFixed(2)} UAH, net ${(r.netKop / 100).toFixed(2)} UAH), ` +
+        `consultants affected ${r.byConsultant.length}, career adjustments ${r.periods.reduce((s, p) => s + p.careerAdjustments.length, 0)}; ` +
+        `peak RSS ${mb(peakRss)} (at its start ${mb(rssAtStart)})`,
+    );
+    console.log(
+      `${comparison}: reach ${r.bounded.reach} consultants, bounded periods [${r.bounded.periods.join(', ')}], fallback ${r.bounded.fallback ?? 'none'}`,
+    );
+    console.log(`${comparison}: where the time goes (ms):`, r.timings);
+    return { figure, lines, report: r };
+  };
+  const bounded = await timed('bounded');
+  const full = flag('no-full') ? null : await timed('full');
+  const floor = await floorOf(database, picked.index + 1, bounded.lines);
+  clearInterval(sampler);
+  const key = (r: typeof bounded.report) =>
+    JSON.stringify(r.periods.map((p) => p.lines.map(({ cause: _c, ...l }) => l)));
+  console.log('');
+  if (full)
+    console.log(
+      `same lines both ways: ${key(full.report) === key(bounded.report) ? 'yes' : 'NO'} (full ${full.lines}, bounded ${bounded.lines}, net ${full.report.netKop} vs ${bounded.report.netKop} kop)`,
+    );
+  console.log(
+    `corrections: bounded ${bounded.figure.toFixed(2)} s` +
+      (full
+        ? ` | full ${full.figure.toFixed(2)} s (full/bounded ${(full.figure / bounded.figure).toFixed(1)}x)`
+        : '') +
+      ` | floor ${floor.seconds.toFixed(2)} s (bounded/floor ${(bounded.figure / floor.seconds).toFixed(1)}x; ${floor.detail})`,
+  );
+  console.log(`maxRSS of the process ${mb(process.resourceUsage().maxRSS * 1024)}`);
+  await database.close();
+}
+
+/**
+ * The floor: the bare read of the reach's inputs (the subtree's and uplines' payments and the
+ * ledger's lines of those payments in every recalculated period) and the COPY of as many lines as
+ * were posted into a bare table, timed in a transaction rolled back.
+ */
+async function floorOf(database: Database, consultantId: number, lines: number) {
+  const { sponsor } = network();
+  const children = new Map<number, number[]>();
+  for (let i = 0; i < sponsor.length; i++)
+    if (sponsor[i] >= 0) children.set(sponsor[i] + 1, [...(children.get(sponsor[i] + 1) ?? []), i + 1]);
+  const subtree = [consultantId];
+  for (let i = 0; i < subtree.length; i++) subtree.push(...(children.get(subtree[i]) ?? []));
+  const uplines: number[] = [];
+  for (let c = sponsor[consultantId - 1]; c >= 0; c = sponsor[c]) uplines.push(c + 1);
+  const t = performance.now();
+  let payments = 0;
+  let ledgerLines = 0;
   try {
     await database.db.transaction().execute(async (trx) => {
-      const tx = { ...database, db: trx };
-      let t = performance.now();
-      const recorded = await recordManualCareerChange(tx, {
-        consultantCode: code,
-        levelCode: to,
-        validFrom: `${MONTHS[0]}-01`,
-        reason: 'bench: promotion confirmed late by the board',
-        recordedBy: 'bench:hr',
-        approvedBy: 'bench:director',
-      });
-      console.log(
-        `recorded with approval in ${seconds(t)}; requests for ${recorded.requestedPeriods.join(', ')}`,
+      const policies = (
+        await sql<{
+          policy_id: number;
+        }>`select distinct policy_id from policy_version where consultant_id = any(${subtree}::bigint[])`.execute(
+          trx,
+        )
+      ).rows.map((r) => Number(r.policy_id));
+      await sql`select consultant_id, sponsor_id, valid_from, valid_to from consultant_sponsor where consultant_id = any(${[...subtree, ...uplines]}::bigint[])`.execute(
+        trx,
       );
-      rssAtStart = process.memoryUsage().rss;
-      peakRss = rssAtStart;
-      t = performance.now();
-      report = await postCorrections(tx, { postedBy: 'bench', knownAt: new Date() });
-      figure = (performance.now() - t) / 1000;
-      lines = report.periods.reduce((s, p) => s + p.lines.length, 0);
+      await sql`select consultant_id, level_code, valid_from, valid_to from consultant_career where consultant_id = any(${[...subtree, ...uplines]}::bigint[])`.execute(
+        trx,
+      );
+      for (const month of MONTHS.slice(0, 6)) {
+        const ids = (
+          await sql<{ id: number }>`select id, policy_id, paid_on, amount from premium_payment
+            where paid_on >= ${`${month}-01`} and paid_on < ${`${month}-01`}::date + interval '1 month' and policy_id = any(${policies}::bigint[])`.execute(
+            trx,
+          )
+        ).rows.map((r) => Number(r.id));
+        payments += ids.length;
+        ledgerLines += (
+          await sql`select id, consultant_id, rule, amount from accrual where source_kind = 'payment' and source_id = any(${ids}::bigint[])`.execute(
+            trx,
+          )
+        ).rows.length;
+      }
+      await sql`create temp table floor_lines (consultant_id bigint, rule text, amount numeric(14,2), explanation text) on commit drop`.execute(
+        trx,
+      );
+      const rows = Array.from({ length: lines }, (_, i) => ({
+        consultant_id: 1 + (i % 1000),
+        rule: 'differential.MANAGER',
+        amount: '123.45',
+        explanation:
+          'Донарахування за 2026-01: Структурна комісія (диференціал) з продажу K-000001: платіж 1 234,56 грн',
+      }));
+      await database.dialect.bulkInsert(trx, 'floor_lines', rows);
       throw new Rollback();
     });
   } catch (error) {
     if (!(error instanceof Rollback)) throw error;
   }
-  clearInterval(sampler);
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  const r = report!;
-  console.log('');
-  console.log(
-    `corrections post: ${figure.toFixed(2)} s wall for ${r.periods.length} closed periods, posted in ${r.postedIn}`,
-  );
-  console.log(
-    `lines posted ${lines} (storno ${(r.stornoKop / 100).toFixed(2)} UAH, additional ${(r.additionalKop / 100).toFixed(2)} UAH, net ${(r.netKop / 100).toFixed(2)} UAH), consultants affected ${r.byConsultant.length}, career adjustments ${r.periods.reduce((s, p) => s + p.careerAdjustments.length, 0)}`,
-  );
-  console.log(
-    `peak RSS during the posting ${mb(peakRss)} (at its start ${mb(rssAtStart)}; maxRSS of the process ${mb(process.resourceUsage().maxRSS * 1024)})`,
-  );
-  console.log('where the time goes (ms):', r.timings);
-  await database.close();
+  const secondsTaken = (performance.now() - t) / 1000;
+  return {
+    seconds: secondsTaken,
+    detail: `read ${payments} payments and ${ledgerLines} ledger lines of the reach (${subtree.length} + ${uplines.length} consultants), wrote ${lines} lines`,
+  };
 }
+
 let rssAtStart = 0;
 
 main().catch((error) => {

@@ -32,6 +32,7 @@ import {
   postedTotals,
   priorPeriods,
 } from './ledger';
+import { commissionsOf, storeCurrentMetrics } from './current-metrics';
 import { type CompiledPlan, compilePlan, DEFAULT_PLAN_PATH, loadPlanFile, PlanRefusedError } from './plan';
 import { DEFAULT_CATALOG, type ProductCatalog } from './product-catalog';
 import type { CompensationDB } from './tables';
@@ -275,6 +276,8 @@ export interface PeriodCalculation {
   metrics: CalculationResult['metrics'];
   /** Milliseconds per stage: load, the engine's stages, write. */
   timings: Record<string, number>;
+  /** The sponsor of a consultant at the end of the period (null at the top). */
+  readonly sponsorAtEnd?: (consultantId: number) => number | null;
 }
 
 const closedRefusal = (periodCode: string) =>
@@ -346,6 +349,11 @@ export async function calculatePeriod(
     metrics: result.metrics,
     timings: { load: loadMs, ...result.timings },
   };
+  // The sponsor at the end of the period (the stored metrics keep it); not part of the answer's JSON.
+  Object.defineProperty(outcome, 'sponsorAtEnd', {
+    value: (id: number) => inputs.network.sponsors.at(id, period.endsOn) ?? null,
+    enumerable: false,
+  });
   if (options.preview) return outcome;
 
   t = performance.now();
@@ -402,6 +410,15 @@ export async function calculatePeriod(
     options.onProgress?.('posted', result.lines.length);
     lap('accruals');
     await insertMetrics(tdb, database.dialect, runId, result);
+    await storeCurrentMetrics(
+      tdb,
+      database.dialect,
+      periodCode,
+      result.metrics,
+      commissionsOf(result.lines),
+      (id) => inputs.network.sponsors.at(id, period.endsOn) ?? null,
+      knownAt,
+    );
     lap('metrics');
     await recordCareerDecisions(tdb, database.dialect, runId, result.careerDecisions, {
       recordedAt: now,

@@ -92,6 +92,21 @@ export interface PeriodInputs {
   earnings: EarningInput[];
   /** Problems found while reading the inputs (e.g. a payment whose policy has no consultant). */
   missing?: MissingInput[];
+  /**
+   * A bounded recalculation reads only part of the network (a subtree and its uplines): these
+   * complete the metrics and commissions of its consultants with what the rest contributes, known
+   * from the period's stored metrics. Absent in a full calculation.
+   */
+  completion?: MetricsCompletion;
+}
+
+export interface MetricsCompletion {
+  /** After the volumes are summed from the payments read, before activity is decided. */
+  volumes(metrics: Map<number, ConsultantMetrics>): void;
+  /** After directs and legs are counted, before qualification. */
+  directs(metrics: Map<number, ConsultantMetrics>): void;
+  /** Before bonuses: personal and structural commission per consultant, by id. */
+  commissions(personal: Map<number, number>, structural: Map<number, number>): void;
 }
 
 export type AccrualKind = 'personal' | 'structural' | 'override' | 'bonus' | 'chargeback' | 'contest';
@@ -526,6 +541,7 @@ export function calculate(plan: CompiledPlan, inputs: PeriodInputs): Calculation
     if (!Number.isSafeInteger(m.groupVolumeU))
       throw new RangeError(`group volume of ${codeOf.get(m.consultantId)} exceeds the exact range`);
   }
+  inputs.completion?.volumes(metrics);
 
   const vol = (u: number): Rational => rational(BigInt(u), BigInt(U));
   const hryv = (kop: number): Rational => rational(BigInt(kop), 100n);
@@ -563,6 +579,7 @@ export function calculate(plan: CompiledPlan, inputs: PeriodInputs): Calculation
     if (m.active) s.activeDirects += 1;
     if (m.groupVolumeU > 0) s.legs += 1;
   }
+  inputs.completion?.directs(metrics);
   for (const id of consultantIds) {
     const m = metric(id);
     m.qualified =
@@ -818,6 +835,7 @@ export function calculate(plan: CompiledPlan, inputs: PeriodInputs): Calculation
   }
   lap('structural');
 
+  inputs.completion?.commissions(personalKop, structuralKop);
   // 6. Bonuses, on the period's metrics and commissions.
   for (const id of consultantIds) {
     if (!plan.bonuses.length) break;

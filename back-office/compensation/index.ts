@@ -70,3 +70,19 @@ export { ensurePeriodLocks, lockPeriods } from './period-lock';
 export { markPeriodClosed, openPeriod } from './period-register';
 export { compileExpression, ExpressionError } from './expression';
 export type { CompensationDB } from './tables';
+export {
+  commissionsOf,
+  type CurrentMetric,
+  readCurrentMetrics,
+  storeCurrentMetrics,
+} from './current-metrics';
+export { priorPeriods } from './ledger';
+export { contestPrizeLines } from './contest-lines';
+export type {
+  ConsultantMetrics,
+  MetricsCompletion,
+  PaymentInput,
+  LapseInput,
+  EarningInput,
+  PeriodRef,
+} from './engine';

@@ -15,6 +15,7 @@ import type {
   PeriodVolumes,
   PriorPeriod,
 } from './engine';
+import { hasCurrentMetrics, readCurrentMetrics } from './current-metrics';
 import type { CompensationDB } from './tables';
 
 /** Every kind a ledger line may have: the calculation's and the corrections' (storno, additional). */
@@ -142,6 +143,8 @@ export async function priorPeriods(
   periodCode: string,
   count: number,
   overrides?: Map<string, Map<number, PeriodVolumes>>,
+  /** Only these consultants' volumes (a bounded recalculation); all when absent. */
+  ids?: readonly number[],
 ): Promise<PriorPeriod[]> {
   const out: PriorPeriod[] = [];
   let code = periodCode;
@@ -152,8 +155,18 @@ export async function priorPeriods(
       out.push({ code, volumes: override });
       continue;
     }
-    const run = await postedRun(db, code);
     const volumes = new Map<number, PeriodVolumes>();
+    // The period's metrics as corrected since (kept by every calculation and correction run).
+    if (ids !== undefined && (await hasCurrentMetrics(db, code))) {
+      for (const m of (await readCurrentMetrics(db, code, ids)).values()) {
+        if (!m.personalVolumeU && !m.groupVolumeU && !m.newPolicies && !m.personalPremiumKop) continue;
+        const { personalVolumeU, groupVolumeU, personalPremiumKop, newPolicies } = m;
+        volumes.set(m.consultantId, { personalVolumeU, groupVolumeU, personalPremiumKop, newPolicies });
+      }
+      out.push({ code, volumes });
+      continue;
+    }
+    const run = await postedRun(db, code);
     if (run) {
       const rows = await db
         .selectFrom('consultant_period_metric')

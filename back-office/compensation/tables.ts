@@ -80,6 +80,26 @@ export interface ConsultantPeriodMetricTable {
   paid_level: string;
 }
 
+/** A period's metrics per consultant as they stand now (migrations/0760_period_metric_current.ts). */
+export interface PeriodMetricCurrentTable {
+  period_code: string;
+  consultant_id: number;
+  sponsor_id: number | null;
+  personal_volume_u: number;
+  group_volume_u: number;
+  personal_premium: Decimal;
+  new_policies: number;
+  active_directs: number;
+  legs: number;
+  is_active: number;
+  is_qualified: number;
+  career_level: string;
+  paid_level: string;
+  personal_commission: Decimal;
+  structural_commission: Decimal;
+  known_at: Date;
+}
+
 export interface CareerDecisionTable {
   id: Generated<number>;
   run_id: number;
@@ -114,4 +134,5 @@ export interface CompensationDB extends DB {
   accrual: AccrualTable;
   consultant_period_metric: ConsultantPeriodMetricTable;
   career_decision: CareerDecisionTable;
+  period_metric_current: PeriodMetricCurrentTable;
 }

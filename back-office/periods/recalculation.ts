@@ -33,9 +33,13 @@ import {
   periodRef,
   planForPeriod,
   postCorrectionRun,
+  commissionsOf,
+  storeCurrentMetrics,
   volumesOf,
 } from '../compensation';
 import { recordCalculatedCareer } from '../network';
+import { type BoundedPeriod, boundedPeriod, keyOf, type LiveLine } from './bounded';
+import { causeConsultants, type Reach, reachOf, subtreePolicies } from './reach';
 
 const cdb = (database: Database) => database.db as unknown as Kysely<CompensationDB>;
 
@@ -100,6 +104,11 @@ export interface CorrectionReport {
   additionalKop: number;
   netKop: number;
   timings: Record<string, number>;
+  /**
+   * How the closed periods were compared: within the causes' reach (`periods` lists those), or in
+   * full from the period named in `fallback` on, with the reason (null when every period was bounded).
+   */
+  bounded: { reach: number; periods: string[]; fallback: string | null };
 }
 
 export interface CorrectionOptions {
@@ -110,6 +119,12 @@ export interface CorrectionOptions {
   /** Recalculate from this closed period even without pending requests (an audit re-run). */
   fromPeriod?: string;
   onProgress?: (stage: string, count: number) => void;
+  /**
+   * 'full' (the default) compares the whole period; 'bounded' recalculates only the reach of the
+   * causes where it is bounded and falls back to the full comparison where not. Bounded is opt-in
+   * until it is faster than full at scale and its career decisions match the full run's (see README).
+   */
+  comparison?: 'bounded' | 'full';
 }
 
 class PreviewRollback extends Error {
@@ -188,22 +203,6 @@ async function postingPeriod(database: Database, lastClosed: string, create: boo
   if (create) await openPeriod(db, await periodRef(db, next));
   return next;
 }
-
-interface LiveLine {
-  id: number;
-  consultantId: number;
-  rule: string;
-  sourceKind: string;
-  sourceId: number;
-  policyId: number | null;
-  baseKop: number;
-  rate: string;
-  amountKop: number;
-  explanation: string;
-}
-
-const keyOf = (consultantId: number, rule: string, sourceKind: string, sourceId: number) =>
-  `${consultantId}|${rule}|${sourceKind}|${sourceId}`;
 
 /**
  * The lines of a period still in force: its own posted calculation and the additional lines that
@@ -418,6 +417,8 @@ async function reconcileCareers(
   decisions: CareerDecision[],
   change: { recordedAt: Date; recordedBy: string },
   codes: Map<number, string>,
+  /** A bounded recalculation: only these consultants' steps; `dryRun` writes nothing. */
+  scope: { only?: ReadonlySet<number>; dryRun?: boolean } = {},
 ): Promise<{ adjustments: CareerAdjustment[]; decisions: CareerDecision[] }> {
   const db = cdb(database);
   const adjustments: CareerAdjustment[] = [];
@@ -438,14 +439,16 @@ async function reconcileCareers(
   };
   // The careers in force of everyone the period decides on or once stepped, read in batches
   // (a period may decide on tens of thousands); rewritten one by one only where they differ.
-  const stale = await db
-    .selectFrom('consultant_career')
-    .selectAll()
-    .where('source', '=', 'calculation')
-    .where('superseded_at', '=', STILL_KNOWN)
-    .where('valid_from', '=', effectiveOn)
-    .orderBy('consultant_id')
-    .execute();
+  const stale = (
+    await db
+      .selectFrom('consultant_career')
+      .selectAll()
+      .where('source', '=', 'calculation')
+      .where('superseded_at', '=', STILL_KNOWN)
+      .where('valid_from', '=', effectiveOn)
+      .orderBy('consultant_id')
+      .execute()
+  ).filter((r) => !scope.only || scope.only.has(Number(r.consultant_id)));
   const byConsultant = new Map<number, CareerRow[]>();
   for (const row of await careersOf([
     ...new Set([...decisions.map((d) => d.consultantId), ...stale.map((r) => Number(r.consultant_id))]),
@@ -472,13 +475,15 @@ async function reconcileCareers(
     const rows = await current(d.consultantId, written.has(d.consultantId));
     const holding = rows.find((r) => r.valid_from <= d.effectiveFrom && d.effectiveFrom < r.valid_to);
     if (holding?.level_code === d.toLevel) continue;
-    await recordCalculatedCareer(db, d.consultantId, d.toLevel, {
-      validFrom: d.effectiveFrom,
-      validTo: holding?.valid_to ?? rows.find((r) => r.valid_from > d.effectiveFrom)?.valid_from ?? OPEN_END,
-      recordedAt: change.recordedAt,
-      recordedBy: change.recordedBy,
-      reason: `${d.kind} у перерахунку ${periodCode}: ${d.reason}`.slice(0, 1000),
-    });
+    if (!scope.dryRun)
+      await recordCalculatedCareer(db, d.consultantId, d.toLevel, {
+        validFrom: d.effectiveFrom,
+        validTo:
+          holding?.valid_to ?? rows.find((r) => r.valid_from > d.effectiveFrom)?.valid_from ?? OPEN_END,
+        recordedAt: change.recordedAt,
+        recordedBy: change.recordedBy,
+        reason: `${d.kind} у перерахунку ${periodCode}: ${d.reason}`.slice(0, 1000),
+      });
     written.add(d.consultantId);
     applied.push(d);
     adjustments.push({
@@ -499,13 +504,14 @@ async function reconcileCareers(
     const previous = before && before.valid_to === row.valid_from ? before.level_code : null;
     const level = previous ?? (await entryLevel(database));
     if (level === row.level_code) continue;
-    await recordCalculatedCareer(db, consultantId, level, {
-      validFrom: row.valid_from,
-      validTo: row.valid_to,
-      recordedAt: change.recordedAt,
-      recordedBy: change.recordedBy,
-      reason: `перерахунок ${periodCode}: крок кар'єри до ${row.level_code} більше не виконується`,
-    });
+    if (!scope.dryRun)
+      await recordCalculatedCareer(db, consultantId, level, {
+        validFrom: row.valid_from,
+        validTo: row.valid_to,
+        recordedAt: change.recordedAt,
+        recordedBy: change.recordedBy,
+        reason: `перерахунок ${periodCode}: крок кар'єри до ${row.level_code} більше не виконується`,
+      });
     written.add(consultantId);
     adjustments.push({
       consultantId,
@@ -557,6 +563,7 @@ async function runCorrections(
     additionalKop: 0,
     netKop: 0,
     timings,
+    bounded: { reach: 0, periods: [], fallback: null },
   };
   const starts = requests.map((r) => r.periodCode);
   if (options.fromPeriod) starts.push(options.fromPeriod);
@@ -593,6 +600,22 @@ async function runCorrections(
   const postedIn = report.postedIn;
   // Volumes as recalculated here: a later period's rolling-window qualification reads these.
   const priorVolumes = new Map<string, Map<number, PeriodVolumes>>();
+  // The causes' reach: the consultants they name, their subtrees and uplines in every version.
+  let reach: Reach | null = null;
+  let reachPolicies: Set<number> | null = null;
+  if ((options.comparison ?? 'full') === 'full') report.bounded.fallback = 'full comparison asked';
+  else if (options.fromPeriod) report.bounded.fallback = `a re-run from ${options.fromPeriod} names no cause`;
+  else {
+    const t = performance.now();
+    const changed = await causeConsultants(db, requests);
+    if (!changed) report.bounded.fallback = 'a cause names no consultant (a batch of payments, a plan)';
+    else {
+      reach = await reachOf(db, changed);
+      reachPolicies = await subtreePolicies(db, reach);
+      report.bounded.reach = reach.all.size;
+    }
+    timings.reach = Math.round(performance.now() - t);
+  }
 
   for (const period of closed) {
     let t = performance.now();
@@ -602,12 +625,49 @@ async function runCorrections(
         ? `запити на перерахунок №${own.map((r) => r.id).join(', №')}: ${own.map((r) => r.description).join('; ')}`
         : `перерахунок з ${from} (кар'єра та кваліфікації переносяться; запити №${requests.map((r) => r.id).join(', №') || '—'})`
     ).slice(0, 1000);
-    const calc = await calculatePeriod(database, period, { preview: true, knownAt, priorVolumes });
-    priorVolumes.set(period, volumesOf(calc.metrics));
-    timings[`${period}.calculate`] = Math.round(performance.now() - t);
-    t = performance.now();
-    const live = await liveLines(database, period);
-    timings[`${period}.read`] = Math.round(performance.now() - t);
+    const ref = await periodRef(db, period);
+    const plan = await planForPeriod(database, period);
+    const effectiveOn =
+      plan.plan.promotionTakesEffect === 'current_period' ? ref.startsOn : nextPeriodStart(ref);
+    // Within the causes' reach while it is bounded; from the first period it is not, in full.
+    let bounded: BoundedPeriod | null = null;
+    if (reach && !report.bounded.fallback) {
+      const found = await boundedPeriod(db, database, period, reach, reachPolicies!, knownAt, codes);
+      if (found.fallback !== null) report.bounded.fallback = `${period}: ${found.fallback}`;
+      else {
+        // A career step of an upline moves its lines outside the reach: not bounded either.
+        const dry = await reconcileCareers(
+          database,
+          period,
+          effectiveOn,
+          found.careerDecisions,
+          { recordedAt: knownAt, recordedBy: by },
+          codes,
+          { only: reach.all, dryRun: true },
+        );
+        const moved = dry.adjustments.find((a) => reach!.uplines.has(a.consultantId));
+        if (moved) report.bounded.fallback = `${period}: upline ${moved.consultantCode} changes level`;
+        else bounded = found;
+      }
+    }
+    let calc: Pick<
+      BoundedPeriod,
+      'lines' | 'careerDecisions' | 'fingerprint' | 'planCode' | 'planVersion' | 'missing' | 'metrics'
+    > & { sponsorAtEnd?: (id: number) => number | null };
+    let live: Map<string, LiveLine[]>;
+    if (bounded) {
+      calc = bounded;
+      live = bounded.live;
+      report.bounded.periods.push(period);
+      timings[`${period}.bounded`] = Math.round(performance.now() - t);
+    } else {
+      calc = await calculatePeriod(database, period, { preview: true, knownAt, priorVolumes });
+      priorVolumes.set(period, volumesOf(calc.metrics));
+      timings[`${period}.calculate`] = Math.round(performance.now() - t);
+      t = performance.now();
+      live = await liveLines(database, period);
+      timings[`${period}.read`] = Math.round(performance.now() - t);
+    }
     t = performance.now();
     const differing = differences(period, postedIn!, calc.lines, live, cause);
     await explainStornos(database, differing);
@@ -615,16 +675,37 @@ async function runCorrections(
       ...l,
       consultantCode: codes.get(l.consultantId) ?? String(l.consultantId),
     }));
-    const ref = await periodRef(db, period);
-    const plan = await planForPeriod(database, period);
     const careers = await reconcileCareers(
       database,
       period,
-      plan.plan.promotionTakesEffect === 'current_period' ? ref.startsOn : nextPeriodStart(ref),
+      effectiveOn,
       calc.careerDecisions,
       { recordedAt: knownAt, recordedBy: by },
       codes,
+      bounded ? { only: reach!.all } : {},
     );
+    // The period's metrics as they stand now: a bounded run rewrites the reach's.
+    if (bounded)
+      await storeCurrentMetrics(
+        db,
+        database.dialect,
+        period,
+        bounded.metrics,
+        bounded.commissions,
+        bounded.sponsorAt,
+        knownAt,
+        reach!.all,
+      );
+    else
+      await storeCurrentMetrics(
+        db,
+        database.dialect,
+        period,
+        calc.metrics,
+        commissionsOf(calc.lines),
+        calc.sponsorAtEnd ?? (() => null),
+        knownAt,
+      );
     const correction: PeriodCorrection = {
       period,
       runId: null,

@@ -355,14 +355,19 @@ export function registerBackOfficeCommands(program: Command): void {
       )
       .option('--from <period>', 'recalculate from this closed period even without requests')
       .option('--by <user>', 'who posts')
+      .option('--bounded', "recalculate only the causes' reach where it is bounded (opt-in; see README)")
       .option('--json', 'the whole report as JSON')
       .action(
-        action(async (options: { from?: string; by?: string; json?: boolean }) => {
+        action(async (options: { from?: string; by?: string; bounded?: boolean; json?: boolean }) => {
           const context = createContext();
           const run = post ? postCorrections : previewCorrections;
           const report = await refusable(
             withDatabase(context, (database) =>
-              run(database, { fromPeriod: options.from && period(options.from), postedBy: options.by }),
+              run(database, {
+                fromPeriod: options.from && period(options.from),
+                postedBy: options.by,
+                comparison: options.bounded ? 'bounded' : 'full',
+              }),
             ),
           );
           printCorrections(report, !!options.json);

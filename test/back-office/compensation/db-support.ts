@@ -55,7 +55,7 @@ export async function seedNetwork(
         code,
         full_name: `Консультант ${code}`,
         legal_form: 'individual',
-        hired_on: `2025-01-${String(1 + i).padStart(2, '0')}`,
+        hired_on: `2025-${String(1 + (Math.floor(i / 28) % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`,
         created_at: RECORDED,
       },
       { code },
