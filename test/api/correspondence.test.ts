@@ -57,7 +57,7 @@ channels:
     smtp: { host: 127.0.0.1, port: ${port}, secure: false, user: ${SMTP.user}, password: secret:polissia-smtp.password }
     from: 'Агенція <exchange@agency.example>'
     to: 'partners@polissia.example'
-    senders: ['@polissia.example']
+    allowedSenders: ['desk@polissia.example']
 messages:
   letter: { direction: in, fileNamePattern: '\\.eml$', format: csv, mapping: mappings/zahid-test/contracts.yaml }
 `,
