@@ -104,6 +104,8 @@ describeWithRedisServer('Redis restart suite')('a Redis restart without persiste
           'KARPATY:fetch-payments',
           'KARPATY:fetch-policies',
           'KARPATY:send-applications',
+          'POLISSIA:fetch-mail',
+          'POLISSIA:send-register',
         ]);
         expect(await schedulersInRedis(redis, name)).toEqual(scheduleIds);
 
@@ -149,7 +151,7 @@ describeWithRedisServer('Redis restart suite')('a Redis restart without persiste
 
         await waitFor(
           'the schedules back in Redis',
-          async () => (await schedulersInRedis(redis, name)).length === 6,
+          async () => (await schedulersInRedis(redis, name)).length === scheduleIds.length,
           20_000,
         );
         expect(await schedulersInRedis(redis, name)).toEqual(scheduleIds);

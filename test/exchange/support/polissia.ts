@@ -1,6 +1,6 @@
 /**
  * Polissia for the exchange tests: the insurer, its three products, the consultants its samples name,
- * and register №14 (Z-2026-00410..00412), sent by mail as <register-AG0042-14@agency.example>, which
+ * an application accepted earlier (Z-2026-00415) and register №14 (Z-2026-00410..00412), sent by mail as <register-AG0042-14@agency.example>, which
  * its sample register result answers.
  */
 import type { Database } from '../../../src/db';
@@ -114,5 +114,38 @@ export async function seedPolissia(database: Database): Promise<{ insurerId: num
       })
       .execute();
   }
+  // Z-2026-00415, which the bordereau's PL-ACC-0000460 cites, went in an earlier register and was
+  // accepted: the hub holds it, so that contract is no contract_without_application.
+  const accident = await db
+    .selectFrom('product')
+    .select('id')
+    .where('code', '=', 'ACC-IND')
+    .executeTakeFirstOrThrow();
+  const k47 = await db
+    .selectFrom('consultant')
+    .select('id')
+    .where('code', '=', 'K-00047')
+    .executeTakeFirstOrThrow();
+  await db
+    .insertInto('application')
+    .values({
+      number: 'Z-2026-00415',
+      insurer_id: insurer,
+      product_id: accident.id,
+      consultant_id: k47.id,
+      policyholder_id: holder,
+      insured_person_id: null,
+      signed_on: '2026-09-20',
+      sum_insured: '100000.00',
+      premium: '1300.00',
+      payment_frequency: 1,
+      status: 'accepted',
+      status_reason: null,
+      policy_id: null,
+      details: null,
+      created_at: at,
+      updated_at: at,
+    })
+    .execute();
   return { insurerId: insurer, holderId: Number(holder) };
 }
