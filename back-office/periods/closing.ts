@@ -55,6 +55,11 @@ export interface ClosingBlocker {
   message: string;
   /** The blocking item's id (mismatch, message, request), when there is one. */
   ref?: number | string;
+  /**
+   * The same facts as `message`, as values, so that a screen can say them in its own language
+   * (period codes, statuses, kinds, names; a moment as ISO 8601).
+   */
+  facts: Record<string, string | null>;
 }
 
 export class PeriodCloseRefusedError extends Error {
@@ -100,12 +105,18 @@ export async function closingBlockers(
       {
         kind: 'already_closed',
         message: `period ${periodCode} was closed at ${new Date(row.closed_at!).toISOString()} by ${row.closed_by}`,
+        facts: {
+          period: periodCode,
+          closedAt: new Date(row.closed_at!).toISOString(),
+          closedBy: row.closed_by ?? null,
+        },
       },
     ];
   if (row?.status !== 'calculated')
     blockers.push({
       kind: 'not_calculated',
       message: `period ${periodCode} is ${row?.status ?? 'not started'}: calculate it first`,
+      facts: { period: periodCode, status: row?.status ?? null },
     });
   const earlier = await db
     .selectFrom('production_period')
@@ -119,6 +130,7 @@ export async function closingBlockers(
       kind: 'earlier_period_open',
       message: `earlier period ${e.code} is ${e.status}: close it first`,
       ref: e.code,
+      facts: { period: e.code, status: e.status },
     });
   if (rules.pendingRecalculationBlocks) {
     const pending = await db
@@ -133,6 +145,7 @@ export async function closingBlockers(
         kind: 'recalculation_pending',
         message: `recalculation request ${p.id} for ${p.period_code} is pending (${p.description}): post the corrections first`,
         ref: Number(p.id),
+        facts: { request: String(p.id), period: p.period_code, description: p.description },
       });
   }
   if (rules.blockingMismatchKinds.length) {
@@ -149,6 +162,7 @@ export async function closingBlockers(
         kind: 'mismatch',
         message: `mismatch ${m.id} (${m.kind}${m.policy_number ? `, policy ${m.policy_number}` : ''}) is unresolved`,
         ref: Number(m.id),
+        facts: { mismatch: String(m.id), mismatchKind: m.kind, policy: m.policy_number ?? null },
       });
   }
   if (rules.quarantinedMessagesBlock) {
@@ -166,6 +180,7 @@ export async function closingBlockers(
         kind: 'quarantined_message',
         message: `message ${m.id} (${m.message_type}${m.external_name ? `, ${m.external_name}` : ''}) is quarantined`,
         ref: Number(m.id),
+        facts: { message: String(m.id), messageType: m.message_type, file: m.external_name ?? null },
       });
   }
   return blockers;

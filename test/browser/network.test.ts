@@ -145,6 +145,10 @@ describeInBrowser('web application: network')('web application: the network', ()
           .getByRole('link', { name: sponsor.code })
           .isVisible(),
       ).toBe(true);
+      // The newly hired consultant's status has no end: it reads "безстроково", not 31.12.9999.
+      const statuses = page.getByRole('table', { name: 'Історія статусів' });
+      await statuses.getByRole('cell', { name: 'безстроково' }).first().waitFor();
+      expect(await statuses.textContent()).not.toContain('9999');
       // The career change form offers the levels of the plan in force.
       const levels = await apiGet<{ items: { code: string }[] }>(page, `/api/careers/levels?asOf=${today}`);
       expect(levels.items.length).toBeGreaterThan(1);

@@ -52,7 +52,10 @@ describeInBrowser('web application: periods')('web application: periods, acts an
 
       await page.getByRole('link', { name: `Відкрити період ${code}` }).click();
       await page.getByRole('heading', { name: `Період ${code}` }).waitFor();
-      await page.getByText('не розраховано').waitFor();
+      await page.getByText('не розраховано', { exact: true }).waitFor();
+      // The blocker is worded in Ukrainian from its facts, not the server's English text.
+      await page.getByText(`період ${code} ще не розраховано: спершу розрахуйте його`).waitFor();
+      expect(await page.getByText('calculate it first').count()).toBe(0);
 
       // The preview: the server's figures, nothing posted.
       await page.getByRole('button', { name: 'Попередній розрахунок' }).click();

@@ -119,6 +119,7 @@ describeEachEngine('production periods on the demo agency', (ctx) => {
             kind: 'mismatch',
             ref: mismatchId,
             message: expect.stringContaining('X-1'),
+            facts: expect.objectContaining({ mismatch: String(mismatchId), policy: 'X-1' }),
           }),
         ]);
         await q().updateTable('mismatch').set({ status: 'resolved' }).where('id', '=', mismatchId).execute();

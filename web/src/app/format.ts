@@ -11,6 +11,15 @@ export function formatDate(value: string | null | undefined): string {
   return match ? `${match[3]}.${match[2]}.${match[1]}` : value;
 }
 
+/**
+ * The end of an effective-dated row: `dd.mm.yyyy`, or `openEnded` (for example "безстроково") for
+ * a row that has no end, which the database keeps as 9999-12-31.
+ */
+export function formatUntil(value: string | null | undefined, openEnded: string): string {
+  if (!value || value.startsWith('9999-')) return openEnded;
+  return formatDate(value);
+}
+
 /** An ISO timestamp → `30.11.2026 15:42` in the browser's time zone. */
 export function formatDateTime(value: string | null | undefined): string {
   if (!value) return '';

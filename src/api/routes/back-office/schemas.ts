@@ -123,6 +123,12 @@ export const blockersSchema = items(
       },
       message: str,
       ref: { type: ['integer', 'string'] },
+      facts: {
+        type: 'object',
+        description:
+          "The message's facts as values, for a screen to word in its own language: period, status, closedAt, closedBy, request, description, mismatch, mismatchKind, policy, message, messageType, file",
+        additionalProperties: { type: ['string', 'null'] },
+      },
     },
   },
   'What keeps the period from closing; empty when it may close',

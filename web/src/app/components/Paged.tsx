@@ -99,18 +99,21 @@ export function PagedTable<T>({
 
 export function DataTable<T>({
   caption,
+  captionHidden,
   columns,
   rows,
   rowKey,
 }: {
   caption: string;
+  /** The caption stays for screen readers but is not shown (a heading above already says it). */
+  captionHidden?: boolean;
   columns: Column<T>[];
   rows: T[];
   rowKey: (row: T) => string | number;
 }) {
   return (
     <table>
-      <caption>{caption}</caption>
+      <caption className={captionHidden ? 'visually-hidden' : undefined}>{caption}</caption>
       <thead>
         <tr>
           {columns.map((column) => (

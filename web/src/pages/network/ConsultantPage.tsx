@@ -13,7 +13,7 @@ import { useAuth } from '../../app/auth';
 import { Field } from '../../app/components/Field';
 import { type Column, DataTable, PagedTable } from '../../app/components/Paged';
 import { ErrorMessage, Loading } from '../../app/components/Status';
-import { formatDate, formatDateTime, formatMoney, parseDate } from '../../app/format';
+import { formatDate, formatDateTime, formatMoney, formatUntil, parseDate } from '../../app/format';
 import { type ConsultantCard, type Relative, useAsOf } from './common';
 import { CareerChangeForm, StatusForm, TransferForm } from './forms';
 
@@ -114,12 +114,13 @@ export function ConsultantPage() {
         <h2 id="career-history">{t('careerHistory')}</h2>
         <DataTable
           caption={t('careerHistory')}
+          captionHidden
           rows={c.careerHistory}
           rowKey={(r) => `${r.levelCode}/${r.validFrom}/${r.recordedAt}`}
           columns={[
             { header: t('level'), cell: (r) => r.levelCode },
             { header: t('validFrom'), cell: (r) => formatDate(r.validFrom) },
-            { header: t('validTo'), cell: (r) => formatDate(r.validTo) },
+            { header: t('validTo'), cell: (r) => formatUntil(r.validTo, t('openEnded')) },
             { header: t('source'), cell: (r) => r.source },
             { header: t('reason'), cell: (r) => r.reason ?? '' },
             { header: t('recordedBy'), cell: (r) => `${r.recordedBy ?? ''} ${formatDateTime(r.recordedAt)}` },
@@ -132,12 +133,13 @@ export function ConsultantPage() {
         <h2 id="status-history">{t('statusHistory')}</h2>
         <DataTable
           caption={t('statusHistory')}
+          captionHidden
           rows={c.statusHistory}
           rowKey={(r) => `${r.status}/${r.validFrom}`}
           columns={[
             { header: t('status'), cell: (r) => t(`statuses.${r.status}`) },
             { header: t('validFrom'), cell: (r) => formatDate(r.validFrom) },
-            { header: t('validTo'), cell: (r) => formatDate(r.validTo) },
+            { header: t('validTo'), cell: (r) => formatUntil(r.validTo, t('openEnded')) },
             { header: t('reason'), cell: (r) => r.reason ?? '' },
             { header: t('recordedBy'), cell: (r) => r.recordedBy ?? '' },
           ]}

@@ -75,13 +75,50 @@ function Blockers({ code }: { code: string }) {
           <ul>
             {blockers.data.items.map((b, i) => (
               <li key={i}>
-                <strong>{t(`blockerKinds.${b.kind}`, { defaultValue: b.kind })}</strong>: {b.message}
+                <strong>{t(`blockerKinds.${b.kind}`, { defaultValue: b.kind })}</strong>:{' '}
+                <BlockerText blocker={b} />
               </li>
             ))}
           </ul>
         ))}
     </section>
   );
+}
+
+/** A blocker in the reader's language from its facts (the server's English text when it has none). */
+function BlockerText({ blocker }: { blocker: Blocker }) {
+  const { t } = useTranslation('periods');
+  const facts = blocker.facts;
+  if (!facts) return <>{blocker.message}</>;
+  const values = {
+    ...facts,
+    status: facts.status ? t(`statuses.${facts.status}`, { defaultValue: facts.status }) : '',
+    closedAt: formatDateTime(facts.closedAt),
+    interpolation: { escapeValue: false },
+  };
+  const key =
+    blocker.kind === 'mismatch' && facts.policy
+      ? 'mismatchOfPolicy'
+      : blocker.kind === 'quarantined_message' && facts.file
+        ? 'quarantinedFile'
+        : blocker.kind;
+  const text = t(`blockerTexts.${key}`, { ...values, defaultValue: blocker.message });
+  if (blocker.kind === 'mismatch')
+    return (
+      <>
+        {text}{' '}
+        <Link to={`/exchange/mismatches?kind=${encodeURIComponent(facts.mismatchKind ?? '')}`}>
+          {t('openMismatch')}
+        </Link>
+      </>
+    );
+  if (blocker.kind === 'quarantined_message')
+    return (
+      <>
+        {text} <Link to={`/exchange/messages/${facts.message}`}>{t('openMessage')}</Link>
+      </>
+    );
+  return <>{text}</>;
 }
 
 function ClosePanel({ code }: { code: string }) {

@@ -15,6 +15,7 @@ export interface Blocker {
   kind: string;
   message: string;
   ref?: number | string;
+  facts?: Record<string, string | null>;
 }
 
 export interface CalculationFigures {

@@ -317,6 +317,7 @@ export function ApplicationPage() {
       ) : (
         <DataTable
           caption={t('registers')}
+          captionHidden
           rows={a.registers}
           rowKey={(r) => `${r.registerNo}/${r.rowNo}`}
           columns={[

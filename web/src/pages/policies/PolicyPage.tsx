@@ -154,6 +154,7 @@ export function PolicyPage() {
       <h2>{t('versions')}</h2>
       <DataTable
         caption={t('versions')}
+        captionHidden
         rows={p.versions}
         rowKey={(v) => v.versionNo}
         columns={[
@@ -175,6 +176,7 @@ export function PolicyPage() {
       ) : (
         <DataTable
           caption={t('amendments')}
+          captionHidden
           rows={p.amendments}
           rowKey={(a) => a.amendmentNo}
           columns={[

@@ -147,6 +147,7 @@ export function ResultsPage() {
             {card.data.accruals.length ? (
               <DataTable
                 caption={t('periods')}
+                captionHidden
                 rows={card.data.accruals.slice().reverse()}
                 rowKey={(a) => a.periodCode}
                 columns={[
