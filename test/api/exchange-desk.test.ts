@@ -70,7 +70,12 @@ describeEachEngine('the integration desk routes', (ctx) => {
     expect(response.statusCode).toBe(200);
     const body = response.json();
     expect(body.runsAvailable).toBe(false);
-    expect(body.items.map((i: { code: string }) => i.code)).toEqual(['DNIPRO_LIFE', 'KARPATY', 'ZAHID_TEST']);
+    expect(body.items.map((i: { code: string }) => i.code)).toEqual([
+      'DNIPRO_LIFE',
+      'KARPATY',
+      'POLISSIA',
+      'ZAHID_TEST',
+    ]);
     const dnipro = body.items[0];
     expect(dnipro.counts).toMatchObject({ total: 3, quarantined: 1, applied: 2, failed: 0, pending: 0 });
     expect(dnipro.openMismatches).toBe(2);
@@ -84,7 +89,12 @@ describeEachEngine('the integration desk routes', (ctx) => {
     expect(next - before).toBeLessThanOrEqual(15 * 60_000);
     expect(new Date(dnipro.nextRunAt).getUTCMinutes() % 15).toBe(0);
     expect(dnipro.recentMessages[0]).toMatchObject({ id: quarantinedId, status: 'quarantined' });
-    expect(body.items[2]).toMatchObject({ schedules: [], nextRunAt: null });
+    // Polissia's mailbox is read every 10 minutes; Zahid (a test insurer) has no schedule.
+    expect(body.items[2].schedules.map((s: { name: string }) => s.name).sort()).toEqual([
+      'fetch-mail',
+      'send-register',
+    ]);
+    expect(body.items[3]).toMatchObject({ schedules: [], nextRunAt: null });
   });
 
   it('reads a windows-1251 payload as text in its charset', async () => {
