@@ -182,22 +182,33 @@ describeInBrowser('web application: exchange')('web application: the integration
       expect(cells[await column('У нас')]).toBe('1100,00');
       expect(await accessibilityViolations(page)).toEqual([]);
 
+      // Keep our value: the letter to the insurer is drafted from both values.
       await page.getByLabel(`Вибрати розбіжність ${mismatchIds[0]}`).check();
+      await page.getByLabel('Рішення', { exact: true }).selectOption('keep_ours');
       await page
         .getByLabel('Коментар (що вирішено і чому)')
         .fill('Страховик виправить суму в наступному файлі');
       await page.getByRole('button', { name: 'Закрити вибрані' }).click();
       await page.getByRole('status').filter({ hasText: 'Закрито розбіжностей: 1.' }).waitFor();
       await first.waitFor({ state: 'detached' });
+      const letter = page.getByRole('list', { name: 'Що змінено' });
+      await letter.getByText('Лист страховику: Договір №DL-BROWSER-1', { exact: false }).waitFor();
+      expect(await letter.textContent()).toContain('Ваші дані: 1200,00.');
+      expect(await letter.textContent()).toContain('Наші дані (узгоджені): 1100,00.');
       const trail = page.getByRole('table', { name: `Історія розбіжності ${mismatchIds[0]}` });
-      const resolved = trail.getByRole('row', { name: /вирішено/ });
+      const resolved = trail.getByRole('row', { name: /залишено наше/ });
       await resolved.waitFor();
       expect(await resolved.textContent()).toContain('Страховик виправить суму в наступному файлі');
       expect(await resolved.textContent()).toContain(hub.logins.back_office.login);
 
       await page.getByLabel(`Вибрати розбіжність ${mismatchIds[1]}`).check();
       await page.getByLabel(`Вибрати розбіжність ${mismatchIds[2]}`).check();
-      await page.getByLabel('Рішення', { exact: true }).selectOption('ignored');
+      // A link needs the record it links to: refused on the page before anything is sent.
+      await page.getByLabel('Рішення', { exact: true }).selectOption('link_consultant');
+      await page.getByLabel('Коментар (що вирішено і чому)').fill('Це наш консультант');
+      await page.getByRole('button', { name: 'Закрити вибрані' }).click();
+      await page.getByRole('alert').filter({ hasText: 'Вкажіть код консультанта.' }).waitFor();
+      await page.getByLabel('Рішення', { exact: true }).selectOption('ignore');
       await page.getByLabel('Коментар (що вирішено і чому)').fill('Дублікати, вже враховано');
       await page.getByRole('button', { name: 'Закрити вибрані' }).click();
       await page.getByRole('status').filter({ hasText: 'Закрито розбіжностей: 2.' }).waitFor();

@@ -1,7 +1,9 @@
 /**
  * The mismatch queue: filters, the insurer's value beside ours, one decision with one comment for
- * the selected rows (one through POST …/:id/resolve, several through POST
- * /api/exchange/mismatches/resolve, all or none), and the trail of a mismatch.
+ * the selected rows through POST /api/exchange/mismatches/resolve (all or none): close with words,
+ * accept the insurer's value, keep ours (with the letter to the insurer drafted), link an
+ * application or a consultant, add an agent-code alias, ignore; what changed is shown, and the
+ * trail of a mismatch.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
@@ -26,6 +28,26 @@ const KINDS = [
   'contract_without_application',
   'application_rejected_but_issued',
 ];
+
+/** What a person may do with the selected mismatches (the reconciliation service's actions). */
+const ACTIONS = [
+  'resolve',
+  'accept_insurer',
+  'keep_ours',
+  'link_application',
+  'link_consultant',
+  'add_alias',
+  'ignore',
+] as const;
+type Action = (typeof ACTIONS)[number];
+/** The actions that name the record to link to. */
+const NEEDS_APPLICATION: readonly Action[] = ['link_application'];
+const NEEDS_CONSULTANT: readonly Action[] = ['link_consultant', 'add_alias'];
+
+interface Outcome {
+  resolved: number;
+  results: { id: number; changes: string[]; letter: { subject: string; body: string } | null }[];
+}
 
 interface Trail {
   mismatch: Mismatch;
@@ -67,14 +89,16 @@ function MismatchTrail({ id }: { id: number }) {
 
 export function Mismatches() {
   const { t } = useTranslation('exchange');
-  const { me, can } = useAuth();
+  const { can } = useAuth();
   const client = useQueryClient();
   const [params, setParams] = useSearchParams();
   const [page, setPage] = usePageNumber();
   const [selected, setSelected] = useState<number[]>([]);
   const [trailOf, setTrailOf] = useState<number | null>(null);
   const [comment, setComment] = useState('');
-  const [decision, setDecision] = useState<'resolved' | 'ignored'>('resolved');
+  const [decision, setDecision] = useState<Action>('resolve');
+  const [target, setTarget] = useState('');
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const ids = {
@@ -82,6 +106,7 @@ export function Mismatches() {
     insurer: useId(),
     kind: useId(),
     decision: useId(),
+    target: useId(),
     comment: useId(),
     commentError: useId(),
   };
@@ -97,23 +122,21 @@ export function Mismatches() {
   });
   const writable = can('mismatches.write');
   const resolve = useMutation({
-    mutationFn: async () => {
-      const body = { status: decision, resolution: comment.trim(), by: me!.user.login };
-      if (selected.length === 1) {
-        await api.post(`/api/exchange/mismatches/${selected[0]}/resolve`, body);
-        return 1;
-      }
-      const answer = await api.post<{ resolved: number }>('/api/exchange/mismatches/resolve', {
-        ...body,
+    mutationFn: () =>
+      api.post<Outcome>('/api/exchange/mismatches/resolve', {
         ids: selected,
-      });
-      return answer.resolved;
-    },
-    onSuccess: (count) => {
-      setDone(t('mismatches.done', { count }));
+        action: decision,
+        comment: comment.trim(),
+        ...(NEEDS_APPLICATION.includes(decision) ? { applicationNumber: target.trim() } : {}),
+        ...(NEEDS_CONSULTANT.includes(decision) ? { consultantCode: target.trim() } : {}),
+      }),
+    onSuccess: (answer) => {
+      setDone(t('mismatches.done', { count: answer.resolved }));
+      setOutcome(answer);
       setTrailOf(selected[0] ?? null);
       setSelected([]);
       setComment('');
+      setTarget('');
       void client.invalidateQueries({ queryKey: ['/api/exchange/mismatches'] });
       void client.invalidateQueries({ queryKey: ['exchange'] });
     },
@@ -134,7 +157,10 @@ export function Mismatches() {
     setDone(null);
     if (!selected.length) return setProblem(t('mismatches.needSelection'));
     if (comment.trim().length < 3) return setProblem(t('mismatches.needComment'));
+    if ([...NEEDS_APPLICATION, ...NEEDS_CONSULTANT].includes(decision) && !target.trim())
+      return setProblem(t(`mismatches.need_${decision}`));
     setProblem(null);
+    setOutcome(null);
     resolve.mutate();
   };
   const toggle = (id: number, on: boolean) =>
@@ -259,12 +285,31 @@ export function Mismatches() {
             <select
               id={ids.decision}
               value={decision}
-              onChange={(event) => setDecision(event.target.value as 'resolved' | 'ignored')}
+              onChange={(event) => setDecision(event.target.value as Action)}
             >
-              <option value="resolved">{t('statuses.resolved')}</option>
-              <option value="ignored">{t('statuses.ignored')}</option>
+              {ACTIONS.map((action) => (
+                <option key={action} value={action}>
+                  {t(`mismatches.actions.${action}`)}
+                </option>
+              ))}
             </select>
           </div>
+          {(NEEDS_APPLICATION.includes(decision) || NEEDS_CONSULTANT.includes(decision)) && (
+            <div className="field">
+              <label htmlFor={ids.target}>
+                {NEEDS_APPLICATION.includes(decision)
+                  ? t('mismatches.applicationNumber')
+                  : t('mismatches.consultantCode')}
+              </label>
+              <input
+                id={ids.target}
+                value={target}
+                maxLength={60}
+                aria-invalid={problem === t(`mismatches.need_${decision}`) ? true : undefined}
+                onChange={(event) => setTarget(event.target.value)}
+              />
+            </div>
+          )}
           <div className="field">
             <label htmlFor={ids.comment}>{t('mismatches.comment')}</label>
             <textarea
@@ -285,6 +330,7 @@ export function Mismatches() {
           )}
           {resolve.error && <ErrorMessage error={resolve.error} />}
           {done && <p role="status">{done}</p>}
+          {outcome && <OutcomeDetails outcome={outcome} />}
         </form>
       )}
 
@@ -295,5 +341,27 @@ export function Mismatches() {
         </section>
       )}
     </section>
+  );
+}
+
+/** What the decision changed in the core, per mismatch, and any letter drafted for the insurer. */
+function OutcomeDetails({ outcome }: { outcome: Outcome }) {
+  const { t } = useTranslation('exchange');
+  const changed = outcome.results.filter((r) => r.changes.length || r.letter);
+  if (!changed.length) return null;
+  return (
+    <ul aria-label={t('mismatches.changes')}>
+      {changed.map((r) => (
+        <li key={r.id}>
+          {t('mismatches.changesOf', { id: r.id })} {r.changes.join('; ')}
+          {r.letter && (
+            <details open>
+              <summary>{t('mismatches.letter', { subject: r.letter.subject })}</summary>
+              <pre>{r.letter.body}</pre>
+            </details>
+          )}
+        </li>
+      ))}
+    </ul>
   );
 }
