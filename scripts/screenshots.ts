@@ -50,11 +50,20 @@ async function prepare(hub: BrowserHub): Promise<Screen[]> {
   await signIn(page, hub.logins.back_office);
   const periods = (await json<{ items: { code: string }[] }>(page, '/api/periods')).items;
   const closed = periods[0].code;
-  await hub.database.db
-    .updateTable('production_period')
-    .set({ status: 'closed', calculated_at: new Date(), closed_at: new Date(), closed_by: 'screenshots' })
-    .where('code', '=', closed)
-    .execute();
+  // The earliest period calculated, closed and its acts issued through the API, as the back office
+  // would, so the ledger, the acts, the card's accruals and the portal show real figures.
+  const post = async (url: string, data: unknown) => {
+    const answer = await page.request.post(url, { data });
+    if (!answer.ok()) throw new Error(`${url}: ${answer.status()} ${await answer.text()}`);
+    return answer.json();
+  };
+  await post(`/api/periods/${closed}/calculate`, {});
+  await post(`/api/periods/${closed}/close`, { closedBy: hub.logins.back_office.login });
+  const { name, edrpou, city } = await json<{ name: string; edrpou: string; city: string }>(
+    page,
+    '/api/acts/intermediary',
+  );
+  await post(`/api/periods/${closed}/acts`, { intermediary: { name, edrpou, city } });
   const consultants = (
     await json<{ items: { code: string; unitCode: string | null }[] }>(page, '/api/consultants?pageSize=20')
   ).items;
@@ -106,7 +115,11 @@ async function prepare(hub: BrowserHub): Promise<Screen[]> {
     { name: 'exchange-dashboard', role: 'integration', path: '/exchange' },
     { name: 'messages', role: 'integration', path: '/exchange/messages' },
     { name: 'message', role: 'integration', path: `/exchange/messages/${message.id}` },
+    { name: 'report-sales', role: 'back_office', path: '/reports?report=sales' },
+    { name: 'report-collections', role: 'back_office', path: '/reports?report=collections' },
+    { name: 'report-remuneration', role: 'back_office', path: '/reports?report=remuneration' },
     { name: 'portal-results', role: 'consultant', path: '/portal' },
+    { name: 'portal-period', role: 'consultant', path: `/portal/results/${closed}` },
     { name: 'portal-downline', role: 'consultant', path: '/portal/downline' },
     { name: 'portal-progress', role: 'consultant', path: '/portal/progress' },
     { name: 'portal-contests', role: 'consultant', path: '/portal/contests' },
