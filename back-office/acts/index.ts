@@ -69,6 +69,7 @@ export {
   loadActPdf,
   checkActsAgainstLedger,
   ActAlreadyIssuedError,
+  type ActsProgress,
   type IssueActOptions,
   type IssuedAct,
   type PeriodIssue,

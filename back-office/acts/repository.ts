@@ -342,6 +342,13 @@ export interface PeriodIssue {
 }
 
 /**
+ * How far a period's acts are: 'issuing' after each act looked at (issued, or found issued already),
+ * `done` of `total` (the consultants with anything to pay); then 'checking' (the acts against the
+ * ledger, back-office/periods producePeriodActs).
+ */
+export type ActsProgress = (stage: 'issuing' | 'checking', done: number, total: number) => void;
+
+/**
  * Issues the acts of a period from its ledger and the negative balances carried in, one per
  * consultant with anything to pay, by consultant code.
  */
@@ -349,6 +356,7 @@ export async function issuePeriodActs(
   database: Database,
   period: string,
   options: IssueActOptions,
+  onProgress?: ActsProgress,
 ): Promise<PeriodIssue> {
   const plan = planPeriodActs(
     period,
@@ -363,13 +371,16 @@ export async function issuePeriodActs(
     carriedInKop: plan.carriedInKop,
     carriedOutKop: plan.carriedOutKop,
   };
-  for (const input of plan.inputs) {
+  const total = plan.inputs.length;
+  onProgress?.('issuing', 0, total);
+  for (const [index, input] of plan.inputs.entries()) {
     try {
       result.issued.push(await issueAct(database, input, options));
     } catch (error) {
       if (!(error instanceof ActAlreadyIssuedError)) throw error;
       result.alreadyIssued.push(input.consultant.code);
     }
+    onProgress?.('issuing', index + 1, total);
   }
   return result;
 }

@@ -3,6 +3,7 @@
  * lines of earlier periods posted in it), then checked against the ledger (the acts sum to it).
  */
 import {
+  type ActsProgress,
   checkActsAgainstLedger,
   issuePeriodActs,
   type IssueActOptions,
@@ -20,14 +21,23 @@ export class ActsRefusedError extends Error {
   }
 }
 
+/** Why a period that is not closed has no acts yet, in words a person acts on. */
+export function actsNotClosed(period: string, status: string | undefined): ActsRefusedError {
+  return new ActsRefusedError(
+    `period ${period} is ${status ?? 'unknown'}: acts are produced for closed periods only (its amounts are final then)`,
+  );
+}
+
 export interface PeriodActs extends PeriodIssue {
   check: LedgerCheck;
 }
 
+/** Refuses a period that is not closed; `onProgress` hears each act issued, then the check. */
 export async function producePeriodActs(
   database: Database,
   period: string,
   options: IssueActOptions,
+  onProgress?: ActsProgress,
 ): Promise<PeriodActs> {
   // Waits for a close (or anything else changing the period) to commit before looking. Once
   // closed, a period's ledger never changes again (calculations are refused, corrections go into
@@ -43,11 +53,10 @@ export async function producePeriodActs(
       .where('code', '=', period)
       .executeTakeFirst();
   });
-  if (row?.status !== 'closed')
-    throw new ActsRefusedError(
-      `period ${period} is ${row?.status ?? 'unknown'}: acts are produced for closed periods only (its amounts are final then)`,
-    );
-  const issue = await issuePeriodActs(database, period, options);
+  if (row?.status !== 'closed') throw actsNotClosed(period, row?.status);
+  const issue = await issuePeriodActs(database, period, options, onProgress);
+  const total = issue.issued.length + issue.alreadyIssued.length;
+  onProgress?.('checking', total, total);
   const check = await checkActsAgainstLedger(database, period);
   return { ...issue, check };
 }

@@ -61,4 +61,4 @@ export {
   type Submitted,
   type Decider,
 } from './approvals';
-export { producePeriodActs, ActsRefusedError, type PeriodActs } from './acts';
+export { actsNotClosed, producePeriodActs, ActsRefusedError, type PeriodActs } from './acts';

@@ -586,6 +586,8 @@ export interface JobRecordTable {
   attempts: Generated<number>;
   error: string | null;
   result: unknown;
+  /** What the job was asked with (migrations/0770), JSON; null for jobs that need nothing more. */
+  payload?: unknown;
 }
 
 export interface DB {

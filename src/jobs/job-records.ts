@@ -37,6 +37,8 @@ export interface JobRecord {
   attempts: number;
   error: string | null;
   result: unknown;
+  /** What it was asked with (e.g. the intermediary a period's acts print); null when nothing. */
+  payload: unknown;
 }
 
 export interface JobProgressEvent {
@@ -76,6 +78,7 @@ function toRecord(database: Database, r: Record<string, any>): JobRecord {
     attempts: Number(r.attempts ?? 0),
     error: r.error ?? null,
     result: database.dialect.readJson(r.result),
+    payload: r.payload === undefined || r.payload === null ? null : database.dialect.readJson(r.payload),
   };
 }
 
@@ -101,7 +104,14 @@ export async function activeJobRecord(database: Database, activeKey: string): Pr
  */
 export async function createJobRecord(
   database: Database,
-  job: { kind: string; subject: string; requestedBy?: string | null; activeKey?: string | null },
+  job: {
+    kind: string;
+    subject: string;
+    requestedBy?: string | null;
+    activeKey?: string | null;
+    /** Kept with the record, for a sweep to enqueue the job again as it was asked. */
+    payload?: unknown;
+  },
 ): Promise<{ record: JobRecord; duplicate: boolean }> {
   const id = randomUUID();
   const activeKey = job.activeKey ?? null;
@@ -131,6 +141,7 @@ export async function createJobRecord(
           attempts: 0,
           error: null,
           result: null,
+          payload: job.payload === undefined ? null : (database.dialect.json(job.payload) as any),
         })
         .execute();
       return { record: (await getJobRecord(database, id))!, duplicate: false };

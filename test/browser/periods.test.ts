@@ -119,12 +119,18 @@ describeInBrowser('web application: periods')('web application: periods, acts an
   it('produces the closed period’s acts and downloads one act’s PDF', async () => {
     const { page } = session;
     {
-      // Acts: produced, the register's totals the server's, one act's PDF downloaded.
+      // Acts: produced as a job whose stage and done / total show while it runs, the register's
+      // totals the server's once it has ended, one act's PDF downloaded.
       await page.getByRole('button', { name: 'Сформувати акти' }).click();
-      // Every act is a PDF made now: a minute on a loaded machine.
       const outcome = page.getByText(/Сформовано актів: \d+/).or(page.getByRole('alert'));
+      // Its progress (unless it ended before the first poll), then its outcome.
+      await page.getByLabel('Хід формування актів').or(outcome).first().waitFor({ timeout: 30_000 });
+      // Every act is a PDF made now: a minute on a loaded machine.
       await outcome.waitFor({ timeout: 90_000 });
-      expect(await outcome.textContent()).toMatch(/Сформовано актів: [1-9]/);
+      expect(await outcome.textContent()).toMatch(/Сформовано актів: [1-9].*Акти збігаються з нарахуваннями/);
+      const jobs = await (await page.request.get(`/api/jobs?kind=period.acts&subject=${code}`)).json();
+      expect(jobs.items[0]).toMatchObject({ state: 'succeeded', stage: 'done' });
+      expect(jobs.items[0].done).toBe(jobs.items[0].total);
       const register = await (await page.request.get(`/api/periods/${code}/acts/register`)).json();
       expect(register.rows.length).toBeGreaterThan(0);
       expect(await page.getByTestId('acts-totals').textContent()).toContain(

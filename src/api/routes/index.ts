@@ -26,7 +26,7 @@ export function productRoutes(options: ProductRouteOptions): FastifyPluginAsync[
     exchangeDeskRoutes({ jobs: options.jobs }),
     backOfficeRoutes({ intermediary: options.intermediary }),
     backOfficeScreenRoutes,
-    calculationRoutes({ jobs: options.jobs }),
+    calculationRoutes({ jobs: options.jobs, intermediary: options.intermediary }),
     jobRoutes,
     networkRoutes,
     policyRoutes,

@@ -47,6 +47,7 @@ import { action, createContext, UserError, withDatabase } from '../context';
 import { calculateQueued } from './period-calculate-queued';
 import { submitFromCli } from './approvals';
 import { printAll, printJson, printWindow, withJson, windowedList, type WindowOptions } from '../list';
+import { createProgress } from '../progress';
 
 const money = (kop: number) => formatHryvnias(kop).replace(/\u00a0/g, ' ');
 
@@ -455,9 +456,21 @@ export function registerBackOfficeCommands(program: Command): void {
           const context = createContext();
           const intermediary = intermediaryFrom(o);
           await withDatabase(context, async (database) => {
+            // Each act looked at, then the check: a bar on a terminal, the totals otherwise.
+            const progress = createProgress();
             const result = await refusable(
-              producePeriodActs(database, period(code), { intermediary, createdBy: o.by }),
-            );
+              producePeriodActs(
+                database,
+                period(code),
+                { intermediary, createdBy: o.by },
+                (stage, done, total) =>
+                  progress.update(
+                    stage === 'issuing' ? 'issuing acts' : 'checking against the ledger',
+                    done,
+                    total,
+                  ),
+              ),
+            ).finally(() => progress.stop());
             fs.mkdirSync(o.out, { recursive: true });
             for (const issued of result.issued) {
               const base = path.join(

@@ -9,6 +9,9 @@
  *   an hour to be paged (stages payments, consultants, network, calculated); a restart forgets it.
  * - GET /api/calculations/:id answers either kind: state, stage, counts, elapsed time and, once done,
  *   the figures; a preview's lines a page at a time at …/lines.
+ * - POST /api/periods/:code/acts/jobs produces a closed period's acts as a queued job on the same
+ *   queue (stages issuing, checking, done; one per period at a time), answering 202 at once; GET
+ *   /api/jobs/:id says how far it is and, once done, the counts are in the period's register.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
@@ -20,17 +23,22 @@ import {
   PlanRefusedError,
   toPlainLine,
 } from '../../../../back-office/compensation';
+import { ActInputError, type Intermediary } from '../../../../back-office/acts';
 import {
+  enqueuePeriodActs,
   enqueuePeriodCalculation,
+  PERIOD_ACTS_STAGES,
   PERIOD_CALCULATION,
   PERIOD_CALCULATION_STAGES,
   registerPeriodJobs,
   startPeriodJobs,
 } from '../../../../back-office/period-jobs';
+import { ActsRefusedError } from '../../../../back-office/periods';
 import { getJobRecord, InProcessJobQueue, type JobQueue, type JobRecord } from '../../../jobs';
 import { type PageQuery, pageEnvelopeSchema, pageQuerySchema } from '../../paging';
 import { apiErrors, periodSchema } from '../../schema-types';
-import { calculationSchema } from './schemas';
+import { jobAnswer, jobRecordSchema } from '../jobs';
+import { actsIntermediarySchema, calculationSchema } from './schemas';
 
 const str = { type: 'string' } as const;
 const int = { type: 'integer' } as const;
@@ -170,6 +178,75 @@ export interface CalculationRouteOptions {
    * them on a queue of its own in this process, with the sweep that finds queued ones again.
    */
   jobs?: JobQueue;
+  /** The intermediary printed on acts (Замовник) when a request for them names none. */
+  intermediary?: Intermediary;
+}
+
+const actsJobSchema = {
+  ...jobRecordSchema,
+  description: 'Queued, or the acts job already queued or running for the period',
+  properties: {
+    ...jobRecordSchema.properties,
+    stages: { type: 'array', items: str, description: 'Every stage, in order' },
+    duplicate: {
+      type: 'boolean',
+      description: 'true when this is the acts job already queued or running for the period',
+    },
+  },
+} as const;
+
+/** POST /api/periods/:code/acts/jobs: a closed period's acts as a queued job. */
+function registerActsJobRoute(
+  app: FastifyInstance,
+  tags: string[],
+  queue: JobQueue,
+  configured?: Intermediary,
+) {
+  app.post<{ Params: { code: string }; Body: { intermediary?: Intermediary } }>(
+    '/api/periods/:code/acts/jobs',
+    {
+      config: { permission: 'acts.write' },
+      schema: {
+        tags,
+        operationId: 'startPeriodActs',
+        summary:
+          'Produce the acts of a closed period as a queued job and check them against the ledger; poll GET /api/jobs/:id for its stage and done / total',
+        params: {
+          type: 'object',
+          required: ['code'],
+          additionalProperties: false,
+          properties: { code: periodSchema },
+        },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { intermediary: actsIntermediarySchema },
+        },
+        response: { 202: actsJobSchema, ...apiErrors(400, 409, 422, 503) },
+      },
+    },
+    async (request, reply) => {
+      const intermediary = request.body?.intermediary ?? configured;
+      if (!intermediary)
+        return reply.code(422).send({
+          error: 'unprocessable_entity',
+          message: 'body.intermediary is required (no default is configured)',
+        });
+      try {
+        const { job, duplicate } = await enqueuePeriodActs(app.database, queue, request.params.code, {
+          requestedBy: request.auth!.principal.login,
+          intermediary,
+        });
+        return reply.code(202).send({ ...jobAnswer(job), stages: [...PERIOD_ACTS_STAGES], duplicate });
+      } catch (error) {
+        if (error instanceof ActsRefusedError)
+          return reply.code(409).send({ error: 'conflict', message: error.message });
+        if (error instanceof ActInputError || error instanceof RangeError)
+          return reply.code(422).send({ error: 'unprocessable_entity', message: error.message });
+        throw error;
+      }
+    },
+  );
 }
 
 function registerCalculationJobs(app: FastifyInstance, tags: string[], queue: JobQueue) {
@@ -377,5 +454,6 @@ export function calculationRoutes(options: CalculationRouteOptions = {}): Fastif
       queue = own;
     }
     registerCalculationJobs(app, ['back-office'], queue);
+    registerActsJobRoute(app, ['back-office'], queue, options.intermediary);
   };
 }

@@ -50,6 +50,7 @@ import { proposedSchema, registerApprovalRoutes } from './approvals';
 import { registerContestRoutes } from './contests';
 import {
   accrualsSchema,
+  actsIntermediarySchema,
   actsProducedSchema,
   actsRegisterSchema,
   blockersSchema,
@@ -506,31 +507,14 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
         schema: {
           tags,
           summary:
-            'Produce the acts of a closed period (with corrections of earlier periods) and check them against the ledger',
+            'Produce the acts of a closed period (with corrections of earlier periods) and check them against the ledger, answering when done (POST …/acts/jobs does it as a job with its progress)',
           params: periodParams,
           body: {
             type: 'object',
             additionalProperties: false,
             properties: {
               createdBy: actorSchema,
-              intermediary: {
-                type: 'object',
-                description: 'The customer (Замовник) printed on the acts; the configured one when left out',
-                required: ['name', 'edrpou'],
-                additionalProperties: false,
-                properties: {
-                  name: text(300, 1),
-                  edrpou: { type: 'string', pattern: '^\\d{8}$', description: 'Код ЄДРПОУ' },
-                  city: text(100),
-                  address: text(300),
-                  signatory: {
-                    type: 'object',
-                    required: ['position', 'name'],
-                    additionalProperties: false,
-                    properties: { position: text(100, 1), name: text(300, 1) },
-                  },
-                },
-              },
+              intermediary: actsIntermediarySchema,
             },
           },
           response: { 200: actsProducedSchema, ...errors },

@@ -4,6 +4,8 @@
  * ISO 8601. Objects that carry more than is listed say so (`additionalProperties: true`), so that
  * serialising never drops a field the module returns.
  */
+import { text } from '../../schema-types';
+
 const int = { type: 'integer' } as const;
 const kop = { type: 'integer', description: 'kopiyky' } as const;
 const str = { type: 'string' } as const;
@@ -259,6 +261,26 @@ export const changeRecordedSchema = {
     consultantId: int,
     causeRef: str,
     requestedPeriods: list(str, 'Closed periods a recalculation was requested for'),
+  },
+} as const;
+
+/** The customer (Замовник) a request for acts may name: the configured one when left out. */
+export const actsIntermediarySchema = {
+  type: 'object',
+  description: 'The customer (Замовник) printed on the acts; the configured one when left out',
+  required: ['name', 'edrpou'],
+  additionalProperties: false,
+  properties: {
+    name: text(300, 1),
+    edrpou: { type: 'string', pattern: '^\\d{8}$', description: 'Код ЄДРПОУ' },
+    city: text(100),
+    address: text(300),
+    signatory: {
+      type: 'object',
+      required: ['position', 'name'],
+      additionalProperties: false,
+      properties: { position: text(100, 1), name: text(300, 1) },
+    },
   },
 } as const;
 

@@ -47,8 +47,38 @@ export const jobRecordSchema = {
     worker: { ...nullableStr, description: 'The process running it (host:pid)' },
     attempts: { type: 'integer' },
     error: { ...nullableStr, description: 'Why it failed, in words a person can act on' },
+    outcome: {
+      type: ['object', 'null'],
+      description:
+        'Of a period’s acts job that succeeded: how many acts were issued, had been issued before, had nothing to pay, and whether the acts equal the ledger (no amounts); null otherwise',
+      properties: {
+        issued: { type: 'integer' },
+        alreadyIssued: { type: 'integer' },
+        nothingToPay: { type: 'integer' },
+        balanced: { type: 'boolean', description: 'The acts (with balances carried) equal the ledger' },
+        differences: { type: 'integer', description: 'Consultants whose act differs from their ledger' },
+      },
+    },
   },
 } as const;
+
+/** A period's acts job's counts (back-office/period-jobs ActsJobResult), without amounts. */
+function actsOutcome(job: JobRecord) {
+  if (job.kind !== 'period.acts' || job.state !== 'succeeded' || !job.result) return null;
+  const r = job.result as {
+    issued?: number;
+    alreadyIssued?: number;
+    nothingToPay?: number;
+    check?: { balanced?: boolean; differences?: number };
+  };
+  return {
+    issued: r.issued ?? 0,
+    alreadyIssued: r.alreadyIssued ?? 0,
+    nothingToPay: r.nothingToPay ?? 0,
+    balanced: r.check?.balanced ?? false,
+    differences: r.check?.differences ?? 0,
+  };
+}
 
 export function jobAnswer(job: JobRecord) {
   return {
@@ -67,6 +97,7 @@ export function jobAnswer(job: JobRecord) {
     worker: job.worker,
     attempts: job.attempts,
     error: job.error,
+    outcome: actsOutcome(job),
   };
 }
 

@@ -11,11 +11,11 @@ import { api, ApiError } from '../../app/api';
 import { useAuth } from '../../app/auth';
 import { Field } from '../../app/components/Field';
 import { DataTable, Pager, usePagedList, usePageNumber } from '../../app/components/Paged';
-import { ErrorMessage, Loading } from '../../app/components/Status';
+import { ErrorMessage, Loading, Progress } from '../../app/components/Status';
 import { formatCount, formatDate, formatDateTime, formatMoney } from '../../app/format';
 import { CalculationPanel } from './CalculationPanel';
 import { usePeriods } from './PeriodsPage';
-import type { AccrualTotals, ActsRegister, Blocker, LedgerLine } from './types';
+import type { AccrualTotals, ActsJob, ActsRegister, Blocker, JobRecord, LedgerLine } from './types';
 
 const KINDS = [
   'personal',
@@ -248,11 +248,8 @@ function Accruals({ code }: { code: string }) {
   );
 }
 
-interface ProducedActs {
-  issued: unknown[];
-  alreadyIssued: string[];
-  nothingToPay: unknown[];
-}
+/** The stages of a period's acts job, in order (back-office/period-jobs PERIOD_ACTS_STAGES). */
+const ACTS_STAGES = ['issuing', 'checking', 'done'];
 
 /** GET /api/acts/intermediary: the intermediary's own details printed on acts. */
 interface IntermediaryDetails {
@@ -266,9 +263,8 @@ function Acts({ code, closed }: { code: string; closed: boolean }) {
   const { t } = useTranslation('periods');
   const { can } = useAuth();
   const client = useQueryClient();
-  const [produced, setProduced] = useState<ProducedActs | null>(null);
+  const [jobId, setJobId] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
   const [customer, setCustomer] = useState('');
   const [edrpou, setEdrpou] = useState('');
   const [city, setCity] = useState('');
@@ -291,9 +287,24 @@ function Acts({ code, closed }: { code: string; closed: boolean }) {
     queryKey: ['/api/periods/acts/register', code],
     queryFn: () => api.get<ActsRegister>(`/api/periods/${code}/acts/register`),
   });
+  // The acts job started here, polled until it ends (GET /api/jobs/:id).
+  const job = useQuery({
+    queryKey: ['/api/jobs', jobId],
+    queryFn: () => api.get<JobRecord>(`/api/jobs/${jobId}`),
+    enabled: jobId !== null,
+    refetchInterval: (query) => {
+      const state = query.state.data?.state;
+      return state === 'queued' || state === 'running' ? 400 : false;
+    },
+  });
+  const busy = job.data?.state === 'queued' || job.data?.state === 'running';
+  const finished = job.data && !busy ? job.data : null;
+  useEffect(() => {
+    // Its acts are in the register now.
+    if (finished) void client.invalidateQueries({ queryKey: ['/api/periods/acts/register', code] });
+  }, [finished, client, code]);
   async function produce(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
     setError(null);
     try {
       // The customer printed on the acts. Left as the server's own acts intermediary, nothing is sent,
@@ -308,12 +319,12 @@ function Acts({ code, closed }: { code: string; closed: boolean }) {
         !unchanged && (customer.trim() || edrpou.trim())
           ? { name: customer.trim(), edrpou: edrpou.trim(), ...(city.trim() ? { city: city.trim() } : {}) }
           : undefined;
-      setProduced(await api.post<ProducedActs>(`/api/periods/${code}/acts`, { intermediary }));
-      await client.invalidateQueries({ queryKey: ['/api/periods/acts/register', code] });
+      // A job (one per period at a time: asked again while it runs, the answer is that job).
+      const started = await api.post<ActsJob>(`/api/periods/${code}/acts/jobs`, { intermediary });
+      client.setQueryData(['/api/jobs', started.id], started);
+      setJobId(started.id);
     } catch (failure) {
       setError(failure);
-    } finally {
-      setBusy(false);
     }
   }
   const pdfPath = (number: string) => `/api/acts/${number}/pdf`;
@@ -354,16 +365,42 @@ function Acts({ code, closed }: { code: string; closed: boolean }) {
         ) : (
           <p>{t('actsOnlyClosed')}</p>
         ))}
-      {busy && <Loading />}
-      {produced && (
-        <p role="status">
-          {t('actsProduced', {
-            issued: produced.issued.length,
-            already: produced.alreadyIssued.length,
-            nothing: produced.nothingToPay.length,
-          })}
-        </p>
+      {job.data && (
+        <div role="status" aria-live="polite" data-testid="acts-job">
+          {busy && (
+            <>
+              <p>
+                {job.data.state === 'queued'
+                  ? t('actsQueued', { code })
+                  : t('actsStage', {
+                      stage: t(`actsStages.${job.data.stage ?? 'none'}`),
+                      index: job.data.stage ? ACTS_STAGES.indexOf(job.data.stage) + 1 : 0,
+                      total: ACTS_STAGES.length,
+                    })}
+              </p>
+              <Progress label={t('actsProgress')} done={job.data.done ?? 0} total={job.data.total ?? null} />
+            </>
+          )}
+          {finished?.state === 'succeeded' && finished.outcome && (
+            <p>
+              {t('actsProduced', {
+                issued: formatCount(finished.outcome.issued),
+                already: formatCount(finished.outcome.alreadyIssued),
+                nothing: formatCount(finished.outcome.nothingToPay),
+              })}{' '}
+              {finished.outcome.balanced
+                ? t('actsBalanced')
+                : t('actsUnbalanced', { count: finished.outcome.differences })}
+            </p>
+          )}
+          {finished && finished.state !== 'succeeded' && (
+            <p className="error" role="alert">
+              {t('actsFailed', { message: finished.error ?? finished.state })}
+            </p>
+          )}
+        </div>
       )}
+      {job.error && <ErrorMessage error={job.error} />}
       {error !== null && <ErrorMessage error={error} />}
       {register.isLoading && <Loading />}
       {register.error && <ErrorMessage error={register.error} />}

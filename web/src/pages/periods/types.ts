@@ -151,6 +151,20 @@ export interface JobRecord {
   total: number | null;
   requestedBy: string | null;
   error: string | null;
+  /** Of a period's acts job that succeeded: its counts and whether the acts equal the ledger. */
+  outcome?: {
+    issued: number;
+    alreadyIssued: number;
+    nothingToPay: number;
+    balanced: boolean;
+    differences: number;
+  } | null;
+}
+
+/** POST /api/periods/:code/acts/jobs: the acts job, with its stages. */
+export interface ActsJob extends JobRecord {
+  stages: string[];
+  duplicate?: boolean;
 }
 
 /** GET /api/periods/:code */
