@@ -10,11 +10,7 @@
  *     describeWithDovecot('e-mail channel')('…', () => { … })
  */
 import { SMTPServer } from 'smtp-server';
-import {
-  dovecotInstalled,
-  DOVECOT_FIX,
-  type MailUser,
-} from '../../src/exchange/sandbox/dovecot';
+import { dovecotInstalled, DOVECOT_FIX, type MailUser } from '../../src/exchange/sandbox/dovecot';
 import { freePort } from './private-postgres';
 import { describeWhen } from './services';
 

@@ -74,7 +74,8 @@ export async function readRegister(xlsx: Buffer): Promise<RegisterRow[]> {
   const header = (sheet.getRow(1).values as ExcelJS.CellValue[]).map(cellText);
   const numberAt = header.indexOf('Номер заяви');
   const productAt = header.indexOf('Продукт');
-  if (numberAt < 0 || productAt < 0) throw new Error('the register sheet Заяви has no Номер заяви or Продукт');
+  if (numberAt < 0 || productAt < 0)
+    throw new Error('the register sheet Заяви has no Номер заяви or Продукт');
   const rows: RegisterRow[] = [];
   sheet.eachRow((row, rowNumber) => {
     if (rowNumber === 1) return;

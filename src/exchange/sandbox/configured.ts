@@ -63,14 +63,18 @@ export async function startConfiguredSandbox(options: SandboxStartOptions): Prom
     if (adapter.channels.email) {
       // SMTP on `port` and IMAP on the next one, after whatever SFTP and REST took.
       const taken = (adapter.channels.sftp ? 1 : 0) + (adapter.channels.rest ? 1 : 0);
-      parts.push(await startMailSandbox({ ...options, port: options.port ? options.port + taken : options.port }));
+      parts.push(
+        await startMailSandbox({ ...options, port: options.port ? options.port + taken : options.port }),
+      );
     }
   } catch (e) {
     for (const p of parts) await p.close();
     throw e;
   }
   if (parts.length === 0)
-    throw new Error(`${adapter.file}: no SFTP, REST or e-mail channel, so there is nothing a sandbox could serve`);
+    throw new Error(
+      `${adapter.file}: no SFTP, REST or e-mail channel, so there is nothing a sandbox could serve`,
+    );
   return {
     url: parts.map((p) => p.url).join(' '),
     overrides: Object.assign({}, ...parts.map((p) => p.overrides)) as ChannelOverrides,

@@ -204,7 +204,9 @@ service pop3-login {
       // It daemonizes: with pipes for its output the daemon would hold them open forever.
       const result = spawnSync(DOVECOT, ['-c', config], { stdio: 'ignore' });
       const log = () =>
-        fs.existsSync(path.join(dir, 'dovecot.log')) ? fs.readFileSync(path.join(dir, 'dovecot.log'), 'utf8') : '';
+        fs.existsSync(path.join(dir, 'dovecot.log'))
+          ? fs.readFileSync(path.join(dir, 'dovecot.log'), 'utf8')
+          : '';
       if (result.status !== 0) throw new Error(`dovecot did not start (exit ${result.status}):\n${log()}`);
       running = true;
       await waitForPort(port, true);

@@ -124,10 +124,7 @@ export async function startSandboxMailServer(options: SandboxMailServerOptions):
       stream.on('error', (e) => callback(e));
       stream.on('end', () => {
         const raw = Buffer.concat(chunks);
-        const file = path.join(
-          receivedDir,
-          `${String(existing + received.length + 1).padStart(4, '0')}.eml`,
-        );
+        const file = path.join(receivedDir, `${String(existing + received.length + 1).padStart(4, '0')}.eml`);
         fs.writeFileSync(file, raw);
         const mail: SandboxReceivedMail = {
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
@@ -216,7 +213,10 @@ function addressList(value: AddressObject | AddressObject[] | undefined) {
  * A fixture mail made new with nodemailer's MailComposer: the same sender, recipients, subject, text
  * and attachments, with a fresh Message-ID and today's Date, so the hub takes it as a new mail.
  */
-export async function freshenMail(raw: Buffer, date = new Date()): Promise<{ messageId: string; raw: Buffer }> {
+export async function freshenMail(
+  raw: Buffer,
+  date = new Date(),
+): Promise<{ messageId: string; raw: Buffer }> {
   const mail = await simpleParser(raw, { skipImageLinks: true });
   const from = addressList(mail.from);
   const messageId = freshMessageId(mail.messageId, from[0]?.address.split('@')[1] ?? 'sandbox.local');
@@ -246,8 +246,14 @@ export async function defaultMailFixtures(adapter: LoadedAdapter): Promise<strin
   const dir = fixturesDir(adapter);
   if (!fs.existsSync(dir)) return [];
   const names: string[] = [];
-  for (const name of fs.readdirSync(dir).filter((n) => n.endsWith('.eml')).sort()) {
-    const head = fs.readFileSync(path.join(dir, name)).toString('latin1').split(/\r?\n\r?\n/)[0];
+  for (const name of fs
+    .readdirSync(dir)
+    .filter((n) => n.endsWith('.eml'))
+    .sort()) {
+    const head = fs
+      .readFileSync(path.join(dir, name))
+      .toString('latin1')
+      .split(/\r?\n\r?\n/)[0];
     if (!/^in-reply-to:/im.test(head)) names.push(name);
   }
   return names;

@@ -14,7 +14,7 @@ import { fileNewMail } from '../../../back-office/correspondence';
 import { readPayload } from '../../../src/exchange/message-store';
 import { runExchange } from '../../../src/exchange/runs/run-exchange';
 import { runSandbox, SANDBOX_MAIL_PASSWORD } from '../../../src/exchange/sandbox';
-import { mailFolderFor } from '../../../src/exchange/sandbox/dovecot';
+import { DOVECOT, mailFolderFor } from '../../../src/exchange/sandbox/dovecot';
 import { SANDBOXED_INSURERS, startLinkedSandbox } from '../../../src/exchange/sandbox-link';
 import { parseMail } from '../../../src/exchange/transports/email';
 import { describeEachEngine } from '../../support/engines';
@@ -71,8 +71,18 @@ describeWithDovecot('Polissia sandbox')('the sandbox insurer playing Polissia by
       try {
         expect(sandbox.url).toMatch(/^smtp:\/\/127\.0\.0\.1:\d+ imap:\/\/127\.0\.0\.1:\d+$/);
         expect(sandbox.overrides.email).toMatchObject({
-          smtp: { host: '127.0.0.1', secure: false, user: 'exchange@agency.example', password: SANDBOX_MAIL_PASSWORD },
-          imap: { host: '127.0.0.1', secure: false, user: 'exchange@agency.example', password: SANDBOX_MAIL_PASSWORD },
+          smtp: {
+            host: '127.0.0.1',
+            secure: false,
+            user: 'exchange@agency.example',
+            password: SANDBOX_MAIL_PASSWORD,
+          },
+          imap: {
+            host: '127.0.0.1',
+            secure: false,
+            user: 'exchange@agency.example',
+            password: SANDBOX_MAIL_PASSWORD,
+          },
         });
         // No secret of the real mailbox is needed: the sandbox's login replaces it.
         const deps = { database: ctx.database, secretsDir: sandbox.secretsDir };
@@ -154,9 +164,13 @@ describeWithDovecot('Polissia sandbox')('the sandbox insurer playing Polissia by
       // Started again on the same data folder, it does not deliver the bordereau and the letter again.
       const again = await startLinkedSandbox('POLISSIA', dataDir);
       try {
-        const fourth = await runExchange({ database: ctx.database, secretsDir: again.secretsDir }, 'POLISSIA', {
-          overrides: again.overrides,
-        });
+        const fourth = await runExchange(
+          { database: ctx.database, secretsDir: again.secretsDir },
+          'POLISSIA',
+          {
+            overrides: again.overrides,
+          },
+        );
         expect(fourth.receiveFailures).toEqual([]);
         expect(fourth.received).toEqual([]);
       } finally {
@@ -211,4 +225,24 @@ describeWithDovecot('Polissia sandbox')('the sandbox insurer playing Polissia by
       fs.rmSync(mailDir, { recursive: true, force: true });
     }
   }, 30_000);
+});
+
+describe('the e-mail sandbox without Dovecot', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('does not start, and says in one line how to install it', async () => {
+    const existsSync = fs.existsSync;
+    jest.spyOn(fs, 'existsSync').mockImplementation((p) => p !== DOVECOT && existsSync(p));
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'polissia-no-dovecot-'));
+    try {
+      const started = startLinkedSandbox('POLISSIA', dataDir);
+      await expect(started).rejects.toThrow(
+        /^Dovecot is not installed \(\/usr\/sbin\/dovecot is missing\), .*: apt-get install -y dovecot-imapd$/,
+      );
+      const message = await started.catch((e: Error) => e.message);
+      expect(message).not.toContain('\n');
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });
