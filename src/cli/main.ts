@@ -52,7 +52,7 @@ const AREAS: Area[] = [
       ['message', 'the message store: everything received and sent'],
       [
         'sandbox [options] <insurer>',
-        "run an insurer's sandbox on this machine until Ctrl+C: SFTP and/or REST from its adapter.yaml, serving its __fixtures__",
+        "run an insurer's sandbox on this machine until Ctrl+C: SFTP, REST and/or e-mail (SMTP and a Dovecot mailbox) from its adapter.yaml, serving its __fixtures__",
       ],
     ],
     register: () =>

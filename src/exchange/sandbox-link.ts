@@ -20,11 +20,16 @@ export interface LinkedSandbox {
   overrides: ChannelOverrides;
   /** The secrets folder an exchange with this sandbox runs with (`sandboxSecretsDir`). */
   secretsDir: string;
+  /** Resolves once the sandbox has answered everything it received (e-mail answers come after). */
+  idle(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** The insurers the demo (`npm start`) exchanges with through their sandboxes. */
-export const SANDBOXED_INSURERS = ['DNIPRO_LIFE', 'KARPATY'];
+/**
+ * The insurers the demo (`npm start`) exchanges with through their sandboxes: over SFTP, REST, and
+ * e-mail (Polissia's needs Dovecot; without it that one sandbox does not start, and says why).
+ */
+export const SANDBOXED_INSURERS = ['DNIPRO_LIFE', 'KARPATY', 'POLISSIA'];
 
 /**
  * Starts the sandbox of an insurer for an exchange run. `_secretsDir` (the real secrets folder) is
@@ -42,6 +47,9 @@ export async function startLinkedSandbox(
     url: sandbox.url,
     overrides: sandbox.overrides,
     secretsDir: sandboxSecretsDir(dataDir),
+    idle: async () => {
+      await sandbox.idle?.();
+    },
     close: () => sandbox.close(),
   };
 }

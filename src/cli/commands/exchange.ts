@@ -298,11 +298,11 @@ export function registerExchangeCommands(program: Command): void {
   program
     .command('sandbox <insurer>')
     .description(
-      "run an insurer's sandbox on this machine until Ctrl+C: SFTP and/or REST from its adapter.yaml, serving its __fixtures__",
+      "run an insurer's sandbox on this machine until Ctrl+C: SFTP, REST and/or e-mail (SMTP and a Dovecot mailbox) from its adapter.yaml, serving its __fixtures__",
     )
     .option(
       '--port <n>',
-      'port to listen on (with SFTP and REST both, REST takes the next one); default a free one',
+      'port to listen on (each further server takes the next one: REST after SFTP, IMAP after SMTP); default a free one',
     )
     .action(
       action(async (insurer: string, options: { port?: string }) => {

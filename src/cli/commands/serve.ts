@@ -37,8 +37,16 @@ async function startBackground(
 ): Promise<Background> {
   const sandboxes: LinkedSandbox[] = [];
   if (options.sandbox) {
-    for (const code of SANDBOXED_INSURERS)
-      sandboxes.push(await startLinkedSandbox(code, context.config.dataDir, context.config.secretsDir));
+    for (const code of SANDBOXED_INSURERS) {
+      try {
+        sandboxes.push(await startLinkedSandbox(code, context.config.dataDir, context.config.secretsDir));
+      } catch (error) {
+        // One sandbox that cannot start (Polissia's without Dovecot) says why in one line; the others go on.
+        const message = ((error as Error).message ?? String(error)).split('\n')[0];
+        console.log(`sandbox ${code} not started: ${message}`);
+        context.logger.debug({ err: error, insurer: code }, 'sandbox not started');
+      }
+    }
   }
   const overrides = new Map<string, ChannelOverrides>(sandboxes.map((s) => [s.insurerCode, s.overrides]));
   // With sandbox insurers, the exchange trusts their run-time keys (sandbox secrets), never the real ones.

@@ -11,6 +11,8 @@
  *   with the adapter's authentication (API key in header or query, or OAuth client credentials),
  *   its `since` filter and its paging (cursor or page number); outgoing POST/PUT are accepted and
  *   answered with an id at the message's `answerIdPath`.
+ * - E-mail: an SMTP server for our mail and the intermediary's mailbox in a private Dovecot, with the
+ *   fixture mails (`*.eml`) delivered once (./mail.ts); it needs Dovecot installed.
  *
  * `__fixtures__/sandbox.yaml` (all optional):
  * ```yaml
@@ -20,44 +22,27 @@
  *     register: { fixture: ACK_sample.csv, name: 'ACK_{name}' }   # {name}: the upload's name
  * rest:
  *   payments: { fixture: payments.json, sinceField: updated_at }  # default <message>.json, updated_at
+ * email:
+ *   publish: [bordereau-2026-10.eml]           # default: every *.eml that replies to nothing
  * ```
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import type { LoadedAdapter, MessageTypeConfig, SftpChannel } from '../adapter-config';
 import type { ChannelOverrides } from '../runs';
 import { ensureKeyPair } from './keys';
+import { fixturesDir, readSandboxConfig, type SandboxFixtureConfig } from './fixtures';
+import { startMailSandbox } from './mail';
 import { startSandboxSftpServer } from './sftp-server';
 import type { SandboxStartOptions, StartedSandbox } from './types';
 
-export interface SandboxFixtureConfig {
-  sftp?: {
-    publish?: string[];
-    answers?: Record<string, { fixture: string; name?: string }>;
-  };
-  rest?: Record<string, { fixture?: string; sinceField?: string }>;
-}
+export { fixturesDir, readSandboxConfig, type SandboxFixtureConfig } from './fixtures';
 
 /** The API key and OAuth client the generic sandbox accepts; a sandbox run is given them. */
 export const SANDBOX_API_KEY = 'sandbox-api-key';
 export const SANDBOX_CLIENT = { clientId: 'sandbox-partner', clientSecret: 'sandbox-secret' };
-
-export function fixturesDir(adapter: LoadedAdapter): string {
-  return path.join(adapter.folder, '__fixtures__');
-}
-
-export function readSandboxConfig(adapter: LoadedAdapter): SandboxFixtureConfig {
-  const file = path.join(fixturesDir(adapter), 'sandbox.yaml');
-  if (!fs.existsSync(file)) return {};
-  try {
-    return (parseYaml(fs.readFileSync(file, 'utf8')) as SandboxFixtureConfig | null) ?? {};
-  } catch (e) {
-    throw new Error(`${file}: not YAML: ${(e as Error).message}`);
-  }
-}
 
 function fixture(adapter: LoadedAdapter, name: string, what: string): Buffer {
   const file = path.join(fixturesDir(adapter), path.basename(name));
@@ -75,16 +60,28 @@ export async function startConfiguredSandbox(options: SandboxStartOptions): Prom
       const port = options.port && adapter.channels.sftp ? options.port + 1 : options.port;
       parts.push(await startRest({ ...options, port }, config));
     }
+    if (adapter.channels.email) {
+      // SMTP on `port` and IMAP on the next one, after whatever SFTP and REST took.
+      const taken = (adapter.channels.sftp ? 1 : 0) + (adapter.channels.rest ? 1 : 0);
+      parts.push(
+        await startMailSandbox({ ...options, port: options.port ? options.port + taken : options.port }),
+      );
+    }
   } catch (e) {
     for (const p of parts) await p.close();
     throw e;
   }
   if (parts.length === 0)
-    throw new Error(`${adapter.file}: no SFTP or REST channel, so there is nothing a sandbox could serve`);
+    throw new Error(
+      `${adapter.file}: no SFTP, REST or e-mail channel, so there is nothing a sandbox could serve`,
+    );
   return {
     url: parts.map((p) => p.url).join(' '),
     overrides: Object.assign({}, ...parts.map((p) => p.overrides)) as ChannelOverrides,
     lines: parts.flatMap((p) => p.lines),
+    idle: async () => {
+      for (const p of parts) await p.idle?.();
+    },
     close: async () => {
       for (const p of parts) await p.close();
     },

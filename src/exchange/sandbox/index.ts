@@ -1,5 +1,6 @@
 /**
- * Sandbox insurers: real servers on this machine that stand in for an insurer, for rehearsing an
+ * Sandbox insurers: real servers on this machine that stand in for an insurer (SFTP, REST, or SMTP
+ * with the intermediary's mailbox in a private Dovecot for an e-mail insurer), for rehearsing an
  * onboarding (`ecspert sandbox <insurer>`, `ecspert exchange run <insurer> --sandbox`), the demo and
  * tests. Any adapter gets one from its configuration and fixture files (./configured.ts); an insurer
  * whose sandbox needs behaviour configuration cannot say (signing, underwriting answers) has it in
@@ -21,6 +22,28 @@ export {
   type SandboxFixtureConfig,
 } from './configured';
 export { ensureKeyPair } from './keys';
+export {
+  startMailSandbox,
+  startSandboxMailServer,
+  deliverFixturesOnce,
+  defaultMailFixtures,
+  freshenMail,
+  freshMessageId,
+  readDelivered,
+  SANDBOX_MAIL_PASSWORD,
+  type MailSandboxBehaviour,
+  type SandboxMailServer,
+  type SandboxMailServerOptions,
+  type SandboxReceivedMail,
+} from './mail';
+export {
+  startDovecot,
+  dovecotInstalled,
+  requireDovecot,
+  DOVECOT_FIX,
+  type MailUser,
+  type PrivateDovecot,
+} from './dovecot';
 export { hookSourceFolder } from '../runs/hooks';
 export {
   startSandboxSftpServer,

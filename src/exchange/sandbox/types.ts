@@ -18,12 +18,17 @@ export interface SandboxStartOptions {
 }
 
 export interface StartedSandbox {
-  /** `sftp://user@host:port`, `http://host:port/base`, or both joined by a space. */
+  /** `sftp://user@host:port`, `http://host:port/base`, `smtp://host:port imap://host:port`, joined by a space. */
   url: string;
   /** What the exchange uses instead of the adapter's channel settings to talk to it. */
   overrides: ChannelOverrides;
   /** How a person reaches it: address, key fingerprints, folders, credentials. */
   lines: string[];
+  /**
+   * Resolves once everything the sandbox received so far has been answered (an e-mail insurer answers
+   * after it accepted the mail); sandboxes that answer at once may leave it out.
+   */
+  idle?(): Promise<void>;
   close(): Promise<void>;
 }
 
