@@ -47,6 +47,21 @@ describeInBrowser('web application: reports')('web application: reports', () => 
       await book.xlsx.load(fs.readFileSync(file!) as any);
       expect(book.worksheets[0].getCell('A1').value).toBe('Продажі');
       expect(book.worksheets[0].getRow(4).values).toContain('Премія підписана, грн');
+
+      // Filters are typed the trade's way and the answer names them the same way.
+      await page.getByLabel('З періоду').fill('2026-03');
+      await page.getByLabel('По період').fill('05.2026');
+      await page.getByLabel('Станом на дату').fill('31.05.2026');
+      await page.getByRole('button', { name: 'Показати' }).click();
+      await page.getByText('2026-03 – 2026-05; Станом на дату: 31.05.2026;').waitFor();
+      expect(new URL(page.url()).searchParams.get('asOf')).toBe('2026-05-31');
+      const narrowed = await (
+        await page.request.get('/api/reports/management/sales?from=2026-03&to=2026-05&asOf=2026-05-31')
+      ).json();
+      expect(await table.getByRole('row').count()).toBe(narrowed.rows.length + 2);
+      await page.getByLabel('Станом на дату').fill('31.02.2026');
+      await page.getByRole('button', { name: 'Показати' }).click();
+      await page.getByRole('alert').filter({ hasText: 'Станом на дату: значення не розпізнано' }).waitFor();
       expect(problems).toEqual([]);
     } finally {
       await context.close();

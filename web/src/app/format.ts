@@ -20,6 +20,19 @@ export function formatUntil(value: string | null | undefined, openEnded: string)
   return formatDate(value);
 }
 
+/**
+ * A rate in percent as the API gives it (a decimal string such as `10.000000` or `2.400000`) →
+ * `10 %`, `2,4 %`: the digits as written, trailing zeros dropped, a decimal comma; never a float.
+ */
+export function formatPercent(value: string | number | null | undefined): string {
+  if (value === null || value === undefined || value === '') return '';
+  const text = String(value);
+  const match = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text);
+  if (!match) return text;
+  const fraction = (match[3] ?? '').replace(/0+$/, '');
+  return `${match[1]}${match[2]}${fraction ? `,${fraction}` : ''} %`;
+}
+
 /** An ISO timestamp → `30.11.2026 15:42` in the browser's time zone. */
 export function formatDateTime(value: string | null | undefined): string {
   if (!value) return '';

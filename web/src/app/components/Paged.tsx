@@ -73,6 +73,7 @@ export function PagedTable<T>({
   columns,
   rowKey,
   caption,
+  captionHidden,
   pageSize = 50,
 }: {
   path: string;
@@ -80,6 +81,8 @@ export function PagedTable<T>({
   columns: Column<T>[];
   rowKey: (row: T) => string | number;
   caption: string;
+  /** As DataTable's: the caption for screen readers only, under a heading that says the same. */
+  captionHidden?: boolean;
   pageSize?: number;
 }) {
   const { t } = useTranslation();
@@ -90,7 +93,13 @@ export function PagedTable<T>({
   const data = list.data!;
   return (
     <>
-      <DataTable caption={caption} columns={columns} rows={data.items} rowKey={rowKey} />
+      <DataTable
+        caption={caption}
+        captionHidden={captionHidden}
+        columns={columns}
+        rows={data.items}
+        rowKey={rowKey}
+      />
       {data.items.length === 0 && <p>{t('nothing')}</p>}
       <Pager page={data.page} pageSize={data.pageSize} total={data.total} onPage={setPage} />
     </>

@@ -165,6 +165,7 @@ export function ConsultantPage() {
             columns={policyColumns}
             rowKey={(p) => p.policyId}
             caption={t('policies')}
+            captionHidden
             pageSize={20}
           />
         )}

@@ -12,7 +12,7 @@ import { useAuth } from '../../app/auth';
 import { Field } from '../../app/components/Field';
 import { DataTable, Pager, usePagedList, usePageNumber } from '../../app/components/Paged';
 import { ErrorMessage, Loading, Progress } from '../../app/components/Status';
-import { formatCount, formatDate, formatDateTime, formatMoney } from '../../app/format';
+import { formatCount, formatDate, formatDateTime, formatMoney, formatPercent } from '../../app/format';
 import { CalculationPanel } from './CalculationPanel';
 import { usePeriods } from './PeriodsPage';
 import type { AccrualTotals, ActsJob, ActsRegister, Blocker, JobRecord, LedgerLine } from './types';
@@ -48,7 +48,7 @@ export function PeriodPage() {
         {period.closedAt &&
           ` · ${t('closed')}: ${t('closedByAt', { at: formatDateTime(period.closedAt), by: period.closedBy ?? '' })}`}
       </p>
-      <Blockers code={code} />
+      {period.status !== 'closed' && <Blockers code={code} />}
       {period.status !== 'closed' && <CalculationPanel code={code} />}
       {period.status !== 'closed' && <ClosePanel code={code} />}
       <Accruals code={code} />
@@ -228,7 +228,7 @@ function Accruals({ code }: { code: string }) {
               { header: t('kind'), cell: (l) => t(`kinds.${l.kind}`, { defaultValue: l.kind }) },
               { header: t('rule'), cell: (l) => l.rule },
               { header: t('base'), cell: (l) => formatMoney(l.baseKop), numeric: true },
-              { header: t('rate'), cell: (l) => l.rate, numeric: true },
+              { header: t('rate'), cell: (l) => formatPercent(l.rate), numeric: true },
               { header: t('amount'), cell: (l) => formatMoney(l.amountKop), numeric: true },
               {
                 header: t('correctsPeriod'),

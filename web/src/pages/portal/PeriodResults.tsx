@@ -9,7 +9,7 @@ import { Link, useParams } from 'react-router';
 import { api } from '../../app/api';
 import { type Column, DataTable, Pager, usePageNumber } from '../../app/components/Paged';
 import { ErrorMessage, Loading } from '../../app/components/Status';
-import { formatMoney } from '../../app/format';
+import { formatMoney, formatPercent } from '../../app/format';
 import { NoConsultant, useCard } from './Results';
 import { NS, useConsultantCode } from './shared';
 
@@ -59,7 +59,7 @@ export function PeriodResultsPage() {
     { header: t('kind'), cell: kind },
     { header: t('rule'), cell: (l) => l.rule },
     { header: t('base'), cell: (l) => formatMoney(l.baseKop), numeric: true },
-    { header: t('rate'), cell: (l) => l.rate, numeric: true },
+    { header: t('rate'), cell: (l) => formatPercent(l.rate), numeric: true },
     { header: t('amount'), cell: (l) => formatMoney(l.amountKop), numeric: true },
     { header: t('explanation'), cell: (l) => l.explanation },
   ];

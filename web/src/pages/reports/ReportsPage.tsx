@@ -13,13 +13,13 @@ import {
   LinearScale,
   Tooltip,
 } from 'chart.js';
-import { type FormEvent, useId } from 'react';
+import { type FormEvent, useId, useState } from 'react';
 import { Bar } from 'react-chartjs-2';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import { api, withQuery } from '../../app/api';
 import { ErrorMessage, Loading } from '../../app/components/Status';
-import { formatCount, formatMoney } from '../../app/format';
+import { formatCount, formatDate, formatDateTime, formatMoney, parseDate } from '../../app/format';
 
 ChartJS.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
 
@@ -53,6 +53,35 @@ function cellText(column: Column, value: Cell): string {
   return String(value);
 }
 
+/** A filter as the address keeps it (yyyy-mm, yyyy-mm-dd, yyyy-mm-ddThh:mm) → as a person types it. */
+function toTyped(key: string, value: string): string {
+  if (!value) return '';
+  if (key === 'asOf') return formatDate(value);
+  if (key === 'knownAt') {
+    const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}:\d{2})/.exec(value);
+    return m ? `${m[3]}.${m[2]}.${m[1]} ${m[4]}` : value;
+  }
+  return value;
+}
+
+/** What a person typed → the address's form; null when it is not one. */
+function fromTyped(key: string, typed: string): string | null {
+  if (key === 'asOf') return parseDate(typed);
+  if (key === 'knownAt') {
+    const m = /^(\S+)(?:\s+(\d{1,2}):(\d{2}))?$/.exec(typed);
+    const day = m && parseDate(m[1]);
+    if (!m || !day) return null;
+    return `${day}T${(m[2] ?? '00').padStart(2, '0')}:${m[3] ?? '00'}`;
+  }
+  if (key === 'from' || key === 'to') {
+    const m = /^(?:(\d{4})-(\d{1,2})|(\d{1,2})\.(\d{4}))$/.exec(typed);
+    if (!m) return null;
+    const [year, month] = m[1] ? [m[1], Number(m[2])] : [m[4], Number(m[3])];
+    return month >= 1 && month <= 12 ? `${year}-${String(month).padStart(2, '0')}` : null;
+  }
+  return typed;
+}
+
 export function ReportsPage() {
   const { t } = useTranslation(NS);
   const [params, setParams] = useSearchParams();
@@ -71,11 +100,20 @@ export function ReportsPage() {
     queryFn: () => api.get<Report>(path, query),
   });
 
+  const [problem, setProblem] = useState<string | null>(null);
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const next = new URLSearchParams();
-    for (const [key, value] of form.entries()) if (String(value).trim()) next.set(key, String(value).trim());
+    for (const [key, raw] of form.entries()) {
+      const typed = String(raw).trim();
+      if (!typed) continue;
+      // Typed the trade's way (dd.mm.yyyy, mm.yyyy), kept in the address the API's way.
+      const value = fromTyped(key, typed);
+      if (value === null) return setProblem(t('badValue', { field: t(key) }));
+      next.set(key, value);
+    }
+    setProblem(null);
     setParams(next);
   };
 
@@ -101,20 +139,18 @@ export function ReportsPage() {
             <input
               id={`${id}-${key}`}
               name={key}
-              type={
-                key === 'asOf'
-                  ? 'date'
-                  : key === 'knownAt'
-                    ? 'datetime-local'
-                    : key === 'from' || key === 'to'
-                      ? 'month'
-                      : 'text'
-              }
-              defaultValue={params.get(key) ?? ''}
+              type="text"
+              placeholder={t(`hints.${key}`, { defaultValue: '' })}
+              defaultValue={toTyped(key, params.get(key) ?? '')}
             />
           </div>
         ))}
         <button type="submit">{t('show')}</button>
+        {problem && (
+          <p role="alert" className="error">
+            {problem}
+          </p>
+        )}
       </form>
       <p>
         <a href={withQuery(path, { ...query, format: 'xlsx' })} download>
@@ -130,8 +166,8 @@ export function ReportsPage() {
         <>
           <h2>{data.title}</h2>
           <p>
-            {data.filters.from} – {data.filters.to}; {t('asOf')}: {data.filters.asOf}; {t('knownAt')}:{' '}
-            {String(data.filters.knownAt).slice(0, 16).replace('T', ' ')}
+            {data.filters.from} – {data.filters.to}; {t('asOf')}: {formatDate(String(data.filters.asOf))};{' '}
+            {t('knownAt')}: {formatDateTime(String(data.filters.knownAt))}
           </p>
           {data.summary.map((s) => (
             <p key={s.label}>

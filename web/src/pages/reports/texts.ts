@@ -20,6 +20,9 @@ export const reportsTexts = {
     level: 'Рівень',
     asOf: 'Станом на дату',
     knownAt: 'За даними на момент',
+    hints: { from: 'рррр-мм', to: 'рррр-мм', asOf: 'дд.мм.рррр', knownAt: 'дд.мм.рррр гг:хх' },
+    badValue:
+      '{{field}}: значення не розпізнано (рррр-мм для періоду, дд.мм.рррр для дати, дд.мм.рррр гг:хх для моменту).',
     show: 'Показати',
     exportXlsx: 'Завантажити XLSX',
     exportPdf: 'Завантажити PDF',
@@ -46,6 +49,9 @@ export const reportsTexts = {
     level: 'Level',
     asOf: 'As of date',
     knownAt: 'As known at',
+    hints: { from: 'yyyy-mm', to: 'yyyy-mm', asOf: 'dd.mm.yyyy', knownAt: 'dd.mm.yyyy hh:mm' },
+    badValue:
+      '{{field}}: not understood (yyyy-mm for a period, dd.mm.yyyy for a date, dd.mm.yyyy hh:mm for a moment).',
     show: 'Show',
     exportXlsx: 'Download XLSX',
     exportPdf: 'Download PDF',
