@@ -61,6 +61,14 @@ interface PreviewJob {
   result: PeriodCalculation | null;
 }
 
+/** `:code` of a period route: yyyy-mm. */
+const periodParams = {
+  type: 'object',
+  required: ['code'],
+  additionalProperties: false,
+  properties: { code: periodSchema },
+} as const;
+
 const KEEP_MS = 60 * 60 * 1000;
 const KEEP_JOBS = 50;
 
@@ -211,12 +219,7 @@ function registerActsJobRoute(
         operationId: 'startPeriodActs',
         summary:
           'Produce the acts of a closed period as a queued job and check them against the ledger; poll GET /api/jobs/:id for its stage and done / total',
-        params: {
-          type: 'object',
-          required: ['code'],
-          additionalProperties: false,
-          properties: { code: periodSchema },
-        },
+        params: periodParams,
         body: {
           type: 'object',
           additionalProperties: false,
@@ -272,12 +275,7 @@ function registerCalculationJobs(app: FastifyInstance, tags: string[], queue: Jo
         operationId: 'startPeriodCalculation',
         summary:
           'Calculate a period as a queued job (or preview it) in the background; poll the answer’s id for its stage and figures',
-        params: {
-          type: 'object',
-          required: ['code'],
-          additionalProperties: false,
-          properties: { code: periodSchema },
-        },
+        params: periodParams,
         body: {
           type: 'object',
           additionalProperties: false,
