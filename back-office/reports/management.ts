@@ -607,12 +607,13 @@ async function collections(ctx: ReportContext): Promise<Report> {
     chart: {
       title: 'Прострочення за віком',
       labelKey: 'age',
-      valueKeys: ['owedKop'],
+      // The overdue column's key, so the chart's legend reads its heading.
+      valueKeys: ['overdueKop'],
       rows: [
-        { age: 'до 30 дн.', owedKop: totals.overdue30Kop },
-        { age: '31–60 дн.', owedKop: totals.overdue60Kop },
-        { age: '61–90 дн.', owedKop: totals.overdue90Kop },
-        { age: 'понад 90 дн.', owedKop: totals.overdueOver90Kop },
+        { age: 'до 30 дн.', overdueKop: totals.overdue30Kop },
+        { age: '31–60 дн.', overdueKop: totals.overdue60Kop },
+        { age: '61–90 дн.', overdueKop: totals.overdue90Kop },
+        { age: 'понад 90 дн.', overdueKop: totals.overdueOver90Kop },
       ],
     },
   };

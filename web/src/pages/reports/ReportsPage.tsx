@@ -185,7 +185,9 @@ export function ReportsPage() {
                 data={{
                   labels: data.chart.rows.map((r) => String(r[data.chart!.labelKey])),
                   datasets: data.chart.valueKeys.map((key, i) => ({
-                    label: columnOf(key)?.label ?? key,
+                    // A value with no column of its own (a count by level) is named by the chart's title.
+                    label:
+                      columnOf(key)?.label ?? (data.chart!.valueKeys.length === 1 ? data.chart!.title : key),
                     data: data.chart!.rows.map((r) =>
                       columnOf(key)?.kind === 'money' || key.endsWith('Kop')
                         ? Number(r[key] ?? 0) / 100
@@ -201,38 +203,40 @@ export function ReportsPage() {
           {data.rows.length === 0 ? (
             <p>{t('empty')}</p>
           ) : (
-            <table>
-              <caption>{data.title}</caption>
-              <thead>
-                <tr>
-                  {data.columns.map((c) => (
-                    <th key={c.key} scope="col" className={c.kind === 'text' ? undefined : 'numeric'}>
-                      {c.label}
-                    </th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody>
-                {data.rows.map((row, i) => (
-                  <tr key={i}>
+            <div className="table-scroll" role="region" aria-label={data.title} tabIndex={0}>
+              <table>
+                <caption>{data.title}</caption>
+                <thead>
+                  <tr>
                     {data.columns.map((c) => (
-                      <td key={c.key} className={c.kind === 'text' ? undefined : 'numeric'}>
-                        {cellText(c, row[c.key])}
-                      </td>
+                      <th key={c.key} scope="col" className={c.kind === 'text' ? undefined : 'numeric'}>
+                        {c.label}
+                      </th>
                     ))}
                   </tr>
-                ))}
-              </tbody>
-              <tfoot>
-                <tr>
-                  {data.columns.map((c) => (
-                    <th key={c.key} scope="row" className={c.kind === 'text' ? undefined : 'numeric'}>
-                      {cellText(c, data.totals[c.key])}
-                    </th>
+                </thead>
+                <tbody>
+                  {data.rows.map((row, i) => (
+                    <tr key={i}>
+                      {data.columns.map((c) => (
+                        <td key={c.key} className={c.kind === 'text' ? undefined : 'numeric'}>
+                          {cellText(c, row[c.key])}
+                        </td>
+                      ))}
+                    </tr>
                   ))}
-                </tr>
-              </tfoot>
-            </table>
+                </tbody>
+                <tfoot>
+                  <tr>
+                    {data.columns.map((c) => (
+                      <th key={c.key} scope="row" className={c.kind === 'text' ? undefined : 'numeric'}>
+                        {cellText(c, data.totals[c.key])}
+                      </th>
+                    ))}
+                  </tr>
+                </tfoot>
+              </table>
+            </div>
           )}
         </>
       )}
