@@ -2,7 +2,7 @@
  * How the web application writes figures: rates as the API gives them (decimal strings) and the end
  * of an effective-dated row, the trade's way, with no float on the way.
  */
-import { formatPercent, formatUntil } from '../../web/src/app/format';
+import { formatDecimal, formatPercent, formatUntil } from '../../web/src/app/format';
 
 describe('formatPercent', () => {
   it('writes a rate with a decimal comma and no trailing zeros', () => {
@@ -24,5 +24,15 @@ describe('formatUntil', () => {
     expect(formatUntil('9999-12-31', 'безстроково')).toBe('безстроково');
     expect(formatUntil(null, 'безстроково')).toBe('безстроково');
     expect(formatUntil('2026-06-01', 'безстроково')).toBe('01.06.2026');
+  });
+});
+
+describe('formatDecimal', () => {
+  it('groups the digits as written (a no-break space) and puts a decimal comma', () => {
+    expect(formatDecimal('15804.375')).toBe('15\u00a0804,375');
+    expect(formatDecimal(180000)).toBe('180\u00a0000');
+    expect(formatDecimal('2263.375')).toBe('2\u00a0263,375');
+    expect(formatDecimal('-5')).toBe('−5');
+    expect(formatDecimal(null)).toBe('');
   });
 });

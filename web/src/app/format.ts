@@ -70,6 +70,18 @@ export function formatMoney(kopiyky: number | string | bigint | null | undefined
   return `${negative ? '−' : ''}${amount}${currency ? `\u00a0${currency}` : ''}`;
 }
 
+/**
+ * A count or a volume in points as the API gives it (`15804.375`, `180000`) → `15 804,375`,
+ * `180 000`: the digits as written, grouped, with a decimal comma.
+ */
+export function formatDecimal(value: number | string | null | undefined): string {
+  if (value === null || value === undefined || value === '') return '';
+  const text = String(value).trim();
+  const match = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text);
+  if (!match) return text;
+  return `${match[1] ? '−' : ''}${groupDigits(match[2])}${match[3] ? `,${match[3]}` : ''}`;
+}
+
 /** `1 234,56` or `1234.56` typed by a person → kopiyky, or null when it is not an amount. */
 export function parseMoney(text: string): number | null {
   const clean = text

@@ -6,7 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { DataTable, Pager, usePageNumber, usePagedList } from '../../app/components/Paged';
 import { ErrorMessage, Loading } from '../../app/components/Status';
-import { formatCount, formatMoney } from '../../app/format';
+import { formatCount, formatDecimal, formatMoney } from '../../app/format';
 import { NoConsultant } from './Results';
 import { type Figures, NS, PeriodSelect, useConsultantCode, usePeriodParam } from './shared';
 
@@ -42,8 +42,8 @@ export function DownlinePage() {
             <p>
               {t('ownVolumes', {
                 period: data.period,
-                personal: data.own.personalVolume,
-                group: data.own.groupVolume,
+                personal: formatDecimal(data.own.personalVolume),
+                group: formatDecimal(data.own.groupVolume),
                 premium: formatMoney(data.own.personalPremiumKop),
               })}
             </p>
@@ -63,8 +63,8 @@ export function DownlinePage() {
               { header: t('generation'), cell: (m) => m.generation, numeric: true },
               { header: t('sponsor'), cell: (m) => m.sponsorCode ?? '' },
               { header: t('level'), cell: (m) => m.careerLevel },
-              { header: t('personalVolume'), cell: (m) => m.personalVolume, numeric: true },
-              { header: t('groupVolume'), cell: (m) => m.groupVolume, numeric: true },
+              { header: t('personalVolume'), cell: (m) => formatDecimal(m.personalVolume), numeric: true },
+              { header: t('groupVolume'), cell: (m) => formatDecimal(m.groupVolume), numeric: true },
               { header: t('premium'), cell: (m) => formatMoney(m.personalPremiumKop), numeric: true },
               { header: t('newPolicies'), cell: (m) => formatCount(m.newPolicies), numeric: true },
               { header: t('active'), cell: (m) => (m.active ? t('yes') : t('no')) },

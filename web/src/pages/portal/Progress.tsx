@@ -6,6 +6,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../app/api';
 import { ErrorMessage, Loading } from '../../app/components/Status';
+import { formatDecimal } from '../../app/format';
 import { NoConsultant } from './Results';
 import { NS, PeriodSelect, useConsultantCode, usePeriodParam } from './shared';
 
@@ -78,8 +79,8 @@ export function ProgressView({ code, period }: { code: string; period: string })
                     <th scope="row">
                       {c.metric ? `${t(`metric.${c.metric}`)} ${c.operator} ${c.required}` : c.text}
                     </th>
-                    <td className="numeric">{c.required ?? ''}</td>
-                    <td className="numeric">{c.reached ?? ''}</td>
+                    <td className="numeric">{formatDecimal(c.required)}</td>
+                    <td className="numeric">{formatDecimal(c.reached)}</td>
                     <td>{yesNo(c.met)}</td>
                   </tr>
                 ))}
