@@ -29,6 +29,14 @@ export const periodSchema = {
   examples: ['2026-03'],
 } as const;
 
+/** The params of a route under /api/periods/:code. */
+export const periodParamsSchema = {
+  type: 'object',
+  required: ['code'],
+  additionalProperties: false,
+  properties: { code: periodSchema },
+} as const;
+
 /** A calendar date, yyyy-mm-dd, that exists (2026-02-31 is refused). */
 export const dateSchema = {
   type: 'string',

@@ -36,7 +36,7 @@ import {
 import { ActsRefusedError } from '../../../../back-office/periods';
 import { getJobRecord, InProcessJobQueue, type JobQueue, type JobRecord } from '../../../jobs';
 import { type PageQuery, pageEnvelopeSchema, pageQuerySchema } from '../../paging';
-import { apiErrors, periodSchema } from '../../schema-types';
+import { apiErrors, periodParamsSchema } from '../../schema-types';
 import { jobAnswer, jobRecordSchema } from '../jobs';
 import { actsIntermediarySchema, calculationSchema } from './schemas';
 
@@ -60,14 +60,6 @@ interface PreviewJob {
   error: { error: string; message: string; statusCode: number } | null;
   result: PeriodCalculation | null;
 }
-
-/** `:code` of a period route: yyyy-mm. */
-const periodParams = {
-  type: 'object',
-  required: ['code'],
-  additionalProperties: false,
-  properties: { code: periodSchema },
-} as const;
 
 const KEEP_MS = 60 * 60 * 1000;
 const KEEP_JOBS = 50;
@@ -219,7 +211,7 @@ function registerActsJobRoute(
         operationId: 'startPeriodActs',
         summary:
           'Produce the acts of a closed period as a queued job and check them against the ledger; poll GET /api/jobs/:id for its stage and done / total',
-        params: periodParams,
+        params: periodParamsSchema,
         body: {
           type: 'object',
           additionalProperties: false,
@@ -275,7 +267,7 @@ function registerCalculationJobs(app: FastifyInstance, tags: string[], queue: Jo
         operationId: 'startPeriodCalculation',
         summary:
           'Calculate a period as a queued job (or preview it) in the background; poll the answer’s id for its stage and figures',
-        params: periodParams,
+        params: periodParamsSchema,
         body: {
           type: 'object',
           additionalProperties: false,

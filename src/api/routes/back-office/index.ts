@@ -43,6 +43,7 @@ import {
   dateSchema,
   idSchema,
   MAX_ID,
+  periodParamsSchema,
   periodSchema,
   text,
 } from '../../schema-types';
@@ -86,12 +87,6 @@ export interface BackOfficeRouteOptions {
   intermediary?: Intermediary;
 }
 
-const periodParams = {
-  type: 'object',
-  required: ['code'],
-  additionalProperties: false,
-  properties: { code: periodSchema },
-} as const;
 const date = dateSchema;
 /** A reason kept with a bitemporal fact or in the audit log (1000 characters). */
 const reason = text(1000, 1);
@@ -204,7 +199,7 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
           tags,
           summary:
             'Calculate a period (posts its ledger; re-runnable until closed) or preview it with every line',
-          params: periodParams,
+          params: periodParamsSchema,
           body: {
             type: 'object',
             additionalProperties: false,
@@ -239,7 +234,7 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
         schema: {
           tags,
           summary: 'What keeps the period from closing now',
-          params: periodParams,
+          params: periodParamsSchema,
           response: { 200: blockersSchema, ...errors },
         },
       },
@@ -253,7 +248,7 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
         schema: {
           tags,
           summary: 'Close a calculated period for good; 409 with every blocking item when refused',
-          params: periodParams,
+          params: periodParamsSchema,
           body: {
             type: 'object',
             required: ['closedBy'],
@@ -307,7 +302,7 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
         schema: {
           tags,
           summary: 'Ledger lines posted in the period (its calculation and the corrections posted in it)',
-          params: periodParams,
+          params: periodParamsSchema,
           querystring: {
             type: 'object',
             additionalProperties: false,
@@ -508,7 +503,7 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
           tags,
           summary:
             'Produce the acts of a closed period (with corrections of earlier periods) and check them against the ledger, answering when done (POST …/acts/jobs does it as a job with its progress)',
-          params: periodParams,
+          params: periodParamsSchema,
           body: {
             type: 'object',
             additionalProperties: false,
@@ -559,7 +554,7 @@ export function backOfficeRoutes(options: BackOfficeRouteOptions = {}): FastifyP
         schema: {
           tags,
           summary: 'The register of the period’s issued acts (JSON, CSV or XLSX)',
-          params: periodParams,
+          params: periodParamsSchema,
           querystring: {
             type: 'object',
             additionalProperties: false,

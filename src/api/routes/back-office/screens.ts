@@ -21,7 +21,7 @@ import {
 } from '../../../../back-office/compensation';
 import { seesMoneyOf } from '../../../auth';
 import { type PageQuery, pageEnvelopeSchema, pageQueryProperties, pageQuerySchema } from '../../paging';
-import { apiErrors, codeSchema, periodSchema, text } from '../../schema-types';
+import { apiErrors, codeSchema, periodParamsSchema, text } from '../../schema-types';
 import { accrualsSchema } from './schemas';
 
 const kop = { type: 'integer', description: 'kopiyky' } as const;
@@ -57,12 +57,7 @@ function registerAccrualPages(app: FastifyInstance, tags: string[]) {
         operationId: 'pagePeriodAccruals',
         summary:
           'Ledger lines posted in the period a page at a time, by consultant code and kind, with the totals of all pages',
-        params: {
-          type: 'object',
-          required: ['code'],
-          additionalProperties: false,
-          properties: { code: periodSchema },
-        },
+        params: periodParamsSchema,
         querystring: {
           type: 'object',
           additionalProperties: false,

@@ -11,7 +11,7 @@ import { listPeriods } from '../../../../back-office/periods';
 import { type Role, roleAllows } from '../../../auth';
 import { getJobRecord, JOB_STATES, type JobRecord, type JobState, listJobRecords } from '../../../jobs';
 import { type PageQuery, pageEnvelopeSchema, pageQueryProperties } from '../../paging';
-import { apiErrors, periodSchema, text } from '../../schema-types';
+import { apiErrors, periodParamsSchema, text } from '../../schema-types';
 
 const str = { type: 'string' } as const;
 const nullableStr = { type: ['string', 'null'] } as const;
@@ -175,12 +175,7 @@ export const jobRoutes: FastifyPluginAsync = async (app) => {
         operationId: 'getPeriod',
         summary:
           'A production period: its status, and its calculation job now queued or running, else its last',
-        params: {
-          type: 'object',
-          required: ['code'],
-          additionalProperties: false,
-          properties: { code: periodSchema },
-        },
+        params: periodParamsSchema,
         response: {
           200: {
             type: 'object',
