@@ -8,12 +8,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { sql } from 'kysely';
-import { storeMessage } from '../../../src/exchange/message-store';
-import { DatabaseFetchedRegistry, ExchangeCursors } from '../../../src/exchange/runs/state';
-import { composeMail, ImapMailbox, pullNew } from '../../../src/exchange/transports';
+import { composeMail, pullNew } from '../../../src/exchange/transports';
 import { availableEngines, openTestDatabase, postgresUrl, type TestDatabase } from '../../support/engines';
 import { dovecotInstalled, type PrivateDovecot, startDovecot } from '../../support/mail-servers';
 import { describeWhen } from '../../support/services';
+import { insurerMailbox, storeMail } from '../support/mailbox-sync';
 
 const root = path.resolve(__dirname, '../../..');
 const child = path.join(__dirname, 'mail-sync-child.ts');
@@ -87,27 +86,16 @@ describeOnBoth('kill -9 during a mailbox sync [postgres, Dovecot]', () => {
 
   /** The sync as the hub runs it, in this process. */
   async function syncHere(): Promise<number> {
-    const channel = new ImapMailbox({
+    const channel = insurerMailbox(database, insurerId, {
       host: dovecot.host,
       port: dovecot.port,
       user: USER.user,
       password: USER.password,
-      registry: new DatabaseFetchedRegistry(database, insurerId, 'email'),
-      positions: new ExchangeCursors(database, insurerId),
     });
     let stored = 0;
     try {
       const result = await pullNew(channel, async (item) => {
-        const { duplicate } = await storeMessage(database, {
-          insurerCode: 'POLISSIA',
-          channel: 'email',
-          direction: 'inbound',
-          messageType: 'mail',
-          externalName: item.name,
-          externalId: item.externalId,
-          payload: item.bytes,
-          contentType: 'message/rfc822',
-        });
+        const { duplicate } = await storeMail(database, item);
         if (!duplicate) stored += 1;
       });
       expect(result.failed).toEqual([]);

@@ -7,9 +7,8 @@
  */
 import { setTimeout as wait } from 'node:timers/promises';
 import { openDatabase } from '../../../src/db';
-import { storeMessage } from '../../../src/exchange/message-store';
-import { DatabaseFetchedRegistry, ExchangeCursors } from '../../../src/exchange/runs/state';
-import { ImapMailbox, pullNew } from '../../../src/exchange/transports';
+import { pullNew } from '../../../src/exchange/transports';
+import { insurerMailbox, storeMail } from '../support/mailbox-sync';
 
 async function main(): Promise<void> {
   const [schema, insurerId, host, port, user, password, delayMs] = process.argv.slice(2);
@@ -19,26 +18,15 @@ async function main(): Promise<void> {
     { engine: 'postgres', url: url.toString() },
     { searchPath: schema, poolSize: 2 },
   );
-  const channel = new ImapMailbox({
+  const channel = insurerMailbox(database, Number(insurerId), {
     host,
     port: Number(port),
     user,
     password,
-    registry: new DatabaseFetchedRegistry(database, Number(insurerId), 'email'),
-    positions: new ExchangeCursors(database, Number(insurerId)),
   });
   let stored = 0;
   await pullNew(channel, async (item) => {
-    await storeMessage(database, {
-      insurerCode: 'POLISSIA',
-      channel: 'email',
-      direction: 'inbound',
-      messageType: 'mail',
-      externalName: item.name,
-      externalId: item.externalId,
-      payload: item.bytes,
-      contentType: 'message/rfc822',
-    });
+    await storeMail(database, item);
     stored += 1;
     process.stdout.write(`stored ${stored}\n`);
     await wait(Number(delayMs));
