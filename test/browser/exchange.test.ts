@@ -180,6 +180,7 @@ describeInBrowser('web application: exchange')('web application: the integration
         (await table.getByRole('columnheader').allTextContents()).indexOf(name);
       expect(cells[await column('У страховика')]).toBe('1200,00');
       expect(cells[await column('У нас')]).toBe('1100,00');
+      expect(cells[await column('Вид розбіжності')]).toBe('премія відрізняється');
       expect(await accessibilityViolations(page)).toEqual([]);
 
       // Keep our value: the letter to the insurer is drafted from both values.

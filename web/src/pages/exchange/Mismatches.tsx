@@ -197,7 +197,7 @@ export function Mismatches() {
             <option value="">{t('mismatches.all')}</option>
             {KINDS.map((k) => (
               <option key={k} value={k}>
-                {k}
+                {t(`mismatches.kinds.${k}`, { defaultValue: k })}
               </option>
             ))}
           </select>
@@ -232,7 +232,10 @@ export function Mismatches() {
                 : []),
               { header: t('mismatches.id'), cell: (m) => m.id },
               { header: t('mismatches.insurer'), cell: (m) => m.insurerCode },
-              { header: t('mismatches.kind'), cell: (m) => m.kind },
+              {
+                header: t('mismatches.kind'),
+                cell: (m) => t(`mismatches.kinds.${m.kind}`, { defaultValue: m.kind }),
+              },
               { header: t('mismatches.policy'), cell: (m) => m.policyNumber ?? '' },
               { header: t('mismatches.field'), cell: (m) => m.field ?? '' },
               { header: t('mismatches.insurerValue'), cell: (m) => m.insurerValue ?? '' },
