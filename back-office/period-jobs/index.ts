@@ -185,6 +185,22 @@ function actsResultOf(periodCode: string) {
   });
 }
 
+/**
+ * What any caller may see of a finished acts job: its counts and whether the acts equal the ledger,
+ * without amounts; null for any other job or state.
+ */
+export function actsJobOutcome(job: JobRecord) {
+  if (job.kind !== PERIOD_ACTS || job.state !== 'succeeded' || !job.result) return null;
+  const r = job.result as ActsJobResult;
+  return {
+    issued: r.issued,
+    alreadyIssued: r.alreadyIssued,
+    nothingToPay: r.nothingToPay,
+    balanced: r.check.balanced,
+    differences: r.check.differences,
+  };
+}
+
 /** A refusal a person acts on (the period is not closed, the intermediary is wrong) keeps its message. */
 function describeActsError(error: unknown): string {
   if (error instanceof ActsRefusedError || error instanceof ActInputError || error instanceof RangeError)

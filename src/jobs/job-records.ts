@@ -78,7 +78,7 @@ function toRecord(database: Database, r: Record<string, any>): JobRecord {
     attempts: Number(r.attempts ?? 0),
     error: r.error ?? null,
     result: database.dialect.readJson(r.result),
-    payload: r.payload === undefined || r.payload === null ? null : database.dialect.readJson(r.payload),
+    payload: database.dialect.readJson(r.payload),
   };
 }
 

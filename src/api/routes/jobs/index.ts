@@ -6,7 +6,7 @@
  * consultant sees none. Another's job answers 404, as if it did not exist.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { periodCalculationJob } from '../../../../back-office/period-jobs';
+import { actsJobOutcome, periodCalculationJob } from '../../../../back-office/period-jobs';
 import { listPeriods } from '../../../../back-office/periods';
 import { type Role, roleAllows } from '../../../auth';
 import { getJobRecord, JOB_STATES, type JobRecord, type JobState, listJobRecords } from '../../../jobs';
@@ -62,24 +62,6 @@ export const jobRecordSchema = {
   },
 } as const;
 
-/** A period's acts job's counts (back-office/period-jobs ActsJobResult), without amounts. */
-function actsOutcome(job: JobRecord) {
-  if (job.kind !== 'period.acts' || job.state !== 'succeeded' || !job.result) return null;
-  const r = job.result as {
-    issued?: number;
-    alreadyIssued?: number;
-    nothingToPay?: number;
-    check?: { balanced?: boolean; differences?: number };
-  };
-  return {
-    issued: r.issued ?? 0,
-    alreadyIssued: r.alreadyIssued ?? 0,
-    nothingToPay: r.nothingToPay ?? 0,
-    balanced: r.check?.balanced ?? false,
-    differences: r.check?.differences ?? 0,
-  };
-}
-
 export function jobAnswer(job: JobRecord) {
   return {
     id: job.id,
@@ -97,7 +79,7 @@ export function jobAnswer(job: JobRecord) {
     worker: job.worker,
     attempts: job.attempts,
     error: job.error,
-    outcome: actsOutcome(job),
+    outcome: actsJobOutcome(job),
   };
 }
 
