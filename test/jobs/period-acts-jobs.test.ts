@@ -249,6 +249,10 @@ describeEachEngine('a closed period’s acts as a queued job over HTTP', (ctx) =
     expect((await ended(ctx.database, last)).state).toBe('succeeded');
     const listed = await api.inject({ url: `/api/jobs?kind=period.acts&subject=${MARCH}` });
     expect(listed.json().items[0]).toMatchObject({ id: last, state: 'succeeded' });
+    // The period names its last acts job, as the period page reads it when it is opened.
+    const period = await api.inject({ url: `/api/periods/${MARCH}` });
+    expect(period.json()).toMatchObject({ status: 'closed', actsJob: { id: last, state: 'succeeded' } });
+    expect((await api.inject({ url: `/api/periods/${APRIL}` })).json().actsJob).toBeNull();
     const consultant = await signInAs(app, ctx.database, 'consultant', { consultantCode: 'A' });
     expect((await consultant.inject({ method: 'GET', url: `/api/jobs/${id}` })).statusCode).toBe(404);
     expect(

@@ -6,7 +6,7 @@
  * consultant sees none. Another's job answers 404, as if it did not exist.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { actsJobOutcome, periodCalculationJob } from '../../../../back-office/period-jobs';
+import { actsJobOutcome, periodActsJob, periodCalculationJob } from '../../../../back-office/period-jobs';
 import { listPeriods } from '../../../../back-office/periods';
 import { type Role, roleAllows } from '../../../auth';
 import { getJobRecord, JOB_STATES, type JobRecord, type JobState, listJobRecords } from '../../../jobs';
@@ -156,7 +156,7 @@ export const jobRoutes: FastifyPluginAsync = async (app) => {
         tags: ['back-office'],
         operationId: 'getPeriod',
         summary:
-          'A production period: its status, and its calculation job now queued or running, else its last',
+          'A production period: its status, and its calculation and acts jobs now queued or running, else their last',
         params: periodParamsSchema,
         response: {
           200: {
@@ -175,6 +175,11 @@ export const jobRoutes: FastifyPluginAsync = async (app) => {
                 oneOf: [{ type: 'null' }, jobRecordSchema],
                 description: 'Null when none was ever asked for (or the caller may not see jobs)',
               },
+              actsJob: {
+                oneOf: [{ type: 'null' }, jobRecordSchema],
+                description:
+                  'The acts job now queued or running, else the last; null when none was ever asked for (or the caller may not see jobs)',
+              },
             },
           },
           ...apiErrors(400, 404),
@@ -186,6 +191,7 @@ export const jobRoutes: FastifyPluginAsync = async (app) => {
       const period = (await listPeriods(app.database)).find((p) => p.code === code);
       const sees = visibleKinds(request.auth!.principal.role)('period.calculate');
       const job = sees ? await periodCalculationJob(app.database, code) : null;
+      const actsJob = sees ? await periodActsJob(app.database, code) : null;
       if (!period && !job) return reply.code(404).send({ error: 'not_found', message: `no period ${code}` });
       return {
         code,
@@ -198,6 +204,7 @@ export const jobRoutes: FastifyPluginAsync = async (app) => {
         closedBy: period?.closedBy ?? null,
         pendingRequests: period?.pendingRequests ?? 0,
         calculationJob: job ? jobAnswer(job) : null,
+        actsJob: actsJob ? jobAnswer(actsJob) : null,
       };
     },
   );

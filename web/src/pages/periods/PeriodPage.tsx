@@ -287,6 +287,18 @@ function Acts({ code, closed }: { code: string; closed: boolean }) {
     queryKey: ['/api/periods/acts/register', code],
     queryFn: () => api.get<ActsRegister>(`/api/periods/${code}/acts/register`),
   });
+  // An acts job already queued or running when the page is opened (started here before, by another
+  // person, or from the command line): followed until it ends, as the calculation is.
+  const current = useQuery({
+    queryKey: ['/api/periods', code, 'actsJob'],
+    queryFn: () => api.get<{ actsJob: JobRecord | null }>(`/api/periods/${code}`),
+    enabled: jobId === null && mayIssue,
+  });
+  const running = current.data?.actsJob;
+  useEffect(() => {
+    if (jobId === null && running && (running.state === 'queued' || running.state === 'running'))
+      setJobId(running.id);
+  }, [running, jobId]);
   // The acts job started here, polled until it ends (GET /api/jobs/:id).
   const job = useQuery({
     queryKey: ['/api/jobs', jobId],
