@@ -13,6 +13,7 @@ import { Cron } from 'croner';
 import type { Database } from '../db';
 import {
   createJobRecord,
+  finishJobRecord,
   type JobQueue,
   type Recovery,
   recoverJobRecords,
@@ -54,6 +55,8 @@ export function registerExchangeJobs(
     overridesFor?: (insurerCode: string) => ChannelOverrides | undefined;
     /** Called after each mailbox pull (the back office files the new mail; see RunOptions). */
     afterMailPull?: () => Promise<void>;
+    /** Insurers whose exchange is paused in this process, with why (a sandbox that could not start). */
+    paused?: ReadonlyMap<string, string>;
   } = {},
 ): void {
   queue.register<{ insurerCode: string }>({
@@ -66,6 +69,16 @@ export function registerExchangeJobs(
       await recordRunStarted(deps.database, insurerCode, new Date());
       // Its progress on a job record (GET /api/jobs?kind=exchange.run), one per try.
       const { record } = await createJobRecord(deps.database, { kind: EXCHANGE_RUN, subject: insurerCode });
+      // Never towards the adapter's real servers when this process was to play the insurer: the run is
+      // recorded as failed with why (the desk shows it), and not retried.
+      const paused = options.paused?.get(insurerCode);
+      if (paused !== undefined) {
+        await finishJobRecord(deps.database, record.id, {
+          state: 'failed',
+          error: `the exchange with ${insurerCode} is paused in this process: ${paused}`,
+        });
+        return;
+      }
       const recorded = await runRecordedJob(
         deps.database,
         record.id,
@@ -132,9 +145,11 @@ export function registerExchangeJobs(
 export async function scheduleAdapters(
   queue: JobQueue,
   adaptersDir?: string,
+  paused: ReadonlyMap<string, string> = new Map(),
 ): Promise<{ id: string; cron: string }[]> {
   const scheduled: { id: string; cron: string }[] = [];
   for (const code of listAdapters(adaptersDir)) {
+    if (paused.has(code)) continue;
     const adapter = loadAdapter(code, { adaptersDir });
     for (const [name, cron] of Object.entries(adapter.schedules ?? {})) {
       const id = `${code}:${name}`;
@@ -224,12 +239,13 @@ export interface DueSchedule {
  */
 export async function findDueSchedules(
   deps: ExchangeDeps,
-  options: { graceMs?: number; now?: Date } = {},
+  options: { graceMs?: number; now?: Date; paused?: ReadonlyMap<string, string> } = {},
 ): Promise<DueSchedule[]> {
   const now = options.now ?? new Date();
   const latest = now.getTime() - (options.graceMs ?? 5 * 60_000);
   const due: DueSchedule[] = [];
   for (const code of listAdapters(deps.adaptersDir)) {
+    if (options.paused?.has(code)) continue;
     const schedules = Object.entries(loadAdapter(code, { adaptersDir: deps.adaptersDir }).schedules ?? {});
     if (!schedules.length) continue;
     const id = await insurerId(deps.database, code);
@@ -252,7 +268,7 @@ export async function findDueSchedules(
 export async function sweepDueSchedules(
   queue: JobQueue,
   deps: ExchangeDeps,
-  options: { graceMs?: number; now?: Date } = {},
+  options: { graceMs?: number; now?: Date; paused?: ReadonlyMap<string, string> } = {},
 ): Promise<{ due: DueSchedule[]; insurers: string[] }> {
   const due = await findDueSchedules(deps, options);
   const insurers = [...new Set(due.map((d) => d.insurerCode))].sort();
@@ -267,6 +283,8 @@ export interface ExchangeRecoveryOptions {
   intervalMs?: number;
   /** How long work may wait for its own job before the sweep takes it; default 5 minutes. */
   graceMs?: number;
+  /** Insurers whose schedules are paused in this process, with why. */
+  paused?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -303,7 +321,10 @@ export function startExchangeRecovery(
             {
               name: 'missed schedules',
               run: async () => {
-                const { due, insurers } = await sweepDueSchedules(queue, deps, { graceMs });
+                const { due, insurers } = await sweepDueSchedules(queue, deps, {
+                  graceMs,
+                  paused: options.paused,
+                });
                 return {
                   enqueued: insurers.length,
                   detail: due.map((d) => `${d.insurerCode}:${d.schedule}`),
@@ -336,17 +357,28 @@ export async function startExchangeBackground(
     schedules: boolean;
     overridesFor?: (insurerCode: string) => ChannelOverrides | undefined;
     afterMailPull?: () => Promise<void>;
+    /**
+     * Insurers whose exchange is paused in this process, with why: `npm start` pauses an insurer
+     * whose sandbox could not start, so its schedules never reach the adapter's real servers.
+     */
+    paused?: ReadonlyMap<string, string>;
     /** Recovery sweep settings (tests use short ones). */
-    recovery?: Omit<ExchangeRecoveryOptions, 'schedules'>;
+    recovery?: Omit<ExchangeRecoveryOptions, 'schedules' | 'paused'>;
   },
 ): Promise<ExchangeBackground> {
+  const paused = options.paused ?? new Map<string, string>();
   registerExchangeJobs(queue, deps, {
     overridesFor: options.overridesFor,
     afterMailPull: options.afterMailPull,
+    paused,
   });
-  const scheduled = options.schedules ? await scheduleAdapters(queue, deps.adaptersDir) : [];
+  const scheduled = options.schedules ? await scheduleAdapters(queue, deps.adaptersDir, paused) : [];
   await queue.start();
-  const recovery = startExchangeRecovery(queue, deps, { ...options.recovery, schedules: options.schedules });
+  const recovery = startExchangeRecovery(queue, deps, {
+    ...options.recovery,
+    schedules: options.schedules,
+    paused,
+  });
   return {
     scheduled,
     stop: () => recovery.stop(),

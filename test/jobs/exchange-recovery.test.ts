@@ -13,6 +13,7 @@ import {
   sweepUnprocessedMessages,
 } from '../../src/exchange/exchange-jobs';
 import { findMessage } from '../../src/exchange/message-store';
+import { listJobRecords } from '../../src/jobs';
 import { type ExchangeDeps, processMessage, receive } from '../../src/exchange/pipeline';
 import { InProcessJobQueue } from '../../src/jobs';
 import { seedIntermediary } from '../exchange/support/intermediary';
@@ -102,5 +103,39 @@ describeEachEngine('finding the exchange’s lost work in the database', (ctx) =
     // The run the sweep queues records its start, and the schedule is covered again.
     await recordRunStarted(ctx.database, 'DNIPRO_LIFE', now);
     expect(await findDueSchedules(deps, { now, graceMs: minutes(5) })).toEqual([]);
+  });
+
+  it('an insurer paused in this process (its sandbox did not start) gets no schedules, no missed-schedule runs, and a run asked for is recorded failed with why, never sent', async () => {
+    const jobs = new InProcessJobQueue();
+    const why = 'its sandbox did not start (Dovecot is not installed)';
+    const background = await startExchangeBackground(jobs, deps, {
+      schedules: true,
+      paused: new Map([['DNIPRO_LIFE', why]]),
+      recovery: { intervalMs: 60_000, graceMs: minutes(5) },
+    });
+    try {
+      const ids = background.scheduled.map((s) => s.id);
+      expect(ids.some((id) => id.startsWith('DNIPRO_LIFE:'))).toBe(false);
+      expect(ids.some((id) => id.startsWith('KARPATY:'))).toBe(true);
+      // A schedule long missed is not found for a paused insurer.
+      const now = new Date('2026-11-25T09:10:00Z');
+      await recordRunStarted(ctx.database, 'DNIPRO_LIFE', new Date(now.getTime() - minutes(30)));
+      const paused = new Map([['DNIPRO_LIFE', why]]);
+      expect(await findDueSchedules(deps, { now, graceMs: minutes(5), paused })).toEqual([]);
+      expect((await findDueSchedules(deps, { now, graceMs: minutes(5) })).length).toBeGreaterThan(0);
+      // A run asked for (the desk's button) is recorded failed with the reason, and not retried.
+      await jobs.enqueue('exchange.run', { insurerCode: 'DNIPRO_LIFE' });
+      let runs = await listJobRecords(ctx.database, { kinds: ['exchange.run'], subject: 'DNIPRO_LIFE' });
+      for (let i = 0; i < 100 && runs.items.every((r) => r.state !== 'failed'); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        runs = await listJobRecords(ctx.database, { kinds: ['exchange.run'], subject: 'DNIPRO_LIFE' });
+      }
+      expect(runs.items).toHaveLength(1);
+      expect(runs.items[0]).toMatchObject({ state: 'failed' });
+      expect(runs.items[0].error).toContain('paused in this process: its sandbox did not start');
+    } finally {
+      await background.stop();
+      await jobs.close();
+    }
   });
 });

@@ -36,6 +36,8 @@ async function startBackground(
   options: { sandbox: boolean; schedules: boolean },
 ): Promise<Background> {
   const sandboxes: LinkedSandbox[] = [];
+  // An insurer whose sandbox could not start: its exchange pauses here rather than reach its real servers.
+  const paused = new Map<string, string>();
   if (options.sandbox) {
     for (const code of SANDBOXED_INSURERS) {
       try {
@@ -44,6 +46,8 @@ async function startBackground(
         // One sandbox that cannot start (Polissia's without Dovecot) says why in one line; the others go on.
         const message = ((error as Error).message ?? String(error)).split('\n')[0];
         console.log(`sandbox ${code} not started: ${message}`);
+        console.log(`  ${code}: its schedules are paused in this process (no run reaches its real servers)`);
+        paused.set(code, `its sandbox did not start (${message})`);
         context.logger.debug({ err: error, insurer: code }, 'sandbox not started');
       }
     }
@@ -61,6 +65,7 @@ async function startBackground(
       overridesFor: (code) => overrides.get(code),
       // Mail pulled from an insurer's mailbox is filed as correspondence (threads, unknown senders).
       afterMailPull: () => fileNewMail(database).then(() => undefined),
+      paused,
       recovery: context.config.recovery,
     },
   );
