@@ -14,11 +14,17 @@ export interface MailServer {
   password: string;
 }
 
-export function insurerMailbox(database: Database, insurerId: number, server: MailServer): ImapMailbox {
+export function insurerMailbox(
+  database: Database,
+  insurerId: number,
+  server: MailServer,
+  options: Partial<ConstructorParameters<typeof ImapMailbox>[0]> = {},
+): ImapMailbox {
   return new ImapMailbox({
     ...server,
     registry: new DatabaseFetchedRegistry(database, insurerId, 'email'),
     positions: new ExchangeCursors(database, insurerId),
+    ...options,
   });
 }
 

@@ -20,13 +20,7 @@ import {
   SmtpSender,
   TransportError,
 } from '../../../src/exchange/transports';
-import {
-  listMessages,
-  readPayload,
-  storeMessage,
-  type StoredMessage,
-} from '../../../src/exchange/message-store';
-import { DatabaseFetchedRegistry, ExchangeCursors } from '../../../src/exchange/runs/state';
+import { listMessages, readPayload, type StoredMessage } from '../../../src/exchange/message-store';
 import iconv from 'iconv-lite';
 import { availableEngines, openTestDatabase, type TestDatabase } from '../../support/engines';
 import {
@@ -35,6 +29,7 @@ import {
   startDovecot,
   startSmtpSink,
 } from '../../support/mail-servers';
+import { insurerMailbox, storeMail } from '../support/mailbox-sync';
 
 const USER = { user: 'agency@polissia.test', password: 'mail-secret-1' };
 const INSURER = 'POLISSIA';
@@ -91,15 +86,12 @@ describeWithDovecot('e-mail channel')('the e-mail channel against Dovecot and an
   }
 
   function mailbox(options: Partial<ConstructorParameters<typeof ImapMailbox>[0]> = {}): ImapMailbox {
-    const channel = new ImapMailbox({
-      host: dovecot.host,
-      port: dovecot.port,
-      user: USER.user,
-      password: USER.password,
-      registry: new DatabaseFetchedRegistry(database, insurerId, 'email'),
-      positions: new ExchangeCursors(database, insurerId),
-      ...options,
-    });
+    const channel = insurerMailbox(
+      database,
+      insurerId,
+      { host: dovecot.host, port: dovecot.port, user: USER.user, password: USER.password },
+      options,
+    );
     opened.push(channel);
     return channel;
   }
@@ -107,16 +99,7 @@ describeWithDovecot('e-mail channel')('the e-mail channel against Dovecot and an
   async function sync(channel: ImapMailbox): Promise<{ stored: StoredMessage[]; failed: unknown[] }> {
     const stored: StoredMessage[] = [];
     const result = await pullNew(channel, async (item) => {
-      const { message } = await storeMessage(database, {
-        insurerCode: INSURER,
-        channel: 'email',
-        direction: 'inbound',
-        messageType: 'mail',
-        externalName: item.name,
-        externalId: item.externalId,
-        payload: item.bytes,
-        contentType: 'message/rfc822',
-      });
+      const { message } = await storeMail(database, item);
       stored.push(message);
     });
     return { stored, failed: result.failed.map((f) => f.error) };
