@@ -5,6 +5,7 @@
  * database can do at all. Started by bench/api.ts as a child process:
  *
  *   DATABASE_URL=postgres://…/bench_api PORT=… node --import tsx bench/api-floor.ts
+ *   DATABASE_URL=pglite:<folder> PORT=… node --import tsx bench/api-floor.ts   (the embedded database)
  *
  * Routes (all GET, JSON):
  *   /floor/policies?consultant=K-…       the consultant's policies in effect today, first page by number, and their count
@@ -13,16 +14,21 @@
  *   /floor/messages                      the stored messages, newest first, first page, and the count
  *   /floor/card?consultant=K-…           the consultant, careers, sponsor, upline, direct downline, downline count, policy count, period totals
  */
+import { PGlite } from '@electric-sql/pglite';
 import fastify from 'fastify';
 import pg from 'pg';
 
 const PAGE = 50;
-const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
+const url = process.env.DATABASE_URL ?? '';
+// `pglite:<folder>`: the embedded database, opened bare (the API server has stopped by then).
+const embedded = url.startsWith('pglite:') ? new PGlite({ dataDir: url.slice('pglite:'.length) }) : null;
+const pool = embedded ? null : new pg.Pool({ connectionString: url, max: 10 });
 const app = fastify({ logger: false });
 const today = () => new Date().toISOString().slice(0, 10);
 const NOW = "timestamp '9999-12-31 00:00:00'";
 
-const rows = async (text: string, values: unknown[]) => (await pool.query(text, values)).rows;
+const rows = async (text: string, values: unknown[]): Promise<any[]> =>
+  embedded ? (await embedded.query(text, values)).rows : (await pool!.query(text, values)).rows;
 
 app.get<{ Querystring: { consultant: string } }>('/floor/policies', async (request) => {
   const day = today();
@@ -138,4 +144,8 @@ app
     process.exit(1);
   });
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
-  process.on(signal, () => void app.close().then(() => pool.end().then(() => process.exit(0))));
+  process.on(
+    signal,
+    () =>
+      void app.close().then(() => (embedded ? embedded.close() : pool!.end()).then(() => process.exit(0))),
+  );

@@ -22,7 +22,13 @@
  * (bench/api-floor.ts, its own process). The bar is p99 ≤ 100 ms.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:api
- *   npm run bench:api -- --scale 0.01            10,000 policies, 1,000 consultants: about a minute
+ *   DATABASE_URL=postgres://… npm run bench:api -- --scale 0.01     10,000 policies, 1,000 consultants: about a minute
+ *   npm run bench:api -- --scale 0.01                (DATABASE_URL unset) the embedded default, PGlite
+ *
+ * On the embedded database (DATABASE_URL unset) the data goes into a PGlite folder of its own
+ * ($TMPDIR/ecspert-bench-api/db, removed at the end unless --keep), `ecspert serve` opens it as
+ * `npm start` does, and the floor (the same bare SQL on PGlite) is measured after the server has
+ * stopped: an embedded database belongs to one process.
  *   options: --scale F (1 = the full size), --clients N (50), --seconds S per measurement (10; 3 below
  *            scale 0.1), --reuse (keep bench_api from an earlier run, apply new migrations, skip seeding),
  *            --keep (leave bench_api in place at the end; it is dropped otherwise)
@@ -63,6 +69,10 @@ const DB_NAME = 'bench_api';
 const PASSWORD = 'bench-password-0123';
 const BAR_MS = 100;
 const ROOT = path.resolve(__dirname, '..');
+/** The embedded default (PGlite) when DATABASE_URL does not name a PostgreSQL. */
+const EMBEDDED = !/^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? '');
+const EMBEDDED_DIR = path.join(os.tmpdir(), 'ecspert-bench-api');
+const engineName = EMBEDDED ? 'embedded PGlite' : 'PostgreSQL';
 
 const started = performance.now();
 const stamp = () => `${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s`;
@@ -77,6 +87,16 @@ function databaseUrl(name: string): string {
 // ---------------------------------------------------------------- data
 
 async function openBenchDatabase(): Promise<{ database: Database; fresh: boolean }> {
+  if (EMBEDDED) {
+    const dataDir = path.join(EMBEDDED_DIR, 'db');
+    const fresh = !(flag('reuse') && fs.existsSync(dataDir));
+    if (fresh) fs.rmSync(EMBEDDED_DIR, { recursive: true, force: true });
+    fs.mkdirSync(EMBEDDED_DIR, { recursive: true });
+    const database = await openDatabase({ engine: 'pglite', dataDir });
+    const report = await migrate(database.db, database.dialect);
+    if (report.applied.length) say(`migrations applied: ${report.applied.join(', ')}`);
+    return { database, fresh };
+  }
   const admin = await openDatabase({ engine: 'postgres', url: process.env.DATABASE_URL! }, { poolSize: 1 });
   const exists = (
     await sql<{ n: number }>`select count(*)::int as n from pg_database where datname = ${DB_NAME}`.execute(
@@ -96,6 +116,10 @@ async function openBenchDatabase(): Promise<{ database: Database; fresh: boolean
 }
 
 async function dropBenchDatabase(): Promise<void> {
+  if (EMBEDDED) {
+    fs.rmSync(EMBEDDED_DIR, { recursive: true, force: true });
+    return;
+  }
   const admin = await openDatabase({ engine: 'postgres', url: process.env.DATABASE_URL! }, { poolSize: 1 });
   await sql`drop database if exists ${sql.id(DB_NAME)} with (force)`.execute(admin.db);
   await admin.close();
@@ -549,12 +573,12 @@ const loadAverage = () =>
     .join(' ')}`;
 
 async function main(): Promise<void> {
-  if (!/^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? ''))
+  if (process.env.DATABASE_URL && EMBEDDED && !process.env.DATABASE_URL.startsWith('pglite:'))
     throw new Error(
-      'DATABASE_URL must point at PostgreSQL (postgres://…): the benchmark makes its own database there',
+      'DATABASE_URL must point at PostgreSQL (postgres://…), or be unset for the embedded database: the benchmark makes its own database there',
     );
   console.log(
-    `bench:api on PostgreSQL, database ${DB_NAME}: ${CONSULTANTS} consultants, ${POLICIES} policies, ${PAYMENTS} payments, ${MESSAGES} messages; ` +
+    `bench:api on ${engineName}, database ${EMBEDDED ? EMBEDDED_DIR : DB_NAME}: ${CONSULTANTS} consultants, ${POLICIES} policies, ${PAYMENTS} payments, ${MESSAGES} messages; ` +
       `${CLIENTS} clients, ${SECONDS} s per measurement after ${WARM_UP_SECONDS} s warm-up; ${os.cpus().length} cores, ${loadAverage()}`,
   );
   const { database, fresh } = await openBenchDatabase();
@@ -577,10 +601,10 @@ async function main(): Promise<void> {
   const [apiPort, floorPort] = [await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    DATABASE_URL: databaseUrl(DB_NAME),
+    DATABASE_URL: EMBEDDED ? `pglite:${path.join(EMBEDDED_DIR, 'db')}` : databaseUrl(DB_NAME),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
-    ECSPERT_DATA_DIR: logDir,
+    ECSPERT_DATA_DIR: EMBEDDED ? EMBEDDED_DIR : logDir,
     NODE_OPTIONS: '',
   };
   delete env.REDIS_URL; // jobs in-process: the reads measured here do not touch the queue
@@ -590,16 +614,19 @@ async function main(): Promise<void> {
     { ...env, PORT: String(apiPort) },
     path.join(logDir, 'api.log'),
   );
-  const floor = startProcess(
-    'the floor server',
-    ['--import', 'tsx', 'bench/api-floor.ts'],
-    { ...env, PORT: String(floorPort) },
-    path.join(logDir, 'floor.log'),
-  );
+  // The floor beside the server on PostgreSQL; on the embedded database, after it has stopped.
+  const startFloor = () =>
+    startProcess(
+      'the floor server',
+      ['--import', 'tsx', 'bench/api-floor.ts'],
+      { ...env, PORT: String(floorPort) },
+      path.join(logDir, 'floor.log'),
+    );
+  let floor: ChildProcess | null = EMBEDDED ? null : startFloor();
   const stop = () => {
     stopping = true;
     api.kill('SIGTERM');
-    floor.kill('SIGTERM');
+    floor?.kill('SIGTERM');
   };
   process.on('SIGINT', () => {
     stop();
@@ -610,9 +637,11 @@ async function main(): Promise<void> {
     const floorOrigin = `http://127.0.0.1:${floorPort}`;
     await Promise.all([
       waitForHttp(`${apiOrigin}/health`, api),
-      waitForHttp(`${floorOrigin}/floor/messages`, floor),
+      floor && waitForHttp(`${floorOrigin}/floor/messages`, floor),
     ]);
-    say(`API server (ecspert serve) at ${apiOrigin}, floor at ${floorOrigin}; logs in ${logDir}`);
+    say(
+      `API server (ecspert serve) at ${apiOrigin}, floor at ${floorOrigin}${floor ? '' : ' once the server has stopped'}; logs in ${logDir}`,
+    );
     const roles = {
       'back office': { cookie: await signIn(apiOrigin, 'bench-office') },
       consultant: { cookie: await signIn(apiOrigin, 'bench-consultant') },
@@ -668,23 +697,36 @@ async function main(): Promise<void> {
         floor: () => `/floor/card?consultant=${code()}`,
       },
     ];
-    const rows: Row[] = [];
+    const measured = new Map<string, Row[]>(endpoints.map((e) => [e.name, []]));
+    const measureFloor = async (endpoint: (typeof endpoints)[number], server: ChildProcess) => {
+      const m = await drive(floorOrigin, endpoint.floor, {}, server.pid);
+      measured.get(endpoint.name)!.push({ endpoint: endpoint.name, who: 'floor', m });
+      say(`${endpoint.name} floor: p50 ${m.p50.toFixed(1)} ms, p99 ${m.p99.toFixed(1)} ms`);
+    };
     for (const endpoint of endpoints) {
       for (const [who, paths] of Object.entries(endpoint.api)) {
         const m = await drive(apiOrigin, paths, { cookie: roles[who as keyof typeof roles].cookie }, api.pid);
-        rows.push({ endpoint: endpoint.name, who, m });
+        measured.get(endpoint.name)!.push({ endpoint: endpoint.name, who, m });
         say(
           `${endpoint.name} as ${who}: p50 ${m.p50.toFixed(1)} ms, p99 ${m.p99.toFixed(1)} ms, errors ${errorsOf(m)}`,
         );
       }
-      const m = await drive(floorOrigin, endpoint.floor, {}, floor.pid);
-      rows.push({ endpoint: endpoint.name, who: 'floor', m });
-      say(`${endpoint.name} floor: p50 ${m.p50.toFixed(1)} ms, p99 ${m.p99.toFixed(1)} ms`);
+      if (floor) await measureFloor(endpoint, floor);
+    }
+    if (!floor) {
+      // The embedded database belongs to one process: the server lets it go before the floor opens it.
+      const exited = new Promise((resolve) => api.once('exit', resolve));
+      stopping = true; // this exit is asked for
+      api.kill('SIGTERM');
+      await exited;
+      floor = startFloor();
+      await waitForHttp(`${floorOrigin}/floor/messages`, floor);
+      for (const endpoint of endpoints) await measureFloor(endpoint, floor);
     }
     console.log('');
-    print(rows);
+    print([...measured.values()].flat());
     console.log(
-      `\n${loadAverage()} at the end (the client, the API server, the floor and PostgreSQL share these cores)`,
+      `\n${loadAverage()} at the end (the client, the API server, the floor${EMBEDDED ? '' : ' and PostgreSQL'} share these cores)`,
     );
     console.log(
       `\nbar: p99 ≤ ${BAR_MS} ms. 'floor' is the same page by bare SQL through a bare fastify route (no login, no validation). ` +
