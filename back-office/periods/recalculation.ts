@@ -39,7 +39,15 @@ import {
 } from '../compensation';
 import { recordCalculatedCareer } from '../network';
 import { type BoundedPeriod, boundedPeriod, keyOf, type LiveLine } from './bounded';
-import { causeConsultants, type Reach, reachOf, subtreePolicies } from './reach';
+import { causeConsultants, type Reach, reachOf } from './reach';
+import {
+  clearReach,
+  loadReachRows,
+  readReachMetrics,
+  type ReachRows,
+  refreshCareers,
+  writeReach,
+} from './reach-load';
 
 const cdb = (database: Database) => database.db as unknown as Kysely<CompensationDB>;
 
@@ -602,7 +610,7 @@ async function runCorrections(
   const priorVolumes = new Map<string, Map<number, PeriodVolumes>>();
   // The causes' reach: the consultants they name, their subtrees and uplines in every version.
   let reach: Reach | null = null;
-  let reachPolicies: Set<number> | null = null;
+  let reachRows: ReachRows | null = null;
   if ((options.comparison ?? 'full') === 'full') report.bounded.fallback = 'full comparison asked';
   else if (options.fromPeriod) report.bounded.fallback = `a re-run from ${options.fromPeriod} names no cause`;
   else {
@@ -611,10 +619,21 @@ async function runCorrections(
     if (!changed) report.bounded.fallback = 'a cause names no consultant (a batch of payments, a plan)';
     else {
       reach = await reachOf(db, changed);
-      reachPolicies = await subtreePolicies(db, reach);
       report.bounded.reach = reach.all.size;
+      timings.reach = Math.round(performance.now() - t);
+      if (closed.length) {
+        // The reach's inputs of every closed period, read once (reach-load.ts).
+        await writeReach(database, reach);
+        const stored = await readReachMetrics(database, closed);
+        let earliest = knownAt.getTime();
+        for (const byConsultant of stored.values())
+          for (const m of byConsultant.values()) earliest = Math.min(earliest, m.knownAt.getTime());
+        const refs = [];
+        for (const code of closed) refs.push(await periodRef(db, code));
+        reachRows = await loadReachRows(database, refs, stored, new Date(earliest));
+        timings.reachLoad = Math.round(performance.now() - t - timings.reach);
+      }
     }
-    timings.reach = Math.round(performance.now() - t);
   }
 
   for (const period of closed) {
@@ -631,8 +650,8 @@ async function runCorrections(
       plan.plan.promotionTakesEffect === 'current_period' ? ref.startsOn : nextPeriodStart(ref);
     // Within the causes' reach while it is bounded; from the first period it is not, in full.
     let bounded: BoundedPeriod | null = null;
-    if (reach && !report.bounded.fallback) {
-      const found = await boundedPeriod(db, database, period, reach, reachPolicies!, knownAt, codes);
+    if (reach && reachRows && !report.bounded.fallback) {
+      const found = await boundedPeriod(database, period, reach, reachRows, knownAt, codes);
       if (found.fallback !== null) report.bounded.fallback = `${period}: ${found.fallback}`;
       else {
         // A career step of an upline moves its lines outside the reach: not bounded either.
@@ -684,6 +703,9 @@ async function runCorrections(
       codes,
       bounded ? { only: reach!.all } : {},
     );
+    // Careers recorded now are read by the later periods' bounded inputs.
+    if (reachRows && careers.adjustments.length)
+      await refreshCareers(database, reachRows, new Set(careers.adjustments.map((a) => a.consultantId)));
     // The period's metrics as they stand now: a bounded run rewrites the reach's.
     if (bounded)
       await storeCurrentMetrics(
@@ -771,6 +793,7 @@ async function runCorrections(
     timings[`${period}.recalculate`] = Math.round(performance.now() - t);
   }
 
+  if (reachRows) await clearReach(database);
   await markRequestsDone(
     db,
     requests.map((r) => r.id),
