@@ -154,8 +154,15 @@ export async function boundedPeriod(
   rows: ReachRows,
   knownAt: Date,
   codes: Map<number, string>,
+  timings: Record<string, number> = {},
 ): Promise<BoundedPeriod | { fallback: string }> {
   const db = database.db as unknown as Kysely<CompensationDB>;
+  let t = performance.now();
+  const lap = (stage: string) => {
+    const now = performance.now();
+    timings[`${periodCode}.bounded.${stage}`] = Math.round(now - t);
+    t = now;
+  };
   const { plan } = await planForPeriod(database, periodCode);
   if (plan.personalNetwork === 'sale_date' || plan.structuralNetwork === 'sale_date')
     return { fallback: 'the plan reads the network on the date of sale' };
@@ -173,10 +180,13 @@ export async function boundedPeriod(
   let storedAt = 0;
   for (const m of stored.values()) storedAt = Math.max(storedAt, m.knownAt.getTime());
   const period = await periodRef(db, periodCode);
+  lap('plan');
   const inputs = await reachInputsAt(database, rows, period, reach, knownAt, codes);
   const before = await reachInputsAt(database, rows, period, reach, new Date(storedAt), codes);
+  lap('inputs');
   // What the reach contributed to the volumes when the metrics were stored.
   const old = new Map(calculate(plan, before).metrics.map((m) => [m.consultantId, m]));
+  lap('before');
 
   const loaded = new Set(inputs.payments.map((p) => p.id));
   const paymentIds = new Set([...loaded, ...before.payments.map((p) => p.id)]);
@@ -215,6 +225,7 @@ export async function boundedPeriod(
   }
   if (plan.maxWindow > 1)
     inputs.prior = await priorPeriods(db, periodCode, plan.maxWindow - 1, undefined, reach.ids);
+  lap('live');
 
   const zero = (id: number): CurrentMetric | undefined => stored.get(id);
   const sponsorEnd = (id: number) => inputs.network.sponsors.at(id, period.endsOn) ?? null;
@@ -263,6 +274,7 @@ export async function boundedPeriod(
     },
   };
   const result = calculate(plan, inputs);
+  lap('engine');
   // An upline paid otherwise than stored moves its lines on sales outside the reach too.
   for (const m of result.metrics) {
     if (!reach.uplines.has(m.consultantId)) continue;

@@ -210,6 +210,12 @@ export async function loadReachRows(
   const from = periods[0].startsOn;
   const to = periods[periods.length - 1].endsOn;
   const counts: Record<string, number> = {};
+  let t = performance.now();
+  const lap = (stage: string) => {
+    const now = performance.now();
+    counts[`${stage}Ms`] = Math.round(now - t);
+    t = now;
+  };
 
   const payments: PaymentRow[] = (
     await spanPayments(db, from, to)
@@ -241,6 +247,7 @@ export async function loadReachRows(
     }))
     .sort((a, b) => a.id - b.id);
   counts.payments = payments.length;
+  lap('payments');
 
   const versions = new Map<number, VersionRow[]>();
   const versionRows = await db
@@ -273,6 +280,7 @@ export async function loadReachRows(
     else versions.set(id(v.policy_id), [row]);
   }
   counts.versions = versionRows.length;
+  lap('versions');
 
   const facts = (table: string) =>
     db
@@ -293,6 +301,7 @@ export async function loadReachRows(
       .execute()
   ).map((r: any) => ({ ...fact(r), value: { status: r.status, source: r.source } as ActivityFact }));
   counts.network = sponsors.length + careers.length + statuses.length;
+  lap('network');
 
   // Every lapse of the span, the period loader's rule: the network's, not only the reach's.
   const lapses: LapseRow[] = (
@@ -327,6 +336,7 @@ export async function loadReachRows(
     recordedAt: ms(r.recorded_at),
   }));
 
+  lap('lapses');
   const periodRuns = new Map<number, string>();
   const posted = new Set<number>();
   for (const r of await db
@@ -395,6 +405,7 @@ export async function loadReachRows(
     keep(await lines().where('a.source_kind', '=', 'policy').where('a.source_id', 'in', chunk).execute());
   ledger.sort((a, b) => a.id - b.id);
   counts.ledger = ledger.length;
+  lap('ledger');
 
   return {
     from,

@@ -426,7 +426,7 @@ async function reconcileCareers(
   change: { recordedAt: Date; recordedBy: string },
   codes: Map<number, string>,
   /** A bounded recalculation: only these consultants' steps; `dryRun` writes nothing. */
-  scope: { only?: ReadonlySet<number>; dryRun?: boolean } = {},
+  scope: { only?: ReadonlySet<number>; dryRun?: boolean; reachTable?: boolean } = {},
 ): Promise<{ adjustments: CareerAdjustment[]; decisions: CareerDecision[] }> {
   const db = cdb(database);
   const adjustments: CareerAdjustment[] = [];
@@ -447,16 +447,22 @@ async function reconcileCareers(
   };
   // The careers in force of everyone the period decides on or once stepped, read in batches
   // (a period may decide on tens of thousands); rewritten one by one only where they differ.
-  const stale = (
-    await db
-      .selectFrom('consultant_career')
-      .selectAll()
-      .where('source', '=', 'calculation')
-      .where('superseded_at', '=', STILL_KNOWN)
-      .where('valid_from', '=', effectiveOn)
-      .orderBy('consultant_id')
-      .execute()
-  ).filter((r) => !scope.only || scope.only.has(Number(r.consultant_id)));
+  let staleQuery = db
+    .selectFrom('consultant_career')
+    .selectAll()
+    .where('source', '=', 'calculation')
+    .where('superseded_at', '=', STILL_KNOWN)
+    .where('valid_from', '=', effectiveOn);
+  // A bounded run's scope is the reach written in recalc_reach: its steps only, by a join.
+  if (scope.reachTable)
+    staleQuery = staleQuery.where(
+      'consultant_id',
+      'in',
+      (db as unknown as Kysely<any>).selectFrom('recalc_reach').select('consultant_id'),
+    );
+  const stale = (await staleQuery.orderBy('consultant_id').execute()).filter(
+    (r) => !scope.only || scope.only.has(Number(r.consultant_id)),
+  );
   const byConsultant = new Map<number, CareerRow[]>();
   for (const row of await careersOf([
     ...new Set([...decisions.map((d) => d.consultantId), ...stale.map((r) => Number(r.consultant_id))]),
@@ -632,6 +638,7 @@ async function runCorrections(
         for (const code of closed) refs.push(await periodRef(db, code));
         reachRows = await loadReachRows(database, refs, stored, new Date(earliest));
         timings.reachLoad = Math.round(performance.now() - t - timings.reach);
+        for (const [k, v] of Object.entries(reachRows.counts)) timings[`reachLoad.${k}`] = v;
       }
     }
   }
@@ -651,7 +658,7 @@ async function runCorrections(
     // Within the causes' reach while it is bounded; from the first period it is not, in full.
     let bounded: BoundedPeriod | null = null;
     if (reach && reachRows && !report.bounded.fallback) {
-      const found = await boundedPeriod(database, period, reach, reachRows, knownAt, codes);
+      const found = await boundedPeriod(database, period, reach, reachRows, knownAt, codes, timings);
       if (found.fallback !== null) report.bounded.fallback = `${period}: ${found.fallback}`;
       else {
         // A career step of an upline moves its lines outside the reach: not bounded either.
@@ -662,8 +669,9 @@ async function runCorrections(
           found.careerDecisions,
           { recordedAt: knownAt, recordedBy: by },
           codes,
-          { only: reach.all, dryRun: true },
+          { only: reach.all, dryRun: true, reachTable: true },
         );
+        timings[`${period}.bounded.dryCareers`] = Math.round(performance.now() - t);
         const moved = dry.adjustments.find((a) => reach!.uplines.has(a.consultantId));
         if (moved) report.bounded.fallback = `${period}: upline ${moved.consultantCode} changes level`;
         else bounded = found;
@@ -689,7 +697,14 @@ async function runCorrections(
     }
     t = performance.now();
     const differing = differences(period, postedIn!, calc.lines, live, cause);
+    const lap = (stage: string) => {
+      const now = performance.now();
+      timings[`${period}.${stage}`] = Math.round(now - t);
+      t = now;
+    };
+    lap('compare');
     await explainStornos(database, differing);
+    lap('explain');
     const found = differing.map((l) => ({
       ...l,
       consultantCode: codes.get(l.consultantId) ?? String(l.consultantId),
@@ -701,8 +716,9 @@ async function runCorrections(
       calc.careerDecisions,
       { recordedAt: knownAt, recordedBy: by },
       codes,
-      bounded ? { only: reach!.all } : {},
+      bounded ? { only: reach!.all, reachTable: true } : {},
     );
+    lap('careers');
     // Careers recorded now are read by the later periods' bounded inputs.
     if (reachRows && careers.adjustments.length)
       await refreshCareers(database, reachRows, new Set(careers.adjustments.map((a) => a.consultantId)));
@@ -728,6 +744,7 @@ async function runCorrections(
         calc.sponsorAtEnd ?? (() => null),
         knownAt,
       );
+    lap('metrics');
     const correction: PeriodCorrection = {
       period,
       runId: null,
