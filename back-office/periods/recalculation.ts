@@ -128,9 +128,10 @@ export interface CorrectionOptions {
   fromPeriod?: string;
   onProgress?: (stage: string, count: number) => void;
   /**
-   * 'full' (the default) compares the whole period; 'bounded' recalculates only the reach of the
-   * causes where it is bounded and falls back to the full comparison where not. Bounded is opt-in
-   * until it is faster than full at scale and its career decisions match the full run's (see README).
+   * 'bounded' (the default) recalculates a closed period only within the reach of the causes (the
+   * changed consultants' subtrees and their uplines) and falls back to the full comparison, with the
+   * reason in the report's `bounded.fallback`, from the first period where the reach does not bound
+   * the change; 'full' compares every period in full.
    */
   comparison?: 'bounded' | 'full';
 }
@@ -617,7 +618,7 @@ async function runCorrections(
   // The causes' reach: the consultants they name, their subtrees and uplines in every version.
   let reach: Reach | null = null;
   let reachRows: ReachRows | null = null;
-  if ((options.comparison ?? 'full') === 'full') report.bounded.fallback = 'full comparison asked';
+  if ((options.comparison ?? 'bounded') === 'full') report.bounded.fallback = 'full comparison asked';
   else if (options.fromPeriod) report.bounded.fallback = `a re-run from ${options.fromPeriod} names no cause`;
   else {
     const t = performance.now();
