@@ -86,7 +86,17 @@ async function seed(database: Database): Promise<void> {
         ${`bench-${month}-`} || g, ${recorded}
       from generate_series(1, ${payments}::int) g`.execute(db);
   }
-  await sql`analyze`.execute(db);
+  // Only this schema's tables: a bare `analyze` walks every schema in the database and waits on
+  // whatever another session holds there.
+  for (const table of [
+    'consultant',
+    'consultant_sponsor',
+    'consultant_career',
+    'policy',
+    'policy_version',
+    'premium_payment',
+  ])
+    await sql`analyze ${sql.table(table)}`.execute(db);
   console.log(`${stamp()}  payments: ${payments} a month in ${MONTHS[0]} … ${MONTHS[MONTHS.length - 1]}`);
 }
 

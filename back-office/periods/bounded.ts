@@ -13,6 +13,7 @@
  * comparison (`fallback` says why).
  */
 import type { Kysely } from 'kysely';
+import type { Database } from '../../src/db';
 import { kopiykyFromDecimal } from '../../src/db/money';
 import {
   type AccrualLine,
@@ -24,9 +25,9 @@ import {
   periodRef,
   planForPeriod,
   priorPeriods,
-  readCurrentMetrics,
 } from '../compensation';
-import { type Reach, loadReachInputs } from './reach';
+import type { Reach } from './reach';
+import { reachInputsAt, reachLiveLines, type ReachRows } from './reach-load';
 
 export interface LiveLine {
   id: number;
@@ -147,14 +148,21 @@ const commissionKind = (rule: string) =>
 
 /** The bounded recalculation of one closed period, or why it cannot be bounded. */
 export async function boundedPeriod(
-  db: Kysely<CompensationDB>,
-  database: Parameters<typeof planForPeriod>[0],
+  database: Database,
   periodCode: string,
   reach: Reach,
-  policies: ReadonlySet<number>,
+  rows: ReachRows,
   knownAt: Date,
   codes: Map<number, string>,
+  timings: Record<string, number> = {},
 ): Promise<BoundedPeriod | { fallback: string }> {
+  const db = database.db as unknown as Kysely<CompensationDB>;
+  let t = performance.now();
+  const lap = (stage: string) => {
+    const now = performance.now();
+    timings[`${periodCode}.bounded.${stage}`] = Math.round(now - t);
+    t = now;
+  };
   const { plan } = await planForPeriod(database, periodCode);
   if (plan.personalNetwork === 'sale_date' || plan.structuralNetwork === 'sale_date')
     return { fallback: 'the plan reads the network on the date of sale' };
@@ -164,7 +172,7 @@ export async function boundedPeriod(
     .where('last_period', '=', periodCode)
     .execute();
   if (contests.length) return { fallback: 'a contest ends in the period (it ranks everyone)' };
-  const stored = await readCurrentMetrics(db, periodCode, reach.ids);
+  const stored = rows.stored.get(periodCode) ?? new Map<number, CurrentMetric>();
   for (const id of reach.uplines)
     if (!stored.has(id)) return { fallback: `no stored metrics of upline ${codes.get(id) ?? id}` };
   if (!stored.size) return { fallback: 'the period has no stored metrics' };
@@ -172,20 +180,26 @@ export async function boundedPeriod(
   let storedAt = 0;
   for (const m of stored.values()) storedAt = Math.max(storedAt, m.knownAt.getTime());
   const period = await periodRef(db, periodCode);
-  const inputs = await loadReachInputs(db, period, reach, policies, knownAt, codes);
-  const before = await loadReachInputs(db, period, reach, policies, new Date(storedAt), codes);
+  lap('plan');
+  const inputs = await reachInputsAt(database, rows, period, reach, knownAt, codes);
+  const before = await reachInputsAt(database, rows, period, reach, new Date(storedAt), codes);
+  lap('inputs');
   // What the reach contributed to the volumes when the metrics were stored.
   const old = new Map(calculate(plan, before).metrics.map((m) => [m.consultantId, m]));
+  lap('before');
 
   const loaded = new Set(inputs.payments.map((p) => p.id));
-  const paymentIds = [...new Set([...loaded, ...before.payments.map((p) => p.id)])];
-  const lapsed = inputs.lapses.map((l) => l.policyId);
-  const live = await liveLinesOf(db, periodCode, [
-    { kind: 'payment', ids: paymentIds },
-    { kind: 'consultant', ids: reach.ids },
-    { kind: 'policy', ids: lapsed },
-  ]);
-  const inReach = live.filter((l) => l.sourceKind === 'payment' || reach.all.has(l.consultantId));
+  const paymentIds = new Set([...loaded, ...before.payments.map((p) => p.id)]);
+  const lapsed = new Set(inputs.lapses.map((l) => l.policyId));
+  const reachIds = new Set(reach.ids);
+  const inReach = reachLiveLines(
+    rows,
+    periodCode,
+    (l) =>
+      (l.sourceKind === 'payment' && paymentIds.has(l.sourceId)) ||
+      (l.sourceKind === 'consultant' && reachIds.has(l.sourceId) && reach.all.has(l.consultantId)) ||
+      (l.sourceKind === 'policy' && lapsed.has(l.sourceId) && reach.all.has(l.consultantId)),
+  );
   // The reach's commission in force on the reach's sales (replaced by what the engine finds now).
   const livePersonal = new Map<number, number>();
   const liveStructural = new Map<number, number>();
@@ -196,15 +210,14 @@ export async function boundedPeriod(
     if (map) map.set(l.consultantId, (map.get(l.consultantId) ?? 0) + l.amountKop);
   }
   // A lapsed policy's lines of this period on sales outside the reach stand: they count as earned.
-  if (lapsed.length && plan.chargebacks.length) {
-    const lapsedSet = new Set(lapsed);
+  if (lapsed.size && plan.chargebacks.length) {
     for (const l of await liveLinesOf(db, periodCode, [
-      { kind: 'payment', ids: await paymentsOf(db, period, lapsed) },
+      { kind: 'payment', ids: await paymentsOf(db, period, [...lapsed]) },
     ]))
       if (
         !loaded.has(l.sourceId) &&
         l.policyId !== null &&
-        lapsedSet.has(l.policyId) &&
+        lapsed.has(l.policyId) &&
         reach.all.has(l.consultantId) &&
         commissionKind(l.rule)
       )
@@ -212,6 +225,7 @@ export async function boundedPeriod(
   }
   if (plan.maxWindow > 1)
     inputs.prior = await priorPeriods(db, periodCode, plan.maxWindow - 1, undefined, reach.ids);
+  lap('live');
 
   const zero = (id: number): CurrentMetric | undefined => stored.get(id);
   const sponsorEnd = (id: number) => inputs.network.sponsors.at(id, period.endsOn) ?? null;
@@ -260,6 +274,7 @@ export async function boundedPeriod(
     },
   };
   const result = calculate(plan, inputs);
+  lap('engine');
   // An upline paid otherwise than stored moves its lines on sales outside the reach too.
   for (const m of result.metrics) {
     if (!reach.uplines.has(m.consultantId)) continue;
@@ -275,11 +290,12 @@ export async function boundedPeriod(
       };
   }
   const liveByKey = new Map<string, LiveLine[]>();
-  for (const l of inReach) {
+  for (const { runId: _run, correctsPeriod: _corrects, kind: _kind, stornoOf: _storno, ...l } of inReach) {
     const k = keyOf(l.consultantId, l.rule, l.sourceKind, l.sourceId);
+    const line = { ...l, explanation: '' };
     const list = liveByKey.get(k);
-    if (list) list.push(l);
-    else liveByKey.set(k, [l]);
+    if (list) list.push(line);
+    else liveByKey.set(k, [line]);
   }
   return {
     fallback: null,

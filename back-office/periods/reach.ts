@@ -312,7 +312,7 @@ async function periodLapses(
 }
 
 /** What the lapsed policies earned in earlier periods, as corrected (the period's loader's rule). */
-async function earningsOf(
+export async function earningsOf(
   db: Kysely<CompensationDB>,
   period: PeriodRef,
   lapsedIds: readonly number[],

@@ -39,7 +39,15 @@ import {
 } from '../compensation';
 import { recordCalculatedCareer } from '../network';
 import { type BoundedPeriod, boundedPeriod, keyOf, type LiveLine } from './bounded';
-import { causeConsultants, type Reach, reachOf, subtreePolicies } from './reach';
+import { causeConsultants, type Reach, reachOf } from './reach';
+import {
+  clearReach,
+  loadReachRows,
+  readReachMetrics,
+  type ReachRows,
+  refreshCareers,
+  writeReach,
+} from './reach-load';
 
 const cdb = (database: Database) => database.db as unknown as Kysely<CompensationDB>;
 
@@ -120,9 +128,10 @@ export interface CorrectionOptions {
   fromPeriod?: string;
   onProgress?: (stage: string, count: number) => void;
   /**
-   * 'full' (the default) compares the whole period; 'bounded' recalculates only the reach of the
-   * causes where it is bounded and falls back to the full comparison where not. Bounded is opt-in
-   * until it is faster than full at scale and its career decisions match the full run's (see README).
+   * 'bounded' (the default) recalculates a closed period only within the reach of the causes (the
+   * changed consultants' subtrees and their uplines) and falls back to the full comparison, with the
+   * reason in the report's `bounded.fallback`, from the first period where the reach does not bound
+   * the change; 'full' compares every period in full.
    */
   comparison?: 'bounded' | 'full';
 }
@@ -418,7 +427,7 @@ async function reconcileCareers(
   change: { recordedAt: Date; recordedBy: string },
   codes: Map<number, string>,
   /** A bounded recalculation: only these consultants' steps; `dryRun` writes nothing. */
-  scope: { only?: ReadonlySet<number>; dryRun?: boolean } = {},
+  scope: { only?: ReadonlySet<number>; dryRun?: boolean; reachTable?: boolean } = {},
 ): Promise<{ adjustments: CareerAdjustment[]; decisions: CareerDecision[] }> {
   const db = cdb(database);
   const adjustments: CareerAdjustment[] = [];
@@ -439,16 +448,22 @@ async function reconcileCareers(
   };
   // The careers in force of everyone the period decides on or once stepped, read in batches
   // (a period may decide on tens of thousands); rewritten one by one only where they differ.
-  const stale = (
-    await db
-      .selectFrom('consultant_career')
-      .selectAll()
-      .where('source', '=', 'calculation')
-      .where('superseded_at', '=', STILL_KNOWN)
-      .where('valid_from', '=', effectiveOn)
-      .orderBy('consultant_id')
-      .execute()
-  ).filter((r) => !scope.only || scope.only.has(Number(r.consultant_id)));
+  let staleQuery = db
+    .selectFrom('consultant_career')
+    .selectAll()
+    .where('source', '=', 'calculation')
+    .where('superseded_at', '=', STILL_KNOWN)
+    .where('valid_from', '=', effectiveOn);
+  // A bounded run's scope is the reach written in recalc_reach: its steps only, by a join.
+  if (scope.reachTable)
+    staleQuery = staleQuery.where(
+      'consultant_id',
+      'in',
+      (db as unknown as Kysely<any>).selectFrom('recalc_reach').select('consultant_id'),
+    );
+  const stale = (await staleQuery.orderBy('consultant_id').execute()).filter(
+    (r) => !scope.only || scope.only.has(Number(r.consultant_id)),
+  );
   const byConsultant = new Map<number, CareerRow[]>();
   for (const row of await careersOf([
     ...new Set([...decisions.map((d) => d.consultantId), ...stale.map((r) => Number(r.consultant_id))]),
@@ -602,8 +617,8 @@ async function runCorrections(
   const priorVolumes = new Map<string, Map<number, PeriodVolumes>>();
   // The causes' reach: the consultants they name, their subtrees and uplines in every version.
   let reach: Reach | null = null;
-  let reachPolicies: Set<number> | null = null;
-  if ((options.comparison ?? 'full') === 'full') report.bounded.fallback = 'full comparison asked';
+  let reachRows: ReachRows | null = null;
+  if ((options.comparison ?? 'bounded') === 'full') report.bounded.fallback = 'full comparison asked';
   else if (options.fromPeriod) report.bounded.fallback = `a re-run from ${options.fromPeriod} names no cause`;
   else {
     const t = performance.now();
@@ -611,10 +626,22 @@ async function runCorrections(
     if (!changed) report.bounded.fallback = 'a cause names no consultant (a batch of payments, a plan)';
     else {
       reach = await reachOf(db, changed);
-      reachPolicies = await subtreePolicies(db, reach);
       report.bounded.reach = reach.all.size;
+      timings.reach = Math.round(performance.now() - t);
+      if (closed.length) {
+        // The reach's inputs of every closed period, read once (reach-load.ts).
+        await writeReach(database, reach);
+        const stored = await readReachMetrics(database, closed);
+        let earliest = knownAt.getTime();
+        for (const byConsultant of stored.values())
+          for (const m of byConsultant.values()) earliest = Math.min(earliest, m.knownAt.getTime());
+        const refs = [];
+        for (const code of closed) refs.push(await periodRef(db, code));
+        reachRows = await loadReachRows(database, refs, stored, new Date(earliest));
+        timings.reachLoad = Math.round(performance.now() - t - timings.reach);
+        for (const [k, v] of Object.entries(reachRows.counts)) timings[`reachLoad.${k}`] = v;
+      }
     }
-    timings.reach = Math.round(performance.now() - t);
   }
 
   for (const period of closed) {
@@ -631,8 +658,8 @@ async function runCorrections(
       plan.plan.promotionTakesEffect === 'current_period' ? ref.startsOn : nextPeriodStart(ref);
     // Within the causes' reach while it is bounded; from the first period it is not, in full.
     let bounded: BoundedPeriod | null = null;
-    if (reach && !report.bounded.fallback) {
-      const found = await boundedPeriod(db, database, period, reach, reachPolicies!, knownAt, codes);
+    if (reach && reachRows && !report.bounded.fallback) {
+      const found = await boundedPeriod(database, period, reach, reachRows, knownAt, codes, timings);
       if (found.fallback !== null) report.bounded.fallback = `${period}: ${found.fallback}`;
       else {
         // A career step of an upline moves its lines outside the reach: not bounded either.
@@ -643,8 +670,9 @@ async function runCorrections(
           found.careerDecisions,
           { recordedAt: knownAt, recordedBy: by },
           codes,
-          { only: reach.all, dryRun: true },
+          { only: reach.all, dryRun: true, reachTable: true },
         );
+        timings[`${period}.bounded.dryCareers`] = Math.round(performance.now() - t);
         const moved = dry.adjustments.find((a) => reach!.uplines.has(a.consultantId));
         if (moved) report.bounded.fallback = `${period}: upline ${moved.consultantCode} changes level`;
         else bounded = found;
@@ -670,7 +698,14 @@ async function runCorrections(
     }
     t = performance.now();
     const differing = differences(period, postedIn!, calc.lines, live, cause);
+    const lap = (stage: string) => {
+      const now = performance.now();
+      timings[`${period}.${stage}`] = Math.round(now - t);
+      t = now;
+    };
+    lap('compare');
     await explainStornos(database, differing);
+    lap('explain');
     const found = differing.map((l) => ({
       ...l,
       consultantCode: codes.get(l.consultantId) ?? String(l.consultantId),
@@ -682,8 +717,12 @@ async function runCorrections(
       calc.careerDecisions,
       { recordedAt: knownAt, recordedBy: by },
       codes,
-      bounded ? { only: reach!.all } : {},
+      bounded ? { only: reach!.all, reachTable: true } : {},
     );
+    lap('careers');
+    // Careers recorded now are read by the later periods' bounded inputs.
+    if (reachRows && careers.adjustments.length)
+      await refreshCareers(database, reachRows, new Set(careers.adjustments.map((a) => a.consultantId)));
     // The period's metrics as they stand now: a bounded run rewrites the reach's.
     if (bounded)
       await storeCurrentMetrics(
@@ -706,6 +745,7 @@ async function runCorrections(
         calc.sponsorAtEnd ?? (() => null),
         knownAt,
       );
+    lap('metrics');
     const correction: PeriodCorrection = {
       period,
       runId: null,
@@ -771,6 +811,7 @@ async function runCorrections(
     timings[`${period}.recalculate`] = Math.round(performance.now() - t);
   }
 
+  if (reachRows) await clearReach(database);
   await markRequestsDone(
     db,
     requests.map((r) => r.id),

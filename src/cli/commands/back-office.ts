@@ -356,10 +356,17 @@ export function registerBackOfficeCommands(program: Command): void {
       )
       .option('--from <period>', 'recalculate from this closed period even without requests')
       .option('--by <user>', 'who posts')
-      .option('--bounded', "recalculate only the causes' reach where it is bounded (opt-in; see README)")
+      .option(
+        '--full',
+        "compare every closed period in full (by default only the causes' reach, where it bounds the change)",
+      )
+      .option(
+        '--bounded',
+        "only the causes' reach where it bounds the change (the default; kept for scripts)",
+      )
       .option('--json', 'the whole report as JSON')
       .action(
-        action(async (options: { from?: string; by?: string; bounded?: boolean; json?: boolean }) => {
+        action(async (options: { from?: string; by?: string; full?: boolean; json?: boolean }) => {
           const context = createContext();
           const run = post ? postCorrections : previewCorrections;
           const report = await refusable(
@@ -367,7 +374,7 @@ export function registerBackOfficeCommands(program: Command): void {
               run(database, {
                 fromPeriod: options.from && period(options.from),
                 postedBy: options.by,
-                comparison: options.bounded ? 'bounded' : 'full',
+                comparison: options.full ? 'full' : 'bounded',
               }),
             ),
           );

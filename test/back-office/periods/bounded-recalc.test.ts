@@ -228,3 +228,66 @@ describeEachEngine('bounded recalculation on the demo agency', (ctx) => {
     );
   });
 });
+
+describeEachEngine('bounded recalculation when a change moves an upline across a threshold', (ctx) => {
+  const TWO = ['2026-03', '2026-04'];
+  let s: Seeded;
+  let big: number;
+
+  beforeAll(async () => {
+    // Two legs under one top: T - U1 - U2 - X, and T - V1 - Y. X sells one large policy; U2 holds
+    // MANAGER by the group volume it brings (maintained at 5 000 points), V1 is a CONSULTANT.
+    s = await seedNetwork(ctx.database, [
+      ['T', null, 'DIRECTOR'],
+      ['U1', 'T', 'SENIOR_MANAGER'],
+      ['U2', 'U1', 'MANAGER'],
+      ['X', 'U2', 'CONSULTANT'],
+      ['V1', 'T', 'CONSULTANT'],
+      ['Y', 'V1', 'CONSULTANT'],
+      ['W', 'U2', 'CONSULTANT'],
+    ]);
+    big = await seedPolicy(ctx.database, s, 'X', { issuedOn: '2026-02-01' });
+    const small = await seedPolicy(ctx.database, s, 'W', { issuedOn: '2026-02-01' });
+    const own = await seedPolicy(ctx.database, s, 'Y', { issuedOn: '2026-02-01' });
+    for (const month of TWO) {
+      await seedPayment(ctx.database, big, `${month}-10`, '900000.00');
+      await seedPayment(ctx.database, small, `${month}-11`, '2500.00');
+      await seedPayment(ctx.database, own, `${month}-12`, '1800.00');
+    }
+    for (const month of TWO) {
+      await calculatePeriod(ctx.database, month, { createdBy: 'test' });
+      await closePeriod(ctx.database, month, { closedBy: 'buh' });
+    }
+  });
+
+  it('a policy moved to another leg: the uplines paid otherwise fall back to the full comparison, the same lines', async () => {
+    const record = async (tx: Database) => {
+      const at = new Date();
+      await sql`insert into policy_version (policy_id, version_no, valid_from, recorded_at, consultant_id, agent_code,
+          policyholder_id, insured_person_id, issued_on, cover_start, cover_end, sum_insured, annual_premium,
+          payment_frequency, status, status_date, amendment_id, source_message_id)
+        select policy_id, 2, ${`${TWO[0]}-01`}, ${at}, ${s.consultant.Y}, agent_code, policyholder_id,
+          insured_person_id, issued_on, cover_start, cover_end, sum_insured, annual_premium, payment_frequency,
+          status, status_date, amendment_id, source_message_id
+        from policy_version where policy_id = ${big} and version_no = 1`.execute(tx.db);
+      await requestRecalculation(
+        tx.db,
+        {
+          effectiveOn: `${TWO[0]}-01`,
+          causeKind: 'policy_change',
+          causeRef: `policy:${big}:change:${TWO[0]}-01:consultant`,
+          description: 'поліс передано в іншу гілку',
+        },
+        at,
+      );
+    };
+    const { full, bounded } = await sameBothWays(ctx.database, record, false);
+    // U2 loses the volume that keeps MANAGER, V1 gains enough to be promoted: both are uplines of
+    // the reach, paid or stepped otherwise than stored, so the reach does not bound the change.
+    expect(bounded.bounded.fallback).toMatch(
+      /^2026-03: upline (U2|V1|U1|T) (is paid otherwise than stored|changes level)$/,
+    );
+    expect(bounded.bounded.periods).toEqual([]);
+    expect(full.periods.flatMap((p) => p.lines).length).toBeGreaterThan(0);
+  });
+});
