@@ -22,6 +22,7 @@ import {
   runFilters,
   ScheduleError,
   sendScheduleNow,
+  startReportScheduler,
   updateSchedule,
   type ReportMailSettings,
 } from '../../../back-office/reports';
@@ -226,6 +227,41 @@ describeEachEngine('report schedules sent by e-mail', (ctx) => {
     // Nothing is due any more.
     const again = await runDueSchedules(ctx.database, settings, now);
     expect(again.filter((o) => o.scheduleId === schedule.id)).toHaveLength(0);
+  });
+
+  it('two running timers (as two workers start them) send a due run once', async () => {
+    const schedule = await createSchedule(
+      ctx.database,
+      {
+        name: 'Щохвилини',
+        report: 'exchange',
+        periods: 1,
+        formats: ['xlsx'],
+        recipients: ['ops@agency.example'],
+        cron: '* * * * *',
+      },
+      'admin',
+    );
+    // Due now.
+    await (ctx.database.db as any)
+      .updateTable('report_schedule')
+      .set({ next_run_at: new Date(Date.now() - 1000) })
+      .where('id', '=', schedule.id)
+      .execute();
+    const before = smtp.received.length;
+    const timers = [1, 2].map(() =>
+      startReportScheduler(ctx.database, { settings: () => settings, intervalMs: 100 }),
+    );
+    const deadline = Date.now() + 60_000;
+    while ((await listDeliveries(ctx.database, schedule.id)).items[0]?.status !== 'sent') {
+      if (Date.now() > deadline) throw new Error('the timers sent nothing in 60 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    await Promise.all(timers.map((t) => t.stop()));
+    expect((await listDeliveries(ctx.database, schedule.id)).total).toBe(1);
+    expect(smtp.received.slice(before).filter((m) => m.to[0] === 'ops@agency.example')).toHaveLength(1);
+    await removeSchedule(ctx.database, schedule.id, 'admin');
   });
 
   it("a recipient the server refuses is failed with the server's answer, and is sent again", async () => {
