@@ -532,8 +532,9 @@ export async function listDeliveries(
     .select(DELIVERY_COLUMNS)
     .where('schedule_id', '=', scheduleId)
     .orderBy('id', 'desc')
+    // OFFSET … FETCH NEXT: what PostgreSQL and Oracle both take (Oracle has no LIMIT).
     .offset(offset)
-    .limit(limit)
+    .fetch(limit)
     .execute();
   return { total: Number(total.n), offset, items: rows.map(toDelivery) };
 }
