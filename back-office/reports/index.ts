@@ -24,3 +24,33 @@ export {
   type ResolvedFilters,
 } from './report';
 export { listAudit, type AuditQuery, type AuditRecord } from './audit';
+export {
+  createSchedule,
+  deliveryBytes,
+  findSchedule,
+  isEmailAddress,
+  kyivPeriod,
+  listDeliveries,
+  listSchedules,
+  nextRunOf,
+  removeSchedule,
+  renderSchedule,
+  resendDelivery,
+  runDueSchedules,
+  runFilters,
+  runSchedule,
+  SCHEDULE_FORMATS,
+  SCHEDULED_REPORTS,
+  ScheduleError,
+  sendDelivery,
+  sendScheduleNow,
+  startReportScheduler,
+  updateSchedule,
+  type ReportDelivery,
+  type ReportSchedule,
+  type ReportScheduler,
+  type ScheduleFilters,
+  type ScheduleInput,
+  type SchedulePatch,
+} from './schedules';
+export { reportMailFromEnv, type ReportMailSettings } from './schedules-mail';

@@ -37,6 +37,8 @@ export const PERMISSIONS = [
   'users.admin',
   /** Management reports (sales, network, persistency, margin, collections, exchange); a manager their unit tree. */
   'reports.read',
+  /** Reports sent by e-mail on a schedule: add, change, remove, send now, resend (back office, administrator). */
+  'reports.schedule',
   /** The audit log: who changed what, when and why (back office, administrator). */
   'audit.read',
 ] as const;

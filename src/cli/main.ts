@@ -141,7 +141,7 @@ const AREAS: Area[] = [
     commands: [
       [
         'report [options] <name>',
-        'a management report (sales, network, persistency, remuneration, collections, exchange) or a consultant’s, as JSON, XLSX or PDF',
+        'a management report (sales, network, persistency, remuneration, collections, exchange) or a consultant’s, as JSON, XLSX or PDF; `report schedule` sends them by e-mail',
       ],
     ],
     register: () =>

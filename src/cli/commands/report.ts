@@ -17,6 +17,7 @@ import {
 } from '../../../back-office/reports';
 import { isoDate, oneOf, periodCode } from '../args';
 import { action, createContext, UserError, withDatabase } from '../context';
+import { registerReportScheduleCommands } from './report-schedule';
 
 const NAMES = [...MANAGEMENT_REPORTS, 'consultant'] as const;
 
@@ -40,11 +41,16 @@ function knownAt(value: string): string {
 }
 
 export function registerReportCommands(program: Command): void {
-  program
+  // `report schedule add --to a@b --unit X --format pdf` has options of the same names as the
+  // report's own: the program hands everything after `report` on as it is, and the report's options
+  // stop at `schedule` (the program's own are --help and --version, given before a command anyway).
+  program.enablePositionalOptions();
+  const report = program
     .command('report')
     .description(
-      'a management report (sales, network, persistency, remuneration, collections, exchange) or a consultant’s, as JSON, XLSX or PDF',
+      'a management report (sales, network, persistency, remuneration, collections, exchange) or a consultant’s, as JSON, XLSX or PDF; `report schedule` sends them by e-mail',
     )
+    .enablePositionalOptions()
     .argument('<name>', `one of ${NAMES.join(', ')}`, oneOf(NAMES))
     .option('--from <period>', 'first period yyyy-mm (default: eleven before --to)', periodCode)
     .option('--to <period>', 'last period yyyy-mm (default: the period of --as-of)', periodCode)
@@ -103,4 +109,5 @@ export function registerReportCommands(program: Command): void {
         } else process.stdout.write(bytes);
       }),
     );
+  registerReportScheduleCommands(report);
 }

@@ -15,6 +15,7 @@ import type { ChannelOverrides } from '../../exchange/runs';
 import { type LinkedSandbox, SANDBOXED_INSURERS, startLinkedSandbox } from '../../exchange/sandbox-link';
 import { createJobQueue, type JobQueue } from '../../jobs';
 import { startPeriodJobs } from '../../../back-office/period-jobs';
+import { reportMailFromEnv, startReportScheduler } from '../../../back-office/reports';
 import { type AppConfig, ConfigError } from '../../config';
 import { action, type CommandContext, createContext, ensureMigrated } from '../context';
 import { printDemoLogins } from './demo';
@@ -71,11 +72,18 @@ async function startBackground(
   );
   // Period calculations asked for by the API or the CLI (`--queue`), and the sweep that finds them again.
   const periodJobs = startPeriodJobs(jobs, { database, logger: context.logger });
+  // Reports sent by e-mail on a schedule: every process looks; the database gives each run to one.
+  const reportMail = reportMailFromEnv();
+  const reportSchedules = startReportScheduler(database, {
+    settings: () => reportMail,
+    logger: context.logger,
+  });
   return {
     jobs,
     sandboxes,
     scheduled: exchange.scheduled.length,
     close: async () => {
+      await reportSchedules.stop();
       await periodJobs.stop();
       await exchange.stop();
       await jobs.close();

@@ -9,6 +9,7 @@
  *   (accruals.read: a consultant only their own, a manager a consultant of their units; anyone else 404).
  * - `GET /api/audit?entityKind=&entityId=&actor=&from=&to=&offset=&limit=`: the audit log, newest first
  *   (audit.read: back office, administrator).
+ * - `/api/reports/schedules…`: reports sent by e-mail on a schedule (./schedules.ts; reports.schedule).
  */
 import type { FastifyContextConfig, FastifyPluginAsync, FastifyReply } from 'fastify';
 import {
@@ -23,6 +24,7 @@ import {
   reportXlsx,
 } from '../../../../back-office/reports';
 import { apiErrors, codeSchema, dateSchema, MAX_ID, periodSchema, text } from '../../schema-types';
+import { reportScheduleRoutes } from './schedules';
 
 const permission = (name: 'reports.read' | 'accruals.read' | 'audit.read') =>
   ({ permission: name }) as unknown as FastifyContextConfig;
@@ -132,7 +134,10 @@ function refusal(reply: FastifyReply, error: unknown) {
   return reply.code(status).send({ error: code, message: error.message });
 }
 
-export const reportRoutes: FastifyPluginAsync = async (app) => {
+export const reportRoutes: FastifyPluginAsync = async (app, options) => {
+  // Reports sent by e-mail on a schedule (./schedules.ts), on the same instance.
+  await reportScheduleRoutes(app, options);
+
   app.get<{
     Params: { report: string };
     Querystring: TimeQuery & { unit?: string; insurer?: string; product?: string; level?: string };
