@@ -24,3 +24,4 @@ export {
   type ResolvedFilters,
 } from './report';
 export { listAudit, type AuditQuery, type AuditRecord } from './audit';
+export { readReportsFromDetail, rebuildReportSummary, summaryRebuilds } from './summary';
