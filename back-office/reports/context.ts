@@ -13,6 +13,8 @@ export interface ReportContext {
   db: Kysely<DB>;
   f: ResolvedFilters;
   knownAt: Date;
+  /** Whether the report is "as known now" (no K given, or K not before now): the summary may answer. */
+  current: boolean;
   /** The units the report is narrowed to (a unit filter with its sub-units, a manager's scope), or null: all. */
   unitIds: number[] | null;
   insurerId: number | null;
@@ -27,8 +29,8 @@ export interface ReportContext {
 /** The units below `root` (itself included) on D as known at K. */
 async function unitTree(db: Kysely<DB>, root: number, date: string, knownAt: Date): Promise<number[]> {
   const rows = await sql<{ unit_id: number; parent_unit_id: number | null }>`
-    select unit_id, parent_unit_id from unit_structure
-    where valid_from <= ${date} and valid_to > ${date} and recorded_at <= ${knownAt} and superseded_at > ${knownAt}`.execute(
+    select "unit_id", "parent_unit_id" from "unit_structure"
+    where "valid_from" <= ${date} and "valid_to" > ${date} and "recorded_at" <= ${knownAt} and "superseded_at" > ${knownAt}`.execute(
     db,
   );
   const children = new Map<number, number[]>();
@@ -112,6 +114,7 @@ export async function reportContext(
     db,
     f,
     knownAt,
+    current: !filters.knownAt || filters.knownAt.getTime() >= Date.now(),
     unitIds,
     insurerId,
     productId,
@@ -128,22 +131,26 @@ const inList = (ids: number[]): RawBuilder<unknown> =>
 /** A bitemporal row (alias) true on D as known at K. */
 export function asOfSql(alias: string, ctx: ReportContext, date: string = ctx.f.asOf): RawBuilder<unknown> {
   const a = sql.ref(alias);
-  return sql`${a}.valid_from <= ${date} and ${a}.valid_to > ${date} and ${a}.recorded_at <= ${ctx.knownAt} and ${a}.superseded_at > ${ctx.knownAt}`;
+  return sql`${a}."valid_from" <= ${date} and ${a}."valid_to" > ${date} and ${a}."recorded_at" <= ${ctx.knownAt} and ${a}."superseded_at" > ${ctx.knownAt}`;
 }
 
 /**
  * The consultants with their unit and level on D as known at K (consultant_id, code, full_name,
- * hired_on, terminated_on, unit_id, level_code), narrowed by the unit and level filters.
+ * hired_on, terminated_on, unit_id, level_code), narrowed by the unit and level filters. `offset 0
+ * rows` (valid on both engines) keeps PostgreSQL from flattening it into a join with the policies,
+ * whose count after DISTINCT ON it underestimates a hundredfold, and then looking up every
+ * policy's consultant's unit and level one by one: computed apart, it is hashed once.
  */
 export function dimSql(ctx: ReportContext): RawBuilder<unknown> {
   const where: RawBuilder<unknown>[] = [sql`1 = 1`];
-  if (ctx.unitIds !== null) where.push(sql`cu.unit_id in ${inList(ctx.unitIds)}`);
-  if (ctx.f.level) where.push(sql`cc.level_code = ${ctx.f.level}`);
-  return sql`select c.id as consultant_id, c.code, c.full_name, c.hired_on, c.terminated_on, cu.unit_id, cc.level_code
-    from consultant c
-    left join consultant_unit cu on cu.consultant_id = c.id and ${asOfSql('cu', ctx)}
-    left join consultant_career cc on cc.consultant_id = c.id and ${asOfSql('cc', ctx)}
-    where ${sql.join(where, sql` and `)}`;
+  if (ctx.unitIds !== null) where.push(sql`"cu"."unit_id" in ${inList(ctx.unitIds)}`);
+  if (ctx.f.level) where.push(sql`"cc"."level_code" = ${ctx.f.level}`);
+  return sql`select "c"."id" as "consultant_id", "c"."code", "c"."full_name", "c"."hired_on", "c"."terminated_on", "cu"."unit_id", "cc"."level_code"
+    from "consultant" "c"
+    left join "consultant_unit" "cu" on "cu"."consultant_id" = "c"."id" and ${asOfSql('cu', ctx)}
+    left join "consultant_career" "cc" on "cc"."consultant_id" = "c"."id" and ${asOfSql('cc', ctx)}
+    where ${sql.join(where, sql` and `)}
+    offset 0 rows`;
 }
 
 /**
@@ -153,17 +160,36 @@ export function dimSql(ctx: ReportContext): RawBuilder<unknown> {
  */
 export function policiesSql(ctx: ReportContext): RawBuilder<unknown> {
   const where: RawBuilder<unknown>[] = [sql`1 = 1`];
-  if (ctx.insurerId !== null) where.push(sql`p.insurer_id = ${ctx.insurerId}`);
-  if (ctx.productId !== null) where.push(sql`p.product_id = ${ctx.productId}`);
-  if (ctx.narrowed) where.push(sql`d.consultant_id is not null`);
-  return sql`select p.id as policy_id, p.insurer_id, p.product_id, pv.consultant_id, d.unit_id, d.code as consultant_code,
-      pv.issued_on, pv.annual_premium, pv.status
-    from policy p
-    join (select distinct on (v.policy_id) v.policy_id, v.consultant_id, v.issued_on, v.annual_premium, v.status
-          from policy_version v where v.valid_from <= ${ctx.f.asOf} and v.recorded_at <= ${ctx.knownAt}
-          order by v.policy_id, v.valid_from desc, v.version_no desc) pv on pv.policy_id = p.id
-    left join (${dimSql(ctx)}) d on d.consultant_id = pv.consultant_id
+  if (ctx.insurerId !== null) where.push(sql`"p"."insurer_id" = ${ctx.insurerId}`);
+  if (ctx.productId !== null) where.push(sql`"p"."product_id" = ${ctx.productId}`);
+  if (ctx.narrowed) where.push(sql`"d"."consultant_id" is not null`);
+  return sql`select "p"."id" as "policy_id", "p"."insurer_id", "p"."product_id", "pv"."consultant_id", "d"."unit_id", "d"."code" as "consultant_code",
+      "pv"."issued_on", "pv"."annual_premium", "pv"."status"
+    from "policy" "p"
+    join (${latestVersionsSql(ctx.database, ctx.f.asOf, ctx.knownAt)}) "pv" on "pv"."policy_id" = "p"."id"
+    left join (${dimSql(ctx)}) "d" on "d"."consultant_id" = "pv"."consultant_id"
     where ${sql.join(where, sql` and `)}`;
+}
+
+/**
+ * Each policy's version on `asOf` as known at `knownAt` (the latest valid_from on or before D among
+ * those recorded by K, the highest version_no among equals): DISTINCT ON on PostgreSQL, ROW_NUMBER
+ * on Oracle.
+ */
+export function latestVersionsSql(database: Database, asOf: string, knownAt: Date | null = null) {
+  const bound =
+    knownAt === null
+      ? sql`"v"."valid_from" <= ${asOf}`
+      : sql`"v"."valid_from" <= ${asOf} and "v"."recorded_at" <= ${knownAt}`;
+  if (database.dialect.isOracle)
+    return sql`select "policy_id", "consultant_id", "issued_on", "annual_premium", "status"
+      from (select "v"."policy_id", "v"."consultant_id", "v"."issued_on", "v"."annual_premium", "v"."status",
+              row_number() over (partition by "v"."policy_id" order by "v"."valid_from" desc, "v"."version_no" desc) as "rn"
+            from "policy_version" "v" where ${bound}) "ranked"
+      where "rn" = 1`;
+  return sql`select distinct on ("v"."policy_id") "v"."policy_id", "v"."consultant_id", "v"."issued_on", "v"."annual_premium", "v"."status"
+    from "policy_version" "v" where ${bound}
+    order by "v"."policy_id", "v"."valid_from" desc, "v"."version_no" desc`;
 }
 
 /** The earlier of two dates. */

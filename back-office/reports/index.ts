@@ -54,3 +54,4 @@ export {
   type SchedulePatch,
 } from './schedules';
 export { reportMailFromEnv, type ReportMailSettings } from './schedules-mail';
+export { readReportsFromDetail, rebuildReportSummary, summaryRebuilds } from './summary';

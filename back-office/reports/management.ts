@@ -28,6 +28,7 @@ import {
   shiftPeriod,
   sumColumns,
 } from './report';
+import { summaryFacts } from './summary';
 
 export const MANAGEMENT_REPORTS = [
   'sales',
@@ -50,7 +51,10 @@ export const MANAGEMENT_TITLES: Record<ManagementReportName, string> = {
 
 const kop = (v: unknown) => (v === null || v === undefined ? 0 : kopiykyFromDecimal(String(v)));
 const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
-const period7 = (column: string) => sql`substr(cast(${sql.ref(column)} as text), 1, 7)`;
+/** A date's production period, yyyy-mm (to_char: the same on PostgreSQL and Oracle). */
+const period7 = (column: string) => sql`to_char(${sql.ref(column)}, 'YYYY-MM')`;
+/** A date as text yyyy-mm-dd. */
+const dateText = (column: string) => sql`to_char(${sql.ref(column)}, 'YYYY-MM-DD')`;
 
 const col = (key: string, label: string, kind: ReportColumn['kind']): ReportColumn => ({ key, label, kind });
 
@@ -88,23 +92,24 @@ function grouped(): { get(key: string, init: () => ReportRow): ReportRow; rows()
 
 // ─── sales ───────────────────────────────────────────────────────────────────────────────────
 
-async function sales(ctx: ReportContext): Promise<Report> {
+/** The sales' three counts from the detail: applications, policies issued, premiums received. */
+async function salesFromDetail(ctx: ReportContext) {
   const { f } = ctx;
   const end = minDate(f.toDate, f.asOf);
   const appWhere = [
-    sql`a.signed_on >= ${f.fromDate}`,
-    sql`a.signed_on <= ${end}`,
-    sql`a.created_at <= ${ctx.knownAt}`,
+    sql`"a"."signed_on" >= ${f.fromDate}`,
+    sql`"a"."signed_on" <= ${end}`,
+    sql`"a"."created_at" <= ${ctx.knownAt}`,
   ];
-  if (ctx.insurerId !== null) appWhere.push(sql`a.insurer_id = ${ctx.insurerId}`);
-  if (ctx.productId !== null) appWhere.push(sql`a.product_id = ${ctx.productId}`);
-  if (ctx.narrowed) appWhere.push(sql`d.consultant_id is not null`);
+  if (ctx.insurerId !== null) appWhere.push(sql`"a"."insurer_id" = ${ctx.insurerId}`);
+  if (ctx.productId !== null) appWhere.push(sql`"a"."product_id" = ${ctx.productId}`);
+  if (ctx.narrowed) appWhere.push(sql`"d"."consultant_id" is not null`);
   const [apps, issued, received] = await Promise.all([
     sql<{ period: string; insurer_id: number; product_id: number; unit_id: number | null; n: number }>`
-      select ${period7('a.signed_on')} as period, a.insurer_id, a.product_id, d.unit_id, count(*) as n
-      from application a left join (${dimSql(ctx)}) d on d.consultant_id = a.consultant_id
+      select ${period7('a.signed_on')} as "period", "a"."insurer_id", "a"."product_id", "d"."unit_id", count(*) as "n"
+      from "application" "a" left join (${dimSql(ctx)}) "d" on "d"."consultant_id" = "a"."consultant_id"
       where ${sql.join(appWhere, sql` and `)}
-      group by 1, 2, 3, 4`.execute(ctx.db),
+      group by ${period7('a.signed_on')}, "a"."insurer_id", "a"."product_id", "d"."unit_id"`.execute(ctx.db),
     sql<{
       period: string;
       insurer_id: number;
@@ -113,19 +118,39 @@ async function sales(ctx: ReportContext): Promise<Report> {
       n: number;
       written: string;
     }>`
-      with pol as (${policiesSql(ctx)})
-      select ${period7('issued_on')} as period, insurer_id, product_id, unit_id, count(*) as n, sum(annual_premium) as written
-      from pol where issued_on >= ${f.fromDate} and issued_on <= ${end}
-      group by 1, 2, 3, 4`.execute(ctx.db),
+      with "pol" as (${policiesSql(ctx)})
+      select ${period7('issued_on')} as "period", "insurer_id", "product_id", "unit_id", count(*) as "n", sum("annual_premium") as "written"
+      from "pol" where "issued_on" >= ${f.fromDate} and "issued_on" <= ${end}
+      group by ${period7('issued_on')}, "insurer_id", "product_id", "unit_id"`.execute(ctx.db),
     sql<{ period: string; insurer_id: number; product_id: number; unit_id: number | null; received: string }>`
-      with pol as (${policiesSql(ctx)})
-      select ${period7('pp.paid_on')} as period, pol.insurer_id, pol.product_id, pol.unit_id, sum(pp.amount) as received
-      from premium_payment pp join pol on pol.policy_id = pp.policy_id
-      where pp.paid_on >= ${f.fromDate} and pp.paid_on <= ${end} and pp.recorded_at <= ${ctx.knownAt}
-      group by 1, 2, 3, 4`.execute(ctx.db),
+      with "pol" as (${policiesSql(ctx)})
+      select ${period7('pp.paid_on')} as "period", "pol"."insurer_id", "pol"."product_id", "pol"."unit_id", sum("pp"."amount") as "received"
+      from "premium_payment" "pp" join "pol" on "pol"."policy_id" = "pp"."policy_id"
+      where "pp"."paid_on" >= ${f.fromDate} and "pp"."paid_on" <= ${end} and "pp"."recorded_at" <= ${ctx.knownAt}
+      group by ${period7('pp.paid_on')}, "pol"."insurer_id", "pol"."product_id", "pol"."unit_id"`.execute(
+      ctx.db,
+    ),
   ]);
+  return { apps, issued, received };
+}
+
+async function sales(ctx: ReportContext): Promise<Report> {
+  const { f } = ctx;
+  const facts = await summaryFacts(ctx);
+  const { apps, issued, received } = facts
+    ? {
+        apps: { rows: facts.filter((x) => x.applications > 0).map((x) => ({ ...x, n: x.applications })) },
+        issued: { rows: facts.filter((x) => x.policies > 0).map((x) => ({ ...x, n: x.policies })) },
+        received: { rows: facts.filter((x) => x.payments > 0) },
+      }
+    : await salesFromDetail(ctx);
   const g = grouped();
-  const row = (r: { period: string; insurer_id: number; product_id: number; unit_id: number | null }) =>
+  const row = (r: {
+    period: string;
+    insurer_id: number | null;
+    product_id: number | null;
+    unit_id: number | null;
+  }) =>
     g.get(
       `${r.period}|${unitLabel(ctx, r.unit_id)}|${insurerLabel(ctx, r.insurer_id)}|${productLabel(ctx, r.product_id)}`,
       () => ({
@@ -199,23 +224,23 @@ async function network(ctx: ReportContext): Promise<Report> {
       terminated_on: string | null;
       status: string | null;
     }>`
-      select d.consultant_id, d.unit_id, d.level_code, cast(d.hired_on as text) as hired_on,
-        cast(d.terminated_on as text) as terminated_on, s.status
-      from (${dimSql(ctx)}) d
-      left join consultant_activity_status s on s.consultant_id = d.consultant_id and s.valid_from <= ${f.asOf}
-        and s.valid_to > ${f.asOf} and s.recorded_at <= ${ctx.knownAt} and s.superseded_at > ${ctx.knownAt}`.execute(
+      select "d"."consultant_id", "d"."unit_id", "d"."level_code", ${dateText('d.hired_on')} as "hired_on",
+        ${dateText('d.terminated_on')} as "terminated_on", "s"."status"
+      from (${dimSql(ctx)}) "d"
+      left join "consultant_activity_status" "s" on "s"."consultant_id" = "d"."consultant_id" and "s"."valid_from" <= ${f.asOf}
+        and "s"."valid_to" > ${f.asOf} and "s"."recorded_at" <= ${ctx.knownAt} and "s"."superseded_at" > ${ctx.knownAt}`.execute(
       ctx.db,
     ),
     // Promotions and demotions: the career decisions of the runs posted by K, effective in the range.
     sql<{ consultant_id: number; kind: string; n: number }>`
-      select cd.consultant_id, cd.kind, count(*) as n
-      from career_decision cd join calculation_run r on r.id = cd.run_id
-      where r.status = 'posted' and r.finished_at <= ${ctx.knownAt}
-        and cd.effective_from >= ${f.fromDate} and cd.effective_from <= ${end}
-      group by cd.consultant_id, cd.kind`.execute(ctx.db),
+      select "cd"."consultant_id", "cd"."kind", count(*) as "n"
+      from "career_decision" "cd" join "calculation_run" "r" on "r"."id" = "cd"."run_id"
+      where "r"."status" = 'posted' and "r"."finished_at" <= ${ctx.knownAt}
+        and "cd"."effective_from" >= ${f.fromDate} and "cd"."effective_from" <= ${end}
+      group by "cd"."consultant_id", "cd"."kind"`.execute(ctx.db),
     sql<{ consultant_id: number; sponsor_id: number | null }>`
-      select s.consultant_id, s.sponsor_id from consultant_sponsor s
-      where s.valid_from <= ${f.asOf} and s.valid_to > ${f.asOf} and s.recorded_at <= ${ctx.knownAt} and s.superseded_at > ${ctx.knownAt}`.execute(
+      select "s"."consultant_id", "s"."sponsor_id" from "consultant_sponsor" "s"
+      where "s"."valid_from" <= ${f.asOf} and "s"."valid_to" > ${f.asOf} and "s"."recorded_at" <= ${ctx.knownAt} and "s"."superseded_at" > ${ctx.knownAt}`.execute(
       ctx.db,
     ),
   ]);
@@ -332,6 +357,13 @@ function monthsBefore(date: string, months: number): string {
   return t.toISOString().slice(0, 10);
 }
 
+/** The date `days` days before `date` (yyyy-mm-dd). */
+function daysBefore(date: string, days: number): string {
+  const t = new Date(`${date}T00:00:00Z`);
+  t.setUTCDate(t.getUTCDate() - days);
+  return t.toISOString().slice(0, 10);
+}
+
 /**
  * Of the policies issued in the range, those old enough on D (13 or 25 months), the share still
  * paying: a premium received for the policy's second (third) year by D, as known at K.
@@ -350,17 +382,17 @@ async function persistency(ctx: ReportContext): Promise<Report> {
     e25: number;
     p25: number;
   }>`
-    with pol as (${policiesSql(ctx)}),
-    years as (select pp.policy_id, max(pp.policy_year) as last_year from premium_payment pp
-              where pp.paid_on <= ${f.asOf} and pp.recorded_at <= ${ctx.knownAt} and pp.amount > 0 group by pp.policy_id)
-    select pol.product_id, pol.unit_id, count(*) as issued,
-      sum(case when pol.issued_on <= ${cut13} then 1 else 0 end) as e13,
-      sum(case when pol.issued_on <= ${cut13} and coalesce(y.last_year, 0) >= 2 then 1 else 0 end) as p13,
-      sum(case when pol.issued_on <= ${cut25} then 1 else 0 end) as e25,
-      sum(case when pol.issued_on <= ${cut25} and coalesce(y.last_year, 0) >= 3 then 1 else 0 end) as p25
-    from pol left join years y on y.policy_id = pol.policy_id
-    where pol.issued_on >= ${f.fromDate} and pol.issued_on <= ${end}
-    group by pol.product_id, pol.unit_id`.execute(ctx.db);
+    with "pol" as (${policiesSql(ctx)}),
+    "years" as (select "pp"."policy_id", max("pp"."policy_year") as "last_year" from "premium_payment" "pp"
+              where "pp"."paid_on" <= ${f.asOf} and "pp"."recorded_at" <= ${ctx.knownAt} and "pp"."amount" > 0 group by "pp"."policy_id")
+    select "pol"."product_id", "pol"."unit_id", count(*) as "issued",
+      sum(case when "pol"."issued_on" <= ${cut13} then 1 else 0 end) as "e13",
+      sum(case when "pol"."issued_on" <= ${cut13} and coalesce("y"."last_year", 0) >= 2 then 1 else 0 end) as "p13",
+      sum(case when "pol"."issued_on" <= ${cut25} then 1 else 0 end) as "e25",
+      sum(case when "pol"."issued_on" <= ${cut25} and coalesce("y"."last_year", 0) >= 3 then 1 else 0 end) as "p25"
+    from "pol" left join "years" "y" on "y"."policy_id" = "pol"."policy_id"
+    where "pol"."issued_on" >= ${f.fromDate} and "pol"."issued_on" <= ${end}
+    group by "pol"."product_id", "pol"."unit_id"`.execute(ctx.db);
   const rows: ReportRow[] = result.rows
     .map((r) => ({
       product: productLabel(ctx, r.product_id),
@@ -410,42 +442,42 @@ const KIND_COLUMN: Record<string, string> = {
  * additional lines of the correction runs finished by K, counted in the period they correct.
  */
 export function ledgerAsKnownSql(ctx: ReportContext, extraWhere = sql`1 = 1`) {
-  return sql`select a.id, a.consultant_id, a.policy_id, a.kind, a.amount, a.rule, a.explanation, a.run_id,
-      coalesce(a.corrects_period, a.period_code) as for_period
-    from accrual a join calculation_run r on r.id = a.run_id
-    where r.status in ('posted', 'superseded') and r.finished_at <= ${ctx.knownAt}
-      and (r.run_kind = 'correction' or not exists (
-        select 1 from calculation_run later where later.period_code = r.period_code and later.run_kind = 'period'
-          and later.status in ('posted', 'superseded') and later.finished_at <= ${ctx.knownAt}
-          and (later.finished_at > r.finished_at or (later.finished_at = r.finished_at and later.id > r.id))))
-      and coalesce(a.corrects_period, a.period_code) >= ${ctx.f.from}
-      and coalesce(a.corrects_period, a.period_code) <= ${ctx.f.to}
+  return sql`select "a"."id", "a"."consultant_id", "a"."policy_id", "a"."kind", "a"."amount", "a"."rule", "a"."explanation", "a"."run_id",
+      coalesce("a"."corrects_period", "a"."period_code") as "for_period"
+    from "accrual" "a" join "calculation_run" "r" on "r"."id" = "a"."run_id"
+    where "r"."status" in ('posted', 'superseded') and "r"."finished_at" <= ${ctx.knownAt}
+      and ("r"."run_kind" = 'correction' or not exists (
+        select 1 from "calculation_run" "later" where "later"."period_code" = "r"."period_code" and "later"."run_kind" = 'period'
+          and "later"."status" in ('posted', 'superseded') and "later"."finished_at" <= ${ctx.knownAt}
+          and ("later"."finished_at" > "r"."finished_at" or ("later"."finished_at" = "r"."finished_at" and "later"."id" > "r"."id"))))
+      and coalesce("a"."corrects_period", "a"."period_code") >= ${ctx.f.from}
+      and coalesce("a"."corrects_period", "a"."period_code") <= ${ctx.f.to}
       and ${extraWhere}`;
 }
 
 async function remuneration(ctx: ReportContext): Promise<Report> {
   const { f } = ctx;
   const policyWhere = [sql`1 = 1`];
-  if (ctx.insurerId !== null) policyWhere.push(sql`p.insurer_id = ${ctx.insurerId}`);
-  if (ctx.productId !== null) policyWhere.push(sql`p.product_id = ${ctx.productId}`);
+  if (ctx.insurerId !== null) policyWhere.push(sql`"p"."insurer_id" = ${ctx.insurerId}`);
+  if (ctx.productId !== null) policyWhere.push(sql`"p"."product_id" = ${ctx.productId}`);
   const byProduct = ctx.insurerId !== null || ctx.productId !== null;
   const [accrued, commission] = await Promise.all([
     sql<{ insurer_id: number | null; product_id: number | null; kind: string; total: string }>`
-      select p.insurer_id, p.product_id, l.kind, sum(l.amount) as total
-      from (${ledgerAsKnownSql(ctx)}) l
-      ${ctx.narrowed ? sql`join (${dimSql(ctx)}) d on d.consultant_id = l.consultant_id` : sql``}
-      left join policy p on p.id = l.policy_id
+      select "p"."insurer_id", "p"."product_id", "l"."kind", sum("l"."amount") as "total"
+      from (${ledgerAsKnownSql(ctx)}) "l"
+      ${ctx.narrowed ? sql`join (${dimSql(ctx)}) "d" on "d"."consultant_id" = "l"."consultant_id"` : sql``}
+      left join "policy" "p" on "p"."id" = "l"."policy_id"
       where ${byProduct ? sql.join(policyWhere, sql` and `) : sql`1 = 1`}
-      group by p.insurer_id, p.product_id, l.kind`.execute(ctx.db),
+      group by "p"."insurer_id", "p"."product_id", "l"."kind"`.execute(ctx.db),
     sql<{ insurer_id: number; product_id: number | null; total: string }>`
-      select csl.insurer_id, p.product_id, sum(csl.commission) as total
-      from commission_statement_line csl
-      left join policy p on p.id = csl.policy_id
-      ${ctx.narrowed ? sql`join (${policiesSql(ctx)}) pol on pol.policy_id = csl.policy_id` : sql``}
-      where csl.statement_month >= ${f.from} and csl.statement_month <= ${f.to} and csl.recorded_at <= ${ctx.knownAt}
-        ${ctx.insurerId !== null ? sql`and csl.insurer_id = ${ctx.insurerId}` : sql``}
-        ${ctx.productId !== null ? sql`and p.product_id = ${ctx.productId}` : sql``}
-      group by csl.insurer_id, p.product_id`.execute(ctx.db),
+      select "csl"."insurer_id", "p"."product_id", sum("csl"."commission") as "total"
+      from "commission_statement_line" "csl"
+      left join "policy" "p" on "p"."id" = "csl"."policy_id"
+      ${ctx.narrowed ? sql`join (${policiesSql(ctx)}) "pol" on "pol"."policy_id" = "csl"."policy_id"` : sql``}
+      where "csl"."statement_month" >= ${f.from} and "csl"."statement_month" <= ${f.to} and "csl"."recorded_at" <= ${ctx.knownAt}
+        ${ctx.insurerId !== null ? sql`and "csl"."insurer_id" = ${ctx.insurerId}` : sql``}
+        ${ctx.productId !== null ? sql`and "p"."product_id" = ${ctx.productId}` : sql``}
+      group by "csl"."insurer_id", "p"."product_id"`.execute(ctx.db),
   ]);
   const g = grouped();
   const row = (insurerId: unknown, productId: unknown) => {
@@ -517,45 +549,70 @@ async function remuneration(ctx: ReportContext): Promise<Report> {
 async function collections(ctx: ReportContext): Promise<Report> {
   const { f } = ctx;
   const end = minDate(f.toDate, f.asOf);
-  const [flows, overdue] = await Promise.all([
+  const d30 = daysBefore(f.asOf, 30);
+  const d60 = daysBefore(f.asOf, 60);
+  const d90 = daysBefore(f.asOf, 90);
+  const flowsFromDetail = () =>
     sql<{
-      insurer_id: number;
-      product_id: number;
+      insurer_id: number | null;
+      product_id: number | null;
       unit_id: number | null;
       due: string | null;
       received: string | null;
     }>`
-      with pol as (${policiesSql(ctx)}),
-      due as (select s.policy_id, sum(s.amount) as due from payment_schedule s
-              where s.due_on >= ${f.fromDate} and s.due_on <= ${end} group by s.policy_id),
-      rec as (select pp.policy_id, sum(pp.amount) as received from premium_payment pp
-              where pp.paid_on >= ${f.fromDate} and pp.paid_on <= ${end} and pp.recorded_at <= ${ctx.knownAt}
-              group by pp.policy_id)
-      select pol.insurer_id, pol.product_id, pol.unit_id, sum(due.due) as due, sum(rec.received) as received
-      from pol left join due on due.policy_id = pol.policy_id left join rec on rec.policy_id = pol.policy_id
-      where due.due is not null or rec.received is not null
-      group by pol.insurer_id, pol.product_id, pol.unit_id`.execute(ctx.db),
-    sql<{ insurer_id: number; product_id: number; unit_id: number | null; bucket: number; owed: string }>`
-      with pol as (${policiesSql(ctx)}),
-      sched as (select s.policy_id, s.due_on, s.amount,
-                  sum(s.amount) over (partition by s.policy_id order by s.due_on, s.installment_no) as cum
-                from payment_schedule s join pol on pol.policy_id = s.policy_id
-                where s.due_on < ${f.asOf} and pol.status = 'in_force'),
-      paid as (select pp.policy_id, sum(pp.amount) as paid from premium_payment pp
-               where pp.paid_on <= ${f.asOf} and pp.recorded_at <= ${ctx.knownAt} group by pp.policy_id),
-      owed as (select sched.policy_id, sched.due_on,
-                 least(sched.amount, sched.cum - coalesce(paid.paid, 0)) as owed,
-                 (cast(${f.asOf} as date) - sched.due_on) as age
-               from sched left join paid on paid.policy_id = sched.policy_id
-               where sched.cum - coalesce(paid.paid, 0) > 0)
-      select pol.insurer_id, pol.product_id, pol.unit_id,
-        case when owed.age <= 30 then 1 when owed.age <= 60 then 2 when owed.age <= 90 then 3 else 4 end as bucket,
-        sum(owed.owed) as owed
-      from owed join pol on pol.policy_id = owed.policy_id
-      group by pol.insurer_id, pol.product_id, pol.unit_id, 4`.execute(ctx.db),
+      with "pol" as (${policiesSql(ctx)}),
+      "due" as (select "s"."policy_id", sum("s"."amount") as "due" from "payment_schedule" "s"
+              where "s"."due_on" >= ${f.fromDate} and "s"."due_on" <= ${end} group by "s"."policy_id"),
+      "rec" as (select "pp"."policy_id", sum("pp"."amount") as "received" from "premium_payment" "pp"
+              where "pp"."paid_on" >= ${f.fromDate} and "pp"."paid_on" <= ${end} and "pp"."recorded_at" <= ${ctx.knownAt}
+              group by "pp"."policy_id")
+      select "pol"."insurer_id", "pol"."product_id", "pol"."unit_id", sum("due"."due") as "due", sum("rec"."received") as "received"
+      from "pol" left join "due" on "due"."policy_id" = "pol"."policy_id" left join "rec" on "rec"."policy_id" = "pol"."policy_id"
+      where "due"."due" is not null or "rec"."received" is not null
+      group by "pol"."insurer_id", "pol"."product_id", "pol"."unit_id"`.execute(ctx.db);
+  const [facts, overdue] = await Promise.all([
+    summaryFacts(ctx),
+    // Per policy: the instalments due before D by age, and the premium received by D. What is owed
+    // is the newest instalments' (payments go to the instalments in the order they fall due, and
+    // calendar amounts are not negative): the youngest bucket takes its share first, then the next.
+    sql<{
+      insurer_id: number;
+      product_id: number;
+      unit_id: number | null;
+      o1: string | null;
+      o2: string | null;
+      o3: string | null;
+      o4: string | null;
+    }>`
+      with "pol" as (${policiesSql(ctx)}),
+      "sched" as (select "s"."policy_id",
+                  sum(case when "s"."due_on" >= ${d30} then "s"."amount" else 0 end) as "b1",
+                  sum(case when "s"."due_on" >= ${d60} and "s"."due_on" < ${d30} then "s"."amount" else 0 end) as "b2",
+                  sum(case when "s"."due_on" >= ${d90} and "s"."due_on" < ${d60} then "s"."amount" else 0 end) as "b3",
+                  sum(case when "s"."due_on" < ${d90} then "s"."amount" else 0 end) as "b4"
+                from "payment_schedule" "s" where "s"."due_on" < ${f.asOf} group by "s"."policy_id"),
+      "paid" as (select "pp"."policy_id", sum("pp"."amount") as "paid" from "premium_payment" "pp"
+               where "pp"."paid_on" <= ${f.asOf} and "pp"."recorded_at" <= ${ctx.knownAt} group by "pp"."policy_id"),
+      "owing" as (select "pol"."insurer_id", "pol"."product_id", "pol"."unit_id", "sched"."b1", "sched"."b2", "sched"."b3",
+                   greatest("sched"."b1" + "sched"."b2" + "sched"."b3" + "sched"."b4" - coalesce("paid"."paid", 0), 0) as "o"
+                 from "sched" join "pol" on "pol"."policy_id" = "sched"."policy_id"
+                 left join "paid" on "paid"."policy_id" = "sched"."policy_id"
+                 where "pol"."status" = 'in_force'),
+      "s1" as (select "insurer_id", "product_id", "unit_id", least("o", "b1") as "o1", "o" - least("o", "b1") as "r1", "b2", "b3"
+               from "owing" where "o" > 0),
+      "s2" as (select "insurer_id", "product_id", "unit_id", "o1", least("r1", "b2") as "o2", "r1" - least("r1", "b2") as "r2", "b3"
+               from "s1")
+      select "insurer_id", "product_id", "unit_id", sum("o1") as "o1", sum("o2") as "o2",
+        sum(least("r2", "b3")) as "o3", sum("r2" - least("r2", "b3")) as "o4"
+      from "s2"
+      group by "insurer_id", "product_id", "unit_id"`.execute(ctx.db),
   ]);
+  // The summary's periods added up (a period's row counts when it has an instalment or a payment).
+  const flows = facts
+    ? { rows: facts.filter((x) => x.instalments > 0 || x.payments > 0) }
+    : await flowsFromDetail();
   const g = grouped();
-  const row = (r: { insurer_id: number; product_id: number; unit_id: number | null }) => {
+  const row = (r: { insurer_id: number | null; product_id: number | null; unit_id: number | null }) => {
     const insurer = insurerLabel(ctx, r.insurer_id);
     const product = productLabel(ctx, r.product_id);
     const unit = unitLabel(ctx, r.unit_id);
@@ -578,11 +635,18 @@ async function collections(ctx: ReportContext): Promise<Report> {
     (x.dueKop as number) += kop(r.due);
     (x.receivedKop as number) += kop(r.received);
   }
-  const bucketKey = ['', 'overdue30Kop', 'overdue60Kop', 'overdue90Kop', 'overdueOver90Kop'];
+  const buckets = [
+    ['o1', 'overdue30Kop'],
+    ['o2', 'overdue60Kop'],
+    ['o3', 'overdue90Kop'],
+    ['o4', 'overdueOver90Kop'],
+  ] as const;
   for (const r of overdue.rows) {
+    const owed = buckets.map(([from]) => kop(r[from]));
+    if (owed.every((k) => k === 0)) continue;
     const x = row(r);
-    (x[bucketKey[num(r.bucket)]] as number) += kop(r.owed);
-    (x.overdueKop as number) += kop(r.owed);
+    buckets.forEach(([, to], k) => ((x[to] as number) += owed[k]));
+    (x.overdueKop as number) += owed.reduce((a, b) => a + b, 0);
   }
   const rows = g.rows();
   for (const r of rows) r.collectedPct = pct(r.receivedKop as number, r.dueKop as number);
@@ -629,25 +693,29 @@ async function exchange(ctx: ReportContext): Promise<Report> {
   const { f } = ctx;
   const end = minDate(f.toDate, f.asOf);
   const endMoment = new Date(`${end}T23:59:59.999Z`);
+  // The day a mismatch was found (Oracle's cast of a timestamp to a date keeps the time of day).
+  const createdDay = ctx.database.dialect.isOracle
+    ? sql`trunc(cast("mm"."created_at" as date))`
+    : sql`cast("mm"."created_at" as date)`;
+  const bucket = sql`case when "x"."age" <= 7 then 1 when "x"."age" <= 30 then 2 when "x"."age" <= 90 then 3 else 4 end`;
   const [messages, mismatches] = await Promise.all([
     sql<{ insurer_id: number | null; n: number; failed: number; quarantined: number }>`
-      select m.insurer_id, count(*) as n,
-        sum(case when m.status = 'failed' then 1 else 0 end) as failed,
-        sum(case when m.status = 'quarantined' then 1 else 0 end) as quarantined
-      from exchange_message m
-      where m.received_at >= ${new Date(`${f.fromDate}T00:00:00Z`)} and m.received_at <= ${endMoment}
-        and m.received_at <= ${ctx.knownAt}
-        ${ctx.insurerId !== null ? sql`and m.insurer_id = ${ctx.insurerId}` : sql``}
-      group by m.insurer_id`.execute(ctx.db),
+      select "m"."insurer_id", count(*) as "n",
+        sum(case when "m"."status" = 'failed' then 1 else 0 end) as "failed",
+        sum(case when "m"."status" = 'quarantined' then 1 else 0 end) as "quarantined"
+      from "exchange_message" "m"
+      where "m"."received_at" >= ${new Date(`${f.fromDate}T00:00:00Z`)} and "m"."received_at" <= ${endMoment}
+        and "m"."received_at" <= ${ctx.knownAt}
+        ${ctx.insurerId !== null ? sql`and "m"."insurer_id" = ${ctx.insurerId}` : sql``}
+      group by "m"."insurer_id"`.execute(ctx.db),
     sql<{ insurer_id: number; bucket: number; n: number }>`
-      select x.insurer_id,
-        case when x.age <= 7 then 1 when x.age <= 30 then 2 when x.age <= 90 then 3 else 4 end as bucket, count(*) as n
-      from (select mm.insurer_id, (cast(${f.asOf} as date) - cast(mm.created_at as date)) as age
-            from mismatch mm
-            where mm.created_at <= ${endMoment} and mm.created_at <= ${ctx.knownAt}
-              and (mm.status = 'open' or mm.resolved_at > ${endMoment} or mm.resolved_at > ${ctx.knownAt})
-              ${ctx.insurerId !== null ? sql`and mm.insurer_id = ${ctx.insurerId}` : sql``}) x
-      group by x.insurer_id, 2`.execute(ctx.db),
+      select "x"."insurer_id", ${bucket} as "bucket", count(*) as "n"
+      from (select "mm"."insurer_id", (to_date(${f.asOf}, 'YYYY-MM-DD') - ${createdDay}) as "age"
+            from "mismatch" "mm"
+            where "mm"."created_at" <= ${endMoment} and "mm"."created_at" <= ${ctx.knownAt}
+              and ("mm"."status" = 'open' or "mm"."resolved_at" > ${endMoment} or "mm"."resolved_at" > ${ctx.knownAt})
+              ${ctx.insurerId !== null ? sql`and "mm"."insurer_id" = ${ctx.insurerId}` : sql``}) "x"
+      group by "x"."insurer_id", ${bucket}`.execute(ctx.db),
   ]);
   const g = grouped();
   const row = (insurerId: unknown) => {

@@ -10,5 +10,6 @@ export {
 export { SqlDialect, type EngineName, type ColumnTypes } from './sql-dialect';
 export { OracleCompileDialect, SqlRecorder } from './dialects/oracle-compile-dialect';
 export { recordBitemporal, asOf, OPEN_END, STILL_KNOWN, type BitemporalChange } from './bitemporal';
+export { markReportPeriods } from './report-stale';
 export { kopiykyFromDecimal, decimalFromKopiyky, formatHryvnias } from './money';
 export type * from './schema';

@@ -6,7 +6,7 @@
  * application's state is one of the functions here.
  */
 import { type Insertable, sql } from 'kysely';
-import type { ApplicationStatus, ApplicationTable } from '../db';
+import { type ApplicationStatus, type ApplicationTable, markReportPeriods } from '../db';
 import { chunks, ID_BATCH, type Writer } from './writer';
 
 export type NewApplicationRow = Omit<Insertable<ApplicationTable>, 'id'>;
@@ -25,6 +25,7 @@ export async function nextApplicationNumber({ trx }: Writer, year: string): Prom
 
 /** Adds one application and answers its id; a number taken meanwhile fails on the unique key. */
 export async function insertApplication({ trx, dialect }: Writer, row: NewApplicationRow): Promise<number> {
+  await markReportPeriods({ trx, dialect }, { dates: [row.signed_on] });
   return dialect.insertReturningId(trx, 'application', row, { number: row.number });
 }
 
@@ -133,6 +134,7 @@ export async function recordApplicationOutcome(
 /** Loads many applications at once (the demo's book); their ids are read back by number. */
 export async function loadApplications({ trx, dialect }: Writer, rows: NewApplicationRow[]): Promise<void> {
   await dialect.bulkInsert(trx, 'application', rows);
+  await markReportPeriods({ trx, dialect }, { dates: rows.map((r) => r.signed_on) });
 }
 
 /**

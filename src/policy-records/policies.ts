@@ -3,12 +3,13 @@
  * changed: a new fact is a new version; a payment is never changed: a correction is its own row.
  */
 import type { Insertable } from 'kysely';
-import type {
-  AmendmentTable,
-  PaymentScheduleTable,
-  PolicyTable,
-  PolicyVersionTable,
-  PremiumPaymentTable,
+import {
+  type AmendmentTable,
+  markReportPeriods,
+  type PaymentScheduleTable,
+  type PolicyTable,
+  type PolicyVersionTable,
+  type PremiumPaymentTable,
 } from '../db';
 import type { Writer } from './writer';
 
@@ -43,6 +44,14 @@ export async function insertPolicyVersions(
   rows: NewPolicyVersionRow[],
 ): Promise<void> {
   await dialect.bulkInsert(trx, 'policy_version', rows);
+  // A later version may move the policy's sale, calendar and payments: all its periods change.
+  await markReportPeriods(
+    { trx, dialect },
+    {
+      dates: rows.map((r) => r.issued_on),
+      policyIds: rows.filter((r) => r.version_no > 1).map((r) => r.policy_id),
+    },
+  );
 }
 
 /** Adds one amendment and answers its id (found again by policy and amendment number on Oracle). */
@@ -64,9 +73,11 @@ export async function insertPremiumPayments(
   rows: NewPremiumPaymentRow[],
 ): Promise<void> {
   await dialect.bulkInsert(trx, 'premium_payment', rows);
+  await markReportPeriods({ trx, dialect }, { dates: rows.map((r) => r.paid_on) });
 }
 
 /** Loads the payment calendars of policies (what is due when). */
 export async function loadPaymentSchedule({ trx, dialect }: Writer, rows: NewInstalmentRow[]): Promise<void> {
   await dialect.bulkInsert(trx, 'payment_schedule', rows);
+  await markReportPeriods({ trx, dialect }, { dates: rows.map((r) => r.due_on) });
 }
