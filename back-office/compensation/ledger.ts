@@ -16,6 +16,7 @@ import type {
   PriorPeriod,
 } from './engine';
 import { hasCurrentMetrics, readCurrentMetrics } from './current-metrics';
+import { EXPLANATION_DATA_MAX, ledgerExplanation, storedExplanation } from './explanation';
 import type { CompensationDB } from './tables';
 
 /** Every kind a ledger line may have: the calculation's and the corrections' (storno, additional). */
@@ -32,7 +33,11 @@ export const ACCRUAL_KINDS = [
 
 export const compensationDb = (database: Database) => database.db as unknown as Kysely<CompensationDB>;
 
-/** One ledger row from an accrual line (explanations are capped at the column's 2000 characters). */
+/**
+ * One ledger row from an accrual line. A line from a payment stores its explanation as structured
+ * data (explanation_data, rendered when read); others store the text, capped at the column's 2000
+ * characters (as does a payment line whose data would not fit its column).
+ */
 export function accrualRow(
   runId: number,
   l: AccrualLine,
@@ -54,12 +59,21 @@ export function accrualRow(
     base: decimalFromKopiyky(l.baseKop),
     rate: l.rate,
     amount: decimalFromKopiyky(l.amountKop),
-    explanation: l.explanation.length > 2000 ? `${l.explanation.slice(0, 1997)}...` : l.explanation,
+    ...explanationColumns(l),
     corrects_period: correction?.correctsPeriod ?? null,
     storno_of_accrual_id: correction?.stornoOfAccrualId ?? null,
     created_at: createdAt,
     cause: correction ? correction.cause.slice(0, 1000) : null,
   };
+}
+
+function explanationColumns(l: AccrualLine): { explanation: string | null; explanation_data: string | null } {
+  const data = l.explanationData;
+  // The column holds 4000 characters, and on Oracle 4000 bytes: longer data (a long compression)
+  // is stored as the text it renders to, cut as ever.
+  if (data !== undefined && (data.length <= 1333 || Buffer.byteLength(data) <= EXPLANATION_DATA_MAX))
+    return { explanation: null, explanation_data: data };
+  return { explanation: storedExplanation(l.explanation), explanation_data: null };
 }
 
 /**
@@ -342,7 +356,7 @@ export async function listAccruals(database: Database, query: AccrualQuery): Pro
     baseKop: kopiykyFromDecimal(r.base),
     rate: r.rate,
     amountKop: kopiykyFromDecimal(r.amount),
-    explanation: r.explanation,
+    explanation: ledgerExplanation(r.explanation, r.explanation_data),
     correctsPeriod: r.corrects_period,
     stornoOfAccrualId: r.storno_of_accrual_id === null ? null : Number(r.storno_of_accrual_id),
     cause: r.cause ?? null,

@@ -20,7 +20,9 @@ function regexCopyValue(value: unknown): string {
             : 'f'
           : JSON.stringify(value);
   return /[\\\t\n\r]/.test(text)
-    ? text.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'))
+    ? text.replace(/[\\\t\n\r]/g, (c) =>
+        c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
+      )
     : text;
 }
 
@@ -59,9 +61,12 @@ const tricky: unknown[] = [
 ];
 
 describe('COPY value escaper', () => {
-  it.each(tricky.map((v, i) => [i, v]))('value %i is written exactly as the regex escaper wrote it', (_, v) => {
-    expect(copyValue(v)).toBe(regexCopyValue(v));
-  });
+  it.each(tricky.map((v, i) => [i, v]))(
+    'value %i is written exactly as the regex escaper wrote it',
+    (_, v) => {
+      expect(copyValue(v)).toBe(regexCopyValue(v));
+    },
+  );
 
   it('a random mix of separators, Cyrillic and ASCII is written exactly as before', () => {
     const alphabet = ['a', 'Z', '0', ' ', 'ї', 'Ж', '\\', '\t', '\n', '\r', '"', '\u00a0', '🙂'];
@@ -76,8 +81,14 @@ describe('COPY value escaper', () => {
   });
 
   it('rows join their values with tabs and end each line with a newline', () => {
-    expect(copyRows([{ a: 'x\ty', b: null, c: 5 }, { a: 'ї\\', b: true, c: -1.5 }], ['a', 'b', 'c'])).toBe(
-      'x\\ty\t\\N\t5\nї\\\\\tt\t-1.5\n',
-    );
+    expect(
+      copyRows(
+        [
+          { a: 'x\ty', b: null, c: 5 },
+          { a: 'ї\\', b: true, c: -1.5 },
+        ],
+        ['a', 'b', 'c'],
+      ),
+    ).toBe('x\\ty\t\\N\t5\nї\\\\\tt\t-1.5\n');
   });
 });
