@@ -94,6 +94,36 @@ export async function insertAccruals(
     for (const line of lines) yield accrualRow(runId, line, createdAt);
   }
   await dialect.bulkInsertEach(db, 'accrual', columns, rows());
+  await checkLedgerKeys(db, dialect, runId);
+}
+
+/**
+ * The ledger's keys, checked once per run after its lines are written: every line's run and
+ * consultant exist. On PostgreSQL this replaces two foreign-key triggers per line (migration 0820):
+ * one anti-join over the run's lines by the run's index. Oracle keeps its foreign keys.
+ */
+export async function checkLedgerKeys(
+  db: Kysely<CompensationDB>,
+  dialect: SqlDialect,
+  runId: number,
+): Promise<void> {
+  if (dialect.isOracle) return;
+  const orphan = await db
+    .selectFrom('accrual as a')
+    .leftJoin('consultant as c', 'c.id', 'a.consultant_id')
+    .leftJoin('calculation_run as r', 'r.id', 'a.run_id')
+    .select(['a.line_no', 'a.consultant_id', 'c.id as consultant', 'r.id as run'])
+    .where('a.run_id', '=', runId)
+    .where((eb) => eb.or([eb('c.id', 'is', null), eb('r.id', 'is', null)]))
+    .offset(0)
+    .fetch(1)
+    .executeTakeFirst();
+  if (orphan)
+    throw new Error(
+      orphan.run === null
+        ? `ledger lines of run ${runId} name a calculation run that does not exist`
+        : `ledger line ${orphan.line_no} of run ${runId} names consultant ${orphan.consultant_id}, who does not exist`,
+    );
 }
 
 export async function insertMetrics(
@@ -441,6 +471,7 @@ export async function postCorrectionRun(database: Database, run: CorrectionRun):
       }),
     ),
   );
+  await checkLedgerKeys(compensationDb(database), database.dialect, runId);
   await insertCareerDecisions(compensationDb(database), database.dialect, runId, run.careerDecisions);
   return runId;
 }

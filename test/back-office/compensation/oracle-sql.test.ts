@@ -5,7 +5,7 @@ import { listAccruals, postedRun, postedTotals } from '../../../back-office/comp
 import { lockPeriods } from '../../../back-office/compensation/period-lock';
 import type { CompensationDB } from '../../../back-office/compensation/tables';
 import { up as upLedgerIntegrity } from '../../../migrations/0500_ledger_integrity';
-import { up as upExplanationData } from '../../../migrations/0820_ledger_explanation_data';
+import { up as upExplanationData } from '../../../migrations/0820_ledger_for_appends';
 import { oracleCompileDatabase } from '../../support/oracle-compile';
 
 describe('compensation SQL for Oracle', () => {
