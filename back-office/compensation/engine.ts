@@ -19,7 +19,7 @@ import {
   toPlainText,
 } from './exact';
 import {
-  encodePaymentExplanation,
+  PaymentExplanationWriter,
   type PaymentExplanation,
   points,
   renderPaymentExplanation,
@@ -256,6 +256,7 @@ interface LineContext {
   planVersion: string;
   codeOf: Map<number, string>;
   leaderLevel: string;
+  explanations: PaymentExplanationWriter;
 }
 
 /**
@@ -380,7 +381,19 @@ class PaymentLine implements AccrualLine {
   }
   /** The stored form of the explanation (accrual.explanation_data). */
   get explanationData(): string {
-    return encodePaymentExplanation(this.explanationParts());
+    return this.ctx.explanations.write(
+      this.kind,
+      this.amountKop,
+      this.payment,
+      this.pointsH,
+      this.rateH,
+      this.levelCode,
+      this.seller,
+      this.belowH,
+      this.belowBy,
+      this.generation,
+      this.compressed,
+    );
   }
   get explanation(): string {
     return renderPaymentExplanation(this.explanationParts());
@@ -705,13 +718,15 @@ export function calculate(plan: CompiledPlan, inputs: PeriodInputs): Calculation
       ? divRoundNumber(product, 100_000_000, rounding)
       : Number(divRound(product, 100_000_000n, rounding));
   };
+  const leaderLevel = plan.generationOverride
+    ? (plan.levels[plan.generationOverride.fromRank - 1]?.code ?? '')
+    : '';
   const ctx: LineContext = {
     periodCode: period.code,
     planVersion: plan.version,
     codeOf,
-    leaderLevel: plan.generationOverride
-      ? (plan.levels[plan.generationOverride.fromRank - 1]?.code ?? '')
-      : '',
+    leaderLevel,
+    explanations: new PaymentExplanationWriter(codeOf, leaderLevel),
   };
 
   // 4. Personal commission.

@@ -72,7 +72,10 @@ async function postAndCompare(database: Database, periodCode: string) {
     const r = row.get(old.lineNo)!;
     if (old.sourceKind === 'payment') {
       expect(r.explanation).toBeNull();
-      expect(r.explanation_data).toEqual(expect.any(String));
+      // The engine's fast writer gives what the reference encoder gives for the same parts.
+      expect(r.explanation_data).toBe(
+        encodePaymentExplanation(decodePaymentExplanation(r.explanation_data!)),
+      );
     } else {
       // Bonuses, chargebacks, contests: the text, read as stored (as rows from before 0820 are).
       expect(r.explanation_data).toBeNull();
