@@ -10,6 +10,8 @@
  *       the same on embedded PGlite with 10 000 consultants (200 000 policies, 100 000 payments)
  *   options: --consultants N --policies N --payments N --preview (do not write the ledger)
  *            --reuse (PostgreSQL: keep bench_calc's data from an earlier run instead of seeding again)
+ *            --schema NAME (PostgreSQL: work in this schema instead of bench_calc, so that two people
+ *            benchmarking on one server do not drop each other's data)
  *
  * On PostgreSQL it works in a schema of its own (bench_calc), dropped and created again each run.
  * `npm run bench:calc` gives Node a 1.5 GB heap, as a calculation worker should be configured: the
@@ -33,6 +35,9 @@ const consultants = option('consultants', pglite ? 10_000 : 100_000);
 const policies = option('policies', consultants * 20);
 const payments = option('payments', consultants * 10);
 const MAX_DEPTH = 25;
+const schemaIndex = args.indexOf('--schema');
+const SCHEMA = schemaIndex >= 0 ? args[schemaIndex + 1] : 'bench_calc';
+if (!/^[a-z_][a-z0-9_]*$/.test(SCHEMA)) throw new Error(`--schema: a plain lower-case name, not ${SCHEMA}`);
 
 let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
@@ -48,10 +53,10 @@ async function open(): Promise<Database> {
   }
   const url = process.env.DATABASE_URL!;
   const admin = await openDatabase({ engine: 'postgres', url }, { poolSize: 1 });
-  if (!flag('reuse')) await sql`drop schema if exists bench_calc cascade`.execute(admin.db);
-  await sql`create schema if not exists bench_calc`.execute(admin.db);
+  if (!flag('reuse')) await sql`drop schema if exists ${sql.id(SCHEMA)} cascade`.execute(admin.db);
+  await sql`create schema if not exists ${sql.id(SCHEMA)}`.execute(admin.db);
   await admin.close();
-  const database = await openDatabase({ engine: 'postgres', url }, { searchPath: 'bench_calc', poolSize: 4 });
+  const database = await openDatabase({ engine: 'postgres', url }, { searchPath: SCHEMA, poolSize: 4 });
   await migrate(database.db, database.dialect);
   return database;
 }
@@ -138,10 +143,10 @@ async function main(): Promise<void> {
       'select * from consultant_career',
       'select * from consultant',
     ])
-      readMs += (await bareStream(url, 'bench_calc', query)).ms;
+      readMs += (await bareStream(url, SCHEMA, query)).ms;
     const written = await bareStream(
       url,
-      'bench_calc',
+      SCHEMA,
       `select * from accrual where run_id = ${result.runId}`,
       'accrual',
     );

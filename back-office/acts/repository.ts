@@ -25,6 +25,7 @@ import {
   planPeriodActs,
   withheldByTax,
 } from './act';
+import { ledgerExplanation } from '../compensation';
 import { periodRegister, type PeriodRegister, type RegisterRow } from './exports';
 import { type Intermediary, renderActPdf } from './pdf';
 import type { ActsDB } from './tables';
@@ -236,6 +237,7 @@ export async function loadPeriodLedger(database: Database, period: string): Prom
         'a.corrects_period',
         'a.amount',
         'a.explanation',
+        'a.explanation_data',
         'c.id as consultant_id',
         'c.code',
         'c.full_name',
@@ -261,7 +263,7 @@ export async function loadPeriodLedger(database: Database, period: string): Prom
         kind: r.kind,
         correctsPeriod: r.corrects_period,
         amountKop: kopiykyFromDecimal(r.amount),
-        explanation: r.explanation,
+        explanation: ledgerExplanation(r.explanation, r.explanation_data),
       });
     }
     if (rows.length < LEDGER_PAGE) return accruals;

@@ -6,7 +6,6 @@
  * once, by the plan's rule, from the exact product of its base and rate.
  */
 import { createHash } from 'node:crypto';
-import { formatHryvnias } from '../../src/db/money';
 import type { IsoDate } from '../../src/db/schema';
 import {
   type Rational,
@@ -19,6 +18,13 @@ import {
   toDecimalText,
   toPlainText,
 } from './exact';
+import {
+  PaymentExplanationWriter,
+  type PaymentExplanation,
+  points,
+  renderPaymentExplanation,
+  uah,
+} from './explanation';
 import { evaluateCondition, evaluateNumber, type Scope } from './expression';
 import type { NetworkSnapshot } from '../network';
 import { type CompiledLevel, type CompiledPlan, pointsFor } from './plan';
@@ -129,6 +135,11 @@ export interface AccrualLine {
   rate: string;
   amountKop: number;
   explanation: string;
+  /**
+   * The explanation as structured data (explanation.ts), on lines from payments: the ledger stores
+   * this instead of the text. Reading it does not build the text.
+   */
+  readonly explanationData?: string;
 }
 
 export interface MissingInput {
@@ -198,29 +209,6 @@ const ratePercentText = (micro: number): string => {
   const a = Math.abs(micro);
   return `${neg ? '-' : ''}${Math.trunc(a / U)}.${String(a % U).padStart(6, '0')}`;
 };
-const pctCache = new Map<number, string>();
-/** Hundredths of a percent as short text (3000 -> '30', 850 -> '8.5'); plain integer arithmetic. */
-const pct = (h: number): string => {
-  let text = pctCache.get(h);
-  if (text === undefined) {
-    text = toPlainText(rational(BigInt(h), 100n));
-    pctCache.set(h, text);
-  }
-  return text;
-};
-/** Points from millionths, e.g. 2500000000 -> '2 500'; the hot loop formats millions of these. */
-function points(u: number): string {
-  const negative = u < 0;
-  const a = Math.abs(u);
-  const whole = Math.floor(a / U);
-  let fraction = String(a - whole * U)
-    .padStart(6, '0')
-    .replace(/0+$/, '');
-  if (fraction) fraction = `,${fraction}`;
-  return `${negative ? '-' : ''}${String(whole).replace(/\B(?=(\d{3})+(?!\d))/g, '\u00a0')}${fraction}`;
-}
-const uah = (kop: number) => `${formatHryvnias(kop)} грн`;
-
 /** sha256 over the canonical inputs and the plan: what makes two runs comparable. */
 export function fingerprintInputs(inputs: PeriodInputs, plan: CompiledPlan): string {
   const h = createHash('sha256');
@@ -268,10 +256,8 @@ interface LineContext {
   planVersion: string;
   codeOf: Map<number, string>;
   leaderLevel: string;
+  explanations: PaymentExplanationWriter;
 }
-
-const describePayment = (p: PaymentInput, pointsH: number) =>
-  `платіж ${uah(p.amountKop)} від ${p.paidOn} за полісом ${p.policyNumber} (${p.productCode}, рік ${p.policyYear}) = ${points(p.amountKop * pointsH)} бал. (${pct(pointsH)} бал. на 100 грн)`;
 
 /**
  * A line that comes from a premium payment (personal, differential, generation override). A period
@@ -326,8 +312,11 @@ class PaymentLine implements AccrualLine {
     private readonly belowBy: number,
     private readonly generation: number,
     readonly amountKop: number,
-    /** Uplines passed over by compression just below this one (code and why), or null. */
-    private readonly compressed: string[] | null = null,
+    /**
+     * Uplines passed over by compression just below this one, by id: the id's complement (~id, below
+     * zero) when the upline was active but did not qualify, the id when inactive; null when none.
+     */
+    private readonly compressed: number[] | null = null,
   ) {}
   get periodCode(): string {
     return this.ctx.periodCode;
@@ -364,18 +353,50 @@ class PaymentLine implements AccrualLine {
   toJSON(): AccrualLine {
     return toPlainLine(this);
   }
-  get explanation(): string {
+  /** What the explanation says, in numbers and codes (the ledger stores these, not the text). */
+  explanationParts(): PaymentExplanation {
     const { codeOf } = this.ctx;
-    const payment = describePayment(this.payment, this.pointsH);
-    const seller = codeOf.get(this.seller) ?? String(this.seller);
-    const compressed = this.compressed ? `; стиснення: пропущено ${this.compressed.join(', ')}` : '';
-    if (this.kind === 'personal') {
-      return `Особиста комісія: ${payment} × ${pct(this.rateH)}% (рівень ${this.levelCode}) = ${uah(this.amountKop)}`;
-    }
-    if (this.kind === 'structural') {
-      return `Структурна комісія (диференціал) з продажу ${seller}: ${payment} × (${pct(this.rateH)}% рівня ${this.levelCode} − ${pct(this.belowH)}% вже виплачено нижче, ${codeOf.get(this.belowBy) ?? this.belowBy}${compressed}) = ${uah(this.amountKop)}`;
-    }
-    return `Поколінна винагорода, покоління ${this.generation} (нижче ${this.generation} лідер(и) рівня ${this.ctx.leaderLevel} і вище) з продажу ${seller}${compressed}: ${payment} × ${pct(this.rateH)}% = ${uah(this.amountKop)}`;
+    const p = this.payment;
+    const code = (id: number) => codeOf.get(id) ?? String(id);
+    return {
+      kind: this.kind,
+      amountKop: this.amountKop,
+      paymentKop: p.amountKop,
+      paidOn: p.paidOn,
+      policyNumber: p.policyNumber,
+      productCode: p.productCode,
+      policyYear: p.policyYear,
+      pointsH: this.pointsH,
+      rateH: this.rateH,
+      levelCode: this.levelCode,
+      sellerCode: code(this.seller),
+      belowH: this.belowH,
+      belowByCode: code(this.belowBy),
+      generation: this.generation,
+      leaderLevel: this.ctx.leaderLevel,
+      compressed: this.compressed
+        ? this.compressed.map((id) => ({ code: code(id < 0 ? ~id : id), active: id < 0 }))
+        : null,
+    };
+  }
+  /** The stored form of the explanation (accrual.explanation_data). */
+  get explanationData(): string {
+    return this.ctx.explanations.write(
+      this.kind,
+      this.amountKop,
+      this.payment,
+      this.pointsH,
+      this.rateH,
+      this.levelCode,
+      this.seller,
+      this.belowH,
+      this.belowBy,
+      this.generation,
+      this.compressed,
+    );
+  }
+  get explanation(): string {
+    return renderPaymentExplanation(this.explanationParts());
   }
 }
 
@@ -697,13 +718,15 @@ export function calculate(plan: CompiledPlan, inputs: PeriodInputs): Calculation
       ? divRoundNumber(product, 100_000_000, rounding)
       : Number(divRound(product, 100_000_000n, rounding));
   };
+  const leaderLevel = plan.generationOverride
+    ? (plan.levels[plan.generationOverride.fromRank - 1]?.code ?? '')
+    : '';
   const ctx: LineContext = {
     periodCode: period.code,
     planVersion: plan.version,
     codeOf,
-    leaderLevel: plan.generationOverride
-      ? (plan.levels[plan.generationOverride.fromRank - 1]?.code ?? '')
-      : '',
+    leaderLevel,
+    explanations: new PaymentExplanationWriter(codeOf, leaderLevel),
   };
 
   // 4. Personal commission.
@@ -747,7 +770,7 @@ export function calculate(plan: CompiledPlan, inputs: PeriodInputs): Calculation
       let paidBelowBy = seller;
       let leaders = go && sellerLevel.rank >= go.fromRank ? 1 : 0;
       let cur = sponsorIn(view, seller, date);
-      let compressed: string[] | null = null;
+      let compressed: number[] | null = null;
       for (let guard = 0; cur !== -1; guard++) {
         if (guard > 10000)
           throw new Error(`sponsor cycle above consultant ${codeOf.get(seller) ?? seller} on ${date}`);
@@ -766,9 +789,7 @@ export function calculate(plan: CompiledPlan, inputs: PeriodInputs): Calculation
         }
         if ((!active && plan.skipInactive) || (active && !qualified && plan.skipUnqualified)) {
           // Compression: as if the upline were not there; the next line up says whom it passed over.
-          (compressed ??= []).push(
-            `${codeOf.get(upline) ?? upline} (${active ? 'не виконав кваліфікацію' : 'неактивний'})`,
-          );
+          (compressed ??= []).push(active ? ~upline : upline);
           continue;
         }
         const level = paidIn(view, upline, date);

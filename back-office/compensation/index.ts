@@ -86,3 +86,4 @@ export type {
   EarningInput,
   PeriodRef,
 } from './engine';
+export { ledgerExplanation } from './explanation';

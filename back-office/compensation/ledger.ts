@@ -16,6 +16,7 @@ import type {
   PriorPeriod,
 } from './engine';
 import { hasCurrentMetrics, readCurrentMetrics } from './current-metrics';
+import { EXPLANATION_DATA_MAX, ledgerExplanation, storedExplanation } from './explanation';
 import type { CompensationDB } from './tables';
 
 /** Every kind a ledger line may have: the calculation's and the corrections' (storno, additional). */
@@ -32,7 +33,11 @@ export const ACCRUAL_KINDS = [
 
 export const compensationDb = (database: Database) => database.db as unknown as Kysely<CompensationDB>;
 
-/** One ledger row from an accrual line (explanations are capped at the column's 2000 characters). */
+/**
+ * One ledger row from an accrual line. A line from a payment stores its explanation as structured
+ * data (explanation_data, rendered when read); others store the text, capped at the column's 2000
+ * characters (as does a payment line whose data would not fit its column).
+ */
 export function accrualRow(
   runId: number,
   l: AccrualLine,
@@ -54,12 +59,21 @@ export function accrualRow(
     base: decimalFromKopiyky(l.baseKop),
     rate: l.rate,
     amount: decimalFromKopiyky(l.amountKop),
-    explanation: l.explanation.length > 2000 ? `${l.explanation.slice(0, 1997)}...` : l.explanation,
+    ...explanationColumns(l),
     corrects_period: correction?.correctsPeriod ?? null,
     storno_of_accrual_id: correction?.stornoOfAccrualId ?? null,
     created_at: createdAt,
     cause: correction ? correction.cause.slice(0, 1000) : null,
   };
+}
+
+function explanationColumns(l: AccrualLine): { explanation: string | null; explanation_data: string | null } {
+  const data = l.explanationData;
+  // The column holds 4000 characters, and on Oracle 4000 bytes: longer data (a long compression)
+  // is stored as the text it renders to, cut as ever.
+  if (data !== undefined && (data.length <= 1333 || Buffer.byteLength(data) <= EXPLANATION_DATA_MAX))
+    return { explanation: null, explanation_data: data };
+  return { explanation: storedExplanation(l.explanation), explanation_data: null };
 }
 
 /**
@@ -80,6 +94,36 @@ export async function insertAccruals(
     for (const line of lines) yield accrualRow(runId, line, createdAt);
   }
   await dialect.bulkInsertEach(db, 'accrual', columns, rows());
+  await checkLedgerKeys(db, dialect, runId);
+}
+
+/**
+ * The ledger's keys, checked once per run after its lines are written: every line's run and
+ * consultant exist. On PostgreSQL this replaces two foreign-key triggers per line (migration 0820):
+ * one anti-join over the run's lines by the run's index. Oracle keeps its foreign keys.
+ */
+export async function checkLedgerKeys(
+  db: Kysely<CompensationDB>,
+  dialect: SqlDialect,
+  runId: number,
+): Promise<void> {
+  if (dialect.isOracle) return;
+  const orphan = await db
+    .selectFrom('accrual as a')
+    .leftJoin('consultant as c', 'c.id', 'a.consultant_id')
+    .leftJoin('calculation_run as r', 'r.id', 'a.run_id')
+    .select(['a.line_no', 'a.consultant_id', 'c.id as consultant', 'r.id as run'])
+    .where('a.run_id', '=', runId)
+    .where((eb) => eb.or([eb('c.id', 'is', null), eb('r.id', 'is', null)]))
+    .offset(0)
+    .fetch(1)
+    .executeTakeFirst();
+  if (orphan)
+    throw new Error(
+      orphan.run === null
+        ? `ledger lines of run ${runId} name a calculation run that does not exist`
+        : `ledger line ${orphan.line_no} of run ${runId} names consultant ${orphan.consultant_id}, who does not exist`,
+    );
 }
 
 export async function insertMetrics(
@@ -342,7 +386,7 @@ export async function listAccruals(database: Database, query: AccrualQuery): Pro
     baseKop: kopiykyFromDecimal(r.base),
     rate: r.rate,
     amountKop: kopiykyFromDecimal(r.amount),
-    explanation: r.explanation,
+    explanation: ledgerExplanation(r.explanation, r.explanation_data),
     correctsPeriod: r.corrects_period,
     stornoOfAccrualId: r.storno_of_accrual_id === null ? null : Number(r.storno_of_accrual_id),
     cause: r.cause ?? null,
@@ -427,6 +471,7 @@ export async function postCorrectionRun(database: Database, run: CorrectionRun):
       }),
     ),
   );
+  await checkLedgerKeys(compensationDb(database), database.dialect, runId);
   await insertCareerDecisions(compensationDb(database), database.dialect, runId, run.careerDecisions);
   return runId;
 }

@@ -56,7 +56,10 @@ export interface AccrualTable {
   base: Decimal;
   rate: Decimal;
   amount: Decimal;
-  explanation: string;
+  /** The text; null on lines whose explanation is stored as data (explanation_data). */
+  explanation: string | null;
+  /** A payment line's explanation as structured data (compensation/explanation.ts); null on others. */
+  explanation_data: Generated<string | null>;
   corrects_period: string | null;
   storno_of_accrual_id: number | null;
   created_at: Date;

@@ -36,6 +36,7 @@ import {
   commissionsOf,
   storeCurrentMetrics,
   volumesOf,
+  ledgerExplanation,
 } from '../compensation';
 import { recordCalculatedCareer } from '../network';
 import { type BoundedPeriod, boundedPeriod, keyOf, type LiveLine } from './bounded';
@@ -301,14 +302,16 @@ async function explainStornos(database: Database, lines: Omit<CorrectionLine, 'c
     const chunk = stornos.slice(i, i + 500);
     const rows = await cdb(database)
       .selectFrom('accrual')
-      .select(['id', 'explanation'])
+      .select(['id', 'explanation', 'explanation_data'])
       .where(
         'id',
         'in',
         chunk.map((l) => l.stornoOfAccrualId!),
       )
       .execute();
-    const text = new Map(rows.map((r) => [Number(r.id), r.explanation]));
+    const text = new Map(
+      rows.map((r) => [Number(r.id), ledgerExplanation(r.explanation, r.explanation_data)]),
+    );
     for (const l of chunk)
       l.explanation =
         `Сторно рядка №${l.stornoOfAccrualId} за ${l.correctsPeriod}: ${text.get(l.stornoOfAccrualId!) ?? ''}`.slice(

@@ -8,7 +8,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../../src/db';
 import { kopiykyFromDecimal } from '../../src/db/money';
-import { periodMetrics, planForPeriod } from '../compensation';
+import { ledgerExplanation, periodMetrics, planForPeriod } from '../compensation';
 import { contestStandings, listContests } from '../contests';
 import { type ConsultantScope, downlineAsOf } from '../network';
 import { asOfSql, minDate, productLabel, reportContext } from './context';
@@ -105,10 +105,11 @@ export async function consultantReport(
       kind: string;
       rule: string;
       amount: string;
-      explanation: string;
+      explanation: string | null;
+      explanation_data: string | null;
       policy_id: number | null;
     }>`
-      select l.id, l.for_period, l.kind, l.rule, l.amount, l.explanation, l.policy_id
+      select l.id, l.for_period, l.kind, l.rule, l.amount, l.explanation, l.explanation_data, l.policy_id
       from (${ledgerAsKnownSql(ctx, sql`a.consultant_id = ${id}`)}) l order by l.for_period, l.id`.execute(
       db,
     ),
@@ -168,7 +169,7 @@ export async function consultantReport(
     rule: l.rule,
     product: l.policy_id === null ? '—' : productLabel(ctx, productOf.get(Number(l.policy_id)) ?? null),
     amountKop: kop(l.amount),
-    explanation: l.explanation,
+    explanation: ledgerExplanation(l.explanation, l.explanation_data),
   }));
 
   // Persistency of own policies issued in the range.

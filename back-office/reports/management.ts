@@ -442,7 +442,7 @@ const KIND_COLUMN: Record<string, string> = {
  * additional lines of the correction runs finished by K, counted in the period they correct.
  */
 export function ledgerAsKnownSql(ctx: ReportContext, extraWhere = sql`1 = 1`) {
-  return sql`select "a"."id", "a"."consultant_id", "a"."policy_id", "a"."kind", "a"."amount", "a"."rule", "a"."explanation", "a"."run_id",
+  return sql`select "a"."id", "a"."consultant_id", "a"."policy_id", "a"."kind", "a"."amount", "a"."rule", "a"."explanation", "a"."explanation_data", "a"."run_id",
       coalesce("a"."corrects_period", "a"."period_code") as "for_period"
     from "accrual" "a" join "calculation_run" "r" on "r"."id" = "a"."run_id"
     where "r"."status" in ('posted', 'superseded') and "r"."finished_at" <= ${ctx.knownAt}

@@ -5,6 +5,7 @@ import { listAccruals, postedRun, postedTotals } from '../../../back-office/comp
 import { lockPeriods } from '../../../back-office/compensation/period-lock';
 import type { CompensationDB } from '../../../back-office/compensation/tables';
 import { up as upLedgerIntegrity } from '../../../migrations/0500_ledger_integrity';
+import { up as upExplanationData } from '../../../migrations/0820_ledger_for_appends';
 import { oracleCompileDatabase } from '../../support/oracle-compile';
 
 describe('compensation SQL for Oracle', () => {
@@ -82,5 +83,16 @@ describe('ledger integrity SQL for Oracle', () => {
       /^create or replace trigger "accrual_append_only" before update or delete on "accrual" for each row begin raise_application_error\(-20090, 'the accrual ledger is append-only: [^']*'\); end;$/,
     );
     expect(recorder.sql.join('\n')).not.toMatch(/plpgsql|\$body\$|truncate/);
+  });
+});
+
+describe('structured explanations for Oracle (migration 0820)', () => {
+  it('adds explanation_data with ADD (…) and makes the text nullable with MODIFY (…)', async () => {
+    const { database, recorder } = oracleCompileDatabase();
+    await upExplanationData({ db: database.db, types: database.dialect.types, dialect: database.dialect });
+    expect(recorder.sql).toEqual([
+      `alter table "accrual" add ("explanation_data" varchar2(4000 char))`,
+      `alter table "accrual" modify ("explanation" null)`,
+    ]);
   });
 });

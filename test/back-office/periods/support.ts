@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../../../src/db';
 import { kopiykyFromDecimal } from '../../../src/db/money';
+import { ledgerExplanation } from '../../../back-office/compensation';
 
 export interface Line {
   id: number;
@@ -51,6 +52,7 @@ export async function ledger(database: Database): Promise<Line[]> {
       'a.storno_of_accrual_id',
       'a.cause',
       'a.explanation',
+      'a.explanation_data',
     ])
     .where('r.status', '=', 'posted')
     .orderBy('a.id')
@@ -74,7 +76,7 @@ export async function ledger(database: Database): Promise<Line[]> {
     correctsPeriod: r.corrects_period,
     stornoOf: r.storno_of_accrual_id === null ? null : Number(r.storno_of_accrual_id),
     cause: r.cause,
-    explanation: r.explanation,
+    explanation: ledgerExplanation(r.explanation, r.explanation_data),
   }));
 }
 
