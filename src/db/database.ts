@@ -144,9 +144,19 @@ async function openPglite(dataDir: string | null, setting: string): Promise<Data
   }
   const { PGlite } = await import('@electric-sql/pglite');
   const identity = (v: string) => v;
+  // bytea (oid 17) as hex by Node's own Buffer codec: PGlite's default maps every byte through a JS
+  // array (about a second per megabyte, and RangeError: Invalid array length past ~100 MB).
+  const byteaText = (v: Uint8Array) =>
+    '\\x' + Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
   const pglite = new PGlite({
     dataDir: dataDir ?? undefined,
-    parsers: { 20: (v: string) => Number(v), 1700: identity, 1082: identity },
+    parsers: {
+      20: (v: string) => Number(v),
+      1700: identity,
+      1082: identity,
+      17: (v: string) => Buffer.from(v.slice(2), 'hex'),
+    },
+    serializers: { 17: byteaText as (v: any) => string },
   });
   try {
     await pglite.waitReady;

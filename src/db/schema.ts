@@ -445,7 +445,8 @@ export interface ExchangeMessageTable {
   sha256: string;
   size_bytes: number;
   content_type: string | null;
-  payload: Uint8Array;
+  /** The bytes, when they fit one chunk; null when they are in exchange_message_chunk (0800). */
+  payload: Uint8Array | null;
   status: ExchangeMessageStatus;
   status_reason: Json | null;
   replay_of_id: number | null;
@@ -503,6 +504,13 @@ export interface AgentCodeAliasTable {
   created_by: string;
   created_at: Date;
   mismatch_id: number | null;
+}
+
+/** A piece of a stored payload larger than one chunk; the pieces in `seq` order are the payload. */
+export interface ExchangeMessageChunkTable {
+  message_id: number;
+  seq: number;
+  bytes: Uint8Array;
 }
 
 export interface ExchangeMessageEventTable {
@@ -627,6 +635,7 @@ export interface DB {
   mismatch: MismatchTable;
   agent_code_alias: AgentCodeAliasTable;
   exchange_message_event: ExchangeMessageEventTable;
+  exchange_message_chunk: ExchangeMessageChunkTable;
   exchange_row_issue: ExchangeRowIssueTable;
   recalculation_request: RecalculationRequestTable;
   exchange_cursor: ExchangeCursorTable;

@@ -4,9 +4,17 @@
  * the same file twice stores it once. Statuses move received → parsed → mapped → applied, or to
  * quarantined / failed with reasons naming file, row and field; each move is kept in the trail.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
-import type { Database, DB, ExchangeMessageStatus, ExchangeMessageTable } from '../../db';
+import {
+  type Database,
+  type DB,
+  type ExchangeMessageStatus,
+  type ExchangeMessageTable,
+  inTransaction,
+} from '../../db';
 
 export type Channel = ExchangeMessageTable['channel'];
 export type Direction = ExchangeMessageTable['direction'];
@@ -42,7 +50,12 @@ export interface NewMessage {
   externalName?: string | null;
   /** The insurer's id for it: remote path, Message-ID, batch id. */
   externalId?: string | null;
-  payload: Uint8Array;
+  /**
+   * The bytes, or where to read them from a chunk at a time: a file on disk (`{ path }`) or a stream
+   * of byte chunks. A large payload is never held whole: it is written in chunks while its sha256 is
+   * computed.
+   */
+  payload: PayloadSource;
   contentType?: string | null;
   /** Outbound messages start as built; inbound as received. */
   status?: ExchangeMessageStatus;
@@ -53,8 +66,32 @@ export interface NewMessage {
   note?: string;
 }
 
+/**
+ * What a payload is stored from: its bytes, a file on disk, a stream (a Readable) of its bytes, or
+ * the payload of a message stored already (`{ copyOf: id }`, read in the storing transaction: a
+ * replay).
+ */
+export type PayloadSource =
+  Uint8Array | { path: string } | { copyOf: number } | AsyncIterable<Uint8Array | string>;
+
+/**
+ * The largest piece of a payload written or read in one statement (1 MiB). A payload up to this size
+ * is stored inline in exchange_message.payload; a larger one in exchange_message_chunk, this size a
+ * row, so neither the database driver nor this process ever holds it whole.
+ */
+export const PAYLOAD_CHUNK_BYTES = 1024 * 1024;
+
+export interface StoreOptions {
+  /** The chunk size (tests use a small one); PAYLOAD_CHUNK_BYTES by default. */
+  chunkBytes?: number;
+}
+
 export function sha256Hex(payload: Uint8Array): string {
   return createHash('sha256').update(payload).digest('hex');
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 type Row = Omit<ExchangeMessageTable, 'id' | 'payload'> & { id: number; insurer_code: string | null };
@@ -125,15 +162,89 @@ export async function findMessageByKey(
   return row ? toStored(row as Row, database) : null;
 }
 
-/** The raw bytes exactly as received or sent. */
-export async function readPayload(database: Database, id: number): Promise<Buffer> {
+/** Chunk rows fetched per query when a chunked payload is read (4 MiB at the default chunk size). */
+const CHUNKS_PER_READ = 4;
+
+/**
+ * The raw bytes exactly as received or sent, a chunk at a time, in order: the inline payload as one
+ * piece, or the stored chunks a few rows per query. Memory holds a few chunks, whatever the size.
+ * Throws when the chunks do not add up to the stored size (a chunk missing).
+ */
+export async function* readPayloadChunks(database: Database, id: number): AsyncGenerator<Buffer> {
   const row = await database.db
     .selectFrom('exchange_message')
-    .select('payload')
+    .select(['payload', 'size_bytes'])
     .where('id', '=', id)
-    .executeTakeFirstOrThrow();
-  // pg hands bytea back as a Buffer already: copying a large file's bytes again would double its memory.
-  return Buffer.isBuffer(row.payload) ? row.payload : Buffer.from(row.payload);
+    .executeTakeFirst();
+  if (!row) throw new RangeError(`no stored message ${id}`);
+  if (row.payload !== null) {
+    // pg hands bytea back as a Buffer already: copying a large file's bytes again would double its memory.
+    yield asBuffer(row.payload);
+    return;
+  }
+  const size = Number(row.size_bytes);
+  let read = 0;
+  for (let seq = 0; ; seq += CHUNKS_PER_READ) {
+    const chunks = await database.db
+      .selectFrom('exchange_message_chunk')
+      .select(['seq', 'bytes'])
+      .where('message_id', '=', id)
+      .where('seq', '>=', seq)
+      .where('seq', '<', seq + CHUNKS_PER_READ)
+      .orderBy('seq')
+      .execute();
+    for (const [i, chunk] of chunks.entries()) {
+      if (Number(chunk.seq) !== seq + i) break;
+      read += chunk.bytes.byteLength;
+      yield asBuffer(chunk.bytes);
+    }
+    if (chunks.length < CHUNKS_PER_READ) break;
+  }
+  if (read !== size) throw new Error(`message ${id}: its stored chunks hold ${read} bytes of ${size}`);
+}
+
+/** The payload as a byte stream, read from the store as it is consumed (see readPayloadChunks). */
+export function readPayloadStream(database: Database, id: number): Readable {
+  return Readable.from(readPayloadChunks(database, id), { objectMode: false });
+}
+
+/**
+ * The raw bytes exactly as received or sent, whole. For what must see a file whole (a signed XML
+ * document, an XLSX workbook, a mail): with `maxBytes`, a payload larger than that is refused before
+ * any of it is read.
+ */
+export async function readPayload(
+  database: Database,
+  id: number,
+  options: { maxBytes?: number | null } = {},
+): Promise<Buffer> {
+  if (options.maxBytes !== undefined && options.maxBytes !== null) {
+    const row = await database.db
+      .selectFrom('exchange_message')
+      .select('size_bytes')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (row && Number(row.size_bytes) > options.maxBytes)
+      throw new RangeError(
+        `message ${id} is ${Number(row.size_bytes)} bytes, over the ${options.maxBytes} bytes it may be read whole`,
+      );
+  }
+  const pieces: Buffer[] = [];
+  for await (const piece of readPayloadChunks(database, id)) pieces.push(piece);
+  return pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
+}
+
+/** The first `maxBytes` bytes of a payload (or all of it when shorter), reading no further chunk. */
+export async function readPayloadHead(database: Database, id: number, maxBytes: number): Promise<Buffer> {
+  const pieces: Buffer[] = [];
+  let length = 0;
+  const chunks = readPayloadChunks(database, id);
+  for await (const piece of chunks) {
+    pieces.push(piece.subarray(0, maxBytes - length));
+    length += pieces[pieces.length - 1].length;
+    if (length >= maxBytes) break;
+  }
+  return Buffer.concat(pieces, length);
 }
 
 async function insurerIdOf(database: Database, code: string): Promise<number> {
@@ -146,64 +257,179 @@ async function insurerIdOf(database: Database, code: string): Promise<number> {
   return Number(row.id);
 }
 
+/** The byte pieces of a source, as they come (a stream's, a file's, a stored message's chunks). */
+async function* piecesOf(source: Exclude<PayloadSource, Uint8Array>, tx: Database): AsyncGenerator<Buffer> {
+  if ('copyOf' in source && typeof source.copyOf === 'number') {
+    yield* readPayloadChunks(tx, source.copyOf);
+    return;
+  }
+  const stream: AsyncIterable<Uint8Array | string> =
+    'path' in source && typeof source.path === 'string'
+      ? createReadStream(source.path, { highWaterMark: 256 * 1024 })
+      : (source as AsyncIterable<Uint8Array | string>);
+  for await (const piece of stream)
+    yield typeof piece === 'string' ? Buffer.from(piece, 'utf8') : asBuffer(piece);
+}
+
+/** Re-cuts pieces of any size into chunks of exactly `size` bytes (the last one shorter). */
+async function* rechunk(pieces: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {
+  let held: Buffer[] = [];
+  let heldLength = 0;
+  for await (let piece of pieces) {
+    while (heldLength + piece.length >= size) {
+      const take = size - heldLength;
+      held.push(piece.subarray(0, take));
+      yield Buffer.concat(held, size);
+      held = [];
+      heldLength = 0;
+      piece = piece.subarray(take);
+    }
+    if (piece.length) {
+      // Copied: a stream may reuse the memory of a piece it has handed over.
+      held.push(Buffer.from(piece));
+      heldLength += piece.length;
+    }
+  }
+  if (heldLength) yield Buffer.concat(held, heldLength);
+}
+
+/** Another message holds the same content: the transaction that stored this one is rolled back. */
+class AlreadyStored extends Error {
+  constructor(readonly existing: StoredMessage) {
+    super(`the same content is stored already as message ${existing.id}`);
+  }
+}
+
 /**
  * Stores a message before anything else happens to it. When the same content already came from the
  * same insurer over the same channel, nothing new is stored and the earlier message is answered with
  * `duplicate: true`.
+ *
+ * A payload up to one chunk (PAYLOAD_CHUNK_BYTES) is stored inline; a larger one in chunks. A payload
+ * given as a file or a stream is read once, a chunk at a time, and hashed as it is written; its
+ * identity (the content hash) is known only at the end, so the message is written under a provisional
+ * key and given its own in the same transaction, or rolled back when the same content was stored
+ * before. The message row, its chunks and the first entry of its trail commit together or not at all:
+ * a process killed half-way leaves nothing of the message.
  */
 export async function storeMessage(
   database: Database,
   message: NewMessage,
   at: Date = new Date(),
+  options: StoreOptions = {},
 ): Promise<{ message: StoredMessage; duplicate: boolean }> {
-  const sha256 = sha256Hex(message.payload);
-  const idempotencyKey =
+  const chunkBytes = options.chunkBytes ?? PAYLOAD_CHUNK_BYTES;
+  if (!Number.isInteger(chunkBytes) || chunkBytes < 1)
+    throw new RangeError(`chunk size ${chunkBytes} is not a size`);
+  const source = message.payload;
+  const whole = source instanceof Uint8Array ? asBuffer(source) : null;
+  const keyOf = (sha256: string) =>
     message.idempotencyKey ?? `${message.insurerCode}:${message.channel}:${message.direction}:${sha256}`;
-  const existing = await findMessageByKey(database, idempotencyKey);
-  if (existing) return { message: existing, duplicate: true };
+  // With the bytes at hand (or a key that does not depend on them), a duplicate is known before anything is written.
+  const knownKey = whole ? keyOf(sha256Hex(whole)) : (message.idempotencyKey ?? null);
+  if (knownKey) {
+    const existing = await findMessageByKey(database, knownKey);
+    if (existing) return { message: existing, duplicate: true };
+  }
   const insurerId = await insurerIdOf(database, message.insurerCode);
   const status = message.status ?? (message.direction === 'inbound' ? 'received' : 'built');
+  let storedKey = knownKey;
   try {
-    const id = await database.dialect.insertReturningId(
-      database.db,
-      'exchange_message',
-      {
-        insurer_id: insurerId,
-        channel: message.channel,
-        direction: message.direction,
-        message_type: message.messageType,
-        external_name: message.externalName ?? null,
-        external_id: message.externalId ?? null,
-        idempotency_key: idempotencyKey,
-        sha256,
-        size_bytes: message.payload.byteLength,
-        content_type: message.contentType ?? null,
-        payload: Buffer.isBuffer(message.payload) ? message.payload : Buffer.from(message.payload),
+    const id = await inTransaction(database, async (tx) => {
+      // Written under a key of its own until the content's hash is known (a stream's, at its end).
+      const provisionalKey = `storing:${randomUUID()}`;
+      const inline = whole !== null && whole.length <= chunkBytes;
+      const id = await tx.dialect.insertReturningId(
+        tx.db,
+        'exchange_message',
+        {
+          insurer_id: insurerId,
+          channel: message.channel,
+          direction: message.direction,
+          message_type: message.messageType,
+          external_name: message.externalName ?? null,
+          external_id: message.externalId ?? null,
+          idempotency_key: provisionalKey,
+          sha256: whole ? sha256Hex(whole) : 'pending',
+          size_bytes: whole ? whole.length : 0,
+          content_type: message.contentType ?? null,
+          payload: inline ? whole : null,
+          status,
+          status_reason: null,
+          replay_of_id: message.replayOfId ?? null,
+          attempts: 0,
+          received_at: at,
+          processed_at: null,
+        },
+        { idempotency_key: provisionalKey },
+      );
+      let sha256: string;
+      let size: number;
+      if (inline) {
+        sha256 = sha256Hex(whole);
+        size = whole.length;
+      } else {
+        const hash = createHash('sha256');
+        size = 0;
+        let seq = 0;
+        const bytes = whole;
+        const pieces = bytes
+          ? (async function* () {
+              for (let i = 0; i < bytes.length; i += chunkBytes) yield bytes.subarray(i, i + chunkBytes);
+            })()
+          : rechunk(piecesOf(source as Exclude<PayloadSource, Uint8Array>, tx), chunkBytes);
+        // Each chunk is written once the next one shows it is not the last: a stream that turns out
+        // to fit one chunk is stored inline like any small payload.
+        let held: Buffer | null = null;
+        for await (const chunk of pieces) {
+          hash.update(chunk);
+          size += chunk.length;
+          if (held) await writeChunk(tx.db, id, seq++, held);
+          held = chunk;
+        }
+        sha256 = hash.digest('hex');
+        if (held && seq > 0) await writeChunk(tx.db, id, seq++, held);
+        else
+          await tx.db
+            .updateTable('exchange_message')
+            .set({ payload: held ?? Buffer.alloc(0) })
+            .where('id', '=', id)
+            .execute();
+      }
+      const idempotencyKey = keyOf(sha256);
+      storedKey = idempotencyKey;
+      if (!knownKey) {
+        const existing = await findMessageByKey(tx, idempotencyKey);
+        if (existing) throw new AlreadyStored(existing);
+      }
+      await tx.db
+        .updateTable('exchange_message')
+        .set({ idempotency_key: idempotencyKey, sha256, size_bytes: size })
+        .where('id', '=', id)
+        .execute();
+      await recordEvent(
+        tx,
+        id,
         status,
-        status_reason: null,
-        replay_of_id: message.replayOfId ?? null,
-        attempts: 0,
-        received_at: at,
-        processed_at: null,
-      },
-      { idempotency_key: idempotencyKey },
-    );
-    await recordEvent(
-      database,
-      id,
-      status,
-      message.note ?? (message.replayOfId ? `replay of message ${message.replayOfId}` : null),
-      at,
-    );
+        message.note ?? (message.replayOfId ? `replay of message ${message.replayOfId}` : null),
+        at,
+      );
+      return id;
+    });
     return { message: (await findMessage(database, id))!, duplicate: false };
   } catch (error) {
+    if (error instanceof AlreadyStored) return { message: error.existing, duplicate: true };
     // Two workers stored the same delivery at once: the other one won, which is just as good.
     if (database.dialect.isUniqueViolation(error)) {
-      const winner = await findMessageByKey(database, idempotencyKey);
+      const winner = storedKey ? await findMessageByKey(database, storedKey) : null;
       if (winner) return { message: winner, duplicate: true };
     }
     throw error;
   }
+}
+
+async function writeChunk(db: Kysely<DB>, messageId: number, seq: number, bytes: Buffer): Promise<void> {
+  await db.insertInto('exchange_message_chunk').values({ message_id: messageId, seq, bytes }).execute();
 }
 
 export async function recordEvent(

@@ -25,12 +25,14 @@ import {
   countAttempt,
   findMessage,
   readPayload,
+  readPayloadStream,
   setMessageStatus,
   storeMessage,
   type StoredMessage,
   UNPROCESSED_STATUSES,
 } from '../message-store';
 import type { ExchangeMessageStatus } from '../../db';
+import { checkSize } from '../formats/limits';
 import { verifyXml } from '../signature';
 import { columnErrors, storable } from './column-limits';
 import type { ExchangeDeps } from './deps';
@@ -246,7 +248,7 @@ export async function processMessage(
   const file = message.externalName ?? `message-${messageId}`;
 
   let resolved: ResolvedMessage;
-  let payload: Buffer;
+  let payload: Buffer | null;
   // What the mapping reads: the payload, or for a mail the attachment its message type names.
   let parts: ResolvedMessage[];
   let source = { fileName: file, mail: undefined as Record<MailFact, string | null> | undefined };
@@ -260,9 +262,21 @@ export async function processMessage(
         message: `message type ${resolved.name} is not an inbound one`,
       });
     }
-    payload = verifiedPayload(deps, resolved, await readPayload(database, messageId), file);
     parts = resolveParts(resolved, { adaptersDir: deps.adaptersDir });
-    if (message.channel === 'email') {
+    // A CSV file is read from the store as a stream, a chunk at a time, never whole; what must see the
+    // file whole (a signature, XML, XLSX, JSON, a mail) reads it whole, refused first when over the limit.
+    const streamed =
+      message.channel !== 'email' &&
+      !resolved.config.signed &&
+      parts.every((p) => p.mapping.format === 'csv');
+    if (streamed) {
+      for (const part of parts) checkSize(file, message.sizeBytes, part.config.maxSizeBytes);
+      payload = null;
+    } else {
+      if (message.channel !== 'email') checkSize(file, message.sizeBytes, resolved.config.maxSizeBytes);
+      payload = verifiedPayload(deps, resolved, await readPayload(database, messageId), file);
+    }
+    if (message.channel === 'email' && payload) {
       const opened = await openMail(
         payload,
         resolved.config,
@@ -349,7 +363,9 @@ export async function processMessage(
           }
           await settle();
           recordType = part.recordType as Exclude<CanonicalMessageType, 'register'>;
-          for await (const row of mapMessage(part, payload, {
+          // Streamed in this transaction: on the embedded database it is the one session there is.
+          const input = payload ?? readPayloadStream({ ...database, db: trx }, messageId);
+          for await (const row of mapMessage(part, input, {
             fileName: source.fileName,
             mail: source.mail,
             lookups: { consultant: (code: string) => (codes.has(code) ? code : null) },
@@ -472,7 +488,7 @@ export async function replayMessage(
     messageType: original.messageType,
     externalName: original.externalName,
     externalId: original.externalId,
-    payload: await readPayload(deps.database, messageId),
+    payload: { copyOf: messageId },
     contentType: original.contentType,
     replayOfId: messageId,
     idempotencyKey: `${original.idempotencyKey}:replay:${Number(replays.n) + 1}`,

@@ -10,6 +10,7 @@ import {
   type Channel,
   findMessage,
   listUnprocessedMessages,
+  type PayloadSource,
   recordEvent,
   setMessageStatus,
   storeMessage,
@@ -25,7 +26,8 @@ export interface Delivery {
   fileName: string;
   /** The insurer's id of it: remote path, URL, Message-ID. */
   externalId?: string | null;
-  payload: Uint8Array;
+  /** The bytes, or a file or stream to store them from a chunk at a time (see storeMessage). */
+  payload: PayloadSource;
   contentType?: string | null;
   /** When the caller knows the message type (a REST endpoint); otherwise it comes from the file name. */
   messageType?: string;
@@ -73,6 +75,8 @@ export async function receive(deps: ExchangeDeps, delivery: Delivery): Promise<R
     const stray = stored.message;
     const recognised = await storeMessage(deps.database, {
       ...asStored,
+      // The delivery's bytes are stored already (and a stream is read): the copy is made from them.
+      payload: { copyOf: stray.id },
       idempotencyKey: `${stray.idempotencyKey}:as:${messageType}`,
       note: `first delivered as ${stray.externalName} (message ${stray.id}), re-sent under a recognised name`,
     });

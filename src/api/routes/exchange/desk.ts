@@ -11,7 +11,7 @@ import iconv from 'iconv-lite';
 import type { JobQueue } from '../../../jobs';
 import { loadAdapter, messageTypeForFile } from '../../../exchange/adapter-config';
 import { listAdapters } from '../../../exchange/exchange-jobs';
-import { findMessage, readPayload } from '../../../exchange/message-store';
+import { findMessage, readPayloadHead } from '../../../exchange/message-store';
 import { findMismatch, MismatchResolutionError, resolveMismatches } from '../../../exchange/reconciliation';
 import { refusal, type ResolutionBody, resolutionBodyProperties, resolutionRequest } from './index';
 import { actorSchema, idParams, idSchema, text } from '../../schema-types';
@@ -290,7 +290,8 @@ export function exchangeDeskRoutes(options: ExchangeDeskRouteOptions = {}): Fast
         const message = await findMessage(app.database, request.params.id);
         if (!message)
           return reply.code(404).send({ error: 'not_found', message: `no message ${request.params.id}` });
-        const bytes = await readPayload(app.database, message.id);
+        // Only what is shown is read (the first megabyte), not the whole file.
+        const bytes = await readPayloadHead(app.database, message.id, TEXT_LIMIT_BYTES);
         let format: string | null = null;
         let charset = charsetOf(message.contentType);
         if (message.insurerCode) {
@@ -320,7 +321,7 @@ export function exchangeDeskRoutes(options: ExchangeDeskRouteOptions = {}): Fast
             format,
             text: null,
             truncated: false,
-            sizeBytes: bytes.length,
+            sizeBytes: message.sizeBytes,
           };
         const encoding = charset && iconv.encodingExists(charset) ? charset : 'utf-8';
         const shown = bytes.subarray(0, TEXT_LIMIT_BYTES);
@@ -329,8 +330,8 @@ export function exchangeDeskRoutes(options: ExchangeDeskRouteOptions = {}): Fast
           charset: encoding,
           format,
           text: iconv.decode(shown, encoding),
-          truncated: bytes.length > shown.length,
-          sizeBytes: bytes.length,
+          truncated: message.sizeBytes > shown.length,
+          sizeBytes: message.sizeBytes,
         };
       },
     );

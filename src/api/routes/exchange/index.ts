@@ -6,7 +6,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { JobQueue } from '../../../jobs';
 import { enqueueExchangeRun, listAdapters, MESSAGE_REPLAY } from '../../../exchange/exchange-jobs';
-import { findMessage, listMessages, messageTrail, readPayload } from '../../../exchange/message-store';
+import { findMessage, listMessages, messageTrail, readPayloadStream } from '../../../exchange/message-store';
 import {
   findMismatch,
   letterFor,
@@ -419,12 +419,13 @@ export function exchangeRoutes(options: ExchangeRouteOptions): FastifyPluginAsyn
         const message = await findMessage(app.database, request.params.id);
         if (!message)
           return reply.code(404).send({ error: 'not_found', message: `no message ${request.params.id}` });
-        const bytes = await readPayload(app.database, message.id);
         const name = (message.externalName ?? `message-${message.id}`).replace(/[^\w.-]/g, '_');
+        // Streamed from the store a chunk at a time: a 150 MB file is never held whole.
         return reply
           .header('content-type', message.contentType ?? 'application/octet-stream')
           .header('content-disposition', `attachment; filename="${name}"`)
-          .send(bytes);
+          .header('content-length', message.sizeBytes)
+          .send(readPayloadStream(app.database, message.id));
       },
     );
 
