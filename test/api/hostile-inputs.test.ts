@@ -139,6 +139,11 @@ function validBody(schema: JsonSchema, resolve: (s: JsonSchema) => JsonSchema): 
   if (types.includes('object') || s.properties) {
     const out: Record<string, unknown> = {};
     for (const name of s.required ?? []) out[name] = validBody(s.properties[name], resolve);
+    // A body that must name something (a PATCH: minProperties) gets its first fields too.
+    for (const name of Object.keys(s.properties ?? {})) {
+      if (Object.keys(out).length >= Number(s.minProperties ?? 0)) break;
+      if (!(name in out)) out[name] = validBody(s.properties[name], resolve);
+    }
     return out;
   }
   if (types.includes('array'))
